@@ -1,0 +1,181 @@
+import * as z from 'zod';
+import { isValidTimezone } from './period.ts';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const positive = z.number().positive();
+const fraction = z.number().min(0).max(1);
+
+export const ModeSchema = z.enum(['advise', 'approve', 'enforce']);
+export type Mode = z.infer<typeof ModeSchema>;
+
+export const LimitsSchema = z.strictObject({
+  spendPerPeriod: positive.optional(),
+  costPer1kInferences: positive.optional(),
+  latencyP99Ms: positive.optional(),
+  errorRate: fraction.optional(),
+  utilization: z
+    .strictObject({ min: fraction.optional(), max: fraction.optional() })
+    .refine((u) => u.min === undefined || u.max === undefined || u.min < u.max, {
+      message: 'utilization.min must be below utilization.max',
+    })
+    .optional(),
+  maxInstances: z.number().int().positive().optional(),
+});
+export type Limits = z.infer<typeof LimitsSchema>;
+
+const dayString = z
+  .union([z.string(), z.date()])
+  .transform((v, ctx) => {
+    // YAML reads an unquoted 2026-12-31 as a Date.
+    const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
+    if (!DAY.test(s)) {
+      ctx.addIssue({ code: 'custom', message: `expected a day as YYYY-MM-DD, got "${s}"` });
+      return z.NEVER;
+    }
+    return s;
+  });
+
+export const ExceptionSchema = z.strictObject({
+  reason: z.string().min(1),
+  approvedBy: z.string().min(1),
+  expires: dayString,
+  /** Endpoint name globs the exception covers; absent means the whole budget. */
+  endpoints: z.array(z.string().min(1)).optional(),
+  limits: LimitsSchema,
+});
+export type BudgetException = z.infer<typeof ExceptionSchema>;
+
+export const SelectorSchema = z
+  .strictObject({
+    endpoints: z.array(z.string().min(1)).min(1).optional(),
+    tags: z.record(z.string(), z.string()).optional(),
+  })
+  .refine((s) => s.endpoints !== undefined || (s.tags !== undefined && Object.keys(s.tags).length > 0), {
+    message: 'a selector needs endpoint globs or tags',
+  });
+export type Selector = z.infer<typeof SelectorSchema>;
+
+export const ScalingGuardrailsSchema = z.strictObject({
+  minInstances: z.number().int().min(0).optional(),
+  maxInstances: z.number().int().positive().optional(),
+  maxStepPercent: z.number().positive().max(100).optional(),
+  cooldownMinutes: z.number().int().min(0).optional(),
+});
+
+export const TierSchema = z.strictObject({
+  mode: ModeSchema.default('advise'),
+  dryRun: z.boolean().optional(),
+  exitCriteria: z
+    .strictObject({ maxDays: z.number().int().positive().optional(), maxCostPer1kInferences: positive.optional() })
+    .optional(),
+});
+export type Tier = z.infer<typeof TierSchema>;
+
+export const BudgetSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-"'),
+  owner: z.string().min(1),
+  tier: z.string().min(1),
+  environment: z.string().min(1),
+  selector: SelectorSchema,
+  limits: LimitsSchema,
+  alertAt: z.array(z.number().positive().max(10)).min(1).default([0.5, 0.8, 1.0]),
+  scaling: ScalingGuardrailsSchema.optional(),
+  exceptions: z.array(ExceptionSchema).default([]),
+});
+export type Budget = z.infer<typeof BudgetSchema>;
+
+export const NotificationsSchema = z.strictObject({
+  sns: z.strictObject({ topicArn: z.string().startsWith('arn:') }).optional(),
+  slack: z.strictObject({ channel: z.string().optional(), webhookSecret: z.string().optional() }).optional(),
+});
+
+export const BudgetFileSchema = z
+  .strictObject({
+    version: z.literal(1),
+    currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code such as USD'),
+    billingPeriod: z.strictObject({
+      startDay: z.number().int().min(1).max(28),
+      timezone: z.string().refine(isValidTimezone, 'an IANA time zone such as UTC or Europe/Berlin'),
+    }),
+    costMetric: z.enum(['billed', 'effective']).default('billed'),
+    tiers: z.record(z.string(), TierSchema),
+    notifications: NotificationsSchema.optional(),
+    budgets: z.array(BudgetSchema).min(1),
+  })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.budgets.forEach((b, i) => {
+      if (!(b.tier in file.tiers)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['budgets', i, 'tier'],
+          message: `unknown tier "${b.tier}"; expected one of: ${Object.keys(file.tiers).join(', ')}`,
+        });
+      }
+      if (seen.has(b.name)) {
+        ctx.addIssue({ code: 'custom', path: ['budgets', i, 'name'], message: `duplicate budget name "${b.name}"` });
+      }
+      seen.add(b.name);
+    });
+  });
+export type BudgetFile = z.infer<typeof BudgetFileSchema>;
+
+/** One problem with a budget file: the path inside it and what was expected. */
+export interface BudgetProblem {
+  readonly path: string;
+  readonly message: string;
+}
+
+/** Formats a zod path as `budgets[2].limits.latencyP99Ms`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const key of path) {
+    if (typeof key === 'number') out += `[${key}]`;
+    else out += out === '' ? String(key) : `.${String(key)}`;
+  }
+  return out || '(root)';
+}
+
+export type ParseBudgetResult =
+  | { readonly ok: true; readonly file: BudgetFile }
+  | { readonly ok: false; readonly problems: readonly BudgetProblem[] };
+
+/** Validates an already-parsed YAML/JSON document. */
+export function parseBudgetFile(doc: unknown): ParseBudgetResult {
+  const r = BudgetFileSchema.safeParse(doc);
+  if (r.success) return { ok: true, file: r.data };
+  return {
+    ok: false,
+    problems: r.error.issues.map((i) => ({ path: formatPath(i.path), message: i.message })),
+  };
+}
+
+/** Glob on endpoint names: `*` any run of characters, `?` one character. */
+export function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  return new RegExp(`^${body}$`);
+}
+
+/** Exceptions in force on `asOf` (an exception counts through its expiry day). */
+export function exceptionsInForce(budget: Budget, asOf: string): BudgetException[] {
+  return budget.exceptions.filter((e) => e.expires >= asOf);
+}
+
+/** The budget's limits with every exception in force applied (exception limits replace the ones they name). */
+export function effectiveLimits(budget: Budget, asOf: string): Limits {
+  let limits: Limits = { ...budget.limits };
+  for (const e of exceptionsInForce(budget, asOf)) {
+    if (e.endpoints) continue; // endpoint-scoped exceptions apply per endpoint, not to the budget
+    limits = { ...limits, ...e.limits };
+  }
+  return limits;
+}
+
+/** Limits for one endpoint of the budget: budget-wide exceptions, then those scoped to this endpoint. */
+export function endpointLimits(budget: Budget, endpoint: string, asOf: string): Limits {
+  let limits = effectiveLimits(budget, asOf);
+  for (const e of exceptionsInForce(budget, asOf)) {
+    if (e.endpoints?.some((g) => globToRegExp(g).test(endpoint))) limits = { ...limits, ...e.limits };
+  }
+  return limits;
+}

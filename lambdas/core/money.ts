@@ -1,0 +1,95 @@
+/**
+ * Exact money. Amounts are bigint counts of pico-units (1e-12 of the currency unit), so that sums over
+ * millions of billing rows never drift: FOCUS and CUR carry up to 11 decimals, Cost Explorer 10.
+ */
+export type Money = bigint;
+
+export const MONEY_DECIMALS = 12;
+const SCALE = 10n ** BigInt(MONEY_DECIMALS);
+export const ZERO: Money = 0n;
+
+const DECIMAL = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/;
+
+/** Parses a decimal string ("0.00000080000", "-1.5", "1.2E-5") exactly; returns undefined when it is not a number. */
+export function parseMoney(text: string): Money | undefined {
+  const m = DECIMAL.exec(text.trim());
+  if (!m) return undefined;
+  const [, sign, intPart = '', fracPart = '', expPart] = m;
+  if (intPart === '' && fracPart === '') return undefined;
+  let digits = intPart + fracPart;
+  let scale = fracPart.length - (expPart ? Number(expPart) : 0);
+  if (!Number.isFinite(scale)) return undefined;
+  if (digits === '') digits = '0';
+  let value = BigInt(digits);
+  // value * 10^-scale, expressed in units of 10^-MONEY_DECIMALS
+  const shift = MONEY_DECIMALS - scale;
+  if (shift >= 0) value *= 10n ** BigInt(shift);
+  else value = divRoundHalfEven(value, 10n ** BigInt(-shift));
+  scale = 0;
+  return sign === '-' ? -value : value;
+}
+
+/** Converts a JS number (a price or rate, never a sum) to money, rounding at the 12th decimal. */
+export function moneyFromNumber(n: number): Money {
+  if (!Number.isFinite(n)) throw new RangeError(`not a finite amount: ${n}`);
+  const parsed = parseMoney(n.toFixed(MONEY_DECIMALS));
+  if (parsed === undefined) throw new RangeError(`not an amount: ${n}`);
+  return parsed;
+}
+
+function divRoundHalfEven(a: bigint, b: bigint): bigint {
+  const q = a / b;
+  const r = a % b;
+  const twice = 2n * (r < 0n ? -r : r);
+  if (twice < b) return q;
+  if (twice > b) return a < 0n ? q - 1n : q + 1n;
+  return q % 2n === 0n ? q : a < 0n ? q - 1n : q + 1n;
+}
+
+/** Multiplies an amount by a plain factor (a share, a ratio), rounding half-even at the 12th decimal. */
+export function scaleMoney(amount: Money, factor: number): Money {
+  if (!Number.isFinite(factor)) throw new RangeError(`not a finite factor: ${factor}`);
+  const f = parseMoney(factor.toPrecision(17));
+  if (f === undefined) throw new RangeError(`not a factor: ${factor}`);
+  return divRoundHalfEven(amount * f, SCALE);
+}
+
+export function sumMoney(values: Iterable<Money>): Money {
+  let total = 0n;
+  for (const v of values) total += v;
+  return total;
+}
+
+/** For display and ratios only: never add the result of this to other amounts. */
+export function toNumber(amount: Money): number {
+  return Number(amount) / Number(SCALE);
+}
+
+/** Rounds half away from zero to `decimals` places (cents by default) and returns a number for JSON output. */
+export function roundTo(amount: Money, decimals = 2): number {
+  const unit = 10n ** BigInt(MONEY_DECIMALS - decimals);
+  const half = unit / 2n;
+  const q = amount >= 0n ? (amount + half) / unit : -((-amount + half) / unit);
+  return Number(q) / 10 ** decimals;
+}
+
+/** Exact decimal text with `decimals` places (rounded half away from zero), e.g. "1234.57". */
+export function formatMoney(amount: Money, decimals = 2): string {
+  const unit = 10n ** BigInt(MONEY_DECIMALS - decimals);
+  const half = unit / 2n;
+  const neg = amount < 0n;
+  const q = ((neg ? -amount : amount) + half) / unit;
+  const s = q.toString().padStart(decimals + 1, '0');
+  const body = decimals > 0 ? `${s.slice(0, -decimals)}.${s.slice(-decimals)}` : s;
+  return neg && q !== 0n ? `-${body}` : body;
+}
+
+/** "$1,234.57" style, for people. */
+export function displayMoney(amount: Money, currency = 'USD'): string {
+  const fixed = formatMoney(amount, 2);
+  const neg = fixed.startsWith('-');
+  const [i = '0', f = '00'] = (neg ? fixed.slice(1) : fixed).split('.');
+  const grouped = i.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  const symbol = currency === 'USD' ? '$' : `${currency} `;
+  return `${neg ? '-' : ''}${symbol}${grouped}.${f}`;
+}

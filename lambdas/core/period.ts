@@ -1,0 +1,87 @@
+import { DateTime } from 'luxon';
+
+/** A billing period: `start` inclusive, `end` exclusive (Cost Explorer's TimePeriod convention), days in `timezone`. */
+export interface Period {
+  readonly start: string;
+  readonly end: string;
+  readonly timezone: string;
+}
+
+export interface BillingPeriodConfig {
+  readonly startDay: number;
+  readonly timezone: string;
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+export class InvalidDateError extends Error {
+  override name = 'InvalidDateError';
+}
+
+export function parseDay(day: string, timezone = 'UTC'): DateTime {
+  if (!DAY.test(day)) throw new InvalidDateError(`expected a day as YYYY-MM-DD, got "${day}"`);
+  const dt = DateTime.fromISO(day, { zone: timezone });
+  if (!dt.isValid) throw new InvalidDateError(`"${day}" is not a calendar day (${dt.invalidExplanation ?? 'invalid'})`);
+  return dt;
+}
+
+export function isValidTimezone(tz: string): boolean {
+  return DateTime.local().setZone(tz).isValid;
+}
+
+/** The period that contains `asOf` (a day in the billing time zone). */
+export function periodContaining(asOf: string, cfg: BillingPeriodConfig): Period {
+  const day = parseDay(asOf, cfg.timezone);
+  let start = day.set({ day: Math.min(cfg.startDay, day.daysInMonth ?? 28) });
+  if (day.day < cfg.startDay) {
+    const prev = day.minus({ months: 1 });
+    start = prev.set({ day: Math.min(cfg.startDay, prev.daysInMonth ?? 28) });
+  }
+  const next = start.plus({ months: 1 });
+  const end = next.set({ day: Math.min(cfg.startDay, next.daysInMonth ?? 28) });
+  return { start: start.toISODate() as string, end: end.toISODate() as string, timezone: cfg.timezone };
+}
+
+export function previousPeriod(p: Period, cfg: BillingPeriodConfig): Period {
+  return periodContaining(addDays(p.start, -1), cfg);
+}
+
+export function addDays(day: string, n: number): string {
+  return parseDay(day).plus({ days: n }).toISODate() as string;
+}
+
+/** Whole days from `a` to `b` (b - a). */
+export function daysBetween(a: string, b: string): number {
+  return Math.round(parseDay(b).diff(parseDay(a), 'days').days);
+}
+
+/** Every day from `start` (inclusive) to `end` (exclusive). */
+export function daysOf(start: string, end: string): string[] {
+  const out: string[] = [];
+  for (let d = start; d < end; d = addDays(d, 1)) out.push(d);
+  return out;
+}
+
+/** The instant (epoch ms) at which `day` begins in `timezone`. */
+export function dayStartMs(day: string, timezone: string): number {
+  return parseDay(day, timezone).toMillis();
+}
+
+/**
+ * Maps instants to billing days in one time zone. The day of each quarter hour is cached (every zone's offset is
+ * a multiple of 15 minutes): a full cycle converts millions of timestamps and luxon is too slow to call for each.
+ */
+export class DayClock {
+  private readonly cache = new Map<number, string>();
+  constructor(readonly timezone: string) {}
+
+  dayOf(ms: number): string {
+    const slot = Math.floor(ms / 900_000);
+    let day = this.cache.get(slot);
+    if (day === undefined) {
+      day = DateTime.fromMillis(slot * 900_000, { zone: this.timezone }).toISODate() as string;
+      this.cache.set(slot, day);
+    }
+    return day;
+  }
+}

@@ -1,0 +1,184 @@
+import type { Money } from './money.ts';
+
+/** Where a value came from, so an error or a finding can point at it. */
+export interface SourceRef {
+  readonly file: string;
+  /** 1-based line of the row in a CSV (header is line 1), or a JSON path. */
+  readonly row?: number;
+  readonly path?: string;
+}
+
+/**
+ * One billing charge, whatever file or API it came from. Parsers fill what their format has;
+ * the core never assumes a field a format lacks.
+ */
+export interface CostRecord {
+  /** Charge period start and end, epoch ms (UTC). */
+  readonly start: number;
+  readonly end: number;
+  /** The budget file's cost metric (billed or effective), exact. */
+  readonly amount: Money;
+  readonly currency: string;
+  /** "Amazon SageMaker", "Amazon Simple Storage Service", "Tax", ... */
+  readonly service: string;
+  /** FOCUS ChargeCategory / CUR LineItemType: Usage, Tax, Credit, Purchase, Adjustment, ... */
+  readonly chargeCategory?: string;
+  /** Usage type, e.g. "USE1-Host:ml.g5.xlarge" (CUR/CE) or the SKU description's equivalent (FOCUS). */
+  readonly usageType?: string;
+  readonly resourceId?: string;
+  readonly region?: string;
+  readonly account?: string;
+  /** Set when the row is SageMaker real-time hosting of a recognised endpoint. */
+  readonly endpoint?: string;
+  /** "ml.g5.xlarge" when the row is instance usage. */
+  readonly instanceType?: string;
+  /** Instance-hours for hosting rows; other usage quantities are not kept. */
+  readonly usageHours?: number;
+  /** Training job usage ("Train:ml.*"), for the managed-spot lever. */
+  readonly training?: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly source?: SourceRef;
+}
+
+/** CloudWatch statistic: Sum, Average, Maximum, Minimum, SampleCount, or a percentile like p99 / p99.9. */
+export type Stat = string;
+
+export const KNOWN_METRICS = [
+  'Invocations',
+  'InvocationsPerInstance',
+  'ModelLatency',
+  'OverheadLatency',
+  'Invocation4XXErrors',
+  'Invocation5XXErrors',
+  'InvocationModelErrors',
+  'ModelSetupTime',
+  'ConcurrentRequestsPerModel',
+  'CPUUtilization',
+  'MemoryUtilization',
+  'GPUUtilization',
+  'GPUMemoryUtilization',
+  'DiskUtilization',
+] as const;
+export type MetricName = (typeof KNOWN_METRICS)[number];
+
+/** One metric of one endpoint variant at one statistic, as parallel columns (compact for millions of points). */
+export interface MetricSeries {
+  readonly endpoint: string;
+  readonly variant: string;
+  readonly metric: MetricName;
+  readonly stat: Stat;
+  /** Datapoint timestamps (epoch ms, period start), ascending. */
+  readonly t: Float64Array;
+  /** Values in CloudWatch units: latency in microseconds, utilisation in percent (CPU summed over cores). */
+  readonly v: Float64Array;
+  /** Datapoint period in seconds (3600 for hourly data). */
+  readonly periodSeconds: number;
+}
+
+/** What the core knows about an endpoint, from the SageMaker inventory or derived from billing rows. */
+export interface EndpointInfo {
+  readonly name: string;
+  readonly instanceType?: string;
+  /** Current instance count (desired), when known. */
+  readonly instanceCount?: number;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly createdAt?: string;
+  readonly scaling?: { readonly min: number; readonly max: number; readonly targetValue?: number };
+  /** How this endpoint's spend was attributed. */
+  readonly attribution?: 'resource' | 'tag' | 'estimated';
+}
+
+/** A hole in the inputs: a source that failed, a day with no rows, an endpoint with no metrics. */
+export interface DataGap {
+  readonly source: 'costs' | 'metrics' | 'inventory';
+  readonly scope?: string;
+  readonly message: string;
+}
+
+/** Everything one cycle collected: the input of `evaluate`. */
+export interface Snapshot {
+  readonly asOf: string;
+  readonly currency: string;
+  readonly costs: readonly CostRecord[];
+  /** Undefined when no metric source was given (a cost-only run). */
+  readonly metrics?: readonly MetricSeries[];
+  readonly inventory: readonly EndpointInfo[];
+  readonly gaps: readonly DataGap[];
+  /** Last day (inclusive, billing zone) for which the cost source is complete, when it knows. */
+  readonly costsCompleteThrough?: string;
+}
+
+export type Status = 'ok' | 'at-risk' | 'breached';
+
+export type FindingKind =
+  | 'spend-breach'
+  | 'spend-forecast'
+  | 'unit-cost'
+  | 'latency'
+  | 'error-rate'
+  | 'utilization-low'
+  | 'utilization-high'
+  | 'max-instances'
+  | 'exit-criteria'
+  | 'exception-expired'
+  | 'incomplete-data';
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+export const CAUSES = ['traffic', 'idle-capacity', 'instance-change', 'price', 'new-endpoint'] as const;
+export type CauseKind = (typeof CAUSES)[number];
+
+/**
+ * Why spend (or unit cost) moved: the change in period spend between a baseline window and the current window,
+ * split into drivers, in currency units. The parts (with `other` for non-hosting charges) sum to `change`.
+ */
+export interface Cause {
+  readonly primary: CauseKind;
+  readonly change: number;
+  readonly parts: Readonly<Record<CauseKind | 'other', number>>;
+  readonly baseline: { readonly from: string; readonly to: string; readonly dailySpend: number };
+  readonly current: { readonly from: string; readonly to: string; readonly dailySpend: number };
+  /** The cause in one sentence, for people. */
+  readonly summary: string;
+}
+
+export type ActionType =
+  | 'lower-min-instances'
+  | 'schedule-scale-down'
+  | 'right-size-instance'
+  | 'retire-endpoint'
+  | 'raise-max-instances'
+  | 'revert-instance-type'
+  | 'end-experiment'
+  | 'investigate-errors'
+  | 'enable-managed-spot'
+  | 'restore-data';
+
+export type Risk = 'low' | 'medium' | 'high';
+
+export interface Action {
+  readonly type: ActionType;
+  readonly endpoint?: string;
+  /** Saving over the rest of the billing period if applied on as-of, currency units (0 when it saves nothing). */
+  readonly estimatedSavings: number;
+  /** Risk to latency (and availability) of applying it. */
+  readonly risk: Risk;
+  readonly description: string;
+  /** The change itself, for the actuator: e.g. { minInstances: { from: 4, to: 1 } }. */
+  readonly change?: Readonly<Record<string, unknown>>;
+}
+
+export interface Finding {
+  readonly kind: FindingKind;
+  readonly budget: string;
+  readonly endpoint?: string;
+  readonly severity: Severity;
+  readonly message: string;
+  /** Observed value and the limit it is judged against, in the limit's unit. */
+  readonly observed?: number;
+  readonly limit?: number;
+  readonly cause?: Cause;
+  readonly actions: readonly Action[];
+  /** Stable identity for alert de-duplication: kind, budget, endpoint and threshold. */
+  readonly key: string;
+}
