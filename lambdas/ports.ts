@@ -42,12 +42,37 @@ export interface AlertRecord {
   readonly sentAt: string;
 }
 
-/** Durable memory between cycles: closed days, alerts sent, exceptions seen. */
+export interface DailySpend {
+  readonly budget: string;
+  readonly day: string;
+  /** Exact decimal text (formatMoney with 10 places). */
+  readonly amount: string;
+}
+
+export interface ExceptionSeen {
+  readonly budget: string;
+  readonly reason: string;
+  readonly approvedBy: string;
+  readonly expires: string;
+}
+
+/**
+ * Durable memory between cycles: closed days, alerts sent, exceptions seen. `commit` writes one cycle's records
+ * at once (a transaction locally, conditional writes in DynamoDB), so a failed cycle leaves nothing half-written.
+ */
 export interface Ledger {
-  /** Records that an alert for `key` in `period` reached `state`; false when it was already recorded (send nothing). */
-  recordAlert(alert: AlertRecord): Promise<boolean>;
+  /** Alerts already recorded for a period. */
   alerts(period: string): Promise<readonly AlertRecord[]>;
-  recordExceptionSeen(budget: string, exceptionId: string, asOf: string): Promise<void>;
+  /**
+   * Records one cycle. Returns the alerts that were new (not recorded before in the same state): only those are sent.
+   */
+  commit(cycle: {
+    readonly alerts: readonly AlertRecord[];
+    readonly closedDays: readonly DailySpend[];
+    readonly exceptions: readonly ExceptionSeen[];
+    readonly asOf: string;
+  }): Promise<readonly AlertRecord[]>;
+  dailySpend(budget: string, from: string, to: string): Promise<readonly DailySpend[]>;
   close(): Promise<void>;
 }
 

@@ -140,6 +140,15 @@ export interface Cause {
   readonly current: { readonly from: string; readonly to: string; readonly dailySpend: number };
   /** The cause in one sentence, for people. */
   readonly summary: string;
+  /** The same split per endpoint, largest contributors first. */
+  readonly endpoints?: readonly EndpointCause[];
+}
+
+export interface EndpointCause {
+  readonly endpoint: string;
+  readonly parts: Readonly<Record<CauseKind | 'other', number>>;
+  readonly typeBefore?: string;
+  readonly typeAfter?: string;
 }
 
 export type ActionType =
@@ -148,9 +157,11 @@ export type ActionType =
   | 'right-size-instance'
   | 'retire-endpoint'
   | 'raise-max-instances'
+  | 'lower-max-instances'
   | 'revert-instance-type'
   | 'end-experiment'
   | 'investigate-errors'
+  | 'review-model-latency'
   | 'enable-managed-spot'
   | 'restore-data';
 

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError, Option } from 'commander';
+import { InputError } from '../core/errors.ts';
+import { checkBudgetFile, formatProblem } from '../local/budget-file.ts';
+import { runLocal } from '../local/run.ts';
+import { renderText } from '../report/summary.ts';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const DEMO_MANIFEST = resolve(ROOT, 'examples/demo/demo.json');
+
+/** Exit codes: 0 ok, 1 a budget breached (with --fail-on), 2 bad input, 3 an internal error. */
+export const EXIT = { ok: 0, breach: 1, input: 2, internal: 3 } as const;
+
+interface RunFlags {
+  budgets?: string;
+  costs?: string[];
+  metrics?: string;
+  asOf?: string;
+  out?: string;
+  state?: string | false;
+  format: 'text' | 'json';
+  failOn?: 'breach' | 'at-risk';
+  demo?: boolean;
+}
+
+async function demoInputs(): Promise<{ budgets: string; costs: string[]; metrics?: string; asOf: string }> {
+  const manifest = JSON.parse(await readFile(DEMO_MANIFEST, 'utf8')) as {
+    asOf: string;
+    budgets: string;
+    costs: string[];
+    metrics?: string;
+  };
+  const at = (p: string) => resolve(dirname(DEMO_MANIFEST), p);
+  return {
+    asOf: manifest.asOf,
+    budgets: at(manifest.budgets),
+    costs: manifest.costs.map(at),
+    metrics: manifest.metrics === undefined ? undefined : at(manifest.metrics),
+  };
+}
+
+async function run(flags: RunFlags): Promise<number> {
+  const demo = flags.demo ? await demoInputs() : undefined;
+  const budgets = flags.budgets ?? demo?.budgets;
+  const costs = flags.costs ?? demo?.costs;
+  if (!budgets) throw new InputError('run: --budgets FILE is required (or --demo)');
+  if (!costs || costs.length === 0) throw new InputError('run: --costs FILE is required (or --demo)');
+  const out = await runLocal({
+    budgets,
+    costs,
+    metrics: flags.metrics ?? demo?.metrics,
+    asOf: flags.asOf ?? demo?.asOf,
+    out: flags.out,
+    state: flags.state,
+    now: new Date(),
+  });
+  if (flags.format === 'json') {
+    process.stdout.write(`${JSON.stringify(out.result, null, 2)}\n`);
+  } else {
+    process.stdout.write(renderText(out.result));
+    process.stdout.write(
+      `\n${out.newAlerts.length} new alert${out.newAlerts.length === 1 ? '' : 's'}, ${out.alreadyAlerted} already sent this period.${
+        out.written.length ? ` Wrote ${out.written.join(', ')}.` : ''
+      }\n`,
+    );
+  }
+  const statuses = new Set(out.result.budgets.map((b) => b.status));
+  if (flags.failOn === 'breach' && statuses.has('breached')) return EXIT.breach;
+  if (flags.failOn === 'at-risk' && (statuses.has('breached') || statuses.has('at-risk'))) return EXIT.breach;
+  return EXIT.ok;
+}
+
+async function validate(file: string): Promise<number> {
+  const r = await checkBudgetFile(file);
+  if (r.ok) {
+    process.stdout.write(`${file}: ok (${r.file.budgets.length} budgets, ${Object.keys(r.file.tiers).length} tiers)\n`);
+    return EXIT.ok;
+  }
+  for (const p of r.problems) process.stderr.write(`${formatProblem(file, p)}\n`);
+  return EXIT.input;
+}
+
+export function program(setExit: (code: number) => void): Command {
+  const cli = new Command('perf-budgets')
+    .description('Performance budgets for ML inference on AWS: spend, unit cost, latency and idle capacity of SageMaker endpoints.')
+    .exitOverride()
+    .configureOutput({ outputError: (s, write) => write(s) });
+
+  cli
+    .command('run')
+    .description('run one governance cycle: collect, evaluate, report findings with their cause and actions')
+    .option('--budgets <file>', 'budget file (YAML or JSON)')
+    .option('--costs <files...>', 'cost files: FOCUS 1.0 CSV, legacy CUR CSV or a saved Cost Explorer response (JSON); directories too')
+    .option('--metrics <file>', 'metrics CSV: timestamp,endpoint,variant,metric,stat,value (CloudWatch names and units)')
+    .option('--as-of <day>', 'the day to judge, YYYY-MM-DD inclusive in the billing time zone (default: last day of the cost data)')
+    .option('--out <dir>', 'write cycle.json and summary.md here')
+    .option('--state <dir>', 'ledger directory (alerts sent, closed days)', '.perf-budgets')
+    .option('--no-state', 'run without a ledger: every finding counts as new')
+    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--fail-on <status>', 'exit 1 when a budget reaches this status').choices(['breach', 'at-risk']))
+    .option('--demo', 'run on the bundled demo account (examples/demo)')
+    .action(async (flags: RunFlags) => setExit(await run(flags)));
+
+  cli
+    .command('validate')
+    .description('check a budget file; prints every problem with its path and line')
+    .argument('<file>', 'budget file (YAML or JSON)')
+    .action(async (file: string) => setExit(await validate(file)));
+
+  return cli;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let code: number = EXIT.ok;
+  try {
+    await program((c) => {
+      code = c;
+    }).parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      return err.exitCode === 0 ? EXIT.ok : EXIT.input;
+    }
+    if (err instanceof InputError) {
+      process.stderr.write(`perf-budgets: ${err.message}\n`);
+      return EXIT.input;
+    }
+    process.stderr.write(`perf-budgets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return EXIT.internal;
+  }
+  return code;
+}
+

@@ -1,0 +1,184 @@
+import { type InstanceSpec, instanceSpec, smallerInFamily } from './instances.ts';
+import type { EndpointMetrics } from './metrics.ts';
+import { toNumber } from './money.ts';
+import type { EndpointSpend } from './spend.ts';
+import type { Action, Risk } from './types.ts';
+
+export interface ActionContext {
+  readonly endpoint: EndpointSpend;
+  readonly metrics?: EndpointMetrics;
+  /** Days of the judging window (the last 7 days to as-of). */
+  readonly windowDays: readonly string[];
+  /** Days left in the period after as-of: savings are what an action saves over them. */
+  readonly remainingDays: number;
+  /** Utilisation autoscaling should aim at, 0..1. */
+  readonly targetUtilization: number;
+  /** Lowest instance count the budget's guardrails allow. */
+  readonly minInstancesFloor: number;
+  /** Current autoscaling minimum, when the inventory knows it. */
+  readonly scalingMin?: number;
+  readonly production: boolean;
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+interface WindowCost {
+  hosting: number;
+  hours: number;
+  rate: number;
+  perDay: number;
+}
+
+function windowCost(e: EndpointSpend, days: readonly string[]): WindowCost {
+  let hosting = 0;
+  let hours = 0;
+  for (const d of days) {
+    const c = e.days.get(d);
+    if (!c) continue;
+    hosting += toNumber(c.hostingCost);
+    hours += c.hours;
+  }
+  return { hosting, hours, rate: hours > 0 ? hosting / hours : 0, perDay: hosting / Math.max(1, days.length) };
+}
+
+/** Instances each hour of the window would need to serve its load at the target utilisation. */
+function hourlyNeed(ctx: ActionContext): { t: number; have: number; need: number }[] {
+  const out: { t: number; have: number; need: number }[] = [];
+  if (!ctx.metrics) return out;
+  for (const [t, have] of ctx.endpoint.hourlyInstances) {
+    const u = ctx.metrics.hours.get(t)?.utilization;
+    if (u === undefined || have <= 0) continue;
+    const need = Math.max(ctx.minInstancesFloor, Math.ceil((have * u) / ctx.targetUtilization - 1e-9));
+    out.push({ t, have, need });
+  }
+  return out;
+}
+
+/**
+ * Lower the autoscaling minimum when the endpoint sits at its floor with capacity it does not use: autoscaling then
+ * keeps max(new minimum, what the load needs) each hour. The saving is the instance-hours that frees at the
+ * current rate, over the rest of the period.
+ */
+export function lowerMinInstances(ctx: ActionContext): Action | undefined {
+  const hours = hourlyNeed(ctx);
+  if (hours.length < 24) return undefined;
+  const floor = ctx.scalingMin ?? Math.min(...hours.map((h) => h.have));
+  const newMin = ctx.minInstancesFloor;
+  if (floor <= newMin) return undefined;
+  let freed = 0;
+  for (const h of hours) if (h.have <= floor) freed += Math.max(0, h.have - Math.max(newMin, h.need));
+  if (freed <= 0) return undefined;
+  const { rate } = windowCost(ctx.endpoint, ctx.windowDays);
+  const perHourOfData = freed / hours.length;
+  const savings = perHourOfData * 24 * ctx.remainingDays * rate;
+  const risk: Risk = newMin >= 2 || !ctx.production ? 'low' : 'medium';
+  return {
+    type: 'lower-min-instances',
+    endpoint: ctx.endpoint.name,
+    estimatedSavings: round2(savings),
+    risk,
+    description: `Lower the autoscaling minimum of ${ctx.endpoint.name} from ${floor} to ${newMin}: ${Math.round(
+      (freed / hours.length) * 24,
+    )} instance-hours a day sit idle at the floor; scaling out on load stays as it is.`,
+    change: { minInstances: { from: floor, to: newMin } },
+  };
+}
+
+/** Move to a smaller type of the same family when even the busy hours leave most of the CPU unused. */
+export function rightSizeInstance(ctx: ActionContext): Action | undefined {
+  const type = ctx.endpoint.latestType;
+  const spec = type ? instanceSpec(type) : undefined;
+  const cpuP95 = ctx.metrics?.cpuUtilizationP95;
+  const accelP95 = ctx.metrics?.utilizationP95;
+  if (!type || !spec || cpuP95 === undefined) return undefined;
+  let pick: { type: string; spec: InstanceSpec } | undefined;
+  for (const cand of smallerInFamily(type)) {
+    // the smaller type must keep every accelerator busy enough work needs, and CPU under the target
+    if (spec.gpus > 0 && cand.spec.gpus < spec.gpus) continue;
+    const cpuAfter = (cpuP95 * spec.vcpu) / cand.spec.vcpu;
+    const memOk = cand.spec.memoryGiB >= spec.memoryGiB / 4;
+    if (cpuAfter <= ctx.targetUtilization && memOk && (accelP95 === undefined || spec.gpus > 0 || cpuAfter <= 1)) {
+      if (!pick || cand.spec.hourlyUsd < pick.spec.hourlyUsd) pick = cand;
+    }
+  }
+  if (!pick) return undefined;
+  const { rate, hours } = windowCost(ctx.endpoint, ctx.windowDays);
+  const newRate = rate * (pick.spec.hourlyUsd / spec.hourlyUsd);
+  const hoursPerDay = hours / Math.max(1, ctx.windowDays.length);
+  const savings = (rate - newRate) * hoursPerDay * ctx.remainingDays;
+  const memoryDrop = pick.spec.memoryGiB < spec.memoryGiB;
+  return {
+    type: 'right-size-instance',
+    endpoint: ctx.endpoint.name,
+    estimatedSavings: round2(savings),
+    risk: memoryDrop ? 'medium' : 'low',
+    description: `Right-size ${ctx.endpoint.name} from ${type} to ${pick.type}: CPU p95 is ${Math.round(
+      cpuP95 * 100,
+    )}% of ${spec.vcpu} vCPUs${memoryDrop ? `; check the model fits ${pick.spec.memoryGiB} GiB` : ''}.`,
+    change: { instanceType: { from: type, to: pick.type } },
+  };
+}
+
+/** An endpoint that served nothing in the window but still runs instances. */
+export function retireIdleEndpoint(ctx: ActionContext): Action | undefined {
+  const inv = ctx.metrics?.invocations;
+  if (inv === undefined || inv > 0) return undefined;
+  const { perDay } = windowCost(ctx.endpoint, ctx.windowDays);
+  if (perDay <= 0) return undefined;
+  return {
+    type: 'retire-endpoint',
+    endpoint: ctx.endpoint.name,
+    estimatedSavings: round2(perDay * ctx.remainingDays),
+    risk: 'low',
+    description: `Delete ${ctx.endpoint.name}: it served no invocations in the last ${ctx.windowDays.length} days.`,
+    change: { delete: true },
+  };
+}
+
+/** Go back to the previous instance type when a type change drove the spend up. */
+export function revertInstanceType(
+  ctx: ActionContext,
+  from: string | undefined,
+  to: string | undefined,
+  periodEffect: number,
+  daysInPeriod: number,
+): Action | undefined {
+  if (!from || !to || from === to || periodEffect <= 0) return undefined;
+  return {
+    type: 'revert-instance-type',
+    endpoint: ctx.endpoint.name,
+    estimatedSavings: round2((periodEffect / daysInPeriod) * ctx.remainingDays),
+    risk: 'medium',
+    description: `Revert ${ctx.endpoint.name} from ${to} to ${from}, unless the larger type was chosen for latency; compare p99 before and after the change first.`,
+    change: { instanceType: { from: to, to: from } },
+  };
+}
+
+/** Latency above the ceiling while instances are busy: add capacity (costs money). */
+export function raiseCapacity(ctx: ActionContext): Action | undefined {
+  const u = ctx.metrics?.utilizationP95;
+  if (u === undefined || u < ctx.targetUtilization) return undefined;
+  const { perDay } = windowCost(ctx.endpoint, ctx.windowDays);
+  const extra = perDay * Math.max(0, u / ctx.targetUtilization - 1);
+  return {
+    type: 'raise-max-instances',
+    endpoint: ctx.endpoint.name,
+    estimatedSavings: -round2(extra * ctx.remainingDays),
+    risk: 'low',
+    description: `Scale ${ctx.endpoint.name} out earlier (lower the target or raise the maximum): utilisation p95 is ${Math.round(
+      u * 100,
+    )}%, above the ${Math.round(ctx.targetUtilization * 100)}% target.`,
+    change: { targetUtilization: ctx.targetUtilization },
+  };
+}
+
+/** Latency above the ceiling with spare capacity: the model itself got slower; capacity will not fix it. */
+export function reviewModelLatency(ctx: ActionContext, observedMs: number, limitMs: number): Action {
+  return {
+    type: 'review-model-latency',
+    endpoint: ctx.endpoint.name,
+    estimatedSavings: 0,
+    risk: 'low',
+    description: `ModelLatency p99 of ${ctx.endpoint.name} is ${Math.round(observedMs)} ms against ${limitMs} ms with capacity to spare: roll back the model version or deploy config that changed, or profile the model.`,
+  };
+}

@@ -1,0 +1,706 @@
+import {
+  lowerMinInstances,
+  raiseCapacity,
+  retireIdleEndpoint,
+  revertInstanceType,
+  reviewModelLatency,
+  rightSizeInstance,
+  type ActionContext,
+} from './actions.ts';
+import { type BudgetFile, endpointLimits, effectiveLimits, type Limits } from './budget.ts';
+import { explainChange, type Window } from './cause.ts';
+import { InputError } from './errors.ts';
+import { forecastRemaining } from './forecast.ts';
+import { instanceSpec } from './instances.ts';
+import { type EndpointMetrics, summarizeEndpointMetrics } from './metrics.ts';
+import { displayMoney, formatMoney, type Money, moneyFromNumber, roundTo, toNumber } from './money.ts';
+import { addDays, DayClock, dayStartMs, daysBetween, daysOf, type Period, periodContaining } from './period.ts';
+import { allocateSpend, type BudgetSpend, type EndpointSpend } from './spend.ts';
+import type { Action, Cause, Finding, MetricSeries, Severity, Snapshot, Status } from './types.ts';
+
+/** Share of on-demand training spend that Managed Spot Training typically saves (AWS quotes up to 90%). */
+export const MANAGED_SPOT_SAVINGS = 0.7;
+/** How far past the last cost row an as-of may lie before it is outside the data rather than a reporting lag. */
+export const MAX_DATA_LAG_DAYS = 7;
+/** Days of history the forecast looks at. */
+export const FORECAST_HISTORY_DAYS = 120;
+const WINDOW_DAYS = 7;
+const DEFAULT_TARGET_UTILIZATION = 0.7;
+
+export interface EndpointResult {
+  readonly name: string;
+  readonly instanceType: string | null;
+  readonly peakInstances: number | null;
+  readonly spendToDate: number;
+  readonly invocations: number | null;
+  readonly costPer1k: number | null;
+  readonly latencyP99Ms: number | null;
+  readonly errorRate: number | null;
+  readonly utilization: number | null;
+}
+
+export interface ExceptionResult {
+  readonly reason: string;
+  readonly approvedBy: string;
+  readonly expires: string;
+  readonly inForce: boolean;
+  readonly endpoints?: readonly string[];
+  readonly limits: Limits;
+}
+
+export interface BudgetResult {
+  readonly name: string;
+  readonly owner: string;
+  readonly tier: string;
+  readonly mode: string;
+  readonly environment: string;
+  readonly status: Status;
+  readonly cap: number | null;
+  readonly spendToDate: number;
+  /** Spend to date exact to 1e-10, for audit. */
+  readonly spendToDateExact: string;
+  readonly forecast: { readonly expected: number; readonly low: number; readonly high: number; readonly method: string };
+  /** alertAt fractions that actual and forecast spend have reached. */
+  readonly thresholds: { readonly actual: readonly number[]; readonly forecast: readonly number[] };
+  readonly limits: Limits;
+  readonly exceptions: readonly ExceptionResult[];
+  readonly endpoints: readonly EndpointResult[];
+  readonly findings: readonly Finding[];
+}
+
+export interface CycleResult {
+  readonly asOf: string;
+  readonly period: { readonly start: string; readonly end: string };
+  readonly currency: string;
+  readonly window: { readonly start: string; readonly end: string };
+  readonly data: { readonly costsFrom: string | null; readonly costsThrough: string | null; readonly metrics: boolean };
+  readonly budgets: readonly BudgetResult[];
+}
+
+const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
+const SEVERITY_RANK: Record<Severity, number> = { critical: 0, warning: 1, info: 2 };
+const STATUS_RANK: Record<Status, number> = { breached: 0, 'at-risk': 1, ok: 2 };
+
+interface Context {
+  readonly file: BudgetFile;
+  readonly asOf: string;
+  readonly period: Period;
+  readonly daysInPeriod: number;
+  /** Last day with cost data used (inclusive): min(as-of, last day in the data). */
+  readonly through: string;
+  readonly remainingDays: number;
+  readonly window: Window;
+  readonly baseline: Window | undefined;
+  readonly historyDays: readonly string[];
+  readonly metricsByEndpoint: ReadonlyMap<string, MetricSeries[]> | undefined;
+  readonly currency: string;
+  readonly snapshot: Snapshot;
+}
+
+export interface Evaluation {
+  readonly result: CycleResult;
+  /** Exact spend per budget per day (history and period), for the ledger's closed days and the reports. */
+  readonly dailySpend: ReadonlyMap<string, ReadonlyMap<string, Money>>;
+  /** Last day whose cost data is taken as complete. */
+  readonly through: string;
+}
+
+/**
+ * One evaluation: snapshot + budget file -> per budget status, forecast and findings, each finding with its cause
+ * and viable actions. Pure: time is `snapshot.asOf`.
+ */
+export function evaluate(snapshot: Snapshot, file: BudgetFile): CycleResult {
+  return evaluateCycle(snapshot, file).result;
+}
+
+export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation {
+  const tz = file.billingPeriod.timezone;
+  const period = periodContaining(snapshot.asOf, file.billingPeriod);
+  const clock = new DayClock(tz);
+  const asOfEndMs = dayStartMs(addDays(snapshot.asOf, 1), tz);
+
+  let firstMs = Number.POSITIVE_INFINITY;
+  let lastMs = Number.NEGATIVE_INFINITY;
+  const daysWithRows = new Set<string>();
+  for (const r of snapshot.costs) {
+    if (r.start < firstMs) firstMs = r.start;
+    if (r.start > lastMs) lastMs = r.start;
+  }
+  const costsFrom = Number.isFinite(firstMs) ? clock.dayOf(firstMs) : undefined;
+  const costsLast = Number.isFinite(lastMs) ? clock.dayOf(lastMs) : undefined;
+  if (costsFrom !== undefined && costsLast !== undefined) {
+    if (snapshot.asOf < costsFrom || daysBetween(costsLast, snapshot.asOf) > MAX_DATA_LAG_DAYS) {
+      throw new InputError(
+        `--as-of ${snapshot.asOf} is outside the cost data (${costsFrom} to ${costsLast}); pick a day in that range`,
+      );
+    }
+  }
+  for (const r of snapshot.costs) if (r.start < asOfEndMs) daysWithRows.add(clock.dayOf(r.start));
+
+  const lastWithData = costsLast === undefined ? undefined : costsLast < snapshot.asOf ? costsLast : snapshot.asOf;
+  const completeThrough =
+    snapshot.costsCompleteThrough !== undefined && lastWithData !== undefined
+      ? snapshot.costsCompleteThrough < lastWithData
+        ? snapshot.costsCompleteThrough
+        : lastWithData
+      : lastWithData;
+  const through = completeThrough ?? addDays(period.start, -1);
+  const throughClamped = through < addDays(period.start, -1) ? addDays(period.start, -1) : through;
+  const windowStart = [addDays(snapshot.asOf, -(WINDOW_DAYS - 1)), period.start].sort().at(-1) as string;
+  const window: Window = { from: windowStart, to: addDays(throughClamped, 1) };
+
+  const prevPeriod = periodContaining(addDays(period.start, -1), file.billingPeriod);
+  let baseline: Window | undefined;
+  if (costsFrom !== undefined && daysBetween(costsFrom > prevPeriod.start ? costsFrom : prevPeriod.start, prevPeriod.end) >= 7) {
+    baseline = { from: costsFrom > prevPeriod.start ? costsFrom : prevPeriod.start, to: prevPeriod.end };
+  } else if (costsFrom !== undefined) {
+    const from = costsFrom > period.start ? costsFrom : period.start;
+    if (daysBetween(from, window.from) >= 3) baseline = { from, to: window.from };
+  }
+
+  const historyStart =
+    costsFrom === undefined
+      ? period.start
+      : [costsFrom, addDays(throughClamped, -FORECAST_HISTORY_DAYS)].sort().at(-1) as string;
+
+  let metricsByEndpoint: Map<string, MetricSeries[]> | undefined;
+  if (snapshot.metrics) {
+    metricsByEndpoint = new Map();
+    for (const s of snapshot.metrics) {
+      const list = metricsByEndpoint.get(s.endpoint) ?? [];
+      list.push(s);
+      metricsByEndpoint.set(s.endpoint, list);
+    }
+  }
+
+  const ctx: Context = {
+    file,
+    asOf: snapshot.asOf,
+    period,
+    daysInPeriod: daysBetween(period.start, period.end),
+    through: throughClamped,
+    remainingDays: daysBetween(addDays(throughClamped, 1), period.end),
+    window,
+    baseline,
+    historyDays: historyStart <= throughClamped ? daysOf(historyStart, addDays(throughClamped, 1)) : [],
+    metricsByEndpoint,
+    currency: snapshot.currency,
+    snapshot,
+  };
+
+  const views = allocateSpend(snapshot.costs, file.budgets, clock, { endMs: asOfEndMs, periodStart: period.start });
+  const gaps = dataGaps(ctx, costsFrom, costsLast, daysWithRows);
+  const budgets = views.map((v) => evaluateBudget(ctx, v, gaps));
+  budgets.sort(
+    (a, b) =>
+      STATUS_RANK[a.status] - STATUS_RANK[b.status] ||
+      overage(b) - overage(a) ||
+      a.name.localeCompare(b.name),
+  );
+  const dailySpend = new Map<string, Map<string, Money>>();
+  for (const v of views) {
+    const days = new Map<string, Money>(v.other);
+    for (const e of v.endpoints.values()) for (const [d, c] of e.days) days.set(d, (days.get(d) ?? 0n) + c.cost);
+    dailySpend.set(v.budget.name, new Map([...days].sort(([a], [b]) => (a < b ? -1 : 1))));
+  }
+  return {
+    result: {
+      asOf: snapshot.asOf,
+      period: { start: period.start, end: period.end },
+      currency: snapshot.currency,
+      window: { start: window.from, end: window.to },
+      data: { costsFrom: costsFrom ?? null, costsThrough: lastWithData ?? null, metrics: snapshot.metrics !== undefined },
+      budgets,
+    },
+    dailySpend,
+    through: throughClamped,
+  };
+}
+
+function overage(b: BudgetResult): number {
+  if (b.cap === null || b.cap === 0) return 0;
+  return Math.max(b.spendToDate, b.forecast.expected) / b.cap;
+}
+
+/** Account-wide holes in the cost data, shared by every budget. */
+function dataGaps(
+  ctx: Context,
+  costsFrom: string | undefined,
+  costsLast: string | undefined,
+  daysWithRows: ReadonlySet<string>,
+): string[] {
+  const out: string[] = [];
+  for (const g of ctx.snapshot.gaps) out.push(`${g.source}${g.scope ? ` (${g.scope})` : ''}: ${g.message}`);
+  if (costsFrom === undefined) {
+    out.push('costs: the cost source returned no rows at all');
+    return out;
+  }
+  if (costsLast !== undefined && costsLast < ctx.asOf) {
+    out.push(
+      `costs: data ends on ${costsLast}, before as-of ${ctx.asOf}; spend after ${costsLast} is unknown and left to the forecast`,
+    );
+  }
+  const from = costsFrom > ctx.period.start ? costsFrom : ctx.period.start;
+  if (from <= ctx.through) {
+    const missing = daysOf(from, addDays(ctx.through, 1)).filter((d) => !daysWithRows.has(d));
+    if (missing.length > 0) {
+      out.push(
+        `costs: no cost rows on ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more days` : ''}`,
+      );
+    }
+  }
+  return out;
+}
+
+function dailySeries(map: ReadonlyMap<string, Money>, days: readonly string[]): number[] {
+  return days.map((d) => toNumber(map.get(d) ?? 0n));
+}
+
+function endpointDaily(e: EndpointSpend, days: readonly string[]): number[] {
+  return days.map((d) => toNumber(e.days.get(d)?.cost ?? 0n));
+}
+
+function key(...parts: (string | number | undefined)[]): string {
+  return parts.filter((p) => p !== undefined).join('|');
+}
+
+function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly string[]): BudgetResult {
+  const { budget } = view;
+  const tier = ctx.file.tiers[budget.tier];
+  const mode = tier?.mode ?? 'advise';
+  const limits = effectiveLimits(budget, ctx.asOf);
+  const cap = limits.spendPerPeriod;
+  const findings: Finding[] = [];
+  const money = (x: number) => displayMoney(moneyFromNumber(x), ctx.currency);
+
+  // Endpoints: every one the costs, the inventory or the metrics name that the selector takes.
+  const endpoints = new Map<string, EndpointSpend | undefined>(view.endpoints);
+  for (const inv of ctx.snapshot.inventory) {
+    if (!endpoints.has(inv.name) && view.matcher.matches(inv.name, inv.tags)) endpoints.set(inv.name, undefined);
+  }
+  if (ctx.metricsByEndpoint) {
+    for (const name of ctx.metricsByEndpoint.keys()) {
+      if (!endpoints.has(name) && !budget.selector.tags && view.matcher.matchesEndpointName(name)) {
+        endpoints.set(name, undefined);
+      }
+    }
+  }
+
+  // Forecast.
+  const components = [
+    ...[...view.endpoints.values()].map((e) => ({ key: e.name, values: endpointDaily(e, ctx.historyDays) })),
+    { key: '(other charges)', values: dailySeries(view.other, ctx.historyDays) },
+  ];
+  const fc = forecastRemaining(components, ctx.remainingDays);
+  const spendToDate = roundTo(view.spendToDate);
+  const spendNum = toNumber(view.spendToDate);
+  const forecast = {
+    expected: round(spendNum + fc.expected),
+    low: round(spendNum + fc.low),
+    high: round(spendNum + fc.high),
+    method: fc.method,
+  };
+
+  // Per-endpoint metrics over the window.
+  const fromMs = dayStartMs(ctx.window.from, ctx.period.timezone);
+  const toMs = dayStartMs(addDays(ctx.asOf, 1), ctx.period.timezone);
+  const windowDays = daysOf(ctx.window.from, ctx.window.to);
+  const metrics = new Map<string, EndpointMetrics>();
+  const invocationsIn = (name: string, w: Window): number | undefined => {
+    const series = ctx.metricsByEndpoint?.get(name);
+    if (!series) return undefined;
+    const m = summarizeEndpointMetrics(
+      series.filter((s) => s.metric === 'Invocations'),
+      dayStartMs(w.from, ctx.period.timezone),
+      dayStartMs(w.to, ctx.period.timezone),
+      undefined,
+    );
+    return m.invocations === undefined ? undefined : m.invocations / Math.max(1, daysBetween(w.from, w.to));
+  };
+
+  const inventoryByName = new Map(ctx.snapshot.inventory.map((i) => [i.name, i]));
+  const endpointResults: EndpointResult[] = [];
+  const actionContexts = new Map<string, ActionContext>();
+  const target = limits.utilization?.max ?? DEFAULT_TARGET_UTILIZATION;
+  const production = /prod/i.test(budget.environment) || budget.tier === 'production';
+  const minFloor = budget.scaling?.minInstances ?? 1;
+
+  for (const [name, e] of endpoints) {
+    const inv = inventoryByName.get(name);
+    const type = e?.latestType ?? inv?.instanceType;
+    const spec = type ? instanceSpec(type) : undefined;
+    const series = ctx.metricsByEndpoint?.get(name);
+    const m = series ? summarizeEndpointMetrics(series, fromMs, toMs, spec) : undefined;
+    if (m) metrics.set(name, m);
+    let windowSpend = 0;
+    let periodSpend = 0n;
+    let peak: number | null = null;
+    if (e) {
+      for (const d of windowDays) windowSpend += toNumber(e.days.get(d)?.cost ?? 0n);
+      for (const [d, c] of e.days) if (d >= ctx.period.start) periodSpend += c.cost;
+      for (const [t, n] of e.hourlyInstances) if (t >= fromMs && t < toMs) peak = Math.max(peak ?? 0, n);
+      if (peak === null) {
+        for (const d of windowDays) {
+          const h = e.days.get(d)?.hours;
+          if (h !== undefined) peak = Math.max(peak ?? 0, Math.round((h / 24) * 100) / 100);
+        }
+      }
+    }
+    const invocations = m?.invocations;
+    endpointResults.push({
+      name,
+      instanceType: type ?? null,
+      peakInstances: peak ?? inv?.instanceCount ?? null,
+      spendToDate: roundTo(periodSpend),
+      invocations: invocations ?? null,
+      costPer1k: invocations && invocations > 0 ? round((windowSpend / invocations) * 1000, 6) : null,
+      latencyP99Ms: m?.latencyP99Ms === undefined ? null : round(m.latencyP99Ms, 1),
+      errorRate: m?.errorRate === undefined ? null : round(m.errorRate, 6),
+      utilization: m?.utilization === undefined ? null : round(m.utilization, 4),
+    });
+    if (e) {
+      actionContexts.set(name, {
+        endpoint: e,
+        metrics: m,
+        windowDays,
+        remainingDays: ctx.remainingDays,
+        targetUtilization: target,
+        minInstancesFloor: minFloor,
+        scalingMin: inv?.scaling?.min,
+        production,
+      });
+    }
+  }
+
+  const meanUtil = (() => {
+    const us = endpointResults.map((r) => r.utilization).filter((u): u is number => u !== null);
+    return us.length ? us.reduce((a, b) => a + b, 0) / us.length : undefined;
+  })();
+  const causeFor = (eps: readonly EndpointSpend[], withOther: boolean, utilization?: number): Cause | undefined => {
+    const base = ctx.baseline ?? { from: ctx.window.from, to: ctx.window.from };
+    if (eps.length === 0 && !withOther) return undefined;
+    return explainChange({
+      endpoints: eps,
+      other: withOther ? view.other : undefined,
+      baseline: base,
+      current: ctx.window,
+      daysInPeriod: ctx.daysInPeriod,
+      invocations: invocationsIn,
+      utilization,
+      currency: ctx.currency,
+    });
+  };
+
+  // ---- spend against the cap ----
+  let status: Status = 'ok';
+  const spendActions = (cause: Cause | undefined): Action[] => {
+    const out: Action[] = [];
+    for (const ac of actionContexts.values()) {
+      const perEndpoint = cause?.endpoints?.find((x) => x.endpoint === ac.endpoint.name);
+      const revert = perEndpoint
+        ? revertInstanceType(ac, perEndpoint.typeBefore, perEndpoint.typeAfter, perEndpoint.parts['instance-change'] ?? 0, ctx.daysInPeriod)
+        : undefined;
+      for (const a of [retireIdleEndpoint(ac), lowerMinInstances(ac), revert, rightSizeInstance(ac)]) if (a) out.push(a);
+    }
+    const training = [...view.training.entries()].filter(([d]) => d >= ctx.period.start);
+    if (training.length > 0) {
+      const spent = training.reduce((s, [, v]) => s + toNumber(v), 0);
+      const elapsed = Math.max(1, daysBetween(ctx.period.start, addDays(ctx.through, 1)));
+      out.push({
+        type: 'enable-managed-spot',
+        estimatedSavings: round((spent / elapsed) * ctx.remainingDays * MANAGED_SPOT_SAVINGS),
+        risk: 'low',
+        description: `Turn on Managed Spot Training for ${budget.tier} training jobs: ${money(spent)} of on-demand training this period; spot typically saves ${Math.round(MANAGED_SPOT_SAVINGS * 100)}% (jobs need checkpointing).`,
+        change: { managedSpotTraining: true, tier: budget.tier },
+      });
+    }
+    return out.sort((a, b) => b.estimatedSavings - a.estimatedSavings);
+  };
+
+  if (cap !== undefined) {
+    if (view.spendToDate > moneyFromNumber(cap)) {
+      status = 'breached';
+      const cause = causeFor([...view.endpoints.values()], true, meanUtil);
+      findings.push({
+        kind: 'spend-breach',
+        budget: budget.name,
+        severity: 'critical',
+        message: `${budget.name} has spent ${displayMoney(view.spendToDate, ctx.currency)} of its ${money(cap)} cap for ${ctx.period.start}..${addDays(ctx.period.end, -1)}, ${money(spendNum - cap)} over; forecast ${money(forecast.expected)}.`,
+        observed: spendToDate,
+        limit: cap,
+        cause,
+        actions: spendActions(cause),
+        key: key('spend-breach', budget.name, ctx.period.start),
+      });
+    } else if (forecast.expected > cap) {
+      status = 'at-risk';
+      const cause = causeFor([...view.endpoints.values()], true, meanUtil);
+      const crossing = crossingDay(ctx, spendNum, fc.expected, cap);
+      findings.push({
+        kind: 'spend-forecast',
+        budget: budget.name,
+        severity: forecast.low > cap ? 'critical' : 'warning',
+        message: `${budget.name} is forecast to spend ${money(forecast.expected)} (${money(forecast.low)}–${money(forecast.high)}) against its ${money(cap)} cap, ${money(forecast.expected - cap)} over${crossing ? `; at this rate it crosses the cap on ${crossing}` : ''}. Spent so far: ${displayMoney(view.spendToDate, ctx.currency)}.`,
+        observed: forecast.expected,
+        limit: cap,
+        cause,
+        actions: spendActions(cause),
+        key: key('spend-forecast', budget.name, ctx.period.start),
+      });
+    }
+  }
+
+  // ---- per-endpoint limits over the window ----
+  const breach = (f: Omit<Finding, 'budget'>) => {
+    findings.push({ budget: budget.name, ...f });
+    status = 'breached';
+  };
+  const windowText = `${ctx.window.from}..${addDays(ctx.window.to, -1)}`;
+  for (const r of endpointResults) {
+    const lim = endpointLimits(budget, r.name, ctx.asOf);
+    const ac = actionContexts.get(r.name);
+    const e = view.endpoints.get(r.name);
+    const m = metrics.get(r.name);
+
+    if (lim.costPer1kInferences !== undefined && r.costPer1k !== null && r.costPer1k > lim.costPer1kInferences) {
+      const cause = e ? causeFor([e], false, r.utilization ?? undefined) : undefined;
+      breach({
+        kind: 'unit-cost',
+        endpoint: r.name,
+        severity: r.costPer1k > 1.5 * lim.costPer1kInferences ? 'critical' : 'warning',
+        message: `${r.name} costs ${ctx.currency === 'USD' ? '$' : ''}${r.costPer1k.toFixed(4)} per 1k inferences over ${windowText}, above the ${lim.costPer1kInferences} limit.`,
+        observed: r.costPer1k,
+        limit: lim.costPer1kInferences,
+        cause,
+        actions: ac ? [retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)].filter((a): a is Action => !!a) : [],
+        key: key('unit-cost', budget.name, r.name),
+      });
+    }
+    if (lim.latencyP99Ms !== undefined && r.latencyP99Ms !== null && r.latencyP99Ms > lim.latencyP99Ms) {
+      const actions: Action[] = [];
+      if (ac) {
+        const more = raiseCapacity(ac);
+        actions.push(more ?? reviewModelLatency(ac, r.latencyP99Ms, lim.latencyP99Ms));
+      }
+      breach({
+        kind: 'latency',
+        endpoint: r.name,
+        severity: r.latencyP99Ms > 1.5 * lim.latencyP99Ms ? 'critical' : 'warning',
+        message: `${r.name} ModelLatency p99 is ${r.latencyP99Ms.toFixed(1)} ms over ${windowText} (worst hour ${(m?.worstHourP99Ms ?? r.latencyP99Ms).toFixed(1)} ms), above the ${lim.latencyP99Ms} ms ceiling.`,
+        observed: r.latencyP99Ms,
+        limit: lim.latencyP99Ms,
+        actions,
+        key: key('latency', budget.name, r.name),
+      });
+    }
+    if (lim.errorRate !== undefined && r.errorRate !== null && r.errorRate > lim.errorRate) {
+      breach({
+        kind: 'error-rate',
+        endpoint: r.name,
+        severity: r.errorRate > 2 * lim.errorRate ? 'critical' : 'warning',
+        message: `${r.name} fails ${(r.errorRate * 100).toFixed(2)}% of invocations (4XX+5XX) over ${windowText}, above the ${(lim.errorRate * 100).toFixed(2)}% limit.`,
+        observed: r.errorRate,
+        limit: lim.errorRate,
+        actions: [
+          {
+            type: 'investigate-errors',
+            endpoint: r.name,
+            estimatedSavings: 0,
+            risk: 'low',
+            description: `Look at ${r.name}'s Invocation4XXErrors/5XXErrors and its CloudWatch logs; 5XX with high utilisation means it needs capacity.`,
+          },
+        ],
+        key: key('error-rate', budget.name, r.name),
+      });
+    }
+    const band = lim.utilization;
+    if (band && r.utilization !== null) {
+      if (band.min !== undefined && r.utilization < band.min) {
+        const cause = e ? causeFor([e], false, r.utilization) : undefined;
+        breach({
+          kind: 'utilization-low',
+          endpoint: r.name,
+          severity: 'warning',
+          message: `${r.name} runs at ${(r.utilization * 100).toFixed(0)}% utilisation over ${windowText}, below the ${(band.min * 100).toFixed(0)}% floor: capacity sits idle.`,
+          observed: r.utilization,
+          limit: band.min,
+          cause: cause ? { ...cause, primary: 'idle-capacity' } : undefined,
+          actions: ac ? [retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)].filter((a): a is Action => !!a) : [],
+          key: key('utilization-low', budget.name, r.name),
+        });
+      }
+      if (band.max !== undefined && r.utilization > band.max) {
+        breach({
+          kind: 'utilization-high',
+          endpoint: r.name,
+          severity: 'warning',
+          message: `${r.name} runs at ${(r.utilization * 100).toFixed(0)}% utilisation over ${windowText}, above the ${(band.max * 100).toFixed(0)}% ceiling: latency is at risk.`,
+          observed: r.utilization,
+          limit: band.max,
+          actions: ac ? [raiseCapacity(ac)].filter((a): a is Action => !!a) : [],
+          key: key('utilization-high', budget.name, r.name),
+        });
+      }
+    }
+    if (lim.maxInstances !== undefined && r.peakInstances !== null && r.peakInstances > lim.maxInstances) {
+      breach({
+        kind: 'max-instances',
+        endpoint: r.name,
+        severity: 'warning',
+        message: `${r.name} ran ${r.peakInstances} instances in ${windowText}, above the limit of ${lim.maxInstances}.`,
+        observed: r.peakInstances,
+        limit: lim.maxInstances,
+        actions: [
+          {
+            type: 'lower-max-instances',
+            endpoint: r.name,
+            estimatedSavings: 0,
+            risk: 'medium',
+            description: `Set the autoscaling maximum of ${r.name} to ${lim.maxInstances}, or raise the limit with an approved exception.`,
+            change: { maxInstances: { from: r.peakInstances, to: lim.maxInstances } },
+          },
+        ],
+        key: key('max-instances', budget.name, r.name),
+      });
+    }
+
+    // Experiments end: exit criteria of the tier.
+    const exit = tier?.exitCriteria;
+    if (exit && e) {
+      const age = daysBetween(e.firstDay, ctx.asOf) + 1;
+      const reasons: string[] = [];
+      if (exit.maxDays !== undefined && age > exit.maxDays) reasons.push(`running ${age} days, past its ${exit.maxDays}`);
+      if (exit.maxCostPer1kInferences !== undefined && r.costPer1k !== null && r.costPer1k > exit.maxCostPer1kInferences) {
+        reasons.push(`costing ${r.costPer1k.toFixed(4)} per 1k inferences, above ${exit.maxCostPer1kInferences}`);
+      }
+      if (reasons.length > 0 && ac) {
+        const perDay = windowDays.reduce((s, d) => s + toNumber(e.days.get(d)?.cost ?? 0n), 0) / windowDays.length;
+        breach({
+          kind: 'exit-criteria',
+          endpoint: r.name,
+          severity: 'warning',
+          message: `Experiment ${r.name} meets its exit criteria: ${reasons.join('; ')}.`,
+          cause: causeFor([e], false, r.utilization ?? undefined),
+          actions: [
+            {
+              type: 'end-experiment',
+              endpoint: r.name,
+              estimatedSavings: round(perDay * ctx.remainingDays),
+              risk: 'low',
+              description: `End the experiment: delete ${r.name}, or promote it to a production budget.`,
+              change: { delete: true },
+            },
+          ],
+          key: key('exit-criteria', budget.name, r.name),
+        });
+      }
+    }
+  }
+
+  // ---- missing data ----
+  const incomplete = (message: string, scope?: string) =>
+    findings.push({
+      kind: 'incomplete-data',
+      budget: budget.name,
+      endpoint: scope,
+      severity: 'warning',
+      message,
+      actions: [
+        {
+          type: 'restore-data',
+          endpoint: scope,
+          estimatedSavings: 0,
+          risk: 'low',
+          description: 'Fix the source or re-run once the data is complete; until then these numbers are lower bounds.',
+        },
+      ],
+      key: key('incomplete-data', budget.name, scope, message),
+    });
+  for (const g of accountGaps) incomplete(`${budget.name}: ${g}`);
+  if (view.endpoints.size === 0 && view.other.size === 0) {
+    incomplete(`${budget.name}: no cost rows match the selector; spend to date is unknown, not zero. Check the endpoint globs and tags.`);
+  }
+  const metricLimits = (['costPer1kInferences', 'latencyP99Ms', 'errorRate', 'utilization'] as const).filter(
+    (k) => limits[k] !== undefined,
+  );
+  if (!ctx.metricsByEndpoint) {
+    if (metricLimits.length > 0) {
+      incomplete(`${budget.name}: no metrics given, so ${metricLimits.join(', ')} cannot be judged.`);
+    }
+  } else {
+    for (const r of endpointResults) {
+      const m = metrics.get(r.name);
+      const e = view.endpoints.get(r.name);
+      const spentInWindow = e ? windowDays.some((d) => (e.days.get(d)?.cost ?? 0n) > 0n) : false;
+      if (!e) {
+        incomplete(`${r.name}: metrics but no cost rows; its spend is unknown, not zero.`, r.name);
+        continue;
+      }
+      if (!spentInWindow) continue;
+      const missing: string[] = [];
+      if (metricLimits.length > 0 && !m) missing.push('all metrics');
+      else if (m) {
+        if ((limits.costPer1kInferences !== undefined || limits.errorRate !== undefined) && r.invocations === null) missing.push('Invocations');
+        if (limits.latencyP99Ms !== undefined && r.latencyP99Ms === null) missing.push('ModelLatency p99');
+        if (limits.utilization !== undefined && r.utilization === null) {
+          missing.push(r.instanceType && !instanceSpec(r.instanceType) ? `utilisation (unknown instance type ${r.instanceType})` : 'CPU/GPU utilisation');
+        }
+      }
+      if (missing.length > 0) incomplete(`${r.name}: no ${missing.join(', ')} in ${windowText}; those limits are not judged.`, r.name);
+    }
+  }
+
+  // ---- exceptions ----
+  const exceptions: ExceptionResult[] = budget.exceptions.map((x) => ({
+    reason: x.reason,
+    approvedBy: x.approvedBy,
+    expires: x.expires,
+    inForce: x.expires >= ctx.asOf,
+    ...(x.endpoints ? { endpoints: x.endpoints } : {}),
+    limits: x.limits,
+  }));
+  for (const x of exceptions) {
+    if (!x.inForce && x.expires >= addDays(ctx.period.start, -1)) {
+      findings.push({
+        kind: 'exception-expired',
+        budget: budget.name,
+        severity: 'info',
+        message: `The exception "${x.reason}" (approved by ${x.approvedBy}) expired on ${x.expires}; the budget's own limits apply again.`,
+        actions: [],
+        key: key('exception-expired', budget.name, x.expires, x.reason),
+      });
+    }
+  }
+
+  findings.sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
+  const alertAt = [...budget.alertAt].sort((a, b) => a - b);
+  return {
+    name: budget.name,
+    owner: budget.owner,
+    tier: budget.tier,
+    mode,
+    environment: budget.environment,
+    status,
+    cap: cap ?? null,
+    spendToDate,
+    spendToDateExact: formatMoney(view.spendToDate, 10),
+    forecast,
+    thresholds: {
+      actual: cap === undefined ? [] : alertAt.filter((f) => spendNum >= f * cap),
+      forecast: cap === undefined ? [] : alertAt.filter((f) => forecast.expected >= f * cap),
+    },
+    limits,
+    exceptions,
+    endpoints: endpointResults.sort((a, b) => b.spendToDate - a.spendToDate),
+    findings,
+  };
+}
+
+/** The day spend is expected to cross the cap, spreading the forecast evenly over the remaining days. */
+function crossingDay(ctx: Context, spent: number, remaining: number, cap: number): string | undefined {
+  if (ctx.remainingDays <= 0 || remaining <= 0) return undefined;
+  const perDay = remaining / ctx.remainingDays;
+  const days = Math.ceil((cap - spent) / perDay);
+  if (days < 1 || days > ctx.remainingDays) return undefined;
+  return addDays(ctx.through, days);
+}

@@ -1,0 +1,75 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AlertRecord, DailySpend, ExceptionSeen, Ledger } from '../ports.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS alerts (
+  period TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, sent_at TEXT NOT NULL,
+  PRIMARY KEY (period, key, state)
+);
+CREATE TABLE IF NOT EXISTS closed_days (
+  budget TEXT NOT NULL, day TEXT NOT NULL, amount TEXT NOT NULL,
+  PRIMARY KEY (budget, day)
+);
+CREATE TABLE IF NOT EXISTS exceptions_seen (
+  budget TEXT NOT NULL, reason TEXT NOT NULL, approved_by TEXT NOT NULL, expires TEXT NOT NULL,
+  first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
+  PRIMARY KEY (budget, reason, expires)
+);
+`;
+
+/** The embedded ledger of local runs: one SQLite file (default `.perf-budgets/ledger.db`). */
+export class SqliteLedger implements Ledger {
+  private readonly db: Database.Database;
+
+  constructor(path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.exec(SCHEMA);
+  }
+
+  async alerts(period: string): Promise<readonly AlertRecord[]> {
+    return this.db
+      .prepare('SELECT period, key, state, sent_at AS sentAt FROM alerts WHERE period = ? ORDER BY sent_at, key')
+      .all(period) as AlertRecord[];
+  }
+
+  async commit(cycle: {
+    alerts: readonly AlertRecord[];
+    closedDays: readonly DailySpend[];
+    exceptions: readonly ExceptionSeen[];
+    asOf: string;
+  }): Promise<readonly AlertRecord[]> {
+    const insertAlert = this.db.prepare(
+      'INSERT OR IGNORE INTO alerts (period, key, state, sent_at) VALUES (@period, @key, @state, @sentAt)',
+    );
+    const upsertDay = this.db.prepare(
+      'INSERT INTO closed_days (budget, day, amount) VALUES (@budget, @day, @amount) ON CONFLICT (budget, day) DO UPDATE SET amount = excluded.amount',
+    );
+    const upsertException = this.db.prepare(
+      `INSERT INTO exceptions_seen (budget, reason, approved_by, expires, first_seen, last_seen)
+       VALUES (@budget, @reason, @approvedBy, @expires, @asOf, @asOf)
+       ON CONFLICT (budget, reason, expires) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)`,
+    );
+    const tx = this.db.transaction(() => {
+      const fresh: AlertRecord[] = [];
+      for (const a of cycle.alerts) if (insertAlert.run(a).changes === 1) fresh.push(a);
+      for (const d of cycle.closedDays) upsertDay.run(d);
+      for (const x of cycle.exceptions) upsertException.run({ ...x, asOf: cycle.asOf });
+      return fresh;
+    });
+    return tx();
+  }
+
+  async dailySpend(budget: string, from: string, to: string): Promise<readonly DailySpend[]> {
+    return this.db
+      .prepare('SELECT budget, day, amount FROM closed_days WHERE budget = ? AND day >= ? AND day < ? ORDER BY day')
+      .all(budget, from, to) as DailySpend[];
+  }
+
+  async close(): Promise<void> {
+    this.db.close();
+  }
+}

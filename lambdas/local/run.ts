@@ -1,0 +1,147 @@
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BudgetFile } from '../core/budget.ts';
+import { InputError } from '../core/errors.ts';
+import { type CycleResult, evaluateCycle } from '../core/evaluate.ts';
+import { formatMoney } from '../core/money.ts';
+import { addDays, DayClock, parseDay } from '../core/period.ts';
+import type { CostRecord, Finding, Snapshot } from '../core/types.ts';
+import type { AlertRecord, DailySpend, Ledger } from '../ports.ts';
+import { renderMarkdown } from '../report/summary.ts';
+import { loadBudgetFile } from './budget-file.ts';
+import { loadCostFiles } from './cost-files.ts';
+import { SqliteLedger } from './ledger-sqlite.ts';
+import { loadMetricsCsv } from './metrics-csv.ts';
+
+export interface LocalRunOptions {
+  readonly budgets: string;
+  readonly costs: readonly string[];
+  readonly metrics?: string;
+  /** Day (inclusive, billing time zone); defaults to the last day of the cost data. */
+  readonly asOf?: string;
+  /** Directory for cycle.json and summary.md; nothing is written when absent. */
+  readonly out?: string;
+  /** Ledger directory; `false` runs without one (every finding counts as new). */
+  readonly state?: string | false;
+  /** The wall clock, read once at the edge: alert timestamps only, never what counts as "to date". */
+  readonly now: Date;
+}
+
+export interface LocalRunOutput {
+  readonly result: CycleResult;
+  readonly file: BudgetFile;
+  /** Findings not alerted before in this period at this severity. */
+  readonly newAlerts: readonly Finding[];
+  readonly alreadyAlerted: number;
+  readonly written: readonly string[];
+}
+
+/** Days closer to as-of than this may still change (Cost Explorer restates the last days); older ones are closed. */
+const OPEN_DAYS = 3;
+
+/** Loads and checks every input; reads nothing from the clock and writes nothing. */
+export async function collectLocal(opts: LocalRunOptions, file: BudgetFile): Promise<Snapshot> {
+  const costs = await loadCostFiles([...opts.costs], { costMetric: file.costMetric });
+  checkCurrency(costs.records, file.currency);
+  const clock = new DayClock(file.billingPeriod.timezone);
+  let asOf = opts.asOf;
+  if (asOf !== undefined) {
+    try {
+      parseDay(asOf, file.billingPeriod.timezone);
+    } catch (err) {
+      throw new InputError(`--as-of: ${(err as Error).message}`, undefined, { cause: err });
+    }
+  } else {
+    let last = Number.NEGATIVE_INFINITY;
+    for (const r of costs.records) if (r.start > last) last = r.start;
+    if (!Number.isFinite(last)) throw new InputError(`${opts.costs.join(', ')}: no cost rows; give --as-of or a file with data`);
+    asOf = clock.dayOf(last);
+  }
+  const metrics = opts.metrics === undefined ? undefined : await loadMetricsCsv(opts.metrics);
+  return {
+    asOf,
+    currency: file.currency,
+    costs: costs.records,
+    metrics: metrics?.series,
+    inventory: [],
+    gaps: [...costs.gaps, ...(metrics?.gaps ?? [])],
+    costsCompleteThrough: costs.completeThrough,
+  };
+}
+
+function checkCurrency(records: readonly CostRecord[], currency: string): void {
+  for (const r of records) {
+    if (r.currency !== currency) {
+      const where = r.source ? `${r.source.file}${r.source.row !== undefined ? ` row ${r.source.row}` : ''}` : 'costs';
+      throw new InputError(
+        `${where}: billed in ${r.currency}, but the budget file is in ${currency}; convert the export or set currency: ${r.currency}`,
+      );
+    }
+  }
+}
+
+/** Writes files so that a reader never sees half of one: each goes to a temporary name, then is renamed. */
+export async function writeAtomically(dir: string, files: Record<string, string>): Promise<string[]> {
+  await mkdir(dir, { recursive: true });
+  const staged: [string, string][] = [];
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      const tmp = join(dir, `.${name}.${process.pid}.tmp`);
+      await writeFile(tmp, content);
+      staged.push([tmp, join(dir, name)]);
+    }
+    for (const [tmp, final] of staged) await rename(tmp, final);
+  } catch (err) {
+    await Promise.all(staged.map(([tmp]) => rm(tmp, { force: true })));
+    throw err;
+  }
+  return staged.map(([, final]) => final);
+}
+
+/** One full governance cycle on files: collect, evaluate, write outputs, remember alerts. */
+export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutput> {
+  const file = await loadBudgetFile(opts.budgets);
+  const snapshot = await collectLocal(opts, file);
+  const evaluation = evaluateCycle(snapshot, file);
+  const { result } = evaluation;
+
+  const findings = result.budgets.flatMap((b) => b.findings);
+  const sentAt = opts.now.toISOString();
+  const alerts: AlertRecord[] = findings.map((f) => ({
+    key: f.key,
+    period: result.period.start,
+    state: f.severity,
+    sentAt,
+  }));
+  const closedBefore = addDays(evaluation.through, -OPEN_DAYS + 1);
+  const closedDays: DailySpend[] = [];
+  for (const [budget, days] of evaluation.dailySpend) {
+    for (const [day, amount] of days) {
+      if (day < closedBefore) closedDays.push({ budget, day, amount: formatMoney(amount, 10) });
+    }
+  }
+  const exceptions = file.budgets.flatMap((b) =>
+    b.exceptions.map((x) => ({ budget: b.name, reason: x.reason, approvedBy: x.approvedBy, expires: x.expires })),
+  );
+
+  // Everything is computed; only now is anything written.
+  const written = opts.out
+    ? await writeAtomically(opts.out, {
+        'cycle.json': `${JSON.stringify(result, null, 2)}\n`,
+        'summary.md': renderMarkdown(result),
+      })
+    : [];
+
+  let newAlerts: readonly Finding[] = findings;
+  if (opts.state !== false) {
+    const ledger: Ledger = new SqliteLedger(join(opts.state ?? '.perf-budgets', 'ledger.db'));
+    try {
+      const fresh = await ledger.commit({ alerts, closedDays, exceptions, asOf: result.asOf });
+      const freshKeys = new Set(fresh.map((a) => `${a.key}\u0000${a.state}`));
+      newAlerts = findings.filter((f) => freshKeys.has(`${f.key}\u0000${f.severity}`));
+    } finally {
+      await ledger.close();
+    }
+  }
+  return { result, file, newAlerts, alreadyAlerted: findings.length - newAlerts.length, written };
+}

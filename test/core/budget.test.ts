@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { effectiveLimits, endpointLimits, parseBudgetFile } from '../../lambdas/core/budget.ts';
+
+const valid = `
+version: 1
+currency: USD
+billingPeriod: { startDay: 1, timezone: UTC }
+costMetric: billed
+tiers:
+  production: { mode: approve }
+  experiment: { mode: enforce, exitCriteria: { maxDays: 14, maxCostPer1kInferences: 0.5 } }
+budgets:
+  - name: search-prod
+    owner: search-team@example.com
+    tier: production
+    environment: prod
+    selector:
+      endpoints: ["search-*"]
+      tags: { team: search }
+    limits:
+      spendPerPeriod: 12000
+      costPer1kInferences: 0.04
+      latencyP99Ms: 120
+      errorRate: 0.01
+      utilization: { min: 0.3, max: 0.85 }
+      maxInstances: 8
+    alertAt: [0.5, 0.8, 1.0]
+    exceptions:
+      - { reason: "Launch week", approvedBy: cfo@example.com, expires: 2026-12-31, limits: { spendPerPeriod: 15000 } }
+      - { reason: "Canary", approvedBy: cto@example.com, expires: 2026-12-31, endpoints: ["search-canary"], limits: { latencyP99Ms: 300 } }
+`;
+
+function problems(mutate: (doc: Record<string, any>) => void): string[] {
+  const doc = parse(valid);
+  mutate(doc);
+  const r = parseBudgetFile(doc);
+  return r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
+}
+
+describe('budget file schema', () => {
+  it('accepts the documented example, YAML dates included', () => {
+    const r = parseBudgetFile(parse(valid));
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.file.budgets[0]?.exceptions[0]?.expires).toBe('2026-12-31');
+  });
+
+  it('names the path of a wrongly typed limit', () => {
+    expect(problems((d) => (d.budgets[0].limits.latencyP99Ms = 'fast'))).toEqual([
+      expect.stringMatching(/^budgets\[0\]\.limits\.latencyP99Ms: .*number/),
+    ]);
+  });
+
+  it('rejects unknown keys, so a typo does not silently drop a limit', () => {
+    expect(problems((d) => (d.budgets[0].limits.latencyP99 = 100))).toEqual([
+      expect.stringMatching(/^budgets\[0\]\.limits: .*latencyP99/),
+    ]);
+  });
+
+  it('rejects a budget in a tier that does not exist', () => {
+    expect(problems((d) => (d.budgets[0].tier = 'prod'))).toEqual([
+      'budgets[0].tier: unknown tier "prod"; expected one of: production, experiment',
+    ]);
+  });
+
+  it('rejects an unknown mode, a bad time zone, an inverted utilisation band and a bad expiry', () => {
+    const ps = problems((d) => {
+      d.tiers.production.mode = 'auto';
+      d.billingPeriod.timezone = 'Mars/Olympus';
+      d.budgets[0].limits.utilization = { min: 0.9, max: 0.5 };
+      d.budgets[0].exceptions[0].expires = '31/12/2026';
+    });
+    expect(ps.join('\n')).toMatch(/tiers\.production\.mode/);
+    expect(ps.join('\n')).toMatch(/billingPeriod\.timezone: an IANA time zone/);
+    expect(ps.join('\n')).toMatch(/budgets\[0\]\.limits\.utilization: utilization\.min must be below/);
+    expect(ps.join('\n')).toMatch(/budgets\[0\]\.exceptions\[0\]\.expires: expected a day as YYYY-MM-DD/);
+  });
+
+  it('rejects duplicate budget names and empty selectors', () => {
+    const ps = problems((d) => {
+      d.budgets.push({ ...d.budgets[0], selector: {} });
+    });
+    expect(ps).toContain('budgets[1].selector: a selector needs endpoint globs or tags');
+    expect(ps).toContain('budgets[1].name: duplicate budget name "search-prod"');
+  });
+
+  it('applies exceptions in force, through their expiry day, and drops expired ones', () => {
+    const r = parseBudgetFile(parse(valid));
+    if (!r.ok) throw new Error('invalid');
+    const b = r.file.budgets[0];
+    if (!b) throw new Error('no budget');
+    expect(effectiveLimits(b, '2026-12-31').spendPerPeriod).toBe(15000);
+    expect(effectiveLimits(b, '2027-01-01').spendPerPeriod).toBe(12000);
+    expect(endpointLimits(b, 'search-canary', '2026-12-01').latencyP99Ms).toBe(300);
+    expect(endpointLimits(b, 'search-main', '2026-12-01').latencyP99Ms).toBe(120);
+  });
+});

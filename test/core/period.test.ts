@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { addDays, DayClock, daysBetween, periodContaining } from '../../lambdas/core/period.ts';
+
+describe('billing periods', () => {
+  it('a monthly period starting on the 1st contains its days, end exclusive', () => {
+    expect(periodContaining('2026-10-15', { startDay: 1, timezone: 'UTC' })).toEqual({
+      start: '2026-10-01',
+      end: '2026-11-01',
+      timezone: 'UTC',
+    });
+  });
+
+  it('a period starting on the 15th runs to the 15th of the next month', () => {
+    expect(periodContaining('2026-10-14', { startDay: 15, timezone: 'UTC' })).toMatchObject({
+      start: '2026-09-15',
+      end: '2026-10-15',
+    });
+    expect(periodContaining('2026-10-15', { startDay: 15, timezone: 'UTC' })).toMatchObject({
+      start: '2026-10-15',
+      end: '2026-11-15',
+    });
+  });
+
+  it('crosses the year and counts leap days', () => {
+    expect(periodContaining('2027-01-03', { startDay: 10, timezone: 'UTC' })).toMatchObject({
+      start: '2026-12-10',
+      end: '2027-01-10',
+    });
+    expect(daysBetween('2028-02-01', '2028-03-01')).toBe(29);
+  });
+
+  it('rejects days that are not calendar days', () => {
+    expect(() => periodContaining('2026-02-30', { startDay: 1, timezone: 'UTC' })).toThrow(/not a calendar day/);
+    expect(() => periodContaining('15/10/2026', { startDay: 1, timezone: 'UTC' })).toThrow(/YYYY-MM-DD/);
+  });
+
+  it('maps instants to the billing day of its time zone, half-hour offsets included', () => {
+    const utc = new DayClock('UTC');
+    const la = new DayClock('America/Los_Angeles');
+    const india = new DayClock('Asia/Kolkata');
+    const t = Date.parse('2026-10-01T03:00:00Z');
+    expect(utc.dayOf(t)).toBe('2026-10-01');
+    expect(la.dayOf(t)).toBe('2026-09-30');
+    expect(india.dayOf(Date.parse('2026-09-30T18:29:00Z'))).toBe('2026-09-30');
+    expect(india.dayOf(Date.parse('2026-09-30T18:30:00Z'))).toBe('2026-10-01');
+  });
+
+  it('adds days across month ends', () => {
+    expect(addDays('2026-10-31', 1)).toBe('2026-11-01');
+    expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+  });
+});
