@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
+import { InputError } from '../../lambdas/core/errors.ts';
+import { evaluate } from '../../lambdas/core/evaluate.ts';
+import type { CostRecord, MetricSeries, Snapshot } from '../../lambdas/core/types.ts';
+import { dailyRow, hostingRows, series } from '../helpers/build.ts';
+
+function file(budgets: unknown[], tiers: Record<string, unknown> = { production: { mode: 'advise' } }): BudgetFile {
+  const r = parseBudgetFile({
+    version: 1,
+    currency: 'USD',
+    billingPeriod: { startDay: 1, timezone: 'UTC' },
+    tiers,
+    budgets,
+  });
+  if (!r.ok) throw new Error(JSON.stringify(r.problems));
+  return r.file;
+}
+
+const budget = (limits: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  name: 'api',
+  owner: 'team@example.com',
+  tier: 'production',
+  environment: 'prod',
+  selector: { endpoints: ['api-*'] },
+  limits,
+  ...extra,
+});
+
+function snap(costs: CostRecord[], asOf: string, metrics?: MetricSeries[]): Snapshot {
+  return { asOf, currency: 'USD', costs, metrics, inventory: [], gaps: [] };
+}
+
+// api-a: 2 x ml.m5.xlarge ($0.23/h) all of September and October: $11.04 a day
+const steady = hostingRows({ endpoint: 'api-a', from: '2026-09-01', days: 61, type: 'ml.m5.xlarge', instances: () => 2 });
+
+describe('evaluate', () => {
+  it('judges spend to date against the cap, counting only rows up to as-of', () => {
+    const r = evaluate(snap(steady, '2026-10-10'), file([budget({ spendPerPeriod: 100 })]));
+    const b = r.budgets[0];
+    expect(r.period).toEqual({ start: '2026-10-01', end: '2026-11-01' });
+    expect(b?.spendToDate).toBe(110.4); // 10 days x 11.04
+    expect(b?.status).toBe('breached');
+    expect(b?.findings.map((f) => f.kind)).toContain('spend-breach');
+  });
+
+  it('is at risk when the forecast, not yet the spend, passes the cap', () => {
+    const r = evaluate(snap(steady, '2026-10-10'), file([budget({ spendPerPeriod: 300 })]));
+    const b = r.budgets[0];
+    expect(b?.status).toBe('at-risk');
+    expect(b?.forecast.expected).toBeCloseTo(31 * 11.04, 0);
+    expect(b?.forecast.low).toBeLessThanOrEqual(b?.forecast.expected ?? 0);
+    const f = b?.findings.find((x) => x.kind === 'spend-forecast');
+    expect(f?.message).toMatch(/crosses the cap on 2026-10-28/);
+  });
+
+  it('is ok with room under every limit', () => {
+    const r = evaluate(snap(steady, '2026-10-10'), file([budget({ spendPerPeriod: 1000 })]));
+    expect(r.budgets[0]?.status).toBe('ok');
+    expect(r.budgets[0]?.findings).toEqual([]);
+  });
+
+  it('reports limits it cannot judge without metrics as incomplete data', () => {
+    const r = evaluate(snap(steady, '2026-10-10'), file([budget({ spendPerPeriod: 1000, latencyP99Ms: 100 })]));
+    const gaps = r.budgets[0]?.findings.filter((f) => f.kind === 'incomplete-data') ?? [];
+    expect(gaps.map((g) => g.message).join()).toMatch(/no metrics given, so latencyP99Ms cannot be judged/);
+  });
+
+  it('says so when the cost data stops before as-of, and forecasts the days after it', () => {
+    const rows = steady.filter((r) => r.start < Date.parse('2026-10-08'));
+    const r = evaluate(snap(rows, '2026-10-10'), file([budget({ spendPerPeriod: 1000 })]));
+    const b = r.budgets[0];
+    expect(b?.spendToDate).toBeCloseTo(7 * 11.04, 2);
+    expect(b?.findings.some((f) => f.kind === 'incomplete-data' && /data ends on 2026-10-07/.test(f.message))).toBe(true);
+    expect(b?.forecast.expected).toBeCloseTo(31 * 11.04, 0);
+  });
+
+  it('never reads a selector that matches nothing as zero spend', () => {
+    const r = evaluate(
+      snap(steady, '2026-10-10'),
+      file([budget({ spendPerPeriod: 1000 }, { selector: { endpoints: ['nothing-*'] } })]),
+    );
+    expect(r.budgets[0]?.findings.map((f) => f.message).join()).toMatch(/no cost rows match the selector/);
+  });
+
+  it('applies an exception in force and ignores an expired one', () => {
+    const withException = (expires: string) =>
+      budget(
+        { spendPerPeriod: 100 },
+        { exceptions: [{ reason: 'launch', approvedBy: 'cfo@example.com', expires, limits: { spendPerPeriod: 1000 } }] },
+      );
+    expect(evaluate(snap(steady, '2026-10-10'), file([withException('2026-10-10')])).budgets[0]?.status).toBe('ok');
+    const expired = evaluate(snap(steady, '2026-10-10'), file([withException('2026-10-09')])).budgets[0];
+    expect(expired?.status).toBe('breached');
+    expect(expired?.findings.some((f) => f.kind === 'exception-expired')).toBe(true);
+    expect(expired?.exceptions[0]?.inForce).toBe(false);
+  });
+
+  it('converts ModelLatency from microseconds and judges the p99 ceiling', () => {
+    const hours = 61 * 24;
+    const metrics = [
+      series('api-a', 'Invocations', 'Sum', '2026-09-01', hours, () => 1000),
+      series('api-a', 'ModelLatency', 'p99', '2026-09-01', hours, (h) => (h >= 33 * 24 ? 180_000 : 80_000)),
+    ];
+    const r = evaluate(snap(steady, '2026-10-10', metrics), file([budget({ latencyP99Ms: 120 })]));
+    const e = r.budgets[0]?.endpoints[0];
+    expect(e?.latencyP99Ms).toBe(180);
+    const f = r.budgets[0]?.findings.find((x) => x.kind === 'latency');
+    expect(f?.observed).toBe(180);
+    expect(r.budgets[0]?.status).toBe('breached');
+  });
+
+  it('computes cost per 1k inferences over the last 7 days and judges it', () => {
+    const hours = 61 * 24;
+    const metrics = [series('api-a', 'Invocations', 'Sum', '2026-09-01', hours, () => 100)];
+    const r = evaluate(snap(steady, '2026-10-10', metrics), file([budget({ costPer1kInferences: 0.1 })]));
+    // $0.46 an hour for 100 invocations an hour: $4.60 per 1k
+    expect(r.budgets[0]?.endpoints[0]?.costPer1k).toBeCloseTo(4.6, 6);
+    expect(r.budgets[0]?.findings.some((f) => f.kind === 'unit-cost')).toBe(true);
+  });
+
+  it('normalises CPU utilisation by vCPU count and recommends a lower minimum for idle nights', () => {
+    const rows = hostingRows({
+      endpoint: 'api-a',
+      from: '2026-09-01',
+      days: 61,
+      type: 'ml.m5.xlarge',
+      instances: (h) => (h % 24 < 8 ? 4 : 4),
+    });
+    const hours = 61 * 24;
+    const metrics = [
+      series('api-a', 'Invocations', 'Sum', '2026-09-01', hours, (h) => (h % 24 < 8 ? 10 : 1000)),
+      // 4 vCPUs: 400% is full; nights at 20% of one instance's worth, days at 240% (60%)
+      series('api-a', 'CPUUtilization', 'Average', '2026-09-01', hours, (h) => (h % 24 < 8 ? 20 : 240)),
+    ];
+    const r = evaluate(snap(rows, '2026-10-10', metrics), file([budget({ utilization: { min: 0.5 } })]));
+    const e = r.budgets[0]?.endpoints[0];
+    expect(e?.utilization).toBeCloseTo((8 * 0.05 + 16 * 0.6) / 24, 3);
+    const f = r.budgets[0]?.findings.find((x) => x.kind === 'utilization-low');
+    const lower = f?.actions.find((a) => a.type === 'lower-min-instances');
+    expect(lower?.change).toEqual({ minInstances: { from: 4, to: 1 } });
+    // nights: 3 of 4 instances freed for 8 hours; days need ceil(4*0.6/0.7)=4 -> none freed. 21 days left.
+    expect(lower?.estimatedSavings).toBeCloseTo(3 * 8 * 0.23 * 21, 1);
+  });
+
+  it('puts non-endpoint charges on tag-selected budgets and leaves unmatched rows out', () => {
+    const rows = [
+      ...steady.map((r) => ({ ...r, tags: { team: 'api' } })),
+      dailyRow({ day: '2026-10-02', amount: 5.25, tags: { team: 'api' } }),
+      dailyRow({ day: '2026-10-02', amount: 99, tags: { team: 'other' } }),
+    ];
+    const r = evaluate(
+      snap(rows, '2026-10-10'),
+      file([budget({ spendPerPeriod: 1000 }, { selector: { tags: { team: 'api' } } })]),
+    );
+    expect(r.budgets[0]?.spendToDate).toBeCloseTo(110.4 + 5.25, 2);
+  });
+
+  it('ends an experiment past its exit criteria', () => {
+    const rows = hostingRows({ endpoint: 'api-x', from: '2026-09-20', days: 20, type: 'ml.g5.xlarge', instances: () => 1 });
+    const r = evaluate(
+      snap(rows, '2026-10-09'),
+      file([{ ...budget({}), tier: 'experiment' }], { experiment: { mode: 'enforce', exitCriteria: { maxDays: 14 } } }),
+    );
+    const f = r.budgets[0]?.findings.find((x) => x.kind === 'exit-criteria');
+    expect(f?.message).toMatch(/running 20 days, past its 14/);
+    expect(f?.actions[0]?.type).toBe('end-experiment');
+    expect(f?.actions[0]?.estimatedSavings).toBeCloseTo(1.408 * 24 * 22, 1);
+  });
+
+  it('refuses an as-of outside the cost data', () => {
+    expect(() => evaluate(snap(steady, '2027-02-01'), file([budget({})]))).toThrow(InputError);
+    expect(() => evaluate(snap(steady, '2026-08-01'), file([budget({})]))).toThrow(/outside the cost data \(2026-09-01 to 2026-10-31\)/);
+  });
+
+  it('explains a breach with its cause and a viable action', () => {
+    const rows = hostingRows({
+      endpoint: 'api-a',
+      from: '2026-09-01',
+      days: 61,
+      type: (h) => (h < 37 * 24 ? 'ml.g5.xlarge' : 'ml.g5.4xlarge'),
+      instances: () => 2,
+    });
+    const r = evaluate(snap(rows, '2026-10-14'), file([budget({ spendPerPeriod: 1500 })]));
+    const f = r.budgets[0]?.findings.find((x) => x.kind.startsWith('spend'));
+    expect(f?.cause?.primary).toBe('instance-change');
+    expect(f?.actions.map((a) => a.type)).toContain('revert-instance-type');
+  });
+});
