@@ -543,6 +543,14 @@ const INCIDENTS: readonly Incident[] = [
     causePrimary: null,
     startsAt: EMBED_V3,
   },
+  {
+    budget: 'embed-prod',
+    endpoint: 'embed-prod',
+    incident: 'The latency exception for the v3 rollout expired on 2026-09-30; the rollout slipped past it',
+    expectedFinding: 'exception-expired',
+    causePrimary: null,
+    startsAt: at('2026-10-01 00:00'),
+  },
 ];
 
 interface TierPlan {
@@ -1220,7 +1228,22 @@ function checkBudget(
     );
   }
 
-  const statusChecks = checks.filter((c) => !c.limit.startsWith('exitCriteria'));
+  for (const e of b.exceptions ?? []) {
+    if (e.expires >= AS_OF) continue;
+    const limitsNamed = Object.keys(e.limits).join(', ');
+    checks.push({
+      limit: `exception on ${limitsNamed}, expired ${e.expires}`,
+      finding: 'exception-expired',
+      limitValue: 0,
+      observed: {},
+      verdict: 'violated',
+    });
+  }
+
+  // Exit criteria and expired exceptions raise findings but are not limits: they leave the status alone.
+  const statusChecks = checks.filter(
+    (c) => !c.limit.startsWith('exitCriteria') && c.finding !== 'exception-expired',
+  );
   const status: BudgetCheck['status'] = statusChecks.some((c) => c.verdict === 'unclear')
     ? 'unclear'
     : statusChecks.some((c) => c.verdict === 'violated' && c.finding !== 'spend-forecast')
