@@ -75,7 +75,9 @@ async function run(flags: RunFlags): Promise<number> {
 async function validate(file: string): Promise<number> {
   const r = await checkBudgetFile(file);
   if (r.ok) {
-    process.stdout.write(`${file}: ok (${r.file.budgets.length} budgets, ${Object.keys(r.file.tiers).length} tiers)\n`);
+    process.stdout.write(
+      `${file}: ok (${r.file.budgets.length} budgets, ${Object.keys(r.file.tiers).length} tiers)\n`,
+    );
     return EXIT.ok;
   }
   for (const p of r.problems) process.stderr.write(`${formatProblem(file, p)}\n`);
@@ -84,7 +86,9 @@ async function validate(file: string): Promise<number> {
 
 export function program(setExit: (code: number) => void): Command {
   const cli = new Command('perf-budgets')
-    .description('Performance budgets for ML inference on AWS: spend, unit cost, latency and idle capacity of SageMaker endpoints.')
+    .description(
+      'Performance budgets for ML inference on AWS: spend, unit cost, latency and idle capacity of SageMaker endpoints.',
+    )
     .exitOverride()
     .configureOutput({ outputError: (s, write) => write(s) });
 
@@ -92,14 +96,28 @@ export function program(setExit: (code: number) => void): Command {
     .command('run')
     .description('run one governance cycle: collect, evaluate, report findings with their cause and actions')
     .option('--budgets <file>', 'budget file (YAML or JSON)')
-    .option('--costs <files...>', 'cost files: FOCUS 1.0 CSV, legacy CUR CSV or a saved Cost Explorer response (JSON); directories too')
-    .option('--metrics <file>', 'metrics CSV: timestamp,endpoint,variant,metric,stat,value (CloudWatch names and units)')
-    .option('--as-of <day>', 'the day to judge, YYYY-MM-DD inclusive in the billing time zone (default: last day of the cost data)')
+    .option(
+      '--costs <files...>',
+      'cost files: FOCUS 1.0 CSV, legacy CUR CSV or a saved Cost Explorer response (JSON); directories too',
+    )
+    .option(
+      '--metrics <file>',
+      'metrics CSV: timestamp,endpoint,variant,metric,stat,value (CloudWatch names and units)',
+    )
+    .option(
+      '--as-of <day>',
+      'the day to judge, YYYY-MM-DD inclusive in the billing time zone (default: last day of the cost data)',
+    )
     .option('--out <dir>', 'write cycle.json and summary.md here')
     .option('--state <dir>', 'ledger directory (alerts sent, closed days)', '.perf-budgets')
     .option('--no-state', 'run without a ledger: every finding counts as new')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .addOption(new Option('--fail-on <status>', 'exit 1 when a budget reaches this status').choices(['breach', 'at-risk']))
+    .addOption(
+      new Option('--fail-on <status>', 'exit 1 when a budget reaches this status').choices([
+        'breach',
+        'at-risk',
+      ]),
+    )
     .option('--demo', 'run on the bundled demo account (examples/demo)')
     .action(async (flags: RunFlags) => setExit(await run(flags)));
 
@@ -126,9 +144,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`perf-budgets: ${err.message}\n`);
       return EXIT.input;
     }
-    process.stderr.write(`perf-budgets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.stderr.write(
+      `perf-budgets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
     return EXIT.internal;
   }
   return code;
 }
-

@@ -21,6 +21,8 @@ export interface ActionContext {
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
+/** Actions that save less than this (currency units over the rest of the period) are noise, not advice. */
+export const MIN_SAVING = 1;
 
 interface WindowCost {
   hosting: number;
@@ -38,7 +40,12 @@ function windowCost(e: EndpointSpend, days: readonly string[]): WindowCost {
     hosting += toNumber(c.hostingCost);
     hours += c.hours;
   }
-  return { hosting, hours, rate: hours > 0 ? hosting / hours : 0, perDay: hosting / Math.max(1, days.length) };
+  return {
+    hosting,
+    hours,
+    rate: hours > 0 ? hosting / hours : 0,
+    perDay: hosting / Math.max(1, days.length),
+  };
 }
 
 /** Instances each hour of the window would need to serve its load at the target utilisation. */
@@ -62,7 +69,11 @@ function hourlyNeed(ctx: ActionContext): { t: number; have: number; need: number
 export function lowerMinInstances(ctx: ActionContext): Action | undefined {
   const hours = hourlyNeed(ctx);
   if (hours.length < 24) return undefined;
-  const floor = ctx.scalingMin ?? Math.min(...hours.map((h) => h.have));
+  // Without the scaling target from the inventory, the floor is the fewest whole instances seen in any hour
+  // (hours with a fraction are a launch or a replacement, not the floor).
+  const whole = hours.filter((h) => Number.isInteger(h.have));
+  if (ctx.scalingMin === undefined && whole.length === 0) return undefined;
+  const floor = ctx.scalingMin ?? Math.min(...whole.map((h) => h.have));
   const newMin = ctx.minInstancesFloor;
   if (floor <= newMin) return undefined;
   let freed = 0;
@@ -71,6 +82,7 @@ export function lowerMinInstances(ctx: ActionContext): Action | undefined {
   const { rate } = windowCost(ctx.endpoint, ctx.windowDays);
   const perHourOfData = freed / hours.length;
   const savings = perHourOfData * 24 * ctx.remainingDays * rate;
+  if (savings < MIN_SAVING) return undefined;
   const risk: Risk = newMin >= 2 || !ctx.production ? 'low' : 'medium';
   return {
     type: 'lower-min-instances',
@@ -81,6 +93,41 @@ export function lowerMinInstances(ctx: ActionContext): Action | undefined {
       (freed / hours.length) * 24,
     )} instance-hours a day sit idle at the floor; scaling out on load stays as it is.`,
     change: { minInstances: { from: floor, to: newMin } },
+  };
+}
+
+/**
+ * Let autoscaling run the instances hotter: in the hours it has scaled above the floor, the load would fit on
+ * fewer instances at the budget's utilisation ceiling. Saves money on traffic that is real, at some latency headroom.
+ */
+export function raiseScalingTarget(ctx: ActionContext): Action | undefined {
+  const hours = hourlyNeed(ctx);
+  if (hours.length < 24) return undefined;
+  const whole = hours.filter((h) => Number.isInteger(h.have));
+  const floor = ctx.scalingMin ?? (whole.length ? Math.min(...whole.map((h) => h.have)) : 0);
+  let freed = 0;
+  let busy = 0;
+  for (const h of hours) {
+    if (h.have <= floor) continue;
+    busy++;
+    freed += Math.max(0, h.have - Math.max(floor, h.need));
+  }
+  if (busy === 0 || freed <= 0) return undefined;
+  const { rate } = windowCost(ctx.endpoint, ctx.windowDays);
+  const savings = (freed / hours.length) * 24 * ctx.remainingDays * rate;
+  if (savings < MIN_SAVING) return undefined;
+  const mean = ctx.metrics?.utilization;
+  return {
+    type: 'raise-scaling-target',
+    endpoint: ctx.endpoint.name,
+    estimatedSavings: round2(savings),
+    risk: 'medium',
+    description: `Raise the target-tracking utilisation of ${ctx.endpoint.name} towards ${Math.round(
+      ctx.targetUtilization * 100,
+    )}%${mean !== undefined ? ` (it averages ${Math.round(mean * 100)}%)` : ''}: the busy hours need ${Math.round(
+      (freed / hours.length) * 24,
+    )} fewer instance-hours a day; bursts get less headroom.`,
+    change: { targetUtilization: ctx.targetUtilization },
   };
 }
 
@@ -97,7 +144,11 @@ export function rightSizeInstance(ctx: ActionContext): Action | undefined {
     if (spec.gpus > 0 && cand.spec.gpus < spec.gpus) continue;
     const cpuAfter = (cpuP95 * spec.vcpu) / cand.spec.vcpu;
     const memOk = cand.spec.memoryGiB >= spec.memoryGiB / 4;
-    if (cpuAfter <= ctx.targetUtilization && memOk && (accelP95 === undefined || spec.gpus > 0 || cpuAfter <= 1)) {
+    if (
+      cpuAfter <= ctx.targetUtilization &&
+      memOk &&
+      (accelP95 === undefined || spec.gpus > 0 || cpuAfter <= 1)
+    ) {
       if (!pick || cand.spec.hourlyUsd < pick.spec.hourlyUsd) pick = cand;
     }
   }
@@ -106,6 +157,7 @@ export function rightSizeInstance(ctx: ActionContext): Action | undefined {
   const newRate = rate * (pick.spec.hourlyUsd / spec.hourlyUsd);
   const hoursPerDay = hours / Math.max(1, ctx.windowDays.length);
   const savings = (rate - newRate) * hoursPerDay * ctx.remainingDays;
+  if (savings < MIN_SAVING) return undefined;
   const memoryDrop = pick.spec.memoryGiB < spec.memoryGiB;
   return {
     type: 'right-size-instance',

@@ -23,17 +23,15 @@ export const LimitsSchema = z.strictObject({
 });
 export type Limits = z.infer<typeof LimitsSchema>;
 
-const dayString = z
-  .union([z.string(), z.date()])
-  .transform((v, ctx) => {
-    // YAML reads an unquoted 2026-12-31 as a Date.
-    const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
-    if (!DAY.test(s)) {
-      ctx.addIssue({ code: 'custom', message: `expected a day as YYYY-MM-DD, got "${s}"` });
-      return z.NEVER;
-    }
-    return s;
-  });
+const dayString = z.union([z.string(), z.date()]).transform((v, ctx) => {
+  // YAML reads an unquoted 2026-12-31 as a Date.
+  const s = v instanceof Date ? v.toISOString().slice(0, 10) : v;
+  if (!DAY.test(s)) {
+    ctx.addIssue({ code: 'custom', message: `expected a day as YYYY-MM-DD, got "${s}"` });
+    return z.NEVER;
+  }
+  return s;
+});
 
 export const ExceptionSchema = z.strictObject({
   reason: z.string().min(1),
@@ -66,7 +64,10 @@ export const TierSchema = z.strictObject({
   mode: ModeSchema.default('advise'),
   dryRun: z.boolean().optional(),
   exitCriteria: z
-    .strictObject({ maxDays: z.number().int().positive().optional(), maxCostPer1kInferences: positive.optional() })
+    .strictObject({
+      maxDays: z.number().int().positive().optional(),
+      maxCostPer1kInferences: positive.optional(),
+    })
     .optional(),
 });
 export type Tier = z.infer<typeof TierSchema>;
@@ -113,7 +114,11 @@ export const BudgetFileSchema = z
         });
       }
       if (seen.has(b.name)) {
-        ctx.addIssue({ code: 'custom', path: ['budgets', i, 'name'], message: `duplicate budget name "${b.name}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['budgets', i, 'name'],
+          message: `duplicate budget name "${b.name}"`,
+        });
       }
       seen.add(b.name);
     });
@@ -152,7 +157,10 @@ export function parseBudgetFile(doc: unknown): ParseBudgetResult {
 
 /** Glob on endpoint names: `*` any run of characters, `?` one character. */
 export function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const body = glob
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${body}$`);
 }
 

@@ -93,7 +93,14 @@ export function explainEndpoint(
 ): EndpointChange {
   const b = stats(e, baseDays);
   const c = stats(e, curDays);
-  const parts: Parts = { traffic: 0, 'idle-capacity': 0, 'instance-change': 0, price: 0, 'new-endpoint': 0, other: 0 };
+  const parts: Parts = {
+    traffic: 0,
+    'idle-capacity': 0,
+    'instance-change': 0,
+    price: 0,
+    'new-endpoint': 0,
+    other: 0,
+  };
   parts.other = c.nonHosting - b.nonHosting;
   const typeBefore = dominant(b.types);
   const typeAfter = dominant(c.types);
@@ -141,7 +148,14 @@ export function explainChange(input: ExplainInput): Cause {
   const baseDays = daysOf(input.baseline.from, input.baseline.to);
   const curDays = daysOf(input.current.from, input.current.to);
   const scale = input.daysInPeriod;
-  const total: Parts = { traffic: 0, 'idle-capacity': 0, 'instance-change': 0, price: 0, 'new-endpoint': 0, other: 0 };
+  const total: Parts = {
+    traffic: 0,
+    'idle-capacity': 0,
+    'instance-change': 0,
+    price: 0,
+    'new-endpoint': 0,
+    other: 0,
+  };
   const changes: EndpointChange[] = [];
   let baseDaily = dailyOther(input.other, baseDays);
   let curDaily = dailyOther(input.other, curDays);
@@ -189,10 +203,12 @@ export function explainChange(input: ExplainInput): Cause {
     baseline: { from: input.baseline.from, to: input.baseline.to, dailySpend: round2(baseDaily) },
     current: { from: input.current.from, to: input.current.to, dailySpend: round2(curDaily) },
     summary,
-    endpoints: [...changes].sort((a, b) => weight(b) - weight(a)).map((c) => ({
-      ...c,
-      parts: Object.fromEntries(Object.entries(c.parts).map(([k, v]) => [k, round2(v)])) as Parts,
-    })),
+    endpoints: [...changes]
+      .sort((a, b) => weight(b) - weight(a))
+      .map((c) => ({
+        ...c,
+        parts: Object.fromEntries(Object.entries(c.parts).map(([k, v]) => [k, round2(v)])) as Parts,
+      })),
   };
 }
 

@@ -6,7 +6,12 @@ export class InputError extends Error {
   override name = 'InputError';
   constructor(
     message: string,
-    readonly where?: { readonly file?: string; readonly row?: number; readonly column?: string; readonly path?: string },
+    readonly where?: {
+      readonly file?: string;
+      readonly row?: number;
+      readonly column?: string;
+      readonly path?: string;
+    },
     options?: { cause?: unknown },
   ) {
     super(message, options);

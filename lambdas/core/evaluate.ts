@@ -1,20 +1,29 @@
 import {
+  type ActionContext,
   lowerMinInstances,
   raiseCapacity,
+  raiseScalingTarget,
   retireIdleEndpoint,
   revertInstanceType,
   reviewModelLatency,
   rightSizeInstance,
-  type ActionContext,
 } from './actions.ts';
-import { type BudgetFile, endpointLimits, effectiveLimits, type Limits } from './budget.ts';
+import { type BudgetFile, effectiveLimits, endpointLimits, type Limits } from './budget.ts';
 import { explainChange, type Window } from './cause.ts';
 import { InputError } from './errors.ts';
 import { forecastRemaining } from './forecast.ts';
 import { instanceSpec } from './instances.ts';
 import { type EndpointMetrics, summarizeEndpointMetrics } from './metrics.ts';
 import { displayMoney, formatMoney, type Money, moneyFromNumber, roundTo, toNumber } from './money.ts';
-import { addDays, DayClock, dayStartMs, daysBetween, daysOf, type Period, periodContaining } from './period.ts';
+import {
+  addDays,
+  DayClock,
+  dayStartMs,
+  daysBetween,
+  daysOf,
+  type Period,
+  periodContaining,
+} from './period.ts';
 import { allocateSpend, type BudgetSpend, type EndpointSpend } from './spend.ts';
 import type { Action, Cause, Finding, MetricSeries, Severity, Snapshot, Status } from './types.ts';
 
@@ -59,7 +68,12 @@ export interface BudgetResult {
   readonly spendToDate: number;
   /** Spend to date exact to 1e-10, for audit. */
   readonly spendToDateExact: string;
-  readonly forecast: { readonly expected: number; readonly low: number; readonly high: number; readonly method: string };
+  readonly forecast: {
+    readonly expected: number;
+    readonly low: number;
+    readonly high: number;
+    readonly method: string;
+  };
   /** alertAt fractions that actual and forecast spend have reached. */
   readonly thresholds: { readonly actual: readonly number[]; readonly forecast: readonly number[] };
   readonly limits: Limits;
@@ -73,7 +87,11 @@ export interface CycleResult {
   readonly period: { readonly start: string; readonly end: string };
   readonly currency: string;
   readonly window: { readonly start: string; readonly end: string };
-  readonly data: { readonly costsFrom: string | null; readonly costsThrough: string | null; readonly metrics: boolean };
+  readonly data: {
+    readonly costsFrom: string | null;
+    readonly costsThrough: string | null;
+    readonly metrics: boolean;
+  };
   readonly budgets: readonly BudgetResult[];
 }
 
@@ -137,7 +155,8 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
   }
   for (const r of snapshot.costs) if (r.start < asOfEndMs) daysWithRows.add(clock.dayOf(r.start));
 
-  const lastWithData = costsLast === undefined ? undefined : costsLast < snapshot.asOf ? costsLast : snapshot.asOf;
+  const lastWithData =
+    costsLast === undefined ? undefined : costsLast < snapshot.asOf ? costsLast : snapshot.asOf;
   const completeThrough =
     snapshot.costsCompleteThrough !== undefined && lastWithData !== undefined
       ? snapshot.costsCompleteThrough < lastWithData
@@ -151,7 +170,10 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
 
   const prevPeriod = periodContaining(addDays(period.start, -1), file.billingPeriod);
   let baseline: Window | undefined;
-  if (costsFrom !== undefined && daysBetween(costsFrom > prevPeriod.start ? costsFrom : prevPeriod.start, prevPeriod.end) >= 7) {
+  if (
+    costsFrom !== undefined &&
+    daysBetween(costsFrom > prevPeriod.start ? costsFrom : prevPeriod.start, prevPeriod.end) >= 7
+  ) {
     baseline = { from: costsFrom > prevPeriod.start ? costsFrom : prevPeriod.start, to: prevPeriod.end };
   } else if (costsFrom !== undefined) {
     const from = costsFrom > period.start ? costsFrom : period.start;
@@ -161,7 +183,7 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
   const historyStart =
     costsFrom === undefined
       ? period.start
-      : [costsFrom, addDays(throughClamped, -FORECAST_HISTORY_DAYS)].sort().at(-1) as string;
+      : ([costsFrom, addDays(throughClamped, -FORECAST_HISTORY_DAYS)].sort().at(-1) as string);
 
   let metricsByEndpoint: Map<string, MetricSeries[]> | undefined;
   if (snapshot.metrics) {
@@ -188,7 +210,10 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
     snapshot,
   };
 
-  const views = allocateSpend(snapshot.costs, file.budgets, clock, { endMs: asOfEndMs, periodStart: period.start });
+  const views = allocateSpend(snapshot.costs, file.budgets, clock, {
+    endMs: asOfEndMs,
+    periodStart: period.start,
+  });
   const gaps = dataGaps(ctx, costsFrom, costsLast, daysWithRows);
   const budgets = views.map((v) => evaluateBudget(ctx, v, gaps));
   budgets.sort(
@@ -200,7 +225,8 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
   const dailySpend = new Map<string, Map<string, Money>>();
   for (const v of views) {
     const days = new Map<string, Money>(v.other);
-    for (const e of v.endpoints.values()) for (const [d, c] of e.days) days.set(d, (days.get(d) ?? 0n) + c.cost);
+    for (const e of v.endpoints.values())
+      for (const [d, c] of e.days) days.set(d, (days.get(d) ?? 0n) + c.cost);
     dailySpend.set(v.budget.name, new Map([...days].sort(([a], [b]) => (a < b ? -1 : 1))));
   }
   return {
@@ -209,7 +235,11 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
       period: { start: period.start, end: period.end },
       currency: snapshot.currency,
       window: { start: window.from, end: window.to },
-      data: { costsFrom: costsFrom ?? null, costsThrough: lastWithData ?? null, metrics: snapshot.metrics !== undefined },
+      data: {
+        costsFrom: costsFrom ?? null,
+        costsThrough: lastWithData ?? null,
+        metrics: snapshot.metrics !== undefined,
+      },
       budgets,
     },
     dailySpend,
@@ -276,7 +306,8 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
   // Endpoints: every one the costs, the inventory or the metrics name that the selector takes.
   const endpoints = new Map<string, EndpointSpend | undefined>(view.endpoints);
   for (const inv of ctx.snapshot.inventory) {
-    if (!endpoints.has(inv.name) && view.matcher.matches(inv.name, inv.tags)) endpoints.set(inv.name, undefined);
+    if (!endpoints.has(inv.name) && view.matcher.matches(inv.name, inv.tags))
+      endpoints.set(inv.name, undefined);
   }
   if (ctx.metricsByEndpoint) {
     for (const name of ctx.metricsByEndpoint.keys()) {
@@ -376,7 +407,11 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
     const us = endpointResults.map((r) => r.utilization).filter((u): u is number => u !== null);
     return us.length ? us.reduce((a, b) => a + b, 0) / us.length : undefined;
   })();
-  const causeFor = (eps: readonly EndpointSpend[], withOther: boolean, utilization?: number): Cause | undefined => {
+  const causeFor = (
+    eps: readonly EndpointSpend[],
+    withOther: boolean,
+    utilization?: number,
+  ): Cause | undefined => {
     const base = ctx.baseline ?? { from: ctx.window.from, to: ctx.window.from };
     if (eps.length === 0 && !withOther) return undefined;
     return explainChange({
@@ -398,9 +433,30 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
     for (const ac of actionContexts.values()) {
       const perEndpoint = cause?.endpoints?.find((x) => x.endpoint === ac.endpoint.name);
       const revert = perEndpoint
-        ? revertInstanceType(ac, perEndpoint.typeBefore, perEndpoint.typeAfter, perEndpoint.parts['instance-change'] ?? 0, ctx.daysInPeriod)
+        ? revertInstanceType(
+            ac,
+            perEndpoint.typeBefore,
+            perEndpoint.typeAfter,
+            perEndpoint.parts['instance-change'] ?? 0,
+            ctx.daysInPeriod,
+          )
         : undefined;
-      for (const a of [retireIdleEndpoint(ac), lowerMinInstances(ac), revert, rightSizeInstance(ac)]) if (a) out.push(a);
+      const resize = rightSizeInstance(ac);
+      // right-sizing back to the type it came from is the revert, said once
+      const sameAsRevert =
+        revert && resize && revert.change?.instanceType && resize.change?.instanceType
+          ? (revert.change.instanceType as { to: string }).to ===
+            (resize.change.instanceType as { to: string }).to
+          : false;
+      for (const a of [
+        retireIdleEndpoint(ac),
+        lowerMinInstances(ac),
+        raiseScalingTarget(ac),
+        revert,
+        sameAsRevert ? undefined : resize,
+      ]) {
+        if (a) out.push(a);
+      }
     }
     const training = [...view.training.entries()].filter(([d]) => d >= ctx.period.start);
     if (training.length > 0) {
@@ -462,7 +518,11 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
     const e = view.endpoints.get(r.name);
     const m = metrics.get(r.name);
 
-    if (lim.costPer1kInferences !== undefined && r.costPer1k !== null && r.costPer1k > lim.costPer1kInferences) {
+    if (
+      lim.costPer1kInferences !== undefined &&
+      r.costPer1k !== null &&
+      r.costPer1k > lim.costPer1kInferences
+    ) {
       const cause = e ? causeFor([e], false, r.utilization ?? undefined) : undefined;
       breach({
         kind: 'unit-cost',
@@ -472,7 +532,11 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
         observed: r.costPer1k,
         limit: lim.costPer1kInferences,
         cause,
-        actions: ac ? [retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)].filter((a): a is Action => !!a) : [],
+        actions: ac
+          ? [retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)].filter(
+              (a): a is Action => !!a,
+            )
+          : [],
         key: key('unit-cost', budget.name, r.name),
       });
     }
@@ -525,7 +589,11 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
           observed: r.utilization,
           limit: band.min,
           cause: cause ? { ...cause, primary: 'idle-capacity' } : undefined,
-          actions: ac ? [retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)].filter((a): a is Action => !!a) : [],
+          actions: ac
+            ? [retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)].filter(
+                (a): a is Action => !!a,
+              )
+            : [],
           key: key('utilization-low', budget.name, r.name),
         });
       }
@@ -569,13 +637,23 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
     if (exit && e) {
       const age = daysBetween(e.firstDay, ctx.asOf) + 1;
       const reasons: string[] = [];
-      if (exit.maxDays !== undefined && age > exit.maxDays) reasons.push(`running ${age} days, past its ${exit.maxDays}`);
-      if (exit.maxCostPer1kInferences !== undefined && r.costPer1k !== null && r.costPer1k > exit.maxCostPer1kInferences) {
-        reasons.push(`costing ${r.costPer1k.toFixed(4)} per 1k inferences, above ${exit.maxCostPer1kInferences}`);
+      if (exit.maxDays !== undefined && age > exit.maxDays)
+        reasons.push(`running ${age} days, past its ${exit.maxDays}`);
+      if (
+        exit.maxCostPer1kInferences !== undefined &&
+        r.costPer1k !== null &&
+        r.costPer1k > exit.maxCostPer1kInferences
+      ) {
+        reasons.push(
+          `costing ${r.costPer1k.toFixed(4)} per 1k inferences, above ${exit.maxCostPer1kInferences}`,
+        );
       }
       if (reasons.length > 0 && ac) {
-        const perDay = windowDays.reduce((s, d) => s + toNumber(e.days.get(d)?.cost ?? 0n), 0) / windowDays.length;
-        breach({
+        const perDay =
+          windowDays.reduce((s, d) => s + toNumber(e.days.get(d)?.cost ?? 0n), 0) / windowDays.length;
+        // An exit criterion ends an experiment; it is not a budget limit, so it does not change the status.
+        findings.push({
+          budget: budget.name,
           kind: 'exit-criteria',
           endpoint: r.name,
           severity: 'warning',
@@ -611,14 +689,17 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
           endpoint: scope,
           estimatedSavings: 0,
           risk: 'low',
-          description: 'Fix the source or re-run once the data is complete; until then these numbers are lower bounds.',
+          description:
+            'Fix the source or re-run once the data is complete; until then these numbers are lower bounds.',
         },
       ],
       key: key('incomplete-data', budget.name, scope, message),
     });
   for (const g of accountGaps) incomplete(`${budget.name}: ${g}`);
   if (view.endpoints.size === 0 && view.other.size === 0) {
-    incomplete(`${budget.name}: no cost rows match the selector; spend to date is unknown, not zero. Check the endpoint globs and tags.`);
+    incomplete(
+      `${budget.name}: no cost rows match the selector; spend to date is unknown, not zero. Check the endpoint globs and tags.`,
+    );
   }
   const metricLimits = (['costPer1kInferences', 'latencyP99Ms', 'errorRate', 'utilization'] as const).filter(
     (k) => limits[k] !== undefined,
@@ -640,13 +721,25 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
       const missing: string[] = [];
       if (metricLimits.length > 0 && !m) missing.push('all metrics');
       else if (m) {
-        if ((limits.costPer1kInferences !== undefined || limits.errorRate !== undefined) && r.invocations === null) missing.push('Invocations');
+        if (
+          (limits.costPer1kInferences !== undefined || limits.errorRate !== undefined) &&
+          r.invocations === null
+        )
+          missing.push('Invocations');
         if (limits.latencyP99Ms !== undefined && r.latencyP99Ms === null) missing.push('ModelLatency p99');
         if (limits.utilization !== undefined && r.utilization === null) {
-          missing.push(r.instanceType && !instanceSpec(r.instanceType) ? `utilisation (unknown instance type ${r.instanceType})` : 'CPU/GPU utilisation');
+          missing.push(
+            r.instanceType && !instanceSpec(r.instanceType)
+              ? `utilisation (unknown instance type ${r.instanceType})`
+              : 'CPU/GPU utilisation',
+          );
         }
       }
-      if (missing.length > 0) incomplete(`${r.name}: no ${missing.join(', ')} in ${windowText}; those limits are not judged.`, r.name);
+      if (missing.length > 0)
+        incomplete(
+          `${r.name}: no ${missing.join(', ')} in ${windowText}; those limits are not judged.`,
+          r.name,
+        );
     }
   }
 

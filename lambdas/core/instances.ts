@@ -15,7 +15,13 @@ export interface InstanceSpec {
   readonly family: string;
 }
 
-const spec = (vcpu: number, gpus: number, memoryGiB: number, hourlyUsd: number, family: string): InstanceSpec => ({
+const spec = (
+  vcpu: number,
+  gpus: number,
+  memoryGiB: number,
+  hourlyUsd: number,
+  family: string,
+): InstanceSpec => ({
   vcpu,
   gpus,
   memoryGiB,
@@ -73,7 +79,9 @@ export function smallerInFamily(type: string): { type: string; spec: InstanceSpe
   const cur = INSTANCES[type];
   if (!cur) return [];
   return Object.entries(INSTANCES)
-    .filter(([t, s]) => t !== type && s.family === cur.family && s.hourlyUsd < cur.hourlyUsd && s.gpus <= cur.gpus)
+    .filter(
+      ([t, s]) => t !== type && s.family === cur.family && s.hourlyUsd < cur.hourlyUsd && s.gpus <= cur.gpus,
+    )
     .filter(([, s]) => (cur.gpus > 0 ? s.gpus > 0 : true))
     .map(([t, s]) => ({ type: t, spec: s }))
     .sort((a, b) => b.spec.hourlyUsd - a.spec.hourlyUsd);

@@ -21,7 +21,8 @@ export class InvalidDateError extends Error {
 export function parseDay(day: string, timezone = 'UTC'): DateTime {
   if (!DAY.test(day)) throw new InvalidDateError(`expected a day as YYYY-MM-DD, got "${day}"`);
   const dt = DateTime.fromISO(day, { zone: timezone });
-  if (!dt.isValid) throw new InvalidDateError(`"${day}" is not a calendar day (${dt.invalidExplanation ?? 'invalid'})`);
+  if (!dt.isValid)
+    throw new InvalidDateError(`"${day}" is not a calendar day (${dt.invalidExplanation ?? 'invalid'})`);
   return dt;
 }
 

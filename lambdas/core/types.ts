@@ -158,6 +158,7 @@ export type ActionType =
   | 'retire-endpoint'
   | 'raise-max-instances'
   | 'lower-max-instances'
+  | 'raise-scaling-target'
   | 'revert-instance-type'
   | 'end-experiment'
   | 'investigate-errors'

@@ -20,7 +20,9 @@ export async function checkBudgetFile(path: string): Promise<LoadBudgetResult> {
     const code = (err as NodeJS.ErrnoException).code;
     return {
       ok: false,
-      problems: [{ path: '(file)', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? err})` }],
+      problems: [
+        { path: '(file)', message: code === 'ENOENT' ? 'file not found' : `cannot read (${code ?? err})` },
+      ],
     };
   }
   const lines = new LineCounter();
@@ -45,7 +47,8 @@ export async function checkBudgetFile(path: string): Promise<LoadBudgetResult> {
 
 function lineOf(doc: ReturnType<typeof parseDocument>, lines: LineCounter, path: string): number | undefined {
   const keys: (string | number)[] = [];
-  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) keys.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
+  for (const m of path.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    keys.push(m[2] !== undefined ? Number(m[2]) : (m[1] as string));
   // walk down as far as the path exists: a missing key points at its parent
   let node: unknown = doc.contents;
   let found: unknown = node;
@@ -71,6 +74,8 @@ export async function loadBudgetFile(path: string): Promise<BudgetFile> {
   if (r.ok) return r.file;
   const [first, ...rest] = r.problems;
   const more = rest.length > 0 ? ` (and ${rest.length} more: run \`perf-budgets validate ${path}\`)` : '';
-  throw new InputError(`${formatProblem(path, first as BudgetFileProblem)}${more}`, { file: path, path: first?.path });
+  throw new InputError(`${formatProblem(path, first as BudgetFileProblem)}${more}`, {
+    file: path,
+    path: first?.path,
+  });
 }
-

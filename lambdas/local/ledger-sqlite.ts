@@ -32,7 +32,9 @@ export class SqliteLedger implements Ledger {
 
   async alerts(period: string): Promise<readonly AlertRecord[]> {
     return this.db
-      .prepare('SELECT period, key, state, sent_at AS sentAt FROM alerts WHERE period = ? ORDER BY sent_at, key')
+      .prepare(
+        'SELECT period, key, state, sent_at AS sentAt FROM alerts WHERE period = ? ORDER BY sent_at, key',
+      )
       .all(period) as AlertRecord[];
   }
 
@@ -65,7 +67,9 @@ export class SqliteLedger implements Ledger {
 
   async dailySpend(budget: string, from: string, to: string): Promise<readonly DailySpend[]> {
     return this.db
-      .prepare('SELECT budget, day, amount FROM closed_days WHERE budget = ? AND day >= ? AND day < ? ORDER BY day')
+      .prepare(
+        'SELECT budget, day, amount FROM closed_days WHERE budget = ? AND day >= ? AND day < ? ORDER BY day',
+      )
       .all(budget, from, to) as DailySpend[];
   }
 

@@ -54,7 +54,8 @@ export async function collectLocal(opts: LocalRunOptions, file: BudgetFile): Pro
   } else {
     let last = Number.NEGATIVE_INFINITY;
     for (const r of costs.records) if (r.start > last) last = r.start;
-    if (!Number.isFinite(last)) throw new InputError(`${opts.costs.join(', ')}: no cost rows; give --as-of or a file with data`);
+    if (!Number.isFinite(last))
+      throw new InputError(`${opts.costs.join(', ')}: no cost rows; give --as-of or a file with data`);
     asOf = clock.dayOf(last);
   }
   const metrics = opts.metrics === undefined ? undefined : await loadMetricsCsv(opts.metrics);
@@ -72,7 +73,9 @@ export async function collectLocal(opts: LocalRunOptions, file: BudgetFile): Pro
 function checkCurrency(records: readonly CostRecord[], currency: string): void {
   for (const r of records) {
     if (r.currency !== currency) {
-      const where = r.source ? `${r.source.file}${r.source.row !== undefined ? ` row ${r.source.row}` : ''}` : 'costs';
+      const where = r.source
+        ? `${r.source.file}${r.source.row !== undefined ? ` row ${r.source.row}` : ''}`
+        : 'costs';
       throw new InputError(
         `${where}: billed in ${r.currency}, but the budget file is in ${currency}; convert the export or set currency: ${r.currency}`,
       );
@@ -121,7 +124,12 @@ export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutput> {
     }
   }
   const exceptions = file.budgets.flatMap((b) =>
-    b.exceptions.map((x) => ({ budget: b.name, reason: x.reason, approvedBy: x.approvedBy, expires: x.expires })),
+    b.exceptions.map((x) => ({
+      budget: b.name,
+      reason: x.reason,
+      approvedBy: x.approvedBy,
+      expires: x.expires,
+    })),
   );
 
   // Everything is computed; only now is anything written.

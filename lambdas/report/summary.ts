@@ -1,5 +1,5 @@
 import type { BudgetResult, CycleResult } from '../core/evaluate.ts';
-import { moneyFromNumber, displayMoney } from '../core/money.ts';
+import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
 import type { Action, Finding, Status } from '../core/types.ts';
 
@@ -45,7 +45,9 @@ export function renderText(r: CycleResult): string {
   out.push('');
   const width = Math.max(...r.budgets.map((b) => b.name.length), 8);
   for (const b of r.budgets) {
-    out.push(`${STATUS_LABEL[b.status].padEnd(9)} ${b.name.padEnd(width)}  ${budgetLine(b, r.currency)}  [${b.tier}, ${b.mode}]`);
+    out.push(
+      `${STATUS_LABEL[b.status].padEnd(9)} ${b.name.padEnd(width)}  ${budgetLine(b, r.currency)}  [${b.tier}, ${b.mode}]`,
+    );
     for (const f of headline(b)) {
       out.push(`  ${f.severity === 'critical' ? '✖' : f.severity === 'warning' ? '!' : '·'} ${f.message}`);
       if (f.cause) out.push(`    why: ${f.cause.summary}`);
@@ -94,7 +96,9 @@ export function renderMarkdown(r: CycleResult): string {
     if (ex.length > 0) {
       out.push('');
       for (const x of ex) {
-        out.push(`- Exception ${x.inForce ? 'in force' : 'expired'} (${x.expires}): ${mdEscape(x.reason)}, approved by ${x.approvedBy}`);
+        out.push(
+          `- Exception ${x.inForce ? 'in force' : 'expired'} (${x.expires}): ${mdEscape(x.reason)}, approved by ${x.approvedBy}`,
+        );
       }
     }
   }

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { BudgetSchema } from '../../lambdas/core/budget.ts';
 import { explainChange } from '../../lambdas/core/cause.ts';
 import { DayClock } from '../../lambdas/core/period.ts';
 import { allocateSpend } from '../../lambdas/core/spend.ts';
-import { BudgetSchema } from '../../lambdas/core/budget.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
 import { hostingRows } from '../helpers/build.ts';
 
@@ -18,8 +18,14 @@ const budget = BudgetSchema.parse({
 const baseline = { from: '2026-09-01', to: '2026-09-08' };
 const current = { from: '2026-09-08', to: '2026-09-15' };
 
-function explain(rows: CostRecord[], invocations: (e: string, from: string) => number | undefined = () => undefined) {
-  const [view] = allocateSpend(rows, [budget], new DayClock('UTC'), { endMs: Date.parse('2026-10-01'), periodStart: '2026-09-01' });
+function explain(
+  rows: CostRecord[],
+  invocations: (e: string, from: string) => number | undefined = () => undefined,
+) {
+  const [view] = allocateSpend(rows, [budget], new DayClock('UTC'), {
+    endMs: Date.parse('2026-10-01'),
+    periodStart: '2026-09-01',
+  });
   if (!view) throw new Error('no view');
   return explainChange({
     endpoints: [...view.endpoints.values()],
@@ -34,7 +40,13 @@ function explain(rows: CostRecord[], invocations: (e: string, from: string) => n
 
 describe('cause of a spend change', () => {
   it('names a new endpoint when it had no instance-hours in the baseline', () => {
-    const rows = hostingRows({ endpoint: 'fresh', from: '2026-09-08', days: 7, type: 'ml.g5.xlarge', instances: () => 2 });
+    const rows = hostingRows({
+      endpoint: 'fresh',
+      from: '2026-09-08',
+      days: 7,
+      type: 'ml.g5.xlarge',
+      instances: () => 2,
+    });
     const c = explain(rows);
     expect(c.primary).toBe('new-endpoint');
     // 2 instances x $1.408 x 24 h = $67.584/day, x 30 days
@@ -102,8 +114,22 @@ describe('cause of a spend change', () => {
 
   it('names price when the same type costs more per hour', () => {
     const rows = [
-      ...hostingRows({ endpoint: 'p', from: '2026-09-01', days: 7, type: 'ml.m5.xlarge', instances: () => 1, price: 0.23 }),
-      ...hostingRows({ endpoint: 'p', from: '2026-09-08', days: 7, type: 'ml.m5.xlarge', instances: () => 1, price: 0.3 }),
+      ...hostingRows({
+        endpoint: 'p',
+        from: '2026-09-01',
+        days: 7,
+        type: 'ml.m5.xlarge',
+        instances: () => 1,
+        price: 0.23,
+      }),
+      ...hostingRows({
+        endpoint: 'p',
+        from: '2026-09-08',
+        days: 7,
+        type: 'ml.m5.xlarge',
+        instances: () => 1,
+        price: 0.3,
+      }),
     ];
     const c = explain(rows, () => 10);
     expect(c.primary).toBe('price');

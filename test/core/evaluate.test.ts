@@ -5,7 +5,10 @@ import { evaluate } from '../../lambdas/core/evaluate.ts';
 import type { CostRecord, MetricSeries, Snapshot } from '../../lambdas/core/types.ts';
 import { dailyRow, hostingRows, series } from '../helpers/build.ts';
 
-function file(budgets: unknown[], tiers: Record<string, unknown> = { production: { mode: 'advise' } }): BudgetFile {
+function file(
+  budgets: unknown[],
+  tiers: Record<string, unknown> = { production: { mode: 'advise' } },
+): BudgetFile {
   const r = parseBudgetFile({
     version: 1,
     currency: 'USD',
@@ -32,7 +35,13 @@ function snap(costs: CostRecord[], asOf: string, metrics?: MetricSeries[]): Snap
 }
 
 // api-a: 2 x ml.m5.xlarge ($0.23/h) all of September and October: $11.04 a day
-const steady = hostingRows({ endpoint: 'api-a', from: '2026-09-01', days: 61, type: 'ml.m5.xlarge', instances: () => 2 });
+const steady = hostingRows({
+  endpoint: 'api-a',
+  from: '2026-09-01',
+  days: 61,
+  type: 'ml.m5.xlarge',
+  instances: () => 2,
+});
 
 describe('evaluate', () => {
   it('judges spend to date against the cap, counting only rows up to as-of', () => {
@@ -61,7 +70,10 @@ describe('evaluate', () => {
   });
 
   it('reports limits it cannot judge without metrics as incomplete data', () => {
-    const r = evaluate(snap(steady, '2026-10-10'), file([budget({ spendPerPeriod: 1000, latencyP99Ms: 100 })]));
+    const r = evaluate(
+      snap(steady, '2026-10-10'),
+      file([budget({ spendPerPeriod: 1000, latencyP99Ms: 100 })]),
+    );
     const gaps = r.budgets[0]?.findings.filter((f) => f.kind === 'incomplete-data') ?? [];
     expect(gaps.map((g) => g.message).join()).toMatch(/no metrics given, so latencyP99Ms cannot be judged/);
   });
@@ -71,7 +83,9 @@ describe('evaluate', () => {
     const r = evaluate(snap(rows, '2026-10-10'), file([budget({ spendPerPeriod: 1000 })]));
     const b = r.budgets[0];
     expect(b?.spendToDate).toBeCloseTo(7 * 11.04, 2);
-    expect(b?.findings.some((f) => f.kind === 'incomplete-data' && /data ends on 2026-10-07/.test(f.message))).toBe(true);
+    expect(
+      b?.findings.some((f) => f.kind === 'incomplete-data' && /data ends on 2026-10-07/.test(f.message)),
+    ).toBe(true);
     expect(b?.forecast.expected).toBeCloseTo(31 * 11.04, 0);
   });
 
@@ -87,9 +101,15 @@ describe('evaluate', () => {
     const withException = (expires: string) =>
       budget(
         { spendPerPeriod: 100 },
-        { exceptions: [{ reason: 'launch', approvedBy: 'cfo@example.com', expires, limits: { spendPerPeriod: 1000 } }] },
+        {
+          exceptions: [
+            { reason: 'launch', approvedBy: 'cfo@example.com', expires, limits: { spendPerPeriod: 1000 } },
+          ],
+        },
       );
-    expect(evaluate(snap(steady, '2026-10-10'), file([withException('2026-10-10')])).budgets[0]?.status).toBe('ok');
+    expect(evaluate(snap(steady, '2026-10-10'), file([withException('2026-10-10')])).budgets[0]?.status).toBe(
+      'ok',
+    );
     const expired = evaluate(snap(steady, '2026-10-10'), file([withException('2026-10-09')])).budgets[0];
     expect(expired?.status).toBe('breached');
     expect(expired?.findings.some((f) => f.kind === 'exception-expired')).toBe(true);
@@ -157,10 +177,18 @@ describe('evaluate', () => {
   });
 
   it('ends an experiment past its exit criteria', () => {
-    const rows = hostingRows({ endpoint: 'api-x', from: '2026-09-20', days: 20, type: 'ml.g5.xlarge', instances: () => 1 });
+    const rows = hostingRows({
+      endpoint: 'api-x',
+      from: '2026-09-20',
+      days: 20,
+      type: 'ml.g5.xlarge',
+      instances: () => 1,
+    });
     const r = evaluate(
       snap(rows, '2026-10-09'),
-      file([{ ...budget({}), tier: 'experiment' }], { experiment: { mode: 'enforce', exitCriteria: { maxDays: 14 } } }),
+      file([{ ...budget({}), tier: 'experiment' }], {
+        experiment: { mode: 'enforce', exitCriteria: { maxDays: 14 } },
+      }),
     );
     const f = r.budgets[0]?.findings.find((x) => x.kind === 'exit-criteria');
     expect(f?.message).toMatch(/running 20 days, past its 14/);
@@ -170,7 +198,9 @@ describe('evaluate', () => {
 
   it('refuses an as-of outside the cost data', () => {
     expect(() => evaluate(snap(steady, '2027-02-01'), file([budget({})]))).toThrow(InputError);
-    expect(() => evaluate(snap(steady, '2026-08-01'), file([budget({})]))).toThrow(/outside the cost data \(2026-09-01 to 2026-10-31\)/);
+    expect(() => evaluate(snap(steady, '2026-08-01'), file([budget({})]))).toThrow(
+      /outside the cost data \(2026-09-01 to 2026-10-31\)/,
+    );
   });
 
   it('explains a breach with its cause and a viable action', () => {

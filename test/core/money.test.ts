@@ -48,17 +48,20 @@ describe('money', () => {
 
   it('sums are exact: the total of any decimal strings equals the sum of their integer cents (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }), { maxLength: 200 }), (units) => {
-        // units are amounts in 1e-10; render them as decimal text, parse, sum, compare with bigint arithmetic
-        const texts = units.map((u) => {
-          const neg = u < 0n;
-          const s = (neg ? -u : u).toString().padStart(11, '0');
-          return `${neg ? '-' : ''}${s.slice(0, -10)}.${s.slice(-10)}`;
-        });
-        const total = sumMoney(texts.map((t) => parseMoney(t) as bigint));
-        const expected = units.reduce((a, b) => a + b, 0n) * 100n;
-        expect(total).toBe(expected);
-      }),
+      fc.property(
+        fc.array(fc.bigInt({ min: -(10n ** 14n), max: 10n ** 14n }), { maxLength: 200 }),
+        (units) => {
+          // units are amounts in 1e-10; render them as decimal text, parse, sum, compare with bigint arithmetic
+          const texts = units.map((u) => {
+            const neg = u < 0n;
+            const s = (neg ? -u : u).toString().padStart(11, '0');
+            return `${neg ? '-' : ''}${s.slice(0, -10)}.${s.slice(-10)}`;
+          });
+          const total = sumMoney(texts.map((t) => parseMoney(t) as bigint));
+          const expected = units.reduce((a, b) => a + b, 0n) * 100n;
+          expect(total).toBe(expected);
+        },
+      ),
     );
   });
 });

@@ -30,7 +30,9 @@ describe('billing periods', () => {
   });
 
   it('rejects days that are not calendar days', () => {
-    expect(() => periodContaining('2026-02-30', { startDay: 1, timezone: 'UTC' })).toThrow(/not a calendar day/);
+    expect(() => periodContaining('2026-02-30', { startDay: 1, timezone: 'UTC' })).toThrow(
+      /not a calendar day/,
+    );
     expect(() => periodContaining('15/10/2026', { startDay: 1, timezone: 'UTC' })).toThrow(/YYYY-MM-DD/);
   });
 
