@@ -21,6 +21,8 @@ import {
   dayStartMs,
   daysBetween,
   daysOf,
+  maxDay,
+  minDay,
   type Period,
   periodContaining,
 } from './period.ts';
@@ -155,35 +157,30 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
   }
   for (const r of snapshot.costs) if (r.start < asOfEndMs) daysWithRows.add(clock.dayOf(r.start));
 
-  const lastWithData =
-    costsLast === undefined ? undefined : costsLast < snapshot.asOf ? costsLast : snapshot.asOf;
+  const lastWithData = costsLast === undefined ? undefined : minDay(costsLast, snapshot.asOf);
   const completeThrough =
     snapshot.costsCompleteThrough !== undefined && lastWithData !== undefined
-      ? snapshot.costsCompleteThrough < lastWithData
-        ? snapshot.costsCompleteThrough
-        : lastWithData
+      ? minDay(snapshot.costsCompleteThrough, lastWithData)
       : lastWithData;
-  const through = completeThrough ?? addDays(period.start, -1);
-  const throughClamped = through < addDays(period.start, -1) ? addDays(period.start, -1) : through;
-  const windowStart = [addDays(snapshot.asOf, -(WINDOW_DAYS - 1)), period.start].sort().at(-1) as string;
-  const window: Window = { from: windowStart, to: addDays(throughClamped, 1) };
+  const beforePeriod = addDays(period.start, -1);
+  const through = maxDay(completeThrough ?? beforePeriod, beforePeriod);
+  const window: Window = {
+    from: maxDay(addDays(snapshot.asOf, -(WINDOW_DAYS - 1)), period.start),
+    to: addDays(through, 1),
+  };
 
-  const prevPeriod = periodContaining(addDays(period.start, -1), file.billingPeriod);
+  // The baseline a change is measured against: the previous period, or the days of this one before the window.
+  const prevPeriod = periodContaining(beforePeriod, file.billingPeriod);
   let baseline: Window | undefined;
-  if (
-    costsFrom !== undefined &&
-    daysBetween(costsFrom > prevPeriod.start ? costsFrom : prevPeriod.start, prevPeriod.end) >= 7
-  ) {
-    baseline = { from: costsFrom > prevPeriod.start ? costsFrom : prevPeriod.start, to: prevPeriod.end };
-  } else if (costsFrom !== undefined) {
-    const from = costsFrom > period.start ? costsFrom : period.start;
-    if (daysBetween(from, window.from) >= 3) baseline = { from, to: window.from };
+  if (costsFrom !== undefined) {
+    const prevFrom = maxDay(costsFrom, prevPeriod.start);
+    const curFrom = maxDay(costsFrom, period.start);
+    if (daysBetween(prevFrom, prevPeriod.end) >= 7) baseline = { from: prevFrom, to: prevPeriod.end };
+    else if (daysBetween(curFrom, window.from) >= 3) baseline = { from: curFrom, to: window.from };
   }
 
   const historyStart =
-    costsFrom === undefined
-      ? period.start
-      : ([costsFrom, addDays(throughClamped, -FORECAST_HISTORY_DAYS)].sort().at(-1) as string);
+    costsFrom === undefined ? period.start : maxDay(costsFrom, addDays(through, -FORECAST_HISTORY_DAYS));
 
   let metricsByEndpoint: Map<string, MetricSeries[]> | undefined;
   if (snapshot.metrics) {
@@ -200,11 +197,11 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
     asOf: snapshot.asOf,
     period,
     daysInPeriod: daysBetween(period.start, period.end),
-    through: throughClamped,
-    remainingDays: daysBetween(addDays(throughClamped, 1), period.end),
+    through: through,
+    remainingDays: daysBetween(addDays(through, 1), period.end),
     window,
     baseline,
-    historyDays: historyStart <= throughClamped ? daysOf(historyStart, addDays(throughClamped, 1)) : [],
+    historyDays: historyStart <= through ? daysOf(historyStart, addDays(through, 1)) : [],
     metricsByEndpoint,
     currency: snapshot.currency,
     snapshot,
@@ -243,7 +240,7 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
       budgets,
     },
     dailySpend,
-    through: throughClamped,
+    through: through,
   };
 }
 

@@ -86,3 +86,13 @@ export class DayClock {
     return day;
   }
 }
+
+/** The earlier of two days (YYYY-MM-DD compares as text). */
+export function minDay(a: string, b: string): string {
+  return a <= b ? a : b;
+}
+
+/** The later of two days. */
+export function maxDay(a: string, b: string): string {
+  return a >= b ? a : b;
+}
