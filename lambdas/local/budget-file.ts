@@ -32,7 +32,7 @@ export async function checkBudgetFile(path: string): Promise<LoadBudgetResult> {
       ok: false,
       problems: doc.errors.map((e) => ({
         path: '(syntax)',
-        line: e.linePos?.[0]?.line,
+        line: e.linePos?.[0]?.line ?? lines.linePos(Math.min(e.pos[0], Math.max(0, text.length - 1))).line,
         message: e.message.split('\n')[0] ?? 'invalid YAML',
       })),
     };
