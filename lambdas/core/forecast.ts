@@ -27,7 +27,10 @@ export interface ComponentForecast {
   readonly remaining: number;
   /** Variance of that spend (currency units squared); components combine by summing variances. */
   readonly variance: number;
-  /** What the fit used: "zero", or "level" plus "+trend", "+weekly", "+recurring-spikes". */
+  /**
+   * What the fit used: "zero", or "level" plus "+trend", "+weekly", "+recurring-spikes", and "+recent" when the
+   * regime was refitted on its last two weeks because the trend bent.
+   */
   readonly method: string;
   /** Index into `values` of the first day of the current regime, when a level shift was found. */
   readonly levelShiftAt?: number;
@@ -68,6 +71,14 @@ const STEP_OVER_LINE_SIGMAS = 2;
 /** Days each side of a split that a shift is judged on. */
 const LOCAL_DAYS = 7;
 const TREND_MIN_DAYS = 7;
+/** Days at the end of a regime checked for a bend in the trend, and refitted alone when they are off the fit. */
+const RECENT_DAYS = 14;
+/** Days a bent regime keeps at least, so its level rests on more than a day or two. */
+const MIN_BENT_DAYS = 4;
+/** A slope seen over two weeks only is the least certain part of a forecast: it fades fast (half-life ~3 days). */
+const BENT_DAMPING = 0.8;
+/** Standard errors the recent days' mean residual must exceed to count as off the fit. */
+const RECENT_BIAS_SIGMAS = 3;
 /** A trend is kept only when its slope is this many standard errors from zero. */
 const TREND_SIGNIFICANCE = 2;
 /** Per-day damping of the trend: fitted slopes rarely persist undamped for a whole month (Gardner & McKenzie). */
@@ -81,6 +92,11 @@ const SPIKE_SIGMAS = 4;
 const SPIKE_MIN_SHARE = 0.1;
 const RECURRING_SPIKES = 3;
 const MAD_TO_SIGMA = 1.4826;
+/**
+ * Spend that has not moved for days can still move tomorrow (a scale-out, a deletion): the daily noise assumed
+ * is at least this share of the level, so a perfectly steady series does not get a zero-width interval.
+ */
+const MIN_RELATIVE_SIGMA = 0.02;
 /**
  * Each component is fitted on its values divided by their largest magnitude, and every test must pass by this
  * margin: exact ties (common in billing data: constant charges, a median halfway between two levels) then fall
@@ -143,8 +159,25 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
   const adjusted = weekly ? x.map((v, t) => v - at(weekly, t % 7)) : x;
   const noise = diffNoise(adjusted);
   const shiftAt = lastLevelShift(adjusted, noise);
-  const start = shiftAt ?? 0;
-  const fit = fitRegime(x.slice(start), start, noise);
+  let start = shiftAt ?? 0;
+  let fit = fitRegime(x.slice(start), start, noise);
+  let damping = DAMPING;
+  let bent = false;
+  // A trend that bends (traffic starts to grow after a flat month) is no level shift, and one line over the whole
+  // regime lags it. When the recent days sit persistently off the fit, the regime is refitted on them alone.
+  const recent = Math.min(RECENT_DAYS, Math.floor((x.length - start) / 2));
+  const regime = x.slice(start);
+  if (
+    recent >= TREND_MIN_DAYS &&
+    (offFit(regime, fit, start, TREND_MIN_DAYS) || offFit(regime, fit, start, recent))
+  ) {
+    // the bend is placed where two flat levels fit the recent days best; the new regime starts there
+    const from = x.length - recent;
+    start = from + bestSplit(x.slice(from), MIN_BENT_DAYS);
+    fit = fitRegime(x.slice(start), start, noise);
+    damping = BENT_DAMPING;
+    bent = true;
+  }
   const m = x.length - start;
 
   let remaining = 0;
@@ -152,7 +185,7 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
   let dampedSum = 0;
   let power = 1;
   for (let h = 1; h <= horizon; h++) {
-    power *= DAMPING;
+    power *= damping;
     damped += power;
     dampedSum += damped;
     const season = fit.weekly ? at(fit.weekly, (x.length - 1 + h) % 7) : 0;
@@ -161,7 +194,8 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
 
   // Daily noise adds up over the horizon; the error of the fitted level (and slope) repeats on every day, which
   // is what makes a level seen for only a few days uncertain (OLS variances, used as an approximation).
-  const s2 = fit.sigma * fit.sigma;
+  const sigma = Math.max(fit.sigma, MIN_RELATIVE_SIGMA * Math.abs(fit.level));
+  const s2 = sigma * sigma;
   let variance = horizon * s2 + (s2 * horizon * horizon) / m;
   if (fit.slope !== 0) {
     const lever = (horizon * (m - 1)) / 2 + dampedSum;
@@ -173,6 +207,7 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
     fit.slope !== 0 && 'trend',
     fit.weekly && 'weekly',
     fit.recurringSpikes && 'recurring-spikes',
+    bent && 'recent',
   ]
     .filter(Boolean)
     .join('+');
@@ -214,6 +249,37 @@ function fitRegime(w: readonly number[], offset: number, globalSigma: number): R
     sigma: m < TREND_MIN_DAYS ? Math.max(sigma, globalSigma) : sigma,
     recurringSpikes,
   };
+}
+
+/** Index in `y` (keeping at least `minAfter` days after it) where two flat levels fit `y` best. */
+function bestSplit(y: readonly number[], minAfter: number): number {
+  let best = 0;
+  let bestCost = absDeviation(y, () => median(y));
+  for (let s = 2; s <= y.length - minAfter; s++) {
+    const before = y.slice(0, s);
+    const after = y.slice(s);
+    const cost = absDeviation(before, () => median(before)) + absDeviation(after, () => median(after));
+    if (cost < bestCost - MARGIN) [best, bestCost] = [s, cost];
+  }
+  return best;
+}
+
+/**
+ * Whether the last `k` days of the regime `w` lie systematically on one side of `fit`: their median residual
+ * (robust to a one-day spike) exceeds its standard error (about 1.25 sigma / sqrt(k)) several times over.
+ */
+function offFit(w: readonly number[], fit: RegimeFit, offset: number, k: number): boolean {
+  const m = w.length;
+  const residuals: number[] = [];
+  for (let i = m - k; i < m; i++) {
+    const season = fit.weekly ? at(fit.weekly, (offset + i) % 7) : 0;
+    residuals.push((w[i] ?? 0) - (fit.level - fit.slope * (m - 1 - i) + season));
+  }
+  const bias = Math.abs(median(residuals));
+  return (
+    bias > (RECENT_BIAS_SIGMAS * 1.2533 * fit.sigma) / Math.sqrt(k) + MARGIN &&
+    bias > SHIFT_MIN_SHARE * Math.abs(fit.level) + MARGIN
+  );
 }
 
 /** Level at the last day for a given slope, and the noise around that line. */

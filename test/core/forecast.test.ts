@@ -340,3 +340,47 @@ describe('backtest on real Cost Explorer daily spend', () => {
     expect(mean('ours')).toBeLessThanOrEqual(mean('runRate'));
   });
 });
+
+describe('forecastRemaining: trends that bend', () => {
+  // weekday rhythm: weekends at 70%
+  const weekly = (t: number) => (t % 7 === 5 || t % 7 === 6 ? 0.7 : 1);
+
+  it('follows a step inside a weekly rhythm from the level it has reached', () => {
+    // 35 days flat at 100/day, then traffic grows 6%/day for 9 days and holds at ~170
+    const values = Array.from({ length: 46 }, (_, t) => {
+      const level = t < 35 ? 100 : Math.min(170, 100 * 1.06 ** (t - 34));
+      return level * weekly(t);
+    });
+    const r = forecastRemaining([{ key: 'search', values }], 15);
+    const truth = Array.from({ length: 15 }, (_, h) => 170 * weekly(46 + h)).reduce((a, b) => a + b, 0);
+    expect(Math.abs(r.expected - truth) / truth).toBeLessThan(0.1);
+  });
+
+  it('refits a trend that bends on the recent days: between holding the level reached and growing on', () => {
+    // 35 days flat at ~100, then a linear ramp of 9 days to 170 and two days there; deterministic 5% noise
+    const noise = (t: number) => ((Math.sin(t * 12.9898) * 43758.5453) % 1) * 0.05;
+    const values = Array.from(
+      { length: 46 },
+      (_, t) => (t < 35 ? 100 : Math.min(170, 100 + (70 * (t - 34)) / 9)) * (1 + noise(t)),
+    );
+    const r = forecastRemaining([{ key: 'search', values }], 15);
+    expect(r.components[0]?.method).toContain('recent');
+    const holds = 170 * 15;
+    const growsOn = Array.from({ length: 15 }, (_, h) => 170 + (70 / 9) * (h + 1)).reduce((a, b) => a + b, 0);
+    expect(r.expected).toBeGreaterThan(0.95 * holds);
+    expect(r.expected).toBeLessThan(growsOn);
+  });
+
+  it('does not mistake a single recent spike for a bend', () => {
+    const values = Array.from({ length: 40 }, (_, t) => (t === 37 ? 400 : 100));
+    const r = forecastRemaining([{ key: 'x', values }], 10);
+    expect(r.components[0]?.method).not.toContain('recent');
+    expect(r.expected).toBeCloseTo(1000, 0);
+  });
+
+  it('never gives a steady series a zero-width interval', () => {
+    const r = forecastRemaining([{ key: 'x', values: Array.from({ length: 20 }, () => 50) }], 10);
+    expect(r.expected).toBeCloseTo(500, 6);
+    expect(r.high - r.low).toBeGreaterThan(0);
+  });
+});
