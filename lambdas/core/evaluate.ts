@@ -26,8 +26,18 @@ import {
   type Period,
   periodContaining,
 } from './period.ts';
+import { ENDPOINT_RULES } from './rules.ts';
 import { allocateSpend, type BudgetSpend, type EndpointSpend } from './spend.ts';
-import type { Action, Cause, Finding, MetricSeries, Severity, Snapshot, Status } from './types.ts';
+import type {
+  Action,
+  Cause,
+  Finding,
+  FindingKind,
+  MetricSeries,
+  Severity,
+  Snapshot,
+  Status,
+} from './types.ts';
 
 /** Share of on-demand training spend that Managed Spot Training typically saves (AWS quotes up to 90%). */
 export const MANAGED_SPOT_SAVINGS = 0.7;
@@ -504,128 +514,91 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
   }
 
   // ---- per-endpoint limits over the window ----
-  const breach = (f: Omit<Finding, 'budget'>) => {
-    findings.push({ budget: budget.name, ...f });
-    status = 'breached';
+  const wording = { window: `${ctx.window.from}..${addDays(ctx.window.to, -1)}`, currency: ctx.currency };
+  const viable = (...xs: (Action | undefined)[]) => xs.filter((a): a is Action => a !== undefined);
+  /** What to do about each kind of breach, and why it happened where a spend split can say. */
+  const remedies = (
+    kind: FindingKind,
+    r: EndpointResult,
+    observed: number,
+    limit: number,
+  ): { actions: Action[]; cause?: Cause } => {
+    const ac = actionContexts.get(r.name);
+    const e = view.endpoints.get(r.name);
+    switch (kind) {
+      case 'unit-cost':
+        return {
+          actions: ac
+            ? viable(
+                retireIdleEndpoint(ac),
+                lowerMinInstances(ac),
+                raiseScalingTarget(ac),
+                rightSizeInstance(ac),
+              )
+            : [],
+          cause: e ? causeFor([e], false, r.utilization ?? undefined) : undefined,
+        };
+      case 'utilization-low': {
+        const cause = e ? causeFor([e], false, r.utilization ?? undefined) : undefined;
+        return {
+          actions: ac ? viable(retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)) : [],
+          // idle capacity is what a utilisation floor is about, whatever moved the spend
+          cause: cause && { ...cause, primary: 'idle-capacity' },
+        };
+      }
+      case 'latency':
+        return { actions: ac ? [raiseCapacity(ac) ?? reviewModelLatency(ac, observed, limit)] : [] };
+      case 'utilization-high':
+        return { actions: ac ? viable(raiseCapacity(ac)) : [] };
+      case 'error-rate':
+        return {
+          actions: [
+            {
+              type: 'investigate-errors',
+              endpoint: r.name,
+              estimatedSavings: 0,
+              risk: 'low',
+              description: `Look at ${r.name}'s Invocation4XXErrors/5XXErrors and its CloudWatch logs; 5XX with high utilisation means it needs capacity.`,
+            },
+          ],
+        };
+      case 'max-instances':
+        return {
+          actions: [
+            {
+              type: 'lower-max-instances',
+              endpoint: r.name,
+              estimatedSavings: 0,
+              risk: 'medium',
+              description: `Set the autoscaling maximum of ${r.name} to ${limit}, or raise the limit with an approved exception.`,
+              change: { maxInstances: { from: observed, to: limit } },
+            },
+          ],
+        };
+      default:
+        return { actions: [] };
+    }
   };
-  const windowText = `${ctx.window.from}..${addDays(ctx.window.to, -1)}`;
+
   for (const r of endpointResults) {
     const lim = endpointLimits(budget, r.name, ctx.asOf);
     const ac = actionContexts.get(r.name);
     const e = view.endpoints.get(r.name);
-    const m = metrics.get(r.name);
-
-    if (
-      lim.costPer1kInferences !== undefined &&
-      r.costPer1k !== null &&
-      r.costPer1k > lim.costPer1kInferences
-    ) {
-      const cause = e ? causeFor([e], false, r.utilization ?? undefined) : undefined;
-      breach({
-        kind: 'unit-cost',
+    const facts = { ...r, worstHourP99Ms: metrics.get(r.name)?.worstHourP99Ms ?? null };
+    for (const rule of ENDPOINT_RULES) {
+      const v = rule.check(facts, lim);
+      if (v.status !== 'breached') continue;
+      status = 'breached';
+      findings.push({
+        kind: rule.kind,
+        budget: budget.name,
         endpoint: r.name,
-        severity: r.costPer1k > 1.5 * lim.costPer1kInferences ? 'critical' : 'warning',
-        message: `${r.name} costs ${ctx.currency === 'USD' ? '$' : ''}${r.costPer1k.toFixed(4)} per 1k inferences over ${windowText}, above the ${lim.costPer1kInferences} limit.`,
-        observed: r.costPer1k,
-        limit: lim.costPer1kInferences,
-        cause,
-        actions: ac
-          ? [retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)].filter(
-              (a): a is Action => !!a,
-            )
-          : [],
-        key: key('unit-cost', budget.name, r.name),
-      });
-    }
-    if (lim.latencyP99Ms !== undefined && r.latencyP99Ms !== null && r.latencyP99Ms > lim.latencyP99Ms) {
-      const actions: Action[] = [];
-      if (ac) {
-        const more = raiseCapacity(ac);
-        actions.push(more ?? reviewModelLatency(ac, r.latencyP99Ms, lim.latencyP99Ms));
-      }
-      breach({
-        kind: 'latency',
-        endpoint: r.name,
-        severity: r.latencyP99Ms > 1.5 * lim.latencyP99Ms ? 'critical' : 'warning',
-        message: `${r.name} ModelLatency p99 is ${r.latencyP99Ms.toFixed(1)} ms over ${windowText} (worst hour ${(m?.worstHourP99Ms ?? r.latencyP99Ms).toFixed(1)} ms), above the ${lim.latencyP99Ms} ms ceiling.`,
-        observed: r.latencyP99Ms,
-        limit: lim.latencyP99Ms,
-        actions,
-        key: key('latency', budget.name, r.name),
-      });
-    }
-    if (lim.errorRate !== undefined && r.errorRate !== null && r.errorRate > lim.errorRate) {
-      breach({
-        kind: 'error-rate',
-        endpoint: r.name,
-        severity: r.errorRate > 2 * lim.errorRate ? 'critical' : 'warning',
-        message: `${r.name} fails ${(r.errorRate * 100).toFixed(2)}% of invocations (4XX+5XX) over ${windowText}, above the ${(lim.errorRate * 100).toFixed(2)}% limit.`,
-        observed: r.errorRate,
-        limit: lim.errorRate,
-        actions: [
-          {
-            type: 'investigate-errors',
-            endpoint: r.name,
-            estimatedSavings: 0,
-            risk: 'low',
-            description: `Look at ${r.name}'s Invocation4XXErrors/5XXErrors and its CloudWatch logs; 5XX with high utilisation means it needs capacity.`,
-          },
-        ],
-        key: key('error-rate', budget.name, r.name),
-      });
-    }
-    const band = lim.utilization;
-    if (band && r.utilization !== null) {
-      if (band.min !== undefined && r.utilization < band.min) {
-        const cause = e ? causeFor([e], false, r.utilization) : undefined;
-        breach({
-          kind: 'utilization-low',
-          endpoint: r.name,
-          severity: 'warning',
-          message: `${r.name} runs at ${(r.utilization * 100).toFixed(0)}% utilisation over ${windowText}, below the ${(band.min * 100).toFixed(0)}% floor: capacity sits idle.`,
-          observed: r.utilization,
-          limit: band.min,
-          cause: cause ? { ...cause, primary: 'idle-capacity' } : undefined,
-          actions: ac
-            ? [retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)].filter(
-                (a): a is Action => !!a,
-              )
-            : [],
-          key: key('utilization-low', budget.name, r.name),
-        });
-      }
-      if (band.max !== undefined && r.utilization > band.max) {
-        breach({
-          kind: 'utilization-high',
-          endpoint: r.name,
-          severity: 'warning',
-          message: `${r.name} runs at ${(r.utilization * 100).toFixed(0)}% utilisation over ${windowText}, above the ${(band.max * 100).toFixed(0)}% ceiling: latency is at risk.`,
-          observed: r.utilization,
-          limit: band.max,
-          actions: ac ? [raiseCapacity(ac)].filter((a): a is Action => !!a) : [],
-          key: key('utilization-high', budget.name, r.name),
-        });
-      }
-    }
-    if (lim.maxInstances !== undefined && r.peakInstances !== null && r.peakInstances > lim.maxInstances) {
-      breach({
-        kind: 'max-instances',
-        endpoint: r.name,
-        severity: 'warning',
-        message: `${r.name} ran ${r.peakInstances} instances in ${windowText}, above the limit of ${lim.maxInstances}.`,
-        observed: r.peakInstances,
-        limit: lim.maxInstances,
-        actions: [
-          {
-            type: 'lower-max-instances',
-            endpoint: r.name,
-            estimatedSavings: 0,
-            risk: 'medium',
-            description: `Set the autoscaling maximum of ${r.name} to ${lim.maxInstances}, or raise the limit with an approved exception.`,
-            change: { maxInstances: { from: r.peakInstances, to: lim.maxInstances } },
-          },
-        ],
-        key: key('max-instances', budget.name, r.name),
+        severity: rule.severity(v.observed, v.limit),
+        message: rule.message(facts, v.observed, v.limit, wording),
+        observed: v.observed,
+        limit: v.limit,
+        ...remedies(rule.kind, r, v.observed, v.limit),
+        key: key(rule.kind, budget.name, r.name),
       });
     }
 
@@ -734,7 +707,7 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
       }
       if (missing.length > 0)
         incomplete(
-          `${r.name}: no ${missing.join(', ')} in ${windowText}; those limits are not judged.`,
+          `${r.name}: no ${missing.join(', ')} in ${wording.window}; those limits are not judged.`,
           r.name,
         );
     }
