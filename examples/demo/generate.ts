@@ -17,6 +17,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { INSTANCES, type InstanceSpec } from '../../lambdas/core/instances.ts';
 import { formatMoney, type Money, parseMoney } from '../../lambdas/core/money.ts';
 import type { CauseKind, FindingKind, Status } from '../../lambdas/core/types.ts';
+import { SeededRandom } from '../seeded-random.ts';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Calendar
@@ -85,36 +86,9 @@ function profile(series: readonly number[]): (h: number) => number {
 // ---------------------------------------------------------------------------------------------------------------
 // Seeded randomness: one stream per endpoint and purpose, so that changing one part leaves the rest alone
 
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-class Rng {
-  private state: number;
+class Rng extends SeededRandom {
   constructor(seed: string) {
-    this.state = fnv1a(`perf-budgets-demo:${seed}`);
-  }
-  /** mulberry32 */
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) | 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  normal(): number {
-    const u = 1 - this.next();
-    const v = this.next();
-    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-  /** Multiplicative noise around 1 with standard deviation ~sigma, bounded to +-3 sigma. */
-  jitter(sigma: number): number {
-    return Math.exp(sigma * Math.max(-3, Math.min(3, this.normal())));
+    super(`perf-budgets-demo:${seed}`);
   }
 }
 

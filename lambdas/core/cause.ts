@@ -12,6 +12,15 @@ export interface Window {
 
 type Parts = Record<CauseKind | 'other', number>;
 
+const noChange = (): Parts => ({
+  traffic: 0,
+  'idle-capacity': 0,
+  'instance-change': 0,
+  price: 0,
+  'new-endpoint': 0,
+  other: 0,
+});
+
 export type EndpointChange = EndpointCause;
 
 export interface ExplainInput {
@@ -93,14 +102,7 @@ export function explainEndpoint(
 ): EndpointChange {
   const b = stats(e, baseDays);
   const c = stats(e, curDays);
-  const parts: Parts = {
-    traffic: 0,
-    'idle-capacity': 0,
-    'instance-change': 0,
-    price: 0,
-    'new-endpoint': 0,
-    other: 0,
-  };
+  const parts = noChange();
   parts.other = c.nonHosting - b.nonHosting;
   const typeBefore = dominant(b.types);
   const typeAfter = dominant(c.types);
@@ -148,14 +150,7 @@ export function explainChange(input: ExplainInput): Cause {
   const baseDays = daysOf(input.baseline.from, input.baseline.to);
   const curDays = daysOf(input.current.from, input.current.to);
   const scale = input.daysInPeriod;
-  const total: Parts = {
-    traffic: 0,
-    'idle-capacity': 0,
-    'instance-change': 0,
-    price: 0,
-    'new-endpoint': 0,
-    other: 0,
-  };
+  const total = noChange();
   const changes: EndpointChange[] = [];
   let baseDaily = dailyOther(input.other, baseDays);
   let curDaily = dailyOther(input.other, curDays);
