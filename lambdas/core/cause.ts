@@ -1,5 +1,5 @@
 import { displayMoney, type Money, toNumber } from './money.ts';
-import { daysOf } from './period.ts';
+import { addDays, daysOf } from './period.ts';
 import type { EndpointSpend } from './spend.ts';
 import { CAUSES, type Cause, type CauseKind, type EndpointCause } from './types.ts';
 
@@ -243,7 +243,7 @@ function describe(
     .slice(0, 3)
     .map((k) => `${LABEL[k]} ${total[k] >= 0 ? '+' : '-'}${usd(Math.abs(total[k]), cur)}`);
   const direction = change >= 0 ? 'more' : 'less';
-  const head = `At the current rate the period costs ${usd(Math.abs(change), cur)} ${direction} than in ${input.baseline.from}..${input.baseline.to}`;
+  const head = `At the current rate the period costs ${usd(Math.abs(change), cur)} ${direction} than in ${input.baseline.from}..${addDays(input.baseline.to, -1)}`;
   if (total[primary] <= 0 || drivers.length === 0) {
     return primary === 'idle-capacity'
       ? `${head}; spend is at its usual level, but the endpoints run at ${Math.round((input.utilization ?? 0) * 100)}% utilisation: idle capacity.`

@@ -14,7 +14,15 @@ import { InputError } from './errors.ts';
 import { forecastRemaining } from './forecast.ts';
 import { instanceSpec } from './instances.ts';
 import { type EndpointMetrics, summarizeEndpointMetrics } from './metrics.ts';
-import { displayMoney, formatMoney, type Money, moneyFromNumber, roundTo, toNumber } from './money.ts';
+import {
+  displayMoney,
+  displayUnitPrice,
+  formatMoney,
+  type Money,
+  moneyFromNumber,
+  roundTo,
+  toNumber,
+} from './money.ts';
 import {
   addDays,
   DayClock,
@@ -615,7 +623,7 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
         r.costPer1k > exit.maxCostPer1kInferences
       ) {
         reasons.push(
-          `costing ${r.costPer1k.toFixed(4)} per 1k inferences, above ${exit.maxCostPer1kInferences}`,
+          `costing ${displayUnitPrice(r.costPer1k, ctx.currency)} per 1k inferences, above ${displayUnitPrice(exit.maxCostPer1kInferences, ctx.currency)}`,
         );
       }
       if (reasons.length > 0 && ac) {

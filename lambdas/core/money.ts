@@ -93,3 +93,9 @@ export function displayMoney(amount: Money, currency = 'USD'): string {
   const symbol = currency === 'USD' ? '$' : `${currency} `;
   return `${neg ? '-' : ''}${symbol}${grouped}.${f}`;
 }
+
+/** A small unit price such as a cost per 1k inferences, with four decimals: "$0.0412". */
+export function displayUnitPrice(value: number, currency = 'USD'): string {
+  const symbol = currency === 'USD' ? '$' : `${currency} `;
+  return `${value < 0 ? '-' : ''}${symbol}${Math.abs(value).toFixed(4)}`;
+}

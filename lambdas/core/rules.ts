@@ -1,4 +1,5 @@
 import type { Limits } from './budget.ts';
+import { displayUnitPrice } from './money.ts';
 import type { FindingKind, Severity } from './types.ts';
 
 /** What a rule knows of one endpoint over the judging window (null: not measured). */
@@ -45,14 +46,13 @@ function below(observed: number | null, limit: number | undefined): Verdict {
 }
 
 const pct = (x: number, digits = 0) => `${(x * 100).toFixed(digits)}%`;
-const symbol = (currency: string) => (currency === 'USD' ? '$' : `${currency} `);
 
 export const unitCostRule: EndpointRule = {
   kind: 'unit-cost',
   check: (f, l) => above(f.costPer1k, l.costPer1kInferences),
   severity: (o, l) => (o > 1.5 * l ? 'critical' : 'warning'),
   message: (f, o, l, w) =>
-    `${f.name} costs ${symbol(w.currency)}${o.toFixed(4)} per 1k inferences over ${w.window}, above the ${symbol(w.currency)}${l} limit.`,
+    `${f.name} costs ${displayUnitPrice(o, w.currency)} per 1k inferences over ${w.window}, above the ${displayUnitPrice(l, w.currency)} limit.`,
 };
 
 export const latencyRule: EndpointRule = {

@@ -70,7 +70,7 @@ describe('endpoint rules: ok, breached or not applicable', () => {
       'embed ModelLatency p99 is 63.5 ms over 2026-10-09..2026-10-15 (worst hour 98.7 ms), above the 50 ms ceiling.',
     );
     expect(unitCostRule.message(facts({ name: 'c' }), 2.849, 0.5, w)).toBe(
-      'c costs $2.8490 per 1k inferences over 2026-10-09..2026-10-15, above the $0.5 limit.',
+      'c costs $2.8490 per 1k inferences over 2026-10-09..2026-10-15, above the $0.5000 limit.',
     );
   });
 });
