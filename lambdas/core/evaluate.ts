@@ -393,13 +393,26 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
       }
     }
     const invocations = m?.invocations;
+    // Unit cost divides the window's spend by the invocations of the same days: when the cost data lags as-of,
+    // the days it lacks must not add invocations without their cost.
+    const costWindowMs = dayStartMs(ctx.window.to, ctx.period.timezone);
+    const costInvocations =
+      series && costWindowMs < toMs
+        ? summarizeEndpointMetrics(
+            series.filter((x) => x.metric === 'Invocations'),
+            fromMs,
+            costWindowMs,
+            undefined,
+          ).invocations
+        : invocations;
     endpointResults.push({
       name,
       instanceType: type ?? null,
       peakInstances: peak ?? inv?.instanceCount ?? null,
       spendToDate: roundTo(periodSpend),
       invocations: invocations ?? null,
-      costPer1k: invocations && invocations > 0 ? round((windowSpend / invocations) * 1000, 6) : null,
+      costPer1k:
+        costInvocations && costInvocations > 0 ? round((windowSpend / costInvocations) * 1000, 6) : null,
       latencyP99Ms: m?.latencyP99Ms === undefined ? null : round(m.latencyP99Ms, 1),
       errorRate: m?.errorRate === undefined ? null : round(m.errorRate, 6),
       utilization: m?.utilization === undefined ? null : round(m.utilization, 4),

@@ -217,3 +217,13 @@ describe('evaluate', () => {
     expect(f?.actions.map((a) => a.type)).toContain('revert-instance-type');
   });
 });
+
+describe('evaluate: cost data that lags the metrics', () => {
+  it('divides spend by the invocations of the same days, not of days without cost', () => {
+    const rows = steady.filter((r) => r.start < Date.parse('2026-10-09'));
+    const metrics = [series('api-a', 'Invocations', 'Sum', '2026-09-01', 61 * 24, () => 100)];
+    const r = evaluate(snap(rows, '2026-10-10', metrics), file([budget({ costPer1kInferences: 10 })]));
+    // costs through 10-08: 5 days of the 10-04..10-10 window, $0.46 per 100 invocations an hour either way
+    expect(r.budgets[0]?.endpoints[0]?.costPer1k).toBeCloseTo(4.6, 6);
+  });
+});
