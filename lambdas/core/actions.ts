@@ -18,6 +18,8 @@ export interface ActionContext {
   /** Current autoscaling minimum, when the inventory knows it. */
   readonly scalingMin?: number;
   readonly production: boolean;
+  /** The billing day of an instant. */
+  readonly dayOf: (ms: number) => string;
 }
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
@@ -52,13 +54,25 @@ function windowCost(e: EndpointSpend, days: readonly string[]): WindowCost {
 function hourlyNeed(ctx: ActionContext): { t: number; have: number; need: number }[] {
   const out: { t: number; have: number; need: number }[] = [];
   if (!ctx.metrics) return out;
-  for (const [t, have] of ctx.endpoint.hourlyInstances) {
-    const u = ctx.metrics.hours.get(t)?.utilization;
-    if (u === undefined || have <= 0) continue;
+  for (const [t, sample] of ctx.metrics.hours) {
+    const u = sample.utilization;
+    const have = instancesAt(ctx, t);
+    if (u === undefined || have === undefined || have <= 0) continue;
     const need = Math.max(ctx.minInstancesFloor, Math.ceil((have * u) / ctx.targetUtilization - 1e-9));
     out.push({ t, have, need });
   }
   return out;
+}
+
+/**
+ * Instances running in an hour: from hourly billing rows, or, where billing is daily (Cost Explorer, daily
+ * exports), the day's instance-hours spread evenly over its 24 hours, to the nearest whole instance.
+ */
+function instancesAt(ctx: ActionContext, t: number): number | undefined {
+  const hourly = ctx.endpoint.hourlyInstances;
+  if (hourly.size > 0) return hourly.get(t);
+  const hours = ctx.endpoint.days.get(ctx.dayOf(t))?.hours;
+  return hours === undefined ? undefined : Math.round(hours / 24);
 }
 
 /**

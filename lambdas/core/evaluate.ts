@@ -133,6 +133,7 @@ interface Context {
   readonly metricsByEndpoint: ReadonlyMap<string, MetricSeries[]> | undefined;
   readonly currency: string;
   readonly snapshot: Snapshot;
+  readonly clock: DayClock;
 }
 
 export interface Evaluation {
@@ -223,6 +224,7 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
     metricsByEndpoint,
     currency: snapshot.currency,
     snapshot,
+    clock,
   };
 
   const views = allocateSpend(snapshot.costs, file.budgets, clock, {
@@ -427,6 +429,7 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
         minInstancesFloor: minFloor,
         scalingMin: inv?.scaling?.min,
         production,
+        dayOf: (ms) => ctx.clock.dayOf(ms),
       });
     }
   }

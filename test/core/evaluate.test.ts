@@ -227,3 +227,39 @@ describe('evaluate: cost data that lags the metrics', () => {
     expect(r.budgets[0]?.endpoints[0]?.costPer1k).toBeCloseTo(4.6, 6);
   });
 });
+
+describe('evaluate: daily billing rows', () => {
+  it("still recommends a lower minimum, spreading each day's instance-hours over its hours", () => {
+    // the same idle nights as above, but billed as one row a day (Cost Explorer, daily exports): 4 instances all day
+    const daily: CostRecord[] = hostingRows({
+      endpoint: 'api-a',
+      from: '2026-09-01',
+      days: 61,
+      type: 'ml.m5.xlarge',
+      instances: () => 4,
+    }).reduce<CostRecord[]>((acc, r, i) => {
+      const day = Math.floor(i / 24);
+      const prev = acc[day];
+      acc[day] = prev
+        ? {
+            ...prev,
+            end: r.end,
+            amount: prev.amount + r.amount,
+            usageHours: (prev.usageHours ?? 0) + (r.usageHours ?? 0),
+          }
+        : r;
+      return acc;
+    }, []);
+    const hours = 61 * 24;
+    const metrics = [
+      series('api-a', 'Invocations', 'Sum', '2026-09-01', hours, (h) => (h % 24 < 8 ? 10 : 1000)),
+      series('api-a', 'CPUUtilization', 'Average', '2026-09-01', hours, (h) => (h % 24 < 8 ? 20 : 240)),
+    ];
+    const r = evaluate(snap(daily, '2026-10-10', metrics), file([budget({ utilization: { min: 0.5 } })]));
+    const lower = r.budgets[0]?.findings
+      .find((x) => x.kind === 'utilization-low')
+      ?.actions.find((a) => a.type === 'lower-min-instances');
+    expect(lower?.change).toEqual({ minInstances: { from: 4, to: 1 } });
+    expect(lower?.estimatedSavings).toBeCloseTo(3 * 8 * 0.23 * 21, 1);
+  });
+});
