@@ -48,11 +48,15 @@ export function renderText(r: CycleResult): string {
     out.push(
       `${STATUS_LABEL[b.status].padEnd(9)} ${b.name.padEnd(width)}  ${budgetLine(b, r.currency)}  [${b.tier}, ${b.mode}]`,
     );
+    const said = new Set<string>();
     for (const f of headline(b)) {
       out.push(`  ${f.severity === 'critical' ? '✖' : f.severity === 'warning' ? '!' : '·'} ${f.message}`);
-      if (f.cause) out.push(`    why: ${f.cause.summary}`);
+      // one budget's findings often share their cause: explain it once, at the first (broadest) finding
+      if (f.cause && !said.has(f.cause.primary)) out.push(`    why: ${f.cause.summary}`);
+      if (f.cause) said.add(f.cause.primary);
       const a = bestAction(f);
-      if (a) out.push(`    do:  ${actionText(a, r.currency)}`);
+      if (a && !said.has(a.description)) out.push(`    do:  ${actionText(a, r.currency)}`);
+      if (a) said.add(a.description);
     }
     const gaps = b.findings.filter((f) => f.kind === 'incomplete-data');
     if (gaps.length > 0) out.push(`  ? incomplete data: ${gaps.map((g) => g.message).join(' | ')}`);
