@@ -385,12 +385,17 @@ function diffNoise(y: readonly number[]): number {
 
 /** Theil–Sen slope: the median of all pairwise slopes, indifferent to a few outliers. */
 function theilSen(y: readonly number[]): number {
-  const slopes: number[] = [];
+  const n = (y.length * (y.length - 1)) / 2;
+  if (n === 0) return 0;
+  // one buffer for every call: a 90-day history has 4,005 pairs, and a cycle fits thousands of components
+  if (slopeBuffer.length < n) slopeBuffer = new Float64Array(Math.max(n, 2 * slopeBuffer.length));
+  let k = 0;
   for (let i = 0; i < y.length; i++) {
-    for (let j = i + 1; j < y.length; j++) slopes.push((at(y, j) - at(y, i)) / (j - i));
+    for (let j = i + 1; j < y.length; j++) slopeBuffer[k++] = (at(y, j) - at(y, i)) / (j - i);
   }
-  return slopes.length === 0 ? 0 : median(slopes);
+  return medianInPlace(slopeBuffer.subarray(0, n));
 }
+let slopeBuffer = new Float64Array(4096);
 
 function theilSenLine(y: readonly number[]): (i: number) => number {
   const slope = theilSen(y);
@@ -403,10 +408,15 @@ function absDeviation(y: readonly number[], line: (i: number) => number): number
 }
 
 function median(values: readonly number[]): number {
-  if (values.length === 0) return 0;
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? at(sorted, mid) : (at(sorted, mid - 1) + at(sorted, mid)) / 2;
+  return values.length === 0 ? 0 : medianInPlace(Float64Array.from(values));
+}
+
+/** Median of a typed array, which it sorts (numerically: typed arrays need no comparator, and sort faster). */
+function medianInPlace(values: Float64Array): number {
+  values.sort();
+  const mid = values.length >> 1;
+  const hi = values[mid] as number;
+  return values.length % 2 === 1 ? hi : ((values[mid - 1] as number) + hi) / 2;
 }
 
 function mean(values: readonly number[]): number {
