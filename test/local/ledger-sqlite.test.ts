@@ -1,0 +1,173 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SqliteLedger } from '../../lambdas/local/ledger-sqlite.ts';
+import type { AlertRecord, DailySpend, ExceptionSeen } from '../../lambdas/ports.ts';
+
+const OCT = '2026-10-01';
+const alert = (key: string, state = 'warning', period = OCT): AlertRecord => ({
+  key,
+  period,
+  state,
+  sentAt: '2026-10-10T06:00:00.000Z',
+});
+const cycle = (
+  parts: { alerts?: AlertRecord[]; closedDays?: DailySpend[]; exceptions?: ExceptionSeen[] },
+  asOf = '2026-10-10',
+) => ({ alerts: [], closedDays: [], exceptions: [], ...parts, asOf });
+
+const launchWeek: ExceptionSeen = {
+  budget: 'search-prod',
+  reason: 'Launch week',
+  approvedBy: 'cfo@example.com',
+  expires: '2026-12-31',
+};
+
+let dir: string;
+let path: string;
+const open: SqliteLedger[] = [];
+const ledger = () => {
+  const l = new SqliteLedger(path);
+  open.push(l);
+  return l;
+};
+
+/** Ends a run: closes its ledger before the next one opens the same file. */
+const closeLedger = async (l: SqliteLedger) => {
+  open.splice(open.indexOf(l), 1);
+  await l.close();
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'perf-budgets-ledger-'));
+  path = join(dir, 'state', 'ledger.db');
+});
+
+afterEach(async () => {
+  for (const l of open.splice(0)) await l.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('SqliteLedger', () => {
+  it('returns every alert of a first cycle as new', async () => {
+    const l = ledger();
+    const fresh = await l.commit(
+      cycle({ alerts: [alert('spend-forecast|search-prod|0.8'), alert('latency|search-prod')] }),
+    );
+    expect(fresh.map((a) => a.key)).toEqual(['spend-forecast|search-prod|0.8', 'latency|search-prod']);
+  });
+
+  it('returns only the alerts not recorded before in the same state', async () => {
+    const l = ledger();
+    await l.commit(cycle({ alerts: [alert('a'), alert('b')] }));
+    const fresh = await l.commit(cycle({ alerts: [alert('a'), alert('b'), alert('c')] }, '2026-10-11'));
+    expect(fresh.map((a) => a.key)).toEqual(['c']);
+  });
+
+  it('returns an alert listed twice in one cycle once', async () => {
+    const fresh = await ledger().commit(cycle({ alerts: [alert('a'), alert('a')] }));
+    expect(fresh).toHaveLength(1);
+  });
+
+  it('treats the same key at a new severity as a new alert (an escalation)', async () => {
+    const l = ledger();
+    await l.commit(cycle({ alerts: [alert('a', 'warning')] }));
+    const fresh = await l.commit(cycle({ alerts: [alert('a', 'critical')] }, '2026-10-11'));
+    expect(fresh).toEqual([alert('a', 'critical')]);
+  });
+
+  it('treats the same key in a new period as a new alert', async () => {
+    const l = ledger();
+    await l.commit(cycle({ alerts: [alert('a', 'warning', '2026-09-01')] }));
+    const fresh = await l.commit(cycle({ alerts: [alert('a', 'warning', OCT)] }));
+    expect(fresh).toHaveLength(1);
+  });
+
+  it("lets a second ledger on the same file see the first one's alerts", async () => {
+    const first = ledger();
+    await first.commit(cycle({ alerts: [alert('a')] }));
+    await closeLedger(first);
+    expect((await ledger().alerts(OCT)).map((a) => a.key)).toEqual(['a']);
+  });
+
+  it('sends nothing twice when a second run on the same file commits the same alerts', async () => {
+    const first = ledger();
+    await first.commit(cycle({ alerts: [alert('a')] }));
+    await closeLedger(first);
+    expect(await ledger().commit(cycle({ alerts: [alert('a')] }))).toEqual([]);
+  });
+
+  it('lists the alerts of the period asked for only', async () => {
+    const l = ledger();
+    const periods = ['2026-09-01', OCT, '2026-11-01'];
+    await l.commit(cycle({ alerts: periods.map((p) => alert(`spend|${p}`, 'warning', p)) }));
+    expect(await l.alerts(OCT)).toEqual([alert(`spend|${OCT}`, 'warning', OCT)]);
+  });
+
+  it('replaces the amount of a closed day committed again', async () => {
+    const l = ledger();
+    await l.commit(
+      cycle({ closedDays: [{ budget: 'search-prod', day: '2026-10-02', amount: '10.0000000000' }] }),
+    );
+    await l.commit(
+      cycle({ closedDays: [{ budget: 'search-prod', day: '2026-10-02', amount: '12.5000000000' }] }),
+    );
+    expect(await l.dailySpend('search-prod', OCT, '2026-11-01')).toEqual([
+      { budget: 'search-prod', day: '2026-10-02', amount: '12.5000000000' },
+    ]);
+  });
+
+  it('lists the closed days of one budget from the first day up to, not including, the last', async () => {
+    const l = ledger();
+    const day = (budget: string, d: string) => ({ budget, day: d, amount: '1.0000000000' });
+    await l.commit(
+      cycle({
+        closedDays: [
+          day('search-prod', '2026-10-01'),
+          day('search-prod', '2026-10-02'),
+          day('search-prod', '2026-10-03'),
+          day('embed-prod', '2026-10-01'),
+        ],
+      }),
+    );
+    expect((await l.dailySpend('search-prod', OCT, '2026-10-03')).map((d) => d.day)).toEqual([
+      '2026-10-01',
+      '2026-10-02',
+    ]);
+  });
+
+  describe('exceptions seen', () => {
+    const seen = () => {
+      const db = new Database(path, { readonly: true });
+      try {
+        return db.prepare('SELECT first_seen AS firstSeen, last_seen AS lastSeen FROM exceptions_seen').all();
+      } finally {
+        db.close();
+      }
+    };
+
+    it('keeps the day an exception was first seen and advances the day it was last seen', async () => {
+      const l = ledger();
+      await l.commit(cycle({ exceptions: [launchWeek] }, '2026-10-05'));
+      await l.commit(cycle({ exceptions: [launchWeek] }, '2026-10-09'));
+      expect(seen()).toEqual([{ firstSeen: '2026-10-05', lastSeen: '2026-10-09' }]);
+    });
+
+    it('does not move the day last seen back when an earlier day is replayed', async () => {
+      const l = ledger();
+      await l.commit(cycle({ exceptions: [launchWeek] }, '2026-10-05'));
+      await l.commit(cycle({ exceptions: [launchWeek] }, '2026-10-09'));
+      await l.commit(cycle({ exceptions: [launchWeek] }, '2026-10-07'));
+      expect(seen()).toEqual([{ firstSeen: '2026-10-05', lastSeen: '2026-10-09' }]);
+    });
+  });
+
+  it('writes nothing of a cycle that fails part-way', async () => {
+    const l = ledger();
+    const broken = { budget: 'search-prod', day: '2026-10-02', amount: null as unknown as string };
+    await expect(l.commit(cycle({ alerts: [alert('a')], closedDays: [broken] }))).rejects.toThrow(/NOT NULL/);
+    expect(await l.alerts(OCT)).toEqual([]);
+  });
+});
