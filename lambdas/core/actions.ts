@@ -190,7 +190,7 @@ export function retireIdleEndpoint(ctx: ActionContext): Action | undefined {
   const inv = ctx.metrics?.invocations;
   if (inv === undefined || inv > 0) return undefined;
   const { perDay } = windowCost(ctx.endpoint, ctx.windowDays);
-  if (perDay <= 0) return undefined;
+  if (perDay * ctx.remainingDays < MIN_SAVING) return undefined;
   return {
     type: 'retire-endpoint',
     endpoint: ctx.endpoint.name,
@@ -209,11 +209,13 @@ export function revertInstanceType(
   periodEffect: number,
   daysInPeriod: number,
 ): Action | undefined {
-  if (!from || !to || from === to || periodEffect <= 0) return undefined;
+  if (!from || !to || from === to) return undefined;
+  const savings = (periodEffect / daysInPeriod) * ctx.remainingDays;
+  if (savings < MIN_SAVING) return undefined;
   return {
     type: 'revert-instance-type',
     endpoint: ctx.endpoint.name,
-    estimatedSavings: round2((periodEffect / daysInPeriod) * ctx.remainingDays),
+    estimatedSavings: round2(savings),
     risk: 'medium',
     description: `Revert ${ctx.endpoint.name} from ${to} to ${from}, unless the larger type was chosen for latency; compare p99 before and after the change first.`,
     change: { instanceType: { from: to, to: from } },

@@ -47,6 +47,14 @@ function eachPoint(s: MetricSeries, fromMs: number, toMs: number, fn: (t: number
   }
 }
 
+function hasPointIn(s: MetricSeries, fromMs: number, toMs: number): boolean {
+  let found = false;
+  eachPoint(s, fromMs, toMs, () => {
+    found = true;
+  });
+  return found;
+}
+
 function pick(series: readonly MetricSeries[], metric: MetricName, stat: string): MetricSeries[] {
   return series.filter((s) => s.metric === metric && s.stat === stat);
 }
@@ -81,15 +89,17 @@ export function summarizeEndpointMetrics(
   };
 
   let invocations: number | undefined;
-  const invByHour = new Map<number, number>();
+  // each variant's latency is weighted by that variant's own traffic in the hour
+  const invByVariantHour = new Map<string, number>();
+  const variantHour = (variant: string, t: number) => `${variant}\u0000${Math.floor(t / HOUR)}`;
   for (const s of pick(series, 'Invocations', 'Sum')) {
     eachPoint(s, fromMs, toMs, (t, v) => {
       present.add('Invocations');
       invocations = (invocations ?? 0) + v;
       const h = hour(t);
       h.invocations = (h.invocations ?? 0) + v;
-      const key = Math.floor(t / HOUR) * HOUR;
-      invByHour.set(key, (invByHour.get(key) ?? 0) + v);
+      const key = variantHour(s.variant, t);
+      invByVariantHour.set(key, (invByVariantHour.get(key) ?? 0) + v);
     });
   }
 
@@ -104,7 +114,7 @@ export function summarizeEndpointMetrics(
       eachPoint(s, fromMs, toMs, (t, v) => {
         present.add('ModelLatency');
         const ms = v / 1000;
-        const w = invByHour.get(Math.floor(t / HOUR) * HOUR) ?? 0;
+        const w = invByVariantHour.get(variantHour(s.variant, t)) ?? 0;
         weighted += ms * w;
         weights += w;
         plain += ms;
@@ -131,19 +141,26 @@ export function summarizeEndpointMetrics(
   let utilization: number | undefined;
   let utilizationP95: number | undefined;
   if (spec) {
-    const useGpu = spec.gpus > 0 && series.some((s) => s.metric === 'GPUUtilization' && s.stat === 'Average');
+    // GPU instances are judged on their GPUs when the window has GPU datapoints, else on their CPUs
+    const gpuSeries = spec.gpus > 0 ? pick(series, 'GPUUtilization', 'Average') : [];
+    const useGpu = gpuSeries.some((s) => hasPointIn(s, fromMs, toMs));
     const metric: MetricName = useGpu ? 'GPUUtilization' : 'CPUUtilization';
     const capacity = 100 * (useGpu ? spec.gpus : spec.vcpu);
     const samples: number[] = [];
+    const perHour = new Map<number, { sum: number; n: number }>();
     for (const s of pick(series, metric, 'Average')) {
       eachPoint(s, fromMs, toMs, (t, v) => {
         present.add(metric);
         const u = Math.max(0, v / capacity);
         samples.push(u);
-        const h = hour(t);
-        h.utilization = h.utilization === undefined ? u : (h.utilization + u) / 2;
+        const key = Math.floor(t / HOUR) * HOUR;
+        const acc = perHour.get(key) ?? { sum: 0, n: 0 };
+        acc.sum += u;
+        acc.n++;
+        perHour.set(key, acc);
       });
     }
+    for (const [t, acc] of perHour) hour(t).utilization = acc.sum / acc.n;
     if (samples.length > 0) {
       utilization = samples.reduce((a, b) => a + b, 0) / samples.length;
       utilizationP95 = quantile(

@@ -53,7 +53,8 @@ export class SqliteLedger implements Ledger {
     const upsertException = this.db.prepare(
       `INSERT INTO exceptions_seen (budget, reason, approved_by, expires, first_seen, last_seen)
        VALUES (@budget, @reason, @approvedBy, @expires, @asOf, @asOf)
-       ON CONFLICT (budget, reason, expires) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)`,
+       ON CONFLICT (budget, reason, expires) DO UPDATE SET
+         first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)`,
     );
     const tx = this.db.transaction(() => {
       const fresh: AlertRecord[] = [];

@@ -60,8 +60,9 @@ export function renderText(r: CycleResult): string {
     }
     const gaps = b.findings.filter((f) => f.kind === 'incomplete-data');
     if (gaps.length > 0) out.push(`  ? incomplete data: ${gaps.map((g) => g.message).join(' | ')}`);
-    for (const x of b.exceptions.filter((e) => e.inForce)) {
-      out.push(`  ~ exception in force until ${x.expires}: ${x.reason} (approved by ${x.approvedBy})`);
+    for (const x of b.exceptions) {
+      const state = x.inForce ? `in force until ${x.expires}` : `expired ${x.expires}`;
+      out.push(`  ~ exception ${state}: ${x.reason} (approved by ${x.approvedBy})`);
     }
   }
   return `${out.join('\n')}\n`;
@@ -82,7 +83,7 @@ export function renderMarkdown(r: CycleResult): string {
   out.push('|---|---|---:|---:|---:|---|');
   for (const b of r.budgets) {
     out.push(
-      `| ${mdEscape(b.name)} | ${STATUS_LABEL[b.status]} | ${money(b.spendToDate, r.currency)} | ${b.cap === null ? '–' : money(b.cap, r.currency)} | ${money(b.forecast.expected, r.currency)} (${money(b.forecast.low, r.currency)}–${money(b.forecast.high, r.currency)}) | ${b.tier} (${b.mode}) |`,
+      `| ${mdEscape(b.name)} | ${STATUS_LABEL[b.status]} | ${money(b.spendToDate, r.currency)} | ${b.cap === null ? '–' : money(b.cap, r.currency)} | ${money(b.forecast.expected, r.currency)} (${money(b.forecast.low, r.currency)}–${money(b.forecast.high, r.currency)}) | ${mdEscape(b.tier)} (${b.mode}) |`,
     );
   }
   for (const b of r.budgets) {

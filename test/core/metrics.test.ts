@@ -43,7 +43,7 @@ describe('summarizeEndpointMetrics: latency', () => {
 
   // Bug: every variant's p99 is weighted by the invocations of the whole hour (all variants), not by the variant's
   // own, so a variant with little traffic counts as much as the one that serves the endpoint.
-  it.fails("weights each variant's p99 by that variant's invocations", () => {
+  it("weights each variant's p99 by that variant's invocations", () => {
     // variant A: 900 invocations at 100 ms, variant B: 100 at 500 ms, same hour: (90,000 + 50,000) / 1000 = 140 ms
     const m = summarize([
       hourly('Invocations', 'Sum', [900], 'A'),
@@ -136,6 +136,16 @@ describe('summarizeEndpointMetrics: utilisation', () => {
     expect(m.utilization).toBe(0.5);
   });
 
+  it('falls back to CPU on a GPU instance whose GPUUtilization has no datapoint in the window', () => {
+    const outside = {
+      ...hourly('GPUUtilization', 'Average', [200]),
+      t: Float64Array.of(Date.parse('2020-01-01')),
+    };
+    expect(
+      summarize([outside, hourly('CPUUtilization', 'Average', [480])], 'ml.g5.12xlarge').utilization,
+    ).toBe(0.1);
+  });
+
   it('falls back to CPU over all vCPUs on a GPU instance that publishes no GPUUtilization', () => {
     expect(summarize([hourly('CPUUtilization', 'Average', [480])], 'ml.g5.12xlarge').utilization).toBe(0.1);
   });
@@ -186,7 +196,7 @@ describe('summarizeEndpointMetrics: utilisation', () => {
 
   // Bug: an hour's utilisation is folded in as a running pair average ((previous + next) / 2), so with three
   // variants (or sub-hourly datapoints) the last sample weighs half the hour instead of its share.
-  it.fails("takes an hour's utilisation as the mean of its variants", () => {
+  it("takes an hour's utilisation as the mean of its variants", () => {
     // ml.m5.large (200%): 0.3, 0.3 and 0.9 average 0.5; the pair average gives ((0.3 + 0.3) / 2 + 0.9) / 2 = 0.6
     const m = summarize(
       [

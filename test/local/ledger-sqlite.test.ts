@@ -162,6 +162,13 @@ describe('SqliteLedger', () => {
       await l.commit(cycle({ exceptions: [launchWeek] }, '2026-10-07'));
       expect(seen()).toEqual([{ firstSeen: '2026-10-05', lastSeen: '2026-10-09' }]);
     });
+
+    it('moves the day first seen back when an earlier day is replayed after a later one', async () => {
+      const l = ledger();
+      await l.commit(cycle({ exceptions: [launchWeek] }, '2026-10-09'));
+      await l.commit(cycle({ exceptions: [launchWeek] }, '2026-10-02'));
+      expect(seen()).toEqual([{ firstSeen: '2026-10-02', lastSeen: '2026-10-09' }]);
+    });
   });
 
   it('writes nothing of a cycle that fails part-way', async () => {

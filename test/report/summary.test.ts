@@ -184,6 +184,12 @@ describe('renderText', () => {
   it('does not show an expired exception as in force', () => {
     expect(text).not.toMatch(/in force until 2026-09-30/);
   });
+
+  it('shows an expired exception as expired, with who approved it', () => {
+    expect(lines(text)).toContain(
+      '  ~ exception expired 2026-09-30: Model migration (approved by cto@example.com)',
+    );
+  });
 });
 
 describe('renderMarkdown', () => {
@@ -216,7 +222,7 @@ describe('renderMarkdown', () => {
 
   // Bug: renderMarkdown escapes the budget name but not the tier, and tier names are free text in the budget file
   // (`tiers: { "gold|eu": ... }` validates), so such a tier splits the table row into seven cells.
-  it.fails('escapes a pipe in a tier name so its row keeps six cells', () => {
+  it('escapes a pipe in a tier name so its row keeps six cells', () => {
     const r = { ...result, budgets: [budgetResult({ name: 'search-prod', status: 'ok', tier: 'gold|eu' })] };
     const row = lines(renderMarkdown(r)).find((l) => l.startsWith('| search-prod'));
     expect(cells(row ?? '')).toHaveLength(6);
