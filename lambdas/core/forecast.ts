@@ -11,6 +11,8 @@
  * matters, and its result is an estimate, never a ledger amount.
  */
 
+import { mean, median, medianInPlace, sum } from './stats.ts';
+
 export interface ComponentSeries {
   /** e.g. an endpoint name, or "other" for a budget's non-endpoint charges */
   readonly key: string;
@@ -405,28 +407,6 @@ function theilSenLine(y: readonly number[]): (i: number) => number {
 
 function absDeviation(y: readonly number[], line: (i: number) => number): number {
   return sum(y.map((v, i) => Math.abs(v - line(i))));
-}
-
-function median(values: readonly number[]): number {
-  return values.length === 0 ? 0 : medianInPlace(Float64Array.from(values));
-}
-
-/** Median of a typed array, which it sorts (numerically: typed arrays need no comparator, and sort faster). */
-function medianInPlace(values: Float64Array): number {
-  values.sort();
-  const mid = values.length >> 1;
-  const hi = values[mid] as number;
-  return values.length % 2 === 1 ? hi : ((values[mid - 1] as number) + hi) / 2;
-}
-
-function mean(values: readonly number[]): number {
-  return values.length === 0 ? 0 : sum(values) / values.length;
-}
-
-function sum(values: readonly number[]): number {
-  let total = 0;
-  for (const v of values) total += v;
-  return total;
 }
 
 function at(values: readonly number[], i: number): number {

@@ -47,19 +47,31 @@ export function previousPeriod(p: Period, cfg: BillingPeriodConfig): Period {
   return periodContaining(addDays(p.start, -1), cfg);
 }
 
+/** Calendar arithmetic on YYYY-MM-DD days (no time zone is involved in counting days). */
+function utcDays(day: string): number {
+  const ms = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
+  if (!DAY.test(day) || Number.isNaN(ms))
+    throw new InvalidDateError(`expected a day as YYYY-MM-DD, got "${day}"`);
+  return ms / 86_400_000;
+}
+
+function fromUtcDays(n: number): string {
+  return new Date(n * 86_400_000).toISOString().slice(0, 10);
+}
+
 export function addDays(day: string, n: number): string {
-  return parseDay(day).plus({ days: n }).toISODate() as string;
+  return fromUtcDays(utcDays(day) + n);
 }
 
 /** Whole days from `a` to `b` (b - a). */
 export function daysBetween(a: string, b: string): number {
-  return Math.round(parseDay(b).diff(parseDay(a), 'days').days);
+  return utcDays(b) - utcDays(a);
 }
 
 /** Every day from `start` (inclusive) to `end` (exclusive). */
 export function daysOf(start: string, end: string): string[] {
   const out: string[] = [];
-  for (let d = start; d < end; d = addDays(d, 1)) out.push(d);
+  for (let d = utcDays(start), e = utcDays(end); d < e; d++) out.push(fromUtcDays(d));
   return out;
 }
 
