@@ -54,6 +54,8 @@ export const MAX_DATA_LAG_DAYS = 7;
 /** Days of history the forecast looks at. */
 export const FORECAST_HISTORY_DAYS = 120;
 const WINDOW_DAYS = 7;
+/** Metrics whose last datapoint is older than this before the end of as-of are partial. */
+const METRICS_LAG_MS = 24 * 3_600_000;
 const DEFAULT_TARGET_UTILIZATION = 0.7;
 
 export interface EndpointResult {
@@ -734,6 +736,19 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
           `${r.name}: no ${missing.join(', ')} in ${wording.window}; those limits are not judged.`,
           r.name,
         );
+      else if (m && metricLimits.length > 0) {
+        // metrics that stop before as-of judge the endpoint on part of the window only
+        const series = ctx.metricsByEndpoint.get(r.name) ?? [];
+        let last = Number.NEGATIVE_INFINITY;
+        for (const x of series) if (x.t.length > 0) last = Math.max(last, x.t[x.t.length - 1] as number);
+        const asOfEnd = dayStartMs(addDays(ctx.asOf, 1), ctx.period.timezone);
+        if (last < asOfEnd - METRICS_LAG_MS) {
+          incomplete(
+            `${r.name}: metrics end on ${ctx.clock.dayOf(last)}, before as-of ${ctx.asOf}; its limits are judged on part of the window.`,
+            r.name,
+          );
+        }
+      }
     }
   }
 

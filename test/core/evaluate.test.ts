@@ -263,3 +263,20 @@ describe('evaluate: daily billing rows', () => {
     expect(lower?.estimatedSavings).toBeCloseTo(3 * 8 * 0.23 * 21, 1);
   });
 });
+
+describe('evaluate: partial metrics', () => {
+  it('says so when the metrics of an endpoint stop days before as-of', () => {
+    const metrics = [series('api-a', 'Invocations', 'Sum', '2026-09-01', 37 * 24, () => 100)];
+    const r = evaluate(snap(steady, '2026-10-10', metrics), file([budget({ costPer1kInferences: 100 })]));
+    const gap = r.budgets[0]?.findings.find((f) => f.kind === 'incomplete-data' && f.endpoint === 'api-a');
+    expect(gap?.message).toBe(
+      'api-a: metrics end on 2026-10-07, before as-of 2026-10-10; its limits are judged on part of the window.',
+    );
+  });
+
+  it('says nothing of metrics that run through as-of', () => {
+    const metrics = [series('api-a', 'Invocations', 'Sum', '2026-09-01', 40 * 24, () => 100)];
+    const r = evaluate(snap(steady, '2026-10-10', metrics), file([budget({ costPer1kInferences: 100 })]));
+    expect(r.budgets[0]?.findings.filter((f) => f.kind === 'incomplete-data')).toEqual([]);
+  });
+});
