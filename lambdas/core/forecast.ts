@@ -86,6 +86,8 @@ const TREND_SIGNIFICANCE = 2;
 /** Per-day damping of the trend: fitted slopes rarely persist undamped for a whole month (Gardner & McKenzie). */
 const DAMPING = 0.98;
 const WEEKLY_MIN_DAYS = 21;
+/** A borrowed weekly rhythm must keep every weekday above this share of the level. */
+const MIN_BORROWED_FACTOR = 0.2;
 /** The weekly profile must remove at least half of the absolute day-to-day deviation to be kept. */
 const WEEKLY_MAX_UNEXPLAINED = 0.5;
 /** Days this many sigmas off the fit are spikes; a spike that recurs is spend, a one-off is ignored. */
@@ -180,6 +182,12 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
     damping = BENT_DAMPING;
     bent = true;
   }
+  // A regime too short to show its own weekly rhythm borrows the one of the days before it, relative to their
+  // level: traffic keeps its weekdays when an instance type or count changes.
+  if (x.length - start < WEEKLY_MIN_DAYS && !fit.weekly) {
+    const borrowed = relativeWeekly(x.slice(0, start));
+    if (borrowed) fit = fitRegime(x.slice(start), start, noise, borrowed);
+  }
   const m = x.length - start;
 
   let remaining = 0;
@@ -232,11 +240,24 @@ interface RegimeFit {
   readonly recurringSpikes: boolean;
 }
 
-/** `w` is the current regime, starting at index `offset` of the series; `globalSigma` backs up a short window. */
-function fitRegime(w: readonly number[], offset: number, globalSigma: number): RegimeFit {
+/**
+ * `w` is the current regime, starting at index `offset` of the series; `globalSigma` backs up a short window;
+ * `borrowed` is a relative weekly profile (indexed by day % 7) for a regime too short to have its own.
+ */
+function fitRegime(
+  w: readonly number[],
+  offset: number,
+  globalSigma: number,
+  borrowed?: readonly number[],
+): RegimeFit {
   const m = w.length;
-  const weekly = m >= WEEKLY_MIN_DAYS ? weeklyProfile(w, offset) : undefined;
-  const y = weekly ? w.map((v, i) => v - at(weekly, (offset + i) % 7)) : w;
+  const own = m >= WEEKLY_MIN_DAYS ? weeklyProfile(w, offset) : undefined;
+  const factor = (i: number) => 1 + at(borrowed ?? [], (offset + i) % 7);
+  const y = own
+    ? w.map((v, i) => v - at(own, (offset + i) % 7))
+    : borrowed
+      ? w.map((v, i) => v / factor(i))
+      : w;
 
   const trend = m >= TREND_MIN_DAYS ? fitLine(y, theilSen(y)) : undefined;
   // The slope must stand out against the noise the forecast will carry, spikes included.
@@ -244,6 +265,8 @@ function fitRegime(w: readonly number[], offset: number, globalSigma: number): R
     trend &&
     Math.abs(trend.slope) > TREND_SIGNIFICANCE * trend.sigma * Math.sqrt(12 / (m * (m * m - 1))) + MARGIN;
   const { level, slope, sigma, recurringSpikes } = significant ? trend : fitLine(y, 0);
+  // a borrowed relative profile becomes an additive one at the fitted level
+  const weekly = own ?? borrowed?.map((q) => q * level);
   return {
     level,
     slope,
@@ -375,6 +398,16 @@ function weeklyProfile(x: readonly number[], offset: number): number[] | undefin
   const spread = sum(deviations.map((d) => Math.abs(d.r)));
   const unexplained = sum(deviations.map((d) => Math.abs(d.r - at(profile, d.day))));
   return spread > MARGIN && unexplained <= WEEKLY_MAX_UNEXPLAINED * spread ? profile : undefined;
+}
+
+/** The weekly profile of `x` relative to its mean level, when it has one the forecast can lean on. */
+function relativeWeekly(x: readonly number[]): number[] | undefined {
+  const profile = weeklyProfile(x, 0);
+  const level = mean(x);
+  if (!profile || !(level > 0)) return undefined;
+  const relative = profile.map((p) => p / level);
+  // a day at (almost) nothing cannot be scaled back up: such a rhythm is not borrowed
+  return relative.every((q) => q > MIN_BORROWED_FACTOR - 1) ? relative : undefined;
 }
 
 /** Day-to-day noise: MAD of first differences, which a few level shifts or a trend hardly move. */

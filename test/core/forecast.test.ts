@@ -384,3 +384,16 @@ describe('forecastRemaining: trends that bend', () => {
     expect(r.high - r.low).toBeGreaterThan(0);
   });
 });
+
+describe('forecastRemaining: weekly rhythm across a level shift', () => {
+  it('keeps the weekdays of the weeks before an instance-type step for the few days after it', () => {
+    const weekly = (t: number) => (t % 7 === 5 || t % 7 === 6 ? 0.6 : 1);
+    // 42 days at 100/day on weekdays, then the same traffic on an instance type costing 1.5x, for 8 days
+    const values = Array.from({ length: 50 }, (_, t) => (t < 42 ? 100 : 150) * weekly(t));
+    const r = forecastRemaining([{ key: 'rank', values }], 14);
+    const truth = Array.from({ length: 14 }, (_, h) => 150 * weekly(50 + h)).reduce((a, b) => a + b, 0);
+    expect(r.components[0]?.levelShiftAt).toBe(42);
+    expect(r.components[0]?.method).toContain('weekly');
+    expect(Math.abs(r.expected - truth) / truth).toBeLessThan(0.02);
+  });
+});
