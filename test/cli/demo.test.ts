@@ -111,6 +111,30 @@ describe('perf-budgets run --demo', () => {
     expect(again.stdout).toMatch(/\n0 new alerts, \d+ already sent this period/);
   });
 
+  it('gates a deploy: --fail-on breach exits 1 when a budget is breached', () => {
+    const r = cli(['run', '--demo', '--no-state', '--fail-on', 'breach']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^BREACHED/m);
+  });
+
+  it('exits 0 with --fail-on breach when only the days before any breach are judged', () => {
+    // as of October 3 nothing has crossed a limit yet: the same account passes the gate
+    const r = cli([
+      'run',
+      '--demo',
+      '--no-state',
+      '--as-of',
+      '2026-10-03',
+      '--fail-on',
+      'breach',
+      '--format',
+      'json',
+    ]);
+    const doc = JSON.parse(r.stdout) as CycleResult;
+    expect(doc.budgets.every((b) => b.status !== 'breached')).toBe(true);
+    expect(r.code).toBe(0);
+  });
+
   it('prints the worst budget first in the text output', () => {
     const text = cli(['run', '--demo', '--no-state']).stdout;
     const lines = text.split('\n').filter((l) => /^(BREACHED|AT RISK|OK)\s/.test(l));

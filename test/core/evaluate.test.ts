@@ -280,3 +280,28 @@ describe('evaluate: partial metrics', () => {
     expect(r.budgets[0]?.findings.filter((f) => f.kind === 'incomplete-data')).toEqual([]);
   });
 });
+
+describe('evaluate: billing time zone', () => {
+  it('counts a charge in the billing day of its zone, not the UTC day', () => {
+    const r0 = parseBudgetFile({
+      version: 1,
+      currency: 'USD',
+      billingPeriod: { startDay: 1, timezone: 'America/Los_Angeles' },
+      tiers: { production: { mode: 'advise' } },
+      budgets: [budget({ spendPerPeriod: 1000 })],
+    });
+    if (!r0.ok) throw new Error('invalid');
+    // 2026-10-01T03:00Z is still September 30 in Los Angeles (UTC-7)
+    const rows = hostingRows({
+      endpoint: 'api-a',
+      from: '2026-09-25',
+      days: 10,
+      type: 'ml.m5.xlarge',
+      instances: () => 1,
+    });
+    const r = evaluate(snap(rows, '2026-10-02', undefined), r0.file);
+    // October 1 00:00 PDT = 07:00Z, October 3 00:00 PDT = October 3 07:00Z: 48 hours at $0.23
+    expect(r.budgets[0]?.spendToDateExact).toBe('11.0400000000');
+    expect(r.period).toEqual({ start: '2026-10-01', end: '2026-11-01' });
+  });
+});
