@@ -13,6 +13,8 @@ import { createGunzip } from 'node:zlib';
 import { CsvError, parse } from 'csv-parse';
 import { InputError, inputError } from '../core/errors.ts';
 import { type Money, parseMoney } from '../core/money.ts';
+import type { CostRecord } from '../core/types.ts';
+import type { CostLoad } from '../ports.ts';
 
 /** Throws an `InputError` unless `file` is a readable regular file. */
 export async function assertFile(file: string): Promise<void> {
@@ -432,4 +434,25 @@ const HOURS = /^(?:hrs?|hours?|instance[- ]?hours?)$/i;
 /** Whether a usage unit is instance-hours ("Hrs" in CUR and Cost Explorer, "Hours" in FOCUS). */
 export function isHoursUnit(unit: string | undefined): boolean {
   return unit !== undefined && HOURS.test(unit.trim());
+}
+
+/**
+ * Reads a billing CSV into cost records: the header makes a row reader, every later line becomes a record.
+ * A file with no header is bad input; a header with no rows is a gap in the data, not zero spend.
+ */
+export async function loadCostCsv(
+  file: string,
+  reader: (header: CsvHeader) => { record(fields: string[], line: number): CostRecord },
+  words: { readonly header: string; readonly rows: string },
+): Promise<CostLoad> {
+  const records: CostRecord[] = [];
+  let rows: ReturnType<typeof reader> | undefined;
+  await forEachCsvRecord(file, (fields, line) => {
+    if (rows) records.push(rows.record(fields, line));
+    else rows = reader(new CsvHeader(file, fields));
+  });
+  if (!rows) throw inputError(file, `empty file: expected ${words.header}`);
+  const gaps =
+    records.length === 0 ? [{ source: 'costs' as const, scope: file, message: `the ${words.rows}` }] : [];
+  return { records, gaps };
 }

@@ -8,13 +8,13 @@ import { endpointFromArn, hostingInstanceType, trainingInstanceType } from '../c
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
 import {
-  CsvHeader,
+  type CsvHeader,
   cellAt,
   detach,
-  forEachCsvRecord,
   InstantReader,
   Interner,
   isHoursUnit,
+  loadCostCsv,
   missingColumn,
   moneyCell,
   NO_TAGS,
@@ -40,20 +40,10 @@ export async function loadCurCsv(
   file: string,
   opts: { readonly costMetric: 'billed' | 'effective' },
 ): Promise<CostLoad> {
-  const records: CostRecord[] = [];
-  let rows: CurRows | undefined;
-  await forEachCsvRecord(file, (fields, line) => {
-    if (rows) records.push(rows.record(fields, line));
-    else rows = new CurRows(new CsvHeader(file, fields), opts.costMetric);
+  return loadCostCsv(file, (header) => new CurRows(header, opts.costMetric), {
+    header: `a CUR header with ${REQUIRED.join(', ')}`,
+    rows: 'CUR file has a header but no line items',
   });
-  if (!rows) throw inputError(file, `empty file: expected a CUR header with ${REQUIRED.join(', ')}`);
-  if (records.length === 0) {
-    return {
-      records,
-      gaps: [{ source: 'costs', scope: file, message: 'the CUR file has a header but no line items' }],
-    };
-  }
-  return { records, gaps: [] };
 }
 
 class CurRows {

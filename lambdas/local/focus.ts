@@ -7,13 +7,13 @@ import { endpointFromArn, hostingInstanceType, trainingInstanceType } from '../c
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
 import {
-  CsvHeader,
+  type CsvHeader,
   cellAt,
   detach,
-  forEachCsvRecord,
   InstantReader,
   Interner,
   isHoursUnit,
+  loadCostCsv,
   moneyCell,
   NO_TAGS,
   normaliseTagKey,
@@ -29,24 +29,10 @@ export async function loadFocusCsv(
   opts: { readonly costMetric: 'billed' | 'effective' },
 ): Promise<CostLoad> {
   const costColumn = opts.costMetric === 'billed' ? 'BilledCost' : 'EffectiveCost';
-  const records: CostRecord[] = [];
-  let rows: FocusRows | undefined;
-  await forEachCsvRecord(file, (fields, line) => {
-    if (rows) records.push(rows.record(fields, line));
-    else rows = new FocusRows(new CsvHeader(file, fields), costColumn);
+  return loadCostCsv(file, (header) => new FocusRows(header, costColumn), {
+    header: `a FOCUS header with ${[...REQUIRED, costColumn].join(', ')}`,
+    rows: 'FOCUS file has a header but no charges',
   });
-  if (!rows)
-    throw inputError(
-      file,
-      `empty file: expected a FOCUS header with ${[...REQUIRED, costColumn].join(', ')}`,
-    );
-  if (records.length === 0) {
-    return {
-      records,
-      gaps: [{ source: 'costs', scope: file, message: 'the FOCUS file has a header but no charges' }],
-    };
-  }
-  return { records, gaps: [] };
 }
 
 /** Column positions of one file and the caches that keep a large export compact. */
