@@ -110,6 +110,65 @@ export function lowerMinInstances(ctx: ActionContext): Action | undefined {
   };
 }
 
+/** Quiet hours must run this long to be worth a scheduled action. */
+const MIN_QUIET_HOURS = 4;
+
+/**
+ * Scale down on a schedule: the hours of the day (UTC) in which, on every day of the window, the load needs fewer
+ * instances than the endpoint keeps. A scheduled action (Application Auto Scaling) lowers the minimum for those
+ * hours only, and capacity for the busy hours stays as it is.
+ */
+export function scheduleScaleDown(ctx: ActionContext): Action | undefined {
+  const hours = hourlyNeed(ctx);
+  if (hours.length < 48) return undefined;
+  const whole = hours.filter((h) => Number.isInteger(h.have));
+  if (whole.length === 0) return undefined;
+  const floor = ctx.scalingMin ?? Math.min(...whole.map((h) => h.have));
+  // the most any day needed in each hour of the day: the schedule must hold on the busiest of them
+  const need = new Array<number>(24).fill(0);
+  const seen = new Array<boolean>(24).fill(false);
+  for (const h of hours) {
+    const hod = new Date(h.t).getUTCHours();
+    need[hod] = Math.max(need[hod] ?? 0, h.need);
+    seen[hod] = true;
+  }
+  const quiet = (hod: number) => seen[hod] === true && (need[hod] ?? 0) < floor;
+  // the longest run of quiet hours, wrapping past midnight
+  let best = { start: 0, length: 0 };
+  for (let start = 0; start < 24; start++) {
+    if (!quiet(start) || quiet((start + 23) % 24)) continue;
+    let length = 0;
+    while (length < 24 && quiet((start + length) % 24)) length++;
+    if (length > best.length) best = { start, length };
+  }
+  if (best.length === 24) best = { start: 0, length: 24 };
+  if (best.length < MIN_QUIET_HOURS) return undefined;
+  const inRun = (hod: number) => (hod - best.start + 24) % 24 < best.length;
+  let scheduledMin = ctx.minInstancesFloor;
+  for (let k = 0; k < best.length; k++)
+    scheduledMin = Math.max(scheduledMin, need[(best.start + k) % 24] ?? 0);
+  if (scheduledMin >= floor) return undefined;
+  let freed = 0;
+  for (const h of hours) {
+    if (inRun(new Date(h.t).getUTCHours()) && h.have <= floor) freed += Math.max(0, h.have - scheduledMin);
+  }
+  const { rate } = windowCost(ctx.endpoint, ctx.windowDays);
+  const savings = (freed / hours.length) * 24 * ctx.remainingDays * rate;
+  if (savings < MIN_SAVING) return undefined;
+  const end = (best.start + best.length) % 24;
+  const hh = (x: number) => `${String(x).padStart(2, '0')}:00`;
+  return {
+    type: 'schedule-scale-down',
+    endpoint: ctx.endpoint.name,
+    estimatedSavings: round2(savings),
+    risk: 'low',
+    description: `Schedule ${ctx.endpoint.name} down to ${scheduledMin} instance${scheduledMin === 1 ? '' : 's'} from ${hh(best.start)} to ${hh(end)} UTC, when no day of the last week needed more; keep the minimum of ${floor} for the rest of the day.`,
+    change: {
+      schedule: { fromHourUtc: best.start, toHourUtc: end, minInstances: scheduledMin, otherwise: floor },
+    },
+  };
+}
+
 /**
  * Let autoscaling run the instances hotter: in the hours it has scaled above the floor, the load would fit on
  * fewer instances at the budget's utilisation ceiling. Saves money on traffic that is real, at some latency headroom.

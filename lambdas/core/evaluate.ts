@@ -7,6 +7,7 @@ import {
   revertInstanceType,
   reviewModelLatency,
   rightSizeInstance,
+  scheduleScaleDown,
 } from './actions.ts';
 import { type BudgetFile, effectiveLimits, endpointLimits, type Limits } from './budget.ts';
 import { explainChange, type Window } from './cause.ts';
@@ -484,6 +485,7 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
       for (const a of [
         retireIdleEndpoint(ac),
         lowerMinInstances(ac),
+        scheduleScaleDown(ac),
         raiseScalingTarget(ac),
         revert,
         sameAsRevert ? undefined : resize,
@@ -567,7 +569,14 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
       case 'utilization-low': {
         const cause = e ? causeFor([e], false, r.utilization ?? undefined) : undefined;
         return {
-          actions: ac ? viable(retireIdleEndpoint(ac), lowerMinInstances(ac), rightSizeInstance(ac)) : [],
+          actions: ac
+            ? viable(
+                retireIdleEndpoint(ac),
+                lowerMinInstances(ac),
+                scheduleScaleDown(ac),
+                rightSizeInstance(ac),
+              )
+            : [],
           // idle capacity is what a utilisation floor is about, whatever moved the spend
           cause: cause && { ...cause, primary: 'idle-capacity' },
         };

@@ -10,6 +10,7 @@ import {
   revertInstanceType,
   reviewModelLatency,
   rightSizeInstance,
+  scheduleScaleDown,
 } from '../../lambdas/core/actions.ts';
 import { BudgetSchema } from '../../lambdas/core/budget.ts';
 import { instanceSpec } from '../../lambdas/core/instances.ts';
@@ -432,5 +433,36 @@ describe('reviewModelLatency', () => {
 
   it('states the observed p99 to the millisecond against the limit', () => {
     expect(reviewModelLatency(ctx(), 183.6, 120).description).toContain('is 184 ms against 120 ms');
+  });
+});
+
+describe('scheduleScaleDown', () => {
+  // ml.m5.xlarge ($0.23/h), 4 instances all day; nights (22:00-06:00 UTC) at 10% of one instance's worth of the
+  // fleet, days at 60%: days need ceil(4 x 0.6 / 0.7) = 4 (no room), nights need ceil(4 x 0.1 / 0.7) = 1
+  const night = (h: number) => h % 24 >= 22 || h % 24 < 6;
+  const rows = fleet('ml.m5.xlarge', 4);
+  const util = cpu('ml.m5.xlarge', (h) => (night(h) ? 0.1 : 0.6));
+
+  it('lowers the minimum for the quiet hours only, wrapping past midnight', () => {
+    const a = scheduleScaleDown(context(rows, [util]));
+    expect(a?.change).toEqual({ schedule: { fromHourUtc: 22, toHourUtc: 6, minInstances: 1, otherwise: 4 } });
+    // 3 instances freed for 8 hours a day at $0.23, over 10 days left
+    expect(a?.estimatedSavings).toBeCloseTo(3 * 8 * 0.23 * 10, 2);
+    expect(a?.risk).toBe('low');
+  });
+
+  it('keeps the busiest day of the week: one busy night in the window raises the scheduled minimum', () => {
+    // on the third night the load needs 2 instances at 01:00
+    const busy = cpu('ml.m5.xlarge', (h) => (h === 2 * 24 + 1 ? 0.3 : night(h) ? 0.1 : 0.6));
+    expect(scheduleScaleDown(context(rows, [busy]))?.change).toMatchObject({ schedule: { minInstances: 2 } });
+  });
+
+  it('is not offered when the quiet run is shorter than four hours', () => {
+    const short = cpu('ml.m5.xlarge', (h) => (h % 24 >= 2 && h % 24 < 5 ? 0.1 : 0.6));
+    expect(scheduleScaleDown(context(rows, [short]))).toBeUndefined();
+  });
+
+  it('is not offered when every hour is quiet: that is a lower minimum, not a schedule', () => {
+    expect(scheduleScaleDown(context(rows, [cpu('ml.m5.xlarge', 0.1)]))).toBeUndefined();
   });
 });
