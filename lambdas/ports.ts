@@ -22,6 +22,17 @@ export interface CostSource {
   load(range: TimeRange): Promise<CostLoad>;
 }
 
+/**
+ * Cost records of closed days (days that can no longer change), kept between cycles so that a daily cycle asks a
+ * paid API (Cost Explorer: $0.01 a request) only for the days that can still change. `source` names the query
+ * (cost metric, grouping, filter), so that a changed query never reads another's cache.
+ */
+export interface CostDayCache {
+  /** The cached records of those of `days` that are cached; a day absent from the map is not cached. */
+  getDays(source: string, days: readonly string[]): Promise<ReadonlyMap<string, readonly CostRecord[]>>;
+  putDays(source: string, days: ReadonlyMap<string, readonly CostRecord[]>): Promise<void>;
+}
+
 export interface MetricLoad {
   readonly series: readonly MetricSeries[];
   readonly gaps: readonly DataGap[];

@@ -99,11 +99,34 @@ export const BudgetFileSchema = z
       timezone: z.string().refine(isValidTimezone, 'an IANA time zone such as UTC or Europe/Berlin'),
     }),
     costMetric: z.enum(['billed', 'effective']).default('billed'),
+    /** Where a live cycle reads spend: Cost Explorer (default) or a FOCUS 1.0 export that AWS Data Exports writes to S3. */
+    costSource: z.enum(['cost-explorer', 'focus-export']).default('cost-explorer'),
+    costExplorer: z
+      .strictObject({
+        /** GetCostAndUsageWithResources for the last 14 days (must be opted in to in the account's Cost Explorer settings). */
+        resourceLevel: z.boolean().default(false),
+        /** A cost-allocation tag whose value is the endpoint name, where the account has one. */
+        endpointTag: z.string().min(1).optional(),
+      })
+      .optional(),
+    focusExport: z
+      .strictObject({
+        bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'an S3 bucket name'),
+        prefix: z.string().default(''),
+      })
+      .optional(),
     tiers: z.record(z.string(), TierSchema),
     notifications: NotificationsSchema.optional(),
     budgets: z.array(BudgetSchema).min(1),
   })
   .superRefine((file, ctx) => {
+    if (file.costSource === 'focus-export' && !file.focusExport) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['focusExport'],
+        message: 'costSource focus-export needs focusExport: { bucket, prefix }',
+      });
+    }
     const seen = new Set<string>();
     file.budgets.forEach((b, i) => {
       if (!(b.tier in file.tiers)) {

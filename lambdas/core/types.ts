@@ -75,15 +75,35 @@ export interface MetricSeries {
   readonly periodSeconds: number;
 }
 
+/** One production variant of an endpoint (instance-based or served by inference components). */
+export interface VariantInfo {
+  readonly name: string;
+  readonly instanceType?: string;
+  readonly instanceCount?: number;
+  /** Application Auto Scaling target of the variant's DesiredInstanceCount, when registered. */
+  readonly scaling?: { readonly min: number; readonly max: number; readonly targetValue?: number };
+}
+
 /** What the core knows about an endpoint, from the SageMaker inventory or derived from billing rows. */
 export interface EndpointInfo {
   readonly name: string;
+  readonly arn?: string;
+  readonly region?: string;
+  readonly account?: string;
   readonly instanceType?: string;
   /** Current instance count (desired), when known. */
   readonly instanceCount?: number;
   readonly tags: Readonly<Record<string, string>>;
   readonly createdAt?: string;
   readonly scaling?: { readonly min: number; readonly max: number; readonly targetValue?: number };
+  readonly variants?: readonly VariantInfo[];
+  /** Asynchronous inference endpoints publish no Invocations metric. */
+  readonly asynchronous?: boolean;
+  /**
+   * Instance-hours per billing day and instance type, reconstructed from the current count and the scaling
+   * activities: what estimated attribution splits a usage type's spend by.
+   */
+  readonly instanceHours?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** How this endpoint's spend was attributed. */
   readonly attribution?: 'resource' | 'tag' | 'estimated';
 }

@@ -1,7 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import type { AlertRecord, DailySpend, ExceptionSeen, Ledger } from '../ports.ts';
+import { loadCostRecord, type StoredCostRecord, storeCostRecord } from '../core/records.ts';
+import type { CostRecord } from '../core/types.ts';
+import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, Ledger } from '../ports.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alerts (
@@ -12,6 +14,10 @@ CREATE TABLE IF NOT EXISTS closed_days (
   budget TEXT NOT NULL, day TEXT NOT NULL, amount TEXT NOT NULL,
   PRIMARY KEY (budget, day)
 );
+CREATE TABLE IF NOT EXISTS cost_days (
+  source TEXT NOT NULL, day TEXT NOT NULL, records TEXT NOT NULL,
+  PRIMARY KEY (source, day)
+);
 CREATE TABLE IF NOT EXISTS exceptions_seen (
   budget TEXT NOT NULL, reason TEXT NOT NULL, approved_by TEXT NOT NULL, expires TEXT NOT NULL,
   first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
@@ -20,7 +26,7 @@ CREATE TABLE IF NOT EXISTS exceptions_seen (
 `;
 
 /** The embedded ledger of local runs: one SQLite file (default `.perf-budgets/ledger.db`). */
-export class SqliteLedger implements Ledger {
+export class SqliteLedger implements Ledger, CostDayCache {
   private readonly db: Database.Database;
 
   constructor(path: string) {
@@ -72,6 +78,28 @@ export class SqliteLedger implements Ledger {
         'SELECT budget, day, amount FROM closed_days WHERE budget = ? AND day >= ? AND day < ? ORDER BY day',
       )
       .all(budget, from, to) as DailySpend[];
+  }
+
+  async getDays(
+    source: string,
+    days: readonly string[],
+  ): Promise<ReadonlyMap<string, readonly CostRecord[]>> {
+    const get = this.db.prepare('SELECT records FROM cost_days WHERE source = ? AND day = ?');
+    const out = new Map<string, CostRecord[]>();
+    for (const day of days) {
+      const row = get.get(source, day) as { records: string } | undefined;
+      if (row) out.set(day, (JSON.parse(row.records) as StoredCostRecord[]).map(loadCostRecord));
+    }
+    return out;
+  }
+
+  async putDays(source: string, days: ReadonlyMap<string, readonly CostRecord[]>): Promise<void> {
+    const put = this.db.prepare(
+      'INSERT INTO cost_days (source, day, records) VALUES (?, ?, ?) ON CONFLICT (source, day) DO UPDATE SET records = excluded.records',
+    );
+    this.db.transaction(() => {
+      for (const [day, records] of days) put.run(source, day, JSON.stringify(records.map(storeCostRecord)));
+    })();
   }
 
   async close(): Promise<void> {

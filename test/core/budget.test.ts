@@ -96,3 +96,17 @@ describe('budget file schema', () => {
     expect(endpointLimits(b, 'search-main', '2026-12-01').latencyP99Ms).toBe(120);
   });
 });
+
+describe('budget file: cost source', () => {
+  it('defaults to Cost Explorer and asks a FOCUS export for its bucket', () => {
+    const base = parse(valid);
+    const r = parseBudgetFile(base);
+    expect(r.ok && r.file.costSource).toBe('cost-explorer');
+    const bad = parseBudgetFile({ ...base, costSource: 'focus-export' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      { path: 'focusExport', message: 'costSource focus-export needs focusExport: { bucket, prefix }' },
+    ]);
+    const good = parseBudgetFile({ ...base, costSource: 'focus-export', focusExport: { bucket: 'cur-exports-1' } });
+    expect(good.ok && good.file.focusExport).toEqual({ bucket: 'cur-exports-1', prefix: '' });
+  });
+});

@@ -178,3 +178,25 @@ describe('SqliteLedger', () => {
     expect(await l.alerts(OCT)).toEqual([]);
   });
 });
+
+describe('SqliteLedger as a cost-day cache', () => {
+  it('returns the cached days exactly, bigint amounts included, and nothing for days never put', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-cache-'));
+    const cache = new SqliteLedger(join(dir, 'ledger.db'));
+    const record = {
+      start: Date.parse('2026-10-01T00:00:00Z'),
+      end: Date.parse('2026-10-02T00:00:00Z'),
+      amount: 123456789012345678n,
+      currency: 'USD',
+      service: 'Amazon SageMaker',
+      usageType: 'USE1-Host:ml.g5.xlarge',
+      tags: { team: 'search' },
+    };
+    await cache.putDays('ce:daily:UnblendedCost', new Map([['2026-10-01', [record]]]));
+    const got = await cache.getDays('ce:daily:UnblendedCost', ['2026-10-01', '2026-10-02']);
+    expect([...got.keys()]).toEqual(['2026-10-01']);
+    expect(got.get('2026-10-01')).toEqual([record]);
+    expect((await cache.getDays('ce:daily:NetAmortizedCost', ['2026-10-01'])).size).toBe(0);
+    await cache.close();
+  });
+});
