@@ -105,8 +105,28 @@ export async function writeAtomically(dir: string, files: Record<string, string>
 export async function runLocal(opts: LocalRunOptions): Promise<LocalRunOutput> {
   const file = await loadBudgetFile(opts.budgets);
   const snapshot = await collectLocal(opts, file);
+  return finishCycle(file, snapshot, opts);
+}
+
+export interface FinishOptions {
+  readonly out?: string;
+  readonly state?: string | false;
+  readonly now: Date;
+  /** Keys added to cycle.json beside the result (e.g. `apiUsage` of a live run). */
+  readonly extra?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The part of a cycle after collection, whatever the source: evaluate, write cycle.json and summary.md, then
+ * remember alerts, closed days and exceptions in the ledger. Nothing is written before everything is computed.
+ */
+export async function finishCycle(
+  file: BudgetFile,
+  snapshot: Snapshot,
+  opts: FinishOptions,
+): Promise<LocalRunOutput> {
   const evaluation = evaluateCycle(snapshot, file);
-  const { result } = evaluation;
+  const result: CycleResult = { ...evaluation.result, ...opts.extra };
 
   const findings = result.budgets.flatMap((b) => b.findings);
   const sentAt = opts.now.toISOString();
