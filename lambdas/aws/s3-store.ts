@@ -1,0 +1,209 @@
+/**
+ * Snapshots, stage payloads and reports in one S3 bucket.
+ *
+ * Step Functions passes at most 256 KB between states, so each stage writes its output here and passes the key on.
+ * Key layout (one prefix per kind, so lifecycle rules and IAM policies can target each):
+ *
+ *   snapshots/<asOf>/<runId>.json   collect -> evaluate: the cycle's Snapshot
+ *   findings/<asOf>/<runId>.json    evaluate -> act -> notify: findings and planned actions
+ *   reports/<name>                  the billing-cycle report (HTML, Markdown, JSON), written through S3ReportSink
+ *
+ * `asOf` is the cycle's day (YYYY-MM-DD) and `runId` the Step Functions execution name, so the payloads of one day
+ * sort together and a rerun of a day never overwrites another run's.
+ */
+import {
+  GetObjectCommand,
+  type GetObjectCommandOutput,
+  PutObjectCommand,
+  type PutObjectCommandInput,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import type { ReportSink } from '../ports.ts';
+import { SourceError, sourceError } from './errors.ts';
+
+/** Server-side encryption of every object written: SSE-S3, or SSE-KMS with the bucket key (fewer KMS calls). */
+export type S3Encryption =
+  | { readonly type: 'AES256' }
+  | { readonly type: 'aws:kms'; readonly kmsKeyId?: string };
+
+export interface S3StoreOptions {
+  readonly bucket: string;
+  readonly encryption: S3Encryption;
+  /** Built once per cold start; by default one from the default credential chain. */
+  readonly client?: S3Client;
+  /** The account that must own the bucket; S3 refuses the call otherwise (guards against a re-created name). */
+  readonly expectedBucketOwner?: string;
+}
+
+export type PayloadKind = 'snapshots' | 'findings';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
+
+/** The key of a stage payload: `<kind>/<asOf>/<runId>.json`. */
+export function payloadKey(kind: PayloadKind, asOf: string, runId: string): string {
+  if (!DAY.test(asOf))
+    throw new RangeError(`payload key: asOf must be YYYY-MM-DD, got ${JSON.stringify(asOf)}`);
+  if (!RUN_ID.test(runId)) {
+    throw new RangeError(
+      `payload key: runId must be 1-128 of A-Z a-z 0-9 . _ - (the execution name, not its ARN), got ${JSON.stringify(runId)}`,
+    );
+  }
+  return `${kind}/${asOf}/${runId}.json`;
+}
+
+export const snapshotKey = (asOf: string, runId: string): string => payloadKey('snapshots', asOf, runId);
+
+/** A key that is not in the bucket. */
+export class ObjectNotFoundError extends Error {
+  override name = 'ObjectNotFoundError';
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** JSON that cannot hold the value faithfully: a bigint, or a typed array (which JSON turns into an object). */
+function strictReplacer(key: string, value: unknown): unknown {
+  if (typeof value === 'bigint') {
+    throw new TypeError(
+      `"${key}" is a bigint: store money as decimal text (storeCostRecord) before writing JSON`,
+    );
+  }
+  if (ArrayBuffer.isView(value)) {
+    throw new TypeError(`"${key}" is a typed array: convert it with Array.from before writing JSON`);
+  }
+  return value;
+}
+
+function errorName(err: unknown): string {
+  return (err as { name?: unknown } | null)?.name === undefined
+    ? 'Error'
+    : String((err as { name: unknown }).name);
+}
+
+export class S3Store {
+  readonly bucket: string;
+  private readonly client: S3Client;
+  private readonly encryption: S3Encryption;
+  private readonly expectedBucketOwner: string | undefined;
+
+  constructor(options: S3StoreOptions) {
+    if (!options.bucket) throw new TypeError('S3Store needs a bucket name (the OUTPUT_BUCKET of the stack)');
+    this.bucket = options.bucket;
+    this.client = options.client ?? new S3Client({});
+    this.encryption = options.encryption;
+    this.expectedBucketOwner = options.expectedBucketOwner;
+  }
+
+  uri(key: string): string {
+    return `s3://${this.bucket}/${key}`;
+  }
+
+  /** Writes one object, encrypted as configured, and returns its s3:// URI. */
+  async put(key: string, body: string | Uint8Array, contentType: string): Promise<string> {
+    const input: PutObjectCommandInput = {
+      Bucket: this.bucket,
+      Key: key,
+      Body: body,
+      ContentType: contentType,
+      ServerSideEncryption: this.encryption.type,
+      ...(this.encryption.type === 'aws:kms'
+        ? {
+            BucketKeyEnabled: true,
+            ...(this.encryption.kmsKeyId ? { SSEKMSKeyId: this.encryption.kmsKeyId } : {}),
+          }
+        : {}),
+      ...(this.expectedBucketOwner ? { ExpectedBucketOwner: this.expectedBucketOwner } : {}),
+    };
+    try {
+      await this.client.send(new PutObjectCommand(input));
+    } catch (err) {
+      throw sourceError('outputs', 's3:PutObject', err);
+    }
+    return this.uri(key);
+  }
+
+  /** Writes `value` as JSON; a bigint or typed array in it is an error rather than a silently changed payload. */
+  async putJson(key: string, value: unknown): Promise<string> {
+    let text: string;
+    try {
+      text = JSON.stringify(value, strictReplacer);
+    } catch (err) {
+      throw new TypeError(`cannot write ${this.uri(key)} as JSON: ${(err as Error).message}`, { cause: err });
+    }
+    return this.put(key, text, 'application/json');
+  }
+
+  /** Reads a JSON object; `parse` (a zod schema's parse, say) checks its shape. */
+  async getJson<T = unknown>(key: string, parse?: (value: unknown) => T): Promise<T> {
+    let out: GetObjectCommandOutput;
+    try {
+      out = await this.client.send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(this.expectedBucketOwner ? { ExpectedBucketOwner: this.expectedBucketOwner } : {}),
+        }),
+      );
+    } catch (err) {
+      const name = errorName(err);
+      if (name === 'NoSuchKey' || name === 'NotFound') {
+        throw new ObjectNotFoundError(
+          this.bucket,
+          key,
+          `no object ${key} in bucket ${this.bucket} (${this.uri(key)}): the stage that writes it has not run or wrote elsewhere`,
+          { cause: err },
+        );
+      }
+      if (name === 'AccessDenied') {
+        throw new SourceError(
+          'outputs',
+          'access-denied',
+          `s3:GetObject of ${key} in bucket ${this.bucket} was denied: grant s3:GetObject on it (without s3:ListBucket, S3 also reports a missing key as denied)`,
+          { cause: err },
+        );
+      }
+      throw sourceError('outputs', 's3:GetObject', err);
+    }
+    if (!out.Body)
+      throw new ObjectNotFoundError(this.bucket, key, `${this.uri(key)} came back without a body`);
+    const text = await out.Body.transformToString('utf-8');
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch (err) {
+      throw new SyntaxError(`${this.uri(key)} is not JSON: ${(err as Error).message.slice(0, 200)}`, {
+        cause: err,
+      });
+    }
+    return parse ? parse(value) : (value as T);
+  }
+}
+
+/** The report sink of AWS runs: each output is an object under `reports/` (by default), encrypted at rest. */
+export class S3ReportSink implements ReportSink {
+  constructor(
+    private readonly store: S3Store,
+    private readonly prefix = 'reports/',
+  ) {}
+
+  /** Writes `name` (a relative path such as `2026-10/report.html`) and returns its s3:// URI. */
+  async write(name: string, content: string | Uint8Array, contentType: string): Promise<string> {
+    if (
+      !name ||
+      name.startsWith('/') ||
+      name.includes('\\') ||
+      name.split('/').some((p) => p === '..' || p === '.')
+    ) {
+      throw new RangeError(
+        `report name must be a relative path without . or .. parts, got ${JSON.stringify(name)}`,
+      );
+    }
+    return this.store.put(`${this.prefix}${name}`, content, contentType);
+  }
+}

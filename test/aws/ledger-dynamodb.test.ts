@@ -1,0 +1,499 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  BatchWriteCommand,
+  type BatchWriteCommandInput,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { SourceError } from '../../lambdas/aws/errors.ts';
+import { COST_CHUNK_BYTES, DynamoDbLedger, ledgerKeys } from '../../lambdas/aws/ledger-dynamodb.ts';
+import type { CostRecord } from '../../lambdas/core/types.ts';
+import type { AlertRecord, DailySpend, ExceptionSeen } from '../../lambdas/ports.ts';
+
+const TABLE = 'perf-budgets-ledger';
+const OCT = '2026-10-01';
+
+const ddb = mockClient(DynamoDBDocumentClient);
+const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+const sleeps: number[] = [];
+const ledger = (maxBatchAttempts = 8) =>
+  new DynamoDbLedger(TABLE, {
+    client,
+    maxBatchAttempts,
+    sleep: async (ms) => {
+      sleeps.push(ms);
+    },
+  });
+
+const alert = (key: string, state = 'warning', period = OCT): AlertRecord => ({
+  key,
+  period,
+  state,
+  sentAt: '2026-10-10T06:00:00.000Z',
+});
+const cycle = (
+  parts: { alerts?: AlertRecord[]; closedDays?: DailySpend[]; exceptions?: ExceptionSeen[] },
+  asOf = '2026-10-10',
+) => ({ alerts: [], closedDays: [], exceptions: [], ...parts, asOf });
+const launchWeek: ExceptionSeen = {
+  budget: 'search-prod',
+  reason: 'Launch week',
+  approvedBy: 'cfo@example.com',
+  expires: '2026-12-31',
+};
+
+/** What DynamoDB answers when a condition fails: the SDK's modelled exception, as deserialised from a 400. */
+const conditionalCheckFailed = () =>
+  new ConditionalCheckFailedException({
+    message: 'The conditional request failed',
+    $metadata: { httpStatusCode: 400, requestId: 'REQ1' },
+  });
+
+const throttled = () =>
+  Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
+    name: 'ProvisionedThroughputExceededException',
+    $metadata: { httpStatusCode: 400 },
+  });
+
+type Item = Record<string, unknown>;
+
+/**
+ * An in-memory table behind the mock: key-value puts (honouring `attribute_not_exists(pk)` atomically, as DynamoDB
+ * does), batch writes and gets, and conditional deletes. Each put yields first, so calls issued together overlap.
+ */
+function fakeTable(failPut?: (item: Item) => Error | undefined) {
+  const items = new Map<string, Item>();
+  const id = (k: Item) => `${k.pk}\u0000${k.sk}`;
+  ddb.on(PutCommand).callsFake(async (input: PutCommandInput) => {
+    await new Promise((r) => setTimeout(r, 1));
+    const item = input.Item as Item;
+    const failure = failPut?.(item);
+    if (failure) throw failure;
+    if (input.ConditionExpression === 'attribute_not_exists(pk)' && items.has(id(item))) {
+      throw conditionalCheckFailed();
+    }
+    items.set(id(item), item);
+    return {};
+  });
+  ddb.on(DeleteCommand).callsFake(async (input: { Key: Item; ExpressionAttributeValues?: Item }) => {
+    const current = items.get(id(input.Key));
+    if (current?.commitId !== input.ExpressionAttributeValues?.[':commitId']) throw conditionalCheckFailed();
+    items.delete(id(input.Key));
+    return {};
+  });
+  ddb.on(BatchWriteCommand).callsFake(async (input: BatchWriteCommandInput) => {
+    for (const r of input.RequestItems?.[TABLE] ?? []) {
+      const item = r.PutRequest?.Item as Item;
+      items.set(id(item), item);
+    }
+    return { UnprocessedItems: {} };
+  });
+  ddb.on(BatchGetCommand).callsFake(async (input: BatchGetCommandInput) => {
+    const keys = (input.RequestItems?.[TABLE]?.Keys ?? []) as Item[];
+    return { Responses: { [TABLE]: keys.flatMap((k) => items.get(id(k)) ?? []) }, UnprocessedKeys: {} };
+  });
+  return items;
+}
+
+const batchWrites = () =>
+  ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.[TABLE] ?? []);
+
+beforeEach(() => {
+  ddb.reset();
+  sleeps.length = 0;
+});
+
+describe('DynamoDbLedger alerts', () => {
+  it('records an alert with a conditional put, so that no second cycle can record it again', async () => {
+    fakeTable();
+    await ledger().commit(cycle({ alerts: [alert('latency|search-prod')] }));
+    expect(ddb).toReceiveCommandWith(PutCommand, {
+      TableName: TABLE,
+      ConditionExpression: 'attribute_not_exists(pk)',
+      Item: expect.objectContaining({
+        pk: `PERIOD#${OCT}`,
+        sk: 'ALERT#latency|search-prod#warning',
+        key: 'latency|search-prod',
+        state: 'warning',
+        period: OCT,
+        sentAt: '2026-10-10T06:00:00.000Z',
+      }),
+    });
+  });
+
+  it('returns every alert of a first cycle as new, in the order given', async () => {
+    fakeTable();
+    const fresh = await ledger().commit(
+      cycle({ alerts: [alert('spend-forecast|search-prod|0.8'), alert('latency|search-prod')] }),
+    );
+    expect(fresh.map((a) => a.key)).toEqual(['spend-forecast|search-prod|0.8', 'latency|search-prod']);
+  });
+
+  it('returns nothing new when the same alert is committed again (the put fails its condition)', async () => {
+    ddb.on(PutCommand).resolvesOnce({}).rejectsOnce(conditionalCheckFailed());
+    const l = ledger();
+    expect(await l.commit(cycle({ alerts: [alert('a')] }))).toEqual([alert('a')]);
+    expect(await l.commit(cycle({ alerts: [alert('a')] }, '2026-10-11'))).toEqual([]);
+    expect(ddb).toReceiveCommandTimes(PutCommand, 2);
+  });
+
+  it('returns only the alerts not recorded before in the same state', async () => {
+    fakeTable();
+    const l = ledger();
+    await l.commit(cycle({ alerts: [alert('a'), alert('b')] }));
+    const fresh = await l.commit(cycle({ alerts: [alert('a'), alert('b'), alert('c')] }, '2026-10-11'));
+    expect(fresh.map((a) => a.key)).toEqual(['c']);
+  });
+
+  it('returns an alert listed twice in one cycle once, with one write', async () => {
+    fakeTable();
+    const fresh = await ledger().commit(cycle({ alerts: [alert('a'), alert('a')] }));
+    expect(fresh).toHaveLength(1);
+    expect(ddb).toReceiveCommandTimes(PutCommand, 1);
+  });
+
+  it('treats the same key at a new severity as a new alert (an escalation)', async () => {
+    fakeTable();
+    const l = ledger();
+    await l.commit(cycle({ alerts: [alert('a', 'warning')] }));
+    const fresh = await l.commit(cycle({ alerts: [alert('a', 'critical')] }, '2026-10-11'));
+    expect(fresh).toEqual([alert('a', 'critical')]);
+  });
+
+  it('treats the same key in a new period as a new alert', async () => {
+    fakeTable();
+    const l = ledger();
+    await l.commit(cycle({ alerts: [alert('a', 'warning', '2026-09-01')] }));
+    expect(await l.commit(cycle({ alerts: [alert('a', 'warning', OCT)] }))).toHaveLength(1);
+  });
+
+  it('lets exactly one of two concurrent cycles return the same alert', async () => {
+    fakeTable();
+    const [first, second] = await Promise.all([
+      ledger().commit(cycle({ alerts: [alert('spend-breach|search-prod')] })),
+      ledger().commit(cycle({ alerts: [alert('spend-breach|search-prod')] })),
+    ]);
+    expect([...first, ...second]).toEqual([alert('spend-breach|search-prod')]);
+    expect(ddb).toReceiveCommandTimes(PutCommand, 2);
+  });
+
+  it('keeps keys apart whose parts contain the separator', () => {
+    expect(ledgerKeys.alert({ period: OCT, key: 'a#b', state: 'c' })).not.toEqual(
+      ledgerKeys.alert({ period: OCT, key: 'a', state: 'b#c' }),
+    );
+  });
+
+  it('removes the alerts it recorded when another alert write fails, so a rerun sends them', async () => {
+    let failures = 1;
+    const items = fakeTable((item) => (item.key === 'b' && failures-- > 0 ? throttled() : undefined));
+    const l = ledger();
+    const failed = l.commit(cycle({ alerts: [alert('a'), alert('b')] }));
+    await expect(failed).rejects.toBeInstanceOf(SourceError);
+    await expect(failed).rejects.toThrow(/dynamodb:PutItem was throttled/);
+    expect(ddb).toReceiveCommandWith(DeleteCommand, {
+      Key: ledgerKeys.alert(alert('a')),
+      ConditionExpression: 'commitId = :commitId',
+    });
+    expect([...items.values()].filter((i) => String(i.pk).startsWith('PERIOD#'))).toEqual([]);
+    expect((await l.commit(cycle({ alerts: [alert('a'), alert('b')] }))).map((a) => a.key)).toEqual([
+      'a',
+      'b',
+    ]);
+  });
+
+  it('lists the alerts of the period asked for, every page, by time sent then key', async () => {
+    const item = (key: string, sentAt: string) => ({
+      ...ledgerKeys.alert({ period: OCT, key, state: 'warning' }),
+      period: OCT,
+      key,
+      state: 'warning',
+      sentAt,
+      commitId: 'c1',
+    });
+    ddb
+      .on(QueryCommand)
+      .resolvesOnce({
+        Items: [item('b', '2026-10-10T06:00:00.000Z')],
+        LastEvaluatedKey: { pk: `PERIOD#${OCT}`, sk: 'ALERT#b#warning' },
+      })
+      .resolvesOnce({
+        Items: [item('c', '2026-10-09T06:00:00.000Z'), item('a', '2026-10-10T06:00:00.000Z')],
+      });
+    const got = await ledger().alerts(OCT);
+    expect(got.map((a) => a.key)).toEqual(['c', 'a', 'b']);
+    expect(got[0]).toEqual({ period: OCT, key: 'c', state: 'warning', sentAt: '2026-10-09T06:00:00.000Z' });
+    expect(ddb).toReceiveCommandWith(QueryCommand, {
+      TableName: TABLE,
+      ConsistentRead: true,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': `PERIOD#${OCT}`, ':prefix': 'ALERT#' },
+    });
+    expect(ddb).toReceiveCommandWith(QueryCommand, {
+      ExclusiveStartKey: { pk: `PERIOD#${OCT}`, sk: 'ALERT#b#warning' },
+    });
+  });
+
+  it('names the IAM action when reading alerts is denied', async () => {
+    ddb
+      .on(QueryCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    await expect(ledger().alerts(OCT)).rejects.toThrow(/grant the IAM action dynamodb:Query/);
+  });
+});
+
+describe('DynamoDbLedger closed days', () => {
+  const day = (d: string, amount = '1.0000000000', budget = 'search-prod'): DailySpend => ({
+    budget,
+    day: d,
+    amount,
+  });
+
+  it('writes closed days with a batch write, the later amount of a day listed twice winning', async () => {
+    fakeTable();
+    await ledger().commit(
+      cycle({ closedDays: [day('2026-10-02', '10.0000000000'), day('2026-10-02', '12.5')] }),
+    );
+    expect(batchWrites()).toEqual([
+      [
+        {
+          PutRequest: {
+            Item: {
+              pk: 'BUDGET#search-prod',
+              sk: 'DAY#2026-10-02',
+              budget: 'search-prod',
+              day: '2026-10-02',
+              amount: '12.5',
+            },
+          },
+        },
+      ],
+    ]);
+  });
+
+  it('sends unprocessed items again, with backoff, until all are written', async () => {
+    const days = ['2026-10-01', '2026-10-02', '2026-10-03'].map((d) => day(d));
+    const leftOver = (n: number) => ({
+      UnprocessedItems: {
+        [TABLE]: days
+          .slice(0, n)
+          .map((d) => ({ PutRequest: { Item: { ...ledgerKeys.closedDay(d.budget, d.day) } } })),
+      },
+    });
+    ddb.on(BatchWriteCommand).resolvesOnce(leftOver(2)).resolvesOnce(leftOver(1)).resolves({});
+    ddb.on(PutCommand).resolves({});
+    await ledger().commit(cycle({ closedDays: days }));
+    expect(batchWrites().map((b) => b.length)).toEqual([3, 2, 1]);
+    expect(sleeps).toHaveLength(2);
+    expect(sleeps.every((ms) => ms >= 0 && ms <= 5000)).toBe(true);
+  });
+
+  it('fails, naming what is left, when items stay unprocessed after the last attempt', async () => {
+    const d = day('2026-10-01');
+    ddb.on(BatchWriteCommand).resolves({
+      UnprocessedItems: { [TABLE]: [{ PutRequest: { Item: ledgerKeys.closedDay(d.budget, d.day) } }] },
+    });
+    await expect(ledger(3).commit(cycle({ closedDays: [d], alerts: [alert('a')] }))).rejects.toThrow(
+      /left 1 item\(s\) unprocessed in table perf-budgets-ledger after 3 attempts/,
+    );
+    expect(ddb).toReceiveCommandTimes(BatchWriteCommand, 3);
+    expect(ddb).not.toReceiveCommand(PutCommand);
+  });
+
+  it('writes nothing of a cycle with a malformed closed day', async () => {
+    fakeTable();
+    const broken = { budget: 'search-prod', day: '2026-10-02', amount: null as unknown as string };
+    await expect(ledger().commit(cycle({ alerts: [alert('a')], closedDays: [broken] }))).rejects.toThrow(
+      /closedDays\[0\]\.amount must be a non-empty string/,
+    );
+    expect(ddb.calls()).toHaveLength(0);
+  });
+
+  it('lists the closed days of one budget from the first day up to, not including, the last', async () => {
+    ddb.on(QueryCommand).resolves({
+      Items: ['2026-10-01', '2026-10-02', '2026-10-03'].map((d) => ({
+        ...ledgerKeys.closedDay('search-prod', d),
+        ...day(d),
+      })),
+    });
+    expect((await ledger().dailySpend('search-prod', OCT, '2026-10-03')).map((d) => d.day)).toEqual([
+      '2026-10-01',
+      '2026-10-02',
+    ]);
+    expect(ddb).toReceiveCommandWith(QueryCommand, {
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': 'BUDGET#search-prod',
+        ':from': 'DAY#2026-10-01',
+        ':to': 'DAY#2026-10-03',
+      },
+    });
+  });
+
+  it('asks nothing for an empty range', async () => {
+    expect(await ledger().dailySpend('search-prod', '2026-10-03', '2026-10-03')).toEqual([]);
+    expect(ddb.calls()).toHaveLength(0);
+  });
+});
+
+describe('DynamoDbLedger exceptions seen', () => {
+  it('sets the day first seen only when the item is new or the day is earlier', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    await ledger().commit(cycle({ exceptions: [launchWeek] }, '2026-10-05'));
+    expect(ddb).toReceiveCommandWith(UpdateCommand, {
+      Key: { pk: 'BUDGET#search-prod', sk: 'EXCEPTION#Launch week#2026-12-31' },
+      UpdateExpression: expect.stringMatching(
+        /#firstSeen = :day, #lastSeen = if_not_exists\(#lastSeen, :day\)/,
+      ) as unknown as string,
+      ConditionExpression: 'attribute_not_exists(#firstSeen) OR #firstSeen > :day',
+      ExpressionAttributeValues: expect.objectContaining({
+        ':day': '2026-10-05',
+        ':approvedBy': 'cfo@example.com',
+      }),
+    });
+  });
+
+  it('moves the day last seen forward only, with a conditional update', async () => {
+    ddb.on(UpdateCommand).resolves({});
+    await ledger().commit(cycle({ exceptions: [launchWeek] }, '2026-10-09'));
+    expect(ddb).toReceiveCommandWith(UpdateCommand, {
+      UpdateExpression: 'SET #lastSeen = :day',
+      ConditionExpression: 'attribute_exists(pk) AND #lastSeen < :day',
+      ExpressionAttributeValues: { ':day': '2026-10-09' },
+    });
+    expect(ddb).toReceiveCommandTimes(UpdateCommand, 2);
+  });
+
+  it('takes a failed condition on either bound as "no change", not an error', async () => {
+    fakeTable();
+    ddb.on(UpdateCommand).rejects(conditionalCheckFailed());
+    const fresh = await ledger().commit(
+      cycle({ exceptions: [launchWeek], alerts: [alert('a')] }, '2026-10-07'),
+    );
+    expect(fresh).toEqual([alert('a')]);
+  });
+
+  it('fails the commit when an exception write fails for another reason', async () => {
+    ddb.on(UpdateCommand).rejects(throttled());
+    await expect(ledger().commit(cycle({ exceptions: [launchWeek] }))).rejects.toThrow(
+      /dynamodb:UpdateItem was throttled/,
+    );
+  });
+});
+
+describe('DynamoDbLedger as a cost-day cache', () => {
+  const SOURCE = 'ce:daily:UnblendedCost';
+  const record = (i: number, amount = 123456789012345678n): CostRecord => ({
+    start: Date.parse('2026-10-01T00:00:00Z'),
+    end: Date.parse('2026-10-02T00:00:00Z'),
+    amount,
+    currency: 'USD',
+    service: 'Amazon SageMaker',
+    usageType: 'USE1-Host:ml.g5.xlarge',
+    endpoint: `search-${i}`,
+    tags: { team: 'search', 'aws:createdBy': `AssumedRole:AROAEXAMPLE${i}:perf-budgets` },
+  });
+
+  it('returns the cached days exactly, bigint amounts included, and nothing for days never put', async () => {
+    fakeTable();
+    const cache = ledger();
+    const exact = { ...record(1), amount: -987654321098765432109n };
+    await cache.putDays(SOURCE, new Map([['2026-10-01', [record(0), exact]]]));
+    const got = await cache.getDays(SOURCE, ['2026-10-01', '2026-10-02']);
+    expect([...got.keys()]).toEqual(['2026-10-01']);
+    expect(got.get('2026-10-01')).toEqual([record(0), exact]);
+    expect((await cache.getDays('ce:daily:NetAmortizedCost', ['2026-10-01'])).size).toBe(0);
+    expect(ddb).toReceiveCommandWith(BatchGetCommand, {
+      RequestItems: {
+        [TABLE]: {
+          Keys: [ledgerKeys.costDay(SOURCE, '2026-10-01'), ledgerKeys.costDay(SOURCE, '2026-10-02')],
+          ConsistentRead: true,
+        },
+      },
+    });
+  });
+
+  it('keeps an empty day as cached and empty', async () => {
+    fakeTable();
+    const cache = ledger();
+    await cache.putDays(SOURCE, new Map([['2026-10-04', []]]));
+    expect(await cache.getDays(SOURCE, ['2026-10-04'])).toEqual(new Map([['2026-10-04', []]]));
+  });
+
+  it('splits a day over the item size limit into chunks and reads it back whole', async () => {
+    const items = fakeTable();
+    const cache = ledger();
+    const big = Array.from({ length: 6000 }, (_, i) => record(i, BigInt(i) * 1_000_000_007n));
+    await cache.putDays(SOURCE, new Map([['2026-10-01', big]]));
+
+    const written = [...items.values()];
+    expect(written.length).toBeGreaterThan(2);
+    for (const item of written)
+      expect(Buffer.byteLength(String(item.records))).toBeLessThanOrEqual(COST_CHUNK_BYTES);
+    expect(written.find((i) => i.sk === 'DAY#2026-10-01')?.chunks).toBe(written.length);
+
+    const got = await cache.getDays(SOURCE, ['2026-10-01']);
+    expect(got.get('2026-10-01')).toEqual(big);
+  });
+
+  it('writes the extra chunks of a day before the item that counts them', async () => {
+    fakeTable();
+    const big = Array.from({ length: 3000 }, (_, i) => record(i));
+    await ledger().putDays(SOURCE, new Map([['2026-10-01', big]]));
+    const order = batchWrites().flatMap((b) => b.map((r) => r.PutRequest?.Item?.sk));
+    expect(order.at(-1)).toBe('DAY#2026-10-01');
+    expect(order.slice(0, -1).every((sk) => String(sk).startsWith('DAY#2026-10-01#'))).toBe(true);
+  });
+
+  it('reads a day whose chunks come from two different writes as not cached', async () => {
+    const items = fakeTable();
+    const cache = ledger();
+    const big = Array.from({ length: 3000 }, (_, i) => record(i));
+    await cache.putDays(SOURCE, new Map([['2026-10-01', big]]));
+    const extra = items.get(`${ledgerKeys.costDay(SOURCE, '2026-10-01', 1).pk}\u0000DAY#2026-10-01#1`);
+    if (!extra) throw new Error('expected a second chunk');
+    extra.writeId = 'another-write';
+    expect((await cache.getDays(SOURCE, ['2026-10-01'])).size).toBe(0);
+  });
+
+  it('asks again for unprocessed keys until every day is read', async () => {
+    const items = fakeTable();
+    const cache = ledger();
+    await cache.putDays(
+      SOURCE,
+      new Map([
+        ['2026-10-01', [record(1)]],
+        ['2026-10-02', [record(2)]],
+      ]),
+    );
+    const second = ledgerKeys.costDay(SOURCE, '2026-10-02');
+    ddb
+      .on(BatchGetCommand)
+      .resolvesOnce({
+        Responses: { [TABLE]: [items.get(`${second.pk}\u0000DAY#2026-10-01`) as Item] },
+        UnprocessedKeys: { [TABLE]: { Keys: [second] } },
+      })
+      .resolvesOnce({ Responses: { [TABLE]: [items.get(`${second.pk}\u0000${second.sk}`) as Item] } });
+    const got = await cache.getDays(SOURCE, ['2026-10-01', '2026-10-02']);
+    expect([...got.keys()]).toEqual(['2026-10-01', '2026-10-02']);
+    expect(ddb).toReceiveCommandTimes(BatchGetCommand, 2);
+    expect(ddb).toReceiveNthCommandWith(BatchGetCommand, 2, {
+      RequestItems: { [TABLE]: { Keys: [second], ConsistentRead: true } },
+    });
+    expect(sleeps).toHaveLength(1);
+  });
+
+  it('does not destroy a client it was given', async () => {
+    const destroy = vi.spyOn(client, 'destroy');
+    await ledger().close();
+    expect(destroy).not.toHaveBeenCalled();
+    destroy.mockRestore();
+  });
+});

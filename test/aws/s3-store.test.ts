@@ -1,0 +1,163 @@
+import { Readable } from 'node:stream';
+import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { sdkStreamMixin } from '@smithy/core/serde';
+import { mockClient } from 'aws-sdk-client-mock';
+import { beforeEach, describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import { SourceError } from '../../lambdas/aws/errors.ts';
+import {
+  ObjectNotFoundError,
+  payloadKey,
+  S3ReportSink,
+  S3Store,
+  snapshotKey,
+} from '../../lambdas/aws/s3-store.ts';
+
+const BUCKET = 'perf-budgets-outputs-123456789012';
+const s3 = mockClient(S3Client);
+const client = new S3Client({ region: 'us-east-1' });
+const body = (text: string) => sdkStreamMixin(Readable.from([Buffer.from(text)]));
+
+const kmsStore = () =>
+  new S3Store({
+    bucket: BUCKET,
+    client,
+    encryption: { type: 'aws:kms', kmsKeyId: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd' },
+  });
+const sseS3Store = () => new S3Store({ bucket: BUCKET, client, encryption: { type: 'AES256' } });
+
+beforeEach(() => {
+  s3.reset();
+});
+
+describe('payload keys', () => {
+  it('lays stage payloads out as <kind>/<asOf>/<runId>.json', () => {
+    expect(snapshotKey('2026-10-10', 'daily-2026-10-10T06-00')).toBe(
+      'snapshots/2026-10-10/daily-2026-10-10T06-00.json',
+    );
+    expect(payloadKey('findings', '2026-10-10', 'run-1')).toBe('findings/2026-10-10/run-1.json');
+  });
+
+  it('refuses an execution ARN or a path as the run id', () => {
+    expect(() => snapshotKey('2026-10-10', 'arn:aws:states:us-east-1:1:execution:sm:run-1')).toThrow(
+      /execution name, not its ARN/,
+    );
+    expect(() => snapshotKey('2026-10-10', '../other')).toThrow(RangeError);
+    expect(() => snapshotKey('10/10/2026', 'run-1')).toThrow(/asOf must be YYYY-MM-DD/);
+  });
+});
+
+describe('S3Store', () => {
+  it('writes JSON with its content type and KMS encryption with the bucket key, and returns the URI', async () => {
+    s3.on(PutObjectCommand).resolves({ ETag: '"abc"' });
+    const uri = await kmsStore().putJson(snapshotKey('2026-10-10', 'run-1'), { asOf: '2026-10-10' });
+    expect(uri).toBe(`s3://${BUCKET}/snapshots/2026-10-10/run-1.json`);
+    expect(s3).toReceiveCommandWith(PutObjectCommand, {
+      Bucket: BUCKET,
+      Key: 'snapshots/2026-10-10/run-1.json',
+      Body: '{"asOf":"2026-10-10"}',
+      ContentType: 'application/json',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'arn:aws:kms:us-east-1:123456789012:key/1234abcd',
+      BucketKeyEnabled: true,
+    });
+  });
+
+  it('writes with SSE-S3 when so configured, naming no KMS key', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    await sseS3Store().put('findings/2026-10-10/run-1.json', '[]', 'application/json');
+    const input = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
+    expect(input?.ServerSideEncryption).toBe('AES256');
+    expect(input).not.toHaveProperty('SSEKMSKeyId');
+    expect(input).not.toHaveProperty('BucketKeyEnabled');
+  });
+
+  it('refuses a bigint rather than write a payload that cannot round-trip', async () => {
+    await expect(kmsStore().putJson('snapshots/x.json', { costs: [{ amount: 5n }] })).rejects.toThrow(
+      /cannot write s3:\/\/.*snapshots\/x\.json as JSON: "amount" is a bigint/,
+    );
+    expect(s3).not.toReceiveCommand(PutObjectCommand);
+  });
+
+  it('reads back the JSON it is given, checked by a schema', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: body('{"asOf":"2026-10-10","costs":[]}') });
+    const schema = z.object({ asOf: z.string(), costs: z.array(z.unknown()) });
+    const got = await kmsStore().getJson('snapshots/2026-10-10/run-1.json', (v) => schema.parse(v));
+    expect(got).toEqual({ asOf: '2026-10-10', costs: [] });
+    expect(s3).toReceiveCommandWith(GetObjectCommand, {
+      Bucket: BUCKET,
+      Key: 'snapshots/2026-10-10/run-1.json',
+    });
+  });
+
+  it('names the bucket and the key when the key is missing', async () => {
+    s3.on(GetObjectCommand).rejects(
+      new NoSuchKey({ message: 'The specified key does not exist.', $metadata: { httpStatusCode: 404 } }),
+    );
+    const read = kmsStore().getJson('snapshots/2026-10-10/run-9.json');
+    await expect(read).rejects.toBeInstanceOf(ObjectNotFoundError);
+    await expect(read).rejects.toThrow(
+      `no object snapshots/2026-10-10/run-9.json in bucket ${BUCKET} (s3://${BUCKET}/snapshots/2026-10-10/run-9.json)`,
+    );
+    await expect(read).rejects.toMatchObject({ bucket: BUCKET, key: 'snapshots/2026-10-10/run-9.json' });
+  });
+
+  it('says a denied read may be a missing key when ListBucket is not granted', async () => {
+    s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    const read = kmsStore().getJson('snapshots/2026-10-10/run-1.json');
+    await expect(read).rejects.toBeInstanceOf(SourceError);
+    await expect(read).rejects.toThrow(/grant s3:GetObject .*without s3:ListBucket/);
+  });
+
+  it('names the object that is not JSON', async () => {
+    s3.on(GetObjectCommand).resolves({ Body: body('<html>') });
+    await expect(kmsStore().getJson('snapshots/a.json')).rejects.toThrow(
+      `s3://${BUCKET}/snapshots/a.json is not JSON`,
+    );
+  });
+
+  it('passes the expected bucket owner when given', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const store = new S3Store({
+      bucket: BUCKET,
+      client,
+      encryption: { type: 'AES256' },
+      expectedBucketOwner: '123456789012',
+    });
+    await store.put('reports/a.md', '# a', 'text/markdown');
+    expect(s3).toReceiveCommandWith(PutObjectCommand, { ExpectedBucketOwner: '123456789012' });
+  });
+});
+
+describe('S3ReportSink', () => {
+  it('writes a report under reports/ with its content type, encrypted, and returns the URI', async () => {
+    s3.on(PutObjectCommand).resolves({});
+    const html = new TextEncoder().encode('<html></html>');
+    const uri = await new S3ReportSink(kmsStore()).write(
+      '2026-10/report.html',
+      html,
+      'text/html; charset=utf-8',
+    );
+    expect(uri).toBe(`s3://${BUCKET}/reports/2026-10/report.html`);
+    expect(s3).toReceiveCommandWith(PutObjectCommand, {
+      Key: 'reports/2026-10/report.html',
+      Body: html,
+      ContentType: 'text/html; charset=utf-8',
+      ServerSideEncryption: 'aws:kms',
+    });
+  });
+
+  it('refuses a name that climbs out of its prefix', async () => {
+    await expect(
+      new S3ReportSink(kmsStore()).write('../snapshots/x.json', '{}', 'application/json'),
+    ).rejects.toThrow(/relative path without \. or \.\. parts/);
+    expect(s3).not.toReceiveCommand(PutObjectCommand);
+  });
+
+  it('reports a denied write with the permission to grant', async () => {
+    s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
+    await expect(new S3ReportSink(sseS3Store()).write('a.md', '#', 'text/markdown')).rejects.toThrow(
+      /grant the IAM action s3:PutObject/,
+    );
+  });
+});
