@@ -95,6 +95,8 @@ export interface EndpointInfo {
   readonly instanceCount?: number;
   readonly tags: Readonly<Record<string, string>>;
   readonly createdAt?: string;
+  /** SageMaker's EndpointStatus (InService, Creating, Updating, Failed, ...), when read from the inventory. */
+  readonly status?: string;
   readonly scaling?: { readonly min: number; readonly max: number; readonly targetValue?: number };
   readonly variants?: readonly VariantInfo[];
   /** Asynchronous inference endpoints publish no Invocations metric. */

@@ -1,0 +1,827 @@
+/**
+ * The SageMaker inventory of one account and region: every endpoint with its variants (instance type and count,
+ * inference components), tags, status, Application Auto Scaling limits and target, and the instance-hours each
+ * endpoint ran per billing day and instance type, which estimated attribution splits a usage type's spend by.
+ *
+ * Requests (all counted in ApiUsage, all free): ListEndpoints once per page of 100; per endpoint DescribeEndpoint,
+ * ListTags (one page unless it has more tags than a page holds) and DescribeEndpointConfig (once per distinct config);
+ * ListInferenceComponents once per page of 100 for the whole account, only when some variant has no model of its own
+ * (the mark of an endpoint served by inference components); DescribeScalableTargets per page of 50,
+ * DescribeScalingPolicies per page of 10 and, with a history window, DescribeScalingActivities per page of 50, all
+ * for the whole `sagemaker` namespace rather than per variant. At most `concurrency` requests are in flight at once,
+ * over both clients together. Throttling is retried by the SDK's retry strategy (see clients.ts); what fails after
+ * that fails only the endpoint (or the auto-scaling part) it belongs to, and comes back as a gap.
+ */
+import {
+  type ApplicationAutoScalingClient,
+  DescribeScalableTargetsCommand,
+  DescribeScalingActivitiesCommand,
+  DescribeScalingPoliciesCommand,
+  type ScalingActivity,
+  type ScalingPolicy,
+} from '@aws-sdk/client-application-auto-scaling';
+import {
+  DescribeEndpointCommand,
+  DescribeEndpointConfigCommand,
+  type DescribeEndpointConfigOutput,
+  type DescribeEndpointOutput,
+  type EndpointSummary,
+  ListEndpointsCommand,
+  ListInferenceComponentsCommand,
+  ListTagsCommand,
+  type ProductionVariant,
+  type ProductionVariantSummary,
+  type SageMakerClient,
+} from '@aws-sdk/client-sagemaker';
+import { InputError } from '../core/errors.ts';
+import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } from '../core/period.ts';
+import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
+import type { InventorySource } from '../ports.ts';
+import { type FailureKind, SourceError, sourceError } from './errors.ts';
+import type { ApiUsage } from './usage.ts';
+
+export interface SageMakerInventoryOptions {
+  readonly sagemaker: SageMakerClient;
+  readonly autoscaling: ApplicationAutoScalingClient;
+  readonly usage: ApiUsage;
+  readonly region: string;
+  /** Billing time zone (IANA): `createdAt` and the days of `instanceHours` are days in it. */
+  readonly timezone: string;
+  /**
+   * First billing day (YYYY-MM-DD) to reconstruct instance-hours for. Without it no scaling history is read and
+   * `instanceHours` is left out.
+   */
+  readonly historyFrom?: string;
+  /** Last billing day (inclusive) of the instance-hours. Default: the day `now` falls on. Hours never run past `now`. */
+  readonly asOf?: string;
+  /** Requests in flight at most, both clients together. Default 8. */
+  readonly concurrency?: number;
+  /** The instant the current counts are read at, epoch ms. Default: the system clock. */
+  readonly now?: () => number;
+}
+
+/** A part of the inventory that could not be read: which API, how it failed, and what is unknown because of it. */
+export interface InventoryGap extends DataGap {
+  readonly source: 'inventory';
+  readonly api: string;
+  readonly kind: FailureKind;
+}
+
+/** A variant as SageMaker reports it: the core's view plus the inference components it hosts. */
+export interface SageMakerVariant extends VariantInfo {
+  readonly inferenceComponents?: readonly string[];
+}
+
+export interface SageMakerEndpoint extends EndpointInfo {
+  readonly variants?: readonly SageMakerVariant[];
+}
+
+export interface InventoryLoad {
+  readonly endpoints: readonly SageMakerEndpoint[];
+  readonly gaps: readonly InventoryGap[];
+}
+
+const NAMESPACE = 'sagemaker';
+const VARIANT_DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
+const INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9]+$/;
+/**
+ * The count a scaling activity set. Application Auto Scaling writes it in `Description` ("Setting desired instance
+ * count to 3.") and again in `StatusMessage` ("Successfully set desired instance count to 3. Change successfully
+ * fulfilled by sagemaker."); other namespaces say "desired count" (the ECS example of the AWS CLI). Activities that
+ * change something else ("Setting min capacity to 5 and max capacity to 10") do not match and are ignored.
+ */
+const DESIRED_COUNT = /\bdesired (?:instance )?count to (\d+)\b/i;
+const HOUR_MS = 3_600_000;
+const DEFAULT_CONCURRENCY = 8;
+
+/** A response field that is not what the API model promises; fails the endpoint it belongs to. */
+export class MalformedResponseError extends Error {
+  override name = 'MalformedResponseError';
+  constructor(
+    readonly api: string,
+    readonly field: string,
+    expected: string,
+    got: unknown,
+  ) {
+    super(`${api} returned a malformed ${field}: expected ${expected}, got ${shown(got)}`);
+  }
+}
+
+function shown(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'an invalid date' : v.toISOString();
+  const text = typeof v === 'string' ? JSON.stringify(v) : String(JSON.stringify(v) ?? v);
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
+}
+
+/** Runs at most `max` tasks at once, first come first served. */
+class Limiter {
+  private active = 0;
+  private readonly waiting: (() => void)[] = [];
+  constructor(private readonly max: number) {}
+
+  async run<T>(task: () => Promise<T>): Promise<T> {
+    if (this.active < this.max) this.active++;
+    else await new Promise<void>((resolve) => this.waiting.push(resolve));
+    try {
+      return await task();
+    } finally {
+      // The slot passes straight to the next waiter, so `active` only drops when nobody waits.
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
+
+interface Change {
+  /** When the new count took effect, epoch ms. */
+  readonly at: number;
+  readonly count: number;
+}
+
+interface ScalingLimits {
+  readonly min: number;
+  readonly max: number;
+  readonly targetValue?: number;
+}
+
+/** What Application Auto Scaling knows about the account's variants, keyed by resource id. */
+interface AutoScaling {
+  readonly targets: ReadonlyMap<string, ScalingLimits>;
+  /** Successful count changes per variant, oldest first; undefined when the activities could not be read. */
+  readonly changes: ReadonlyMap<string, readonly Change[]> | undefined;
+}
+
+/** One endpoint as read, before auto scaling and inference components are joined in. */
+interface Described {
+  readonly summary: EndpointSummary & { EndpointName: string };
+  readonly endpoint?: DescribeEndpointOutput;
+  readonly config?: DescribeEndpointConfigOutput;
+  readonly tags?: Record<string, string>;
+}
+
+interface Window {
+  readonly from: number;
+  readonly to: number;
+  readonly days: readonly { readonly day: string; readonly start: number; readonly end: number }[];
+}
+
+const variantResourceId = (endpoint: string, variant: string): string =>
+  `endpoint/${endpoint}/variant/${variant}`;
+
+export class SageMakerInventory implements InventorySource {
+  private readonly limiter: Limiter;
+  private readonly clock: DayClock;
+  private readonly now: () => number;
+
+  constructor(private readonly opts: SageMakerInventoryOptions) {
+    const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new InputError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
+    }
+    for (const [key, day] of [
+      ['historyFrom', opts.historyFrom],
+      ['asOf', opts.asOf],
+    ] as const) {
+      if (day === undefined) continue;
+      try {
+        parseDay(day, opts.timezone);
+      } catch (err) {
+        if (err instanceof InvalidDateError) throw new InputError(`${key}: ${err.message}`, { path: key });
+        throw err;
+      }
+    }
+    if (opts.historyFrom && opts.asOf && opts.historyFrom > opts.asOf) {
+      throw new InputError(`historyFrom (${opts.historyFrom}) is after asOf (${opts.asOf})`, {
+        path: 'historyFrom',
+      });
+    }
+    this.limiter = new Limiter(concurrency);
+    this.clock = new DayClock(opts.timezone);
+    this.now = opts.now ?? Date.now;
+  }
+
+  /** The port: the endpoints alone. Use `endpointsWithGaps` to learn what could not be read. */
+  async endpoints(): Promise<readonly SageMakerEndpoint[]> {
+    return (await this.endpointsWithGaps()).endpoints;
+  }
+
+  /**
+   * Every endpoint ListEndpoints returns, whatever its status. An endpoint whose details could not be read is still
+   * listed (name, ARN, status, creation day, and tags if those were read) next to a gap that says what is missing.
+   * Throws a SourceError when ListEndpoints itself fails: then nothing is known, and an empty list would lie.
+   */
+  async endpointsWithGaps(): Promise<InventoryLoad> {
+    const now = this.now();
+    const gaps: InventoryGap[] = [];
+    const summaries = await this.listEndpoints(gaps);
+    if (summaries.length === 0) return { endpoints: [], gaps };
+
+    const window = this.window(now);
+    const configs = new Map<string, Promise<DescribeEndpointConfigOutput>>();
+    const [described, scaling] = await Promise.all([
+      Promise.all(summaries.map((s) => this.describe(s, configs, gaps))),
+      this.autoScaling(window, gaps),
+    ]);
+    const components = described.some(servedByComponents) ? await this.inferenceComponents(gaps) : undefined;
+    const endpoints = described.map((d) => this.assemble(d, scaling, components, window));
+    // Requests finish in any order; the gaps should not.
+    gaps.sort((a, b) => (a.scope ?? '').localeCompare(b.scope ?? '') || a.api.localeCompare(b.api));
+    return { endpoints, gaps };
+  }
+
+  private call<T>(api: string, send: () => Promise<T>): Promise<T> {
+    return this.limiter.run(() => {
+      this.opts.usage.count(api);
+      return send();
+    });
+  }
+
+  /** Follows NextToken until the last page, or until `onPage` returns false. */
+  private async paginate<P extends { NextToken?: string | undefined }>(
+    api: string,
+    fetch: (token: string | undefined) => Promise<P>,
+    onPage: (page: P) => boolean,
+  ): Promise<void> {
+    const seen = new Set<string>();
+    let token: string | undefined;
+    do {
+      const page = await this.call(api, () => fetch(token));
+      if (!onPage(page)) return;
+      token = page.NextToken || undefined;
+      if (token !== undefined) {
+        if (seen.has(token))
+          throw new MalformedResponseError(api, 'NextToken', 'a token not seen before', token);
+        seen.add(token);
+      }
+    } while (token !== undefined);
+  }
+
+  private async listEndpoints(gaps: InventoryGap[]): Promise<(EndpointSummary & { EndpointName: string })[]> {
+    const api = 'sagemaker:ListEndpoints';
+    const out: (EndpointSummary & { EndpointName: string })[] = [];
+    const names = new Set<string>();
+    try {
+      await this.paginate(
+        api,
+        (NextToken) => this.opts.sagemaker.send(new ListEndpointsCommand({ MaxResults: 100, NextToken })),
+        (page) => {
+          for (const s of page.Endpoints ?? []) {
+            if (typeof s.EndpointName === 'string' && s.EndpointName !== '') {
+              // An endpoint created while paging pushes the newest-first listing along: one may show up twice.
+              if (names.has(s.EndpointName)) continue;
+              names.add(s.EndpointName);
+              out.push(s as EndpointSummary & { EndpointName: string });
+            } else {
+              gaps.push(
+                gap(
+                  api,
+                  'malformed',
+                  undefined,
+                  `${api} returned an endpoint without a name; it is left out`,
+                ),
+              );
+            }
+          }
+          return true;
+        },
+      );
+    } catch (err) {
+      throw asSourceError(api, err);
+    }
+    return out;
+  }
+
+  private async describe(
+    summary: EndpointSummary & { EndpointName: string },
+    configs: Map<string, Promise<DescribeEndpointConfigOutput>>,
+    gaps: InventoryGap[],
+  ): Promise<Described> {
+    const name = summary.EndpointName;
+    const [endpoint, tags] = await Promise.all([
+      this.describeEndpoint(name, gaps),
+      this.tags(name, summary.EndpointArn, gaps),
+    ]);
+    if (!endpoint) return { summary, ...(tags ? { tags } : {}) };
+
+    const configName = endpoint.EndpointConfigName;
+    let config: DescribeEndpointConfigOutput | undefined;
+    if (configName) {
+      const api = 'sagemaker:DescribeEndpointConfig';
+      let pending = configs.get(configName);
+      if (!pending) {
+        pending = this.call(api, () =>
+          this.opts.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })),
+        ).then(checkConfig);
+        configs.set(configName, pending);
+      }
+      try {
+        config = await pending;
+      } catch (err) {
+        gaps.push(endpointGap(api, name, err, 'its instance types are unknown, so it has no instance-hours'));
+      }
+    }
+    return { summary, endpoint, ...(config ? { config } : {}), ...(tags ? { tags } : {}) };
+  }
+
+  private async describeEndpoint(
+    name: string,
+    gaps: InventoryGap[],
+  ): Promise<DescribeEndpointOutput | undefined> {
+    const api = 'sagemaker:DescribeEndpoint';
+    try {
+      const out = await this.call(api, () =>
+        this.opts.sagemaker.send(new DescribeEndpointCommand({ EndpointName: name })),
+      );
+      return checkEndpoint(out);
+    } catch (err) {
+      gaps.push(endpointGap(api, name, err, 'its variants, instance type and count are unknown'));
+      return undefined;
+    }
+  }
+
+  private async tags(
+    name: string,
+    arn: string | undefined,
+    gaps: InventoryGap[],
+  ): Promise<Record<string, string> | undefined> {
+    const api = 'sagemaker:ListTags';
+    if (!arn) {
+      gaps.push(
+        gap(api, 'malformed', name, `endpoint ${name}: ListEndpoints gave no ARN, so its tags are unknown`),
+      );
+      return undefined;
+    }
+    const tags: Record<string, string> = {};
+    try {
+      await this.paginate(
+        api,
+        (NextToken) => this.opts.sagemaker.send(new ListTagsCommand({ ResourceArn: arn, NextToken })),
+        (page) => {
+          for (const t of page.Tags ?? []) {
+            if (typeof t.Key !== 'string')
+              throw new MalformedResponseError(api, 'Tags[].Key', 'a string', t.Key);
+            tags[t.Key] = t.Value ?? '';
+          }
+          return true;
+        },
+      );
+    } catch (err) {
+      gaps.push(endpointGap(api, name, err, 'its tags are unknown, so no tag selector can match it'));
+      return undefined;
+    }
+    return tags;
+  }
+
+  /**
+   * Inference components of the whole account, by endpoint and variant. One listing serves every endpoint: it takes
+   * a request per 100 components, where asking per endpoint would take at least one per endpoint.
+   */
+  private async inferenceComponents(
+    gaps: InventoryGap[],
+  ): Promise<Map<string, Map<string, string[]>> | undefined> {
+    const api = 'sagemaker:ListInferenceComponents';
+    const byEndpoint = new Map<string, Map<string, string[]>>();
+    try {
+      await this.paginate(
+        api,
+        (NextToken) =>
+          this.opts.sagemaker.send(new ListInferenceComponentsCommand({ MaxResults: 100, NextToken })),
+        (page) => {
+          for (const c of page.InferenceComponents ?? []) {
+            if (!c.EndpointName || !c.VariantName || !c.InferenceComponentName) continue;
+            const variants = byEndpoint.get(c.EndpointName) ?? new Map<string, string[]>();
+            byEndpoint.set(c.EndpointName, variants);
+            const names = variants.get(c.VariantName) ?? [];
+            names.push(c.InferenceComponentName);
+            variants.set(c.VariantName, names);
+          }
+          return true;
+        },
+      );
+    } catch (err) {
+      const se = asSourceError(api, err);
+      gaps.push(gap(api, se.kind, undefined, `${se.message}; inference components are not listed`));
+      return undefined;
+    }
+    return byEndpoint;
+  }
+
+  private async autoScaling(window: Window | undefined, gaps: InventoryGap[]): Promise<AutoScaling> {
+    const client = this.opts.autoscaling;
+    const targets = new Map<string, { min: number; max: number }>();
+    let targetsRead = false;
+    const targetsApi = 'application-autoscaling:DescribeScalableTargets';
+    try {
+      await this.paginate(
+        targetsApi,
+        (NextToken) =>
+          client.send(
+            new DescribeScalableTargetsCommand({
+              ServiceNamespace: NAMESPACE,
+              ScalableDimension: VARIANT_DIMENSION,
+              MaxResults: 50,
+              NextToken,
+            }),
+          ),
+        (page) => {
+          for (const t of page.ScalableTargets ?? []) {
+            if (!t.ResourceId) continue;
+            targets.set(t.ResourceId, {
+              min: capacity(targetsApi, 'ScalableTargets[].MinCapacity', t.MinCapacity),
+              max: capacity(targetsApi, 'ScalableTargets[].MaxCapacity', t.MaxCapacity),
+            });
+          }
+          return true;
+        },
+      );
+      targetsRead = true;
+    } catch (err) {
+      const se = asSourceError(targetsApi, err);
+      gaps.push(gap(targetsApi, se.kind, undefined, `${se.message}; scaling limits are unknown`));
+    }
+    // Without a registered target there are no policies, and no activities of a variant that still exists.
+    if (targetsRead && targets.size === 0) return { targets, changes: new Map() };
+
+    const [targetValues, changes] = await Promise.all([
+      this.targetValues(gaps),
+      window ? this.activities(window, gaps) : Promise.resolve(new Map<string, Change[]>()),
+    ]);
+    const limits = new Map<string, ScalingLimits>();
+    for (const [id, t] of targets) {
+      const targetValue = targetValues.get(id);
+      limits.set(id, { ...t, ...(targetValue === undefined ? {} : { targetValue }) });
+    }
+    return { targets: limits, changes };
+  }
+
+  /** The target value of each variant's target-tracking policy (invocations per instance first, if it has several). */
+  private async targetValues(gaps: InventoryGap[]): Promise<Map<string, number>> {
+    const api = 'application-autoscaling:DescribeScalingPolicies';
+    const policies = new Map<string, ScalingPolicy[]>();
+    try {
+      await this.paginate(
+        api,
+        (NextToken) =>
+          this.opts.autoscaling.send(
+            new DescribeScalingPoliciesCommand({
+              ServiceNamespace: NAMESPACE,
+              ScalableDimension: VARIANT_DIMENSION,
+              MaxResults: 10,
+              NextToken,
+            }),
+          ),
+        (page) => {
+          for (const p of page.ScalingPolicies ?? []) {
+            if (p.PolicyType !== 'TargetTrackingScaling' || !p.ResourceId) continue;
+            const list = policies.get(p.ResourceId) ?? [];
+            list.push(p);
+            policies.set(p.ResourceId, list);
+          }
+          return true;
+        },
+      );
+    } catch (err) {
+      const se = asSourceError(api, err);
+      gaps.push(gap(api, se.kind, undefined, `${se.message}; target-tracking target values are unknown`));
+    }
+    const out = new Map<string, number>();
+    for (const [id, list] of policies) {
+      const rank = (p: ScalingPolicy) =>
+        p.TargetTrackingScalingPolicyConfiguration?.PredefinedMetricSpecification?.PredefinedMetricType ===
+        'SageMakerVariantInvocationsPerInstance'
+          ? 0
+          : 1;
+      const chosen = [...list].sort(
+        (a, b) => rank(a) - rank(b) || (a.PolicyName ?? '').localeCompare(b.PolicyName ?? ''),
+      )[0];
+      const value = chosen?.TargetTrackingScalingPolicyConfiguration?.TargetValue;
+      if (typeof value === 'number' && Number.isFinite(value)) out.set(id, value);
+    }
+    return out;
+  }
+
+  /**
+   * The successful count changes of every variant, from now back to the start of the window. Application Auto
+   * Scaling keeps six weeks of activities and returns them newest first (as in the AWS CLI example), so paging
+   * stops at the first page that lies wholly before the window: that page still gives most variants the count they
+   * entered the window with. Returns undefined (with a gap) when the activities could not be read.
+   */
+  private async activities(window: Window, gaps: InventoryGap[]): Promise<Map<string, Change[]> | undefined> {
+    const api = 'application-autoscaling:DescribeScalingActivities';
+    const changes = new Map<string, Change[]>();
+    try {
+      await this.paginate(
+        api,
+        (NextToken) =>
+          this.opts.autoscaling.send(
+            new DescribeScalingActivitiesCommand({
+              ServiceNamespace: NAMESPACE,
+              ScalableDimension: VARIANT_DIMENSION,
+              MaxResults: 50,
+              NextToken,
+            }),
+          ),
+        (page) => {
+          const acts = page.ScalingActivities ?? [];
+          let before = 0;
+          for (const a of acts) {
+            const change = countChange(a);
+            if (change && a.ResourceId) {
+              const list = changes.get(a.ResourceId) ?? [];
+              list.push(change);
+              changes.set(a.ResourceId, list);
+            }
+            const start = a.StartTime instanceof Date ? a.StartTime.getTime() : Number.NaN;
+            if (start < window.from) before++;
+          }
+          return !(acts.length > 0 && before === acts.length);
+        },
+      );
+    } catch (err) {
+      const se = asSourceError(api, err);
+      gaps.push(
+        gap(
+          api,
+          se.kind,
+          undefined,
+          `${se.message}; instance-hours assume each variant's current count held through the window`,
+        ),
+      );
+      return undefined;
+    }
+    for (const list of changes.values()) list.sort((a, b) => a.at - b.at);
+    return changes;
+  }
+
+  /** The instants of the history window, or undefined without `historyFrom`. */
+  private window(now: number): Window | undefined {
+    const { historyFrom, timezone } = this.opts;
+    if (!historyFrom) return undefined;
+    const last = this.opts.asOf ?? this.clock.dayOf(now);
+    const days = daysOf(historyFrom, addDays(last, 1)).map((day) => ({
+      day,
+      start: dayStartMs(day, timezone),
+      end: dayStartMs(addDays(day, 1), timezone),
+    }));
+    const from = days[0]?.start ?? now;
+    const to = Math.min(days[days.length - 1]?.end ?? now, now);
+    return { from, to, days };
+  }
+
+  private assemble(
+    d: Described,
+    scaling: AutoScaling,
+    components: Map<string, Map<string, string[]>> | undefined,
+    window: Window | undefined,
+  ): SageMakerEndpoint {
+    const { summary, endpoint, config } = d;
+    const name = summary.EndpointName;
+    const arn = endpoint?.EndpointArn ?? summary.EndpointArn;
+    const account = arn ? accountOf(arn) : undefined;
+    const created = endpoint?.CreationTime ?? summary.CreationTime;
+    const createdMs =
+      created instanceof Date && !Number.isNaN(created.getTime()) ? created.getTime() : undefined;
+    const status = endpoint?.EndpointStatus ?? summary.EndpointStatus;
+    const base: SageMakerEndpoint = {
+      name,
+      ...(arn ? { arn } : {}),
+      region: this.opts.region,
+      ...(account ? { account } : {}),
+      tags: d.tags ?? {},
+      ...(createdMs === undefined ? {} : { createdAt: this.clock.dayOf(createdMs) }),
+      ...(status ? { status } : {}),
+    };
+    if (!endpoint) return base;
+
+    const configVariants = new Map<string, ProductionVariant>();
+    for (const v of [...(config?.ProductionVariants ?? []), ...(config?.ShadowProductionVariants ?? [])]) {
+      if (v.VariantName) configVariants.set(v.VariantName, v);
+    }
+    const icOf = components?.get(name);
+    const variant = (vname: string, s: ProductionVariantSummary | undefined): SageMakerVariant => {
+      const cfg = configVariants.get(vname);
+      const count = s?.CurrentInstanceCount ?? s?.DesiredInstanceCount;
+      const limits = scaling.targets.get(variantResourceId(name, vname)) ?? managedScaling(s, cfg);
+      const ics = icOf?.get(vname);
+      return {
+        name: vname,
+        ...(cfg?.InstanceType ? { instanceType: cfg.InstanceType } : {}),
+        ...(count === undefined ? {} : { instanceCount: count }),
+        ...(limits ? { scaling: limits } : {}),
+        ...(ics ? { inferenceComponents: [...ics].sort() } : {}),
+      };
+    };
+    const reported = new Set((endpoint.ProductionVariants ?? []).map((v) => v.VariantName));
+    const production = [
+      ...(endpoint.ProductionVariants ?? []).map((v) => variant(v.VariantName as string, v)),
+      // A variant being created is in the config before DescribeEndpoint reports it: listed with its type, no count.
+      ...(config?.ProductionVariants ?? [])
+        .filter((v) => v.VariantName && !reported.has(v.VariantName))
+        .map((v) => variant(v.VariantName as string, undefined)),
+    ];
+    const shadows = (endpoint.ShadowProductionVariants ?? []).map((v) => variant(v.VariantName as string, v));
+    const variants = [...production, ...shadows];
+
+    // The main variant is the production variant with the most instances (the first listed on a tie).
+    let main: SageMakerVariant | undefined;
+    for (const v of production) {
+      if (!main || (v.instanceCount ?? 0) > (main.instanceCount ?? 0)) main = v;
+    }
+    const counted = variants.filter((v) => v.instanceCount !== undefined);
+    const asynchronous = Boolean(endpoint.AsyncInferenceConfig ?? config?.AsyncInferenceConfig);
+    const out: SageMakerEndpoint = {
+      ...base,
+      ...(main?.instanceType ? { instanceType: main.instanceType } : {}),
+      ...(counted.length ? { instanceCount: counted.reduce((s, v) => s + (v.instanceCount ?? 0), 0) } : {}),
+      ...(main?.scaling ? { scaling: main.scaling } : {}),
+      variants,
+      ...(config || endpoint.AsyncInferenceConfig ? { asynchronous } : {}),
+    };
+    // Hours need every variant's instance type: without the config they would land on no usage type at all.
+    if (!window || !config) return out;
+    return { ...out, instanceHours: instanceHours(name, variants, scaling.changes, createdMs, window) };
+  }
+}
+
+/**
+ * Instance-hours per billing day and instance type over the window, for one endpoint.
+ *
+ * The count of a variant is known now (DescribeEndpoint); walking its successful scaling activities backwards, the
+ * count before each change is the count the previous change set. Assumptions, all for lack of better data:
+ * - A change takes effect when its activity ends (EndTime: the instances are in service or gone), else when it starts.
+ * - Before the earliest activity retained (six weeks, or the pages read), the count is the one that activity set:
+ *   the count it replaced is not recorded anywhere.
+ * - A variant without activities (no auto scaling, managed instance scaling of inference components, or activities
+ *   that could not be read) held its current count all along; so did its current instance type (an UpdateEndpoint to
+ *   another config is not a scaling activity).
+ * - Nothing ran before the endpoint's CreationTime. Endpoints deleted since are not listed, so they have no hours.
+ */
+function instanceHours(
+  endpoint: string,
+  variants: readonly VariantInfo[],
+  changes: ReadonlyMap<string, readonly Change[]> | undefined,
+  createdMs: number | undefined,
+  window: Window,
+): Record<string, Record<string, number>> {
+  const hours = new Map<string, Map<string, number>>();
+  const from = Math.max(window.from, createdMs ?? window.from);
+  for (const v of variants) {
+    if (!v.instanceType || v.instanceCount === undefined) continue;
+    const list = changes?.get(variantResourceId(endpoint, v.name)) ?? [];
+    // Segments [start, end) with a count, from now backwards.
+    let end = Number.POSITIVE_INFINITY;
+    let count = v.instanceCount;
+    for (let i = list.length - 1; i >= -1; i--) {
+      const start = i >= 0 ? (list[i] as Change).at : Number.NEGATIVE_INFINITY;
+      addSegment(hours, v.instanceType, count, Math.max(start, from), Math.min(end, window.to), window);
+      if (i < 0 || start <= from) break;
+      end = start;
+      count = (list[Math.max(i - 1, 0)] as Change).count;
+    }
+  }
+  const out: Record<string, Record<string, number>> = {};
+  for (const [day, byType] of [...hours].sort(([a], [b]) => a.localeCompare(b))) {
+    const row: Record<string, number> = {};
+    for (const [type, h] of byType) if (h > 0) row[type] = Math.round(h * 1e6) / 1e6;
+    if (Object.keys(row).length) out[day] = row;
+  }
+  return out;
+}
+
+function addSegment(
+  hours: Map<string, Map<string, number>>,
+  type: string,
+  count: number,
+  start: number,
+  end: number,
+  window: Window,
+): void {
+  if (count <= 0 || end <= start) return;
+  for (const d of window.days) {
+    const s = Math.max(start, d.start);
+    const e = Math.min(end, d.end);
+    if (e <= s) continue;
+    const byType = hours.get(d.day) ?? new Map<string, number>();
+    hours.set(d.day, byType);
+    byType.set(type, (byType.get(type) ?? 0) + (count * (e - s)) / HOUR_MS);
+  }
+}
+
+/** The count a successful activity set and when it took effect, or undefined for any other activity. */
+function countChange(a: ScalingActivity): Change | undefined {
+  if (a.StatusCode !== 'Successful' || a.ScalableDimension !== VARIANT_DIMENSION) return undefined;
+  const m = DESIRED_COUNT.exec(a.Description ?? '') ?? DESIRED_COUNT.exec(a.StatusMessage ?? '');
+  if (!m) return undefined;
+  const when = a.EndTime ?? a.StartTime;
+  if (!(when instanceof Date) || Number.isNaN(when.getTime())) return undefined;
+  return { at: when.getTime(), count: Number(m[1]) };
+}
+
+/** Managed instance scaling (endpoints served by inference components) gives the variant's limits when enabled. */
+function managedScaling(
+  s: ProductionVariantSummary | undefined,
+  cfg: ProductionVariant | undefined,
+): ScalingLimits | undefined {
+  const m = s?.ManagedInstanceScaling ?? cfg?.ManagedInstanceScaling;
+  if (m?.Status !== 'ENABLED' || m.MinInstanceCount === undefined || m.MaxInstanceCount === undefined) {
+    return undefined;
+  }
+  return { min: m.MinInstanceCount, max: m.MaxInstanceCount };
+}
+
+/** A variant that names no model of its own (or no instance type) and is not serverless hosts inference components. */
+function servedByComponents(d: Described): boolean {
+  return (d.config?.ProductionVariants ?? []).some(
+    (v) => !v.ServerlessConfig && (v.ModelName === undefined || v.InstanceType === undefined),
+  );
+}
+
+/** The account id of an ARN (arn:partition:service:region:account:resource), when it has one. */
+function accountOf(arn: string): string | undefined {
+  const account = arn.split(':')[4];
+  return account && /^\d{12}$/.test(account) ? account : undefined;
+}
+
+function capacity(api: string, field: string, v: unknown): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
+    throw new MalformedResponseError(api, field, 'a whole number of instances', v);
+  }
+  return v;
+}
+
+function checkCount(api: string, field: string, v: unknown): void {
+  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
+    throw new MalformedResponseError(api, field, 'a whole number of instances', v);
+  }
+}
+
+/** Checks the fields the inventory relies on; a malformed one fails this endpoint only. */
+function checkEndpoint(out: DescribeEndpointOutput): DescribeEndpointOutput {
+  const api = 'sagemaker:DescribeEndpoint';
+  const lists = [
+    ['ProductionVariants', out.ProductionVariants],
+    ['ShadowProductionVariants', out.ShadowProductionVariants],
+  ] as const;
+  for (const [field, list] of lists) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new MalformedResponseError(api, field, 'a list of variants', list);
+    list.forEach((v: ProductionVariantSummary, i) => {
+      if (typeof v?.VariantName !== 'string' || v.VariantName === '') {
+        throw new MalformedResponseError(api, `${field}[${i}].VariantName`, 'a variant name', v?.VariantName);
+      }
+      checkCount(api, `${field}[${i}].CurrentInstanceCount`, v.CurrentInstanceCount);
+      checkCount(api, `${field}[${i}].DesiredInstanceCount`, v.DesiredInstanceCount);
+    });
+  }
+  if (out.EndpointStatus === 'InService' && !out.ProductionVariants?.length) {
+    throw new MalformedResponseError(
+      api,
+      'ProductionVariants',
+      'at least one variant when InService',
+      undefined,
+    );
+  }
+  return out;
+}
+
+function checkConfig(out: DescribeEndpointConfigOutput): DescribeEndpointConfigOutput {
+  const api = 'sagemaker:DescribeEndpointConfig';
+  const lists = [
+    ['ProductionVariants', out.ProductionVariants],
+    ['ShadowProductionVariants', out.ShadowProductionVariants],
+  ] as const;
+  for (const [field, list] of lists) {
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new MalformedResponseError(api, field, 'a list of variants', list);
+    list.forEach((v: ProductionVariant, i) => {
+      if (v?.InstanceType !== undefined && !INSTANCE_TYPE.test(v.InstanceType)) {
+        throw new MalformedResponseError(
+          api,
+          `${field}[${i}].InstanceType`,
+          'an instance type like ml.g5.xlarge',
+          v.InstanceType,
+        );
+      }
+    });
+  }
+  return out;
+}
+
+function asSourceError(api: string, err: unknown): SourceError {
+  if (err instanceof SourceError) return err;
+  if (err instanceof MalformedResponseError) {
+    return new SourceError('inventory', 'malformed', err.message, { cause: err });
+  }
+  return sourceError('inventory', api, err);
+}
+
+function gap(api: string, kind: FailureKind, scope: string | undefined, message: string): InventoryGap {
+  return { source: 'inventory', api, kind, ...(scope === undefined ? {} : { scope }), message };
+}
+
+function endpointGap(api: string, endpoint: string, err: unknown, unknown: string): InventoryGap {
+  const se = asSourceError(api, err);
+  return gap(api, se.kind, endpoint, `endpoint ${endpoint}: ${se.message}; ${unknown}`);
+}
