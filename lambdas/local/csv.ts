@@ -39,8 +39,15 @@ function readError(file: string, err: unknown): unknown {
 
 /** Opens `file` as a byte stream, gunzipping `*.gz`; errors of either stage surface on the returned stream. */
 export function openBytes(file: string): Readable {
-  const source = createReadStream(file, { highWaterMark: 1 << 18 });
-  if (!file.endsWith('.gz')) return source;
+  return gunzipNamed(createReadStream(file, { highWaterMark: 1 << 18 }), file);
+}
+
+/**
+ * `source` as is, or gunzipped when `name` (a file or object key) ends in `.gz`; errors of either stage surface on
+ * the returned stream.
+ */
+export function gunzipNamed(source: Readable, name: string): Readable {
+  if (!name.endsWith('.gz')) return source;
   // The callback is required; the consumer sees the errors on the gunzip stage.
   return pipeline(source, createGunzip(), () => {});
 }
@@ -57,7 +64,14 @@ export function openBytes(file: string): Readable {
  */
 export async function forEachCsvRecord(file: string, visit: Visitor): Promise<void> {
   await assertFile(file);
-  const bytes = openBytes(file);
+  await forEachCsvRecordIn(openBytes(file), file, visit);
+}
+
+/**
+ * `forEachCsvRecord` over a byte stream that is not a local file (an S3 object body, already gunzipped if it was
+ * compressed); `file` names it in messages. The stream is destroyed when the reading ends or stops.
+ */
+export async function forEachCsvRecordIn(bytes: Readable, file: string, visit: Visitor): Promise<void> {
   bytes.setEncoding('utf8');
   const chunks = bytes[Symbol.asyncIterator]() as AsyncIterator<string>;
   const shape = new RecordShape(file, visit);

@@ -1,15 +1,20 @@
 /**
  * FOCUS 1.0 billing CSV, as AWS Data Exports writes it (and as other FOCUS producers do: the columns read here are
  * the specification's, plus AWS's `x_UsageType` / `x_ServiceCode`). `NULL` and empty cells mean absent.
+ *
+ * The same rows read from a local file, from a byte stream (an S3 object) or, for Parquet, from row objects: every
+ * form goes through one record builder, so an export gives the same records whatever its format.
  */
+import type { Readable } from 'node:stream';
 import { inputError } from '../core/errors.ts';
 import { endpointFromArn, hostingInstanceType, trainingInstanceType } from '../core/sagemaker.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
 import {
-  type CsvHeader,
+  CsvHeader,
   cellAt,
   detach,
+  forEachCsvRecordIn,
   InstantReader,
   Interner,
   isHoursUnit,
@@ -22,17 +27,138 @@ import {
 } from './csv.ts';
 
 const REQUIRED = ['ChargePeriodStart', 'ChargePeriodEnd', 'ServiceName', 'BillingCurrency'] as const;
+const OPTIONAL = [
+  'ChargeCategory',
+  'ResourceId',
+  'RegionId',
+  'SubAccountId',
+  'ConsumedQuantity',
+  'ConsumedUnit',
+  'PricingUnit',
+  'ChargeDescription',
+  'SkuId',
+  'Tags',
+  'x_UsageType',
+  'x_ServiceCode',
+] as const;
+
+export interface FocusOptions {
+  /** `billed` reads BilledCost, `effective` EffectiveCost. */
+  readonly costMetric: 'billed' | 'effective';
+}
+
+function costColumnOf(opts: FocusOptions): string {
+  return opts.costMetric === 'billed' ? 'BilledCost' : 'EffectiveCost';
+}
+
+function expectedHeader(costColumn: string): string {
+  return `a FOCUS header with ${[...REQUIRED, costColumn].join(', ')}`;
+}
 
 /** Loads every charge of a FOCUS CSV (`.csv` or `.csv.gz`); the amount is BilledCost or EffectiveCost. */
-export async function loadFocusCsv(
-  file: string,
-  opts: { readonly costMetric: 'billed' | 'effective' },
-): Promise<CostLoad> {
-  const costColumn = opts.costMetric === 'billed' ? 'BilledCost' : 'EffectiveCost';
+export async function loadFocusCsv(file: string, opts: FocusOptions): Promise<CostLoad> {
+  const costColumn = costColumnOf(opts);
   return loadCostCsv(file, (header) => new FocusRows(header, costColumn), {
-    header: `a FOCUS header with ${[...REQUIRED, costColumn].join(', ')}`,
+    header: expectedHeader(costColumn),
     rows: 'FOCUS file has a header but no charges',
   });
+}
+
+/**
+ * Reads FOCUS CSV from a byte stream (an S3 object body, gunzipped already) and hands each charge to `visit`;
+ * `name` stands for the stream in messages and in each record's `source`. Returns the number of charges, 0 for a
+ * header without rows; a stream without even a header is bad input, as an empty file is.
+ */
+export async function forEachFocusCsvRecord(
+  bytes: Readable,
+  name: string,
+  opts: FocusOptions,
+  visit: (record: CostRecord) => void,
+): Promise<number> {
+  const costColumn = costColumnOf(opts);
+  let rows: FocusRows | undefined;
+  let count = 0;
+  await forEachCsvRecordIn(bytes, name, (fields, line) => {
+    if (!rows) {
+      rows = new FocusRows(new CsvHeader(name, fields), costColumn);
+      return;
+    }
+    visit(rows.record(fields, line));
+    count++;
+  });
+  if (!rows) throw inputError(name, `empty file: expected ${expectedHeader(costColumn)}`);
+  return count;
+}
+
+/** A column of a columnar FOCUS file (Parquet): its name, and its scale when it is a DECIMAL. */
+export interface FocusColumn {
+  readonly name: string;
+  readonly scale?: number;
+}
+
+/**
+ * FOCUS charges from row objects, as a Parquet reader returns them, through the CSV record builder: each value
+ * becomes the text a CSV export holds for it (null as an empty cell, a double in its shortest exact decimal, a
+ * timestamp in ISO 8601, a map of tags as a JSON object), so the CSV and Parquet forms of one export give
+ * identical records. `columns` are all the file's columns, so that a missing-column message lists what is there.
+ */
+export class FocusObjectRows {
+  /** The columns the records are built from: a columnar reader need decode no others. */
+  readonly columnsToRead: readonly string[];
+  private readonly rows: FocusRows;
+  private readonly used: readonly {
+    readonly index: number;
+    readonly name: string;
+    readonly scale?: number;
+  }[];
+  /** One row's cells, reused: the record builder keeps none of them. */
+  private readonly cells: string[];
+
+  constructor(name: string, columns: readonly FocusColumn[], opts: FocusOptions) {
+    this.rows = new FocusRows(
+      new CsvHeader(
+        name,
+        columns.map((c) => c.name),
+      ),
+      costColumnOf(opts),
+    );
+    const wanted = new Set(
+      [...REQUIRED, ...OPTIONAL, 'BilledCost', 'EffectiveCost'].map((c) => c.toLowerCase()),
+    );
+    this.used = columns.flatMap((c, index) =>
+      wanted.has(c.name.trim().toLowerCase()) ? [{ index, name: c.name, scale: c.scale }] : [],
+    );
+    this.columnsToRead = this.used.map((c) => c.name);
+    this.cells = columns.map(() => '');
+  }
+
+  /** The record of one row object; `row` is the line the row would have in the CSV form (the first row is 2). */
+  record(values: Readonly<Record<string, unknown>>, row: number): CostRecord {
+    for (const c of this.used) this.cells[c.index] = cellText(values[c.name], c.scale);
+    return this.rows.record(this.cells, row);
+  }
+}
+
+const UTF8 = new TextDecoder();
+
+/**
+ * The CSV text of a columnar value. A double prints as the shortest decimal that reads back as the same double,
+ * which is the decimal the exporter wrote (billing amounts carry at most 15 significant digits); a DECIMAL column
+ * prints at its scale, because the reader has already scaled its integer through a double.
+ */
+function cellText(value: unknown, scale: number | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number') {
+    return scale !== undefined && scale <= 100 && Number.isFinite(value)
+      ? value.toFixed(scale)
+      : String(value);
+  }
+  if (typeof value === 'bigint' || typeof value === 'boolean') return String(value);
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'an invalid date' : value.toISOString();
+  if (value instanceof Uint8Array) return UTF8.decode(value);
+  const plain = value instanceof Map ? Object.fromEntries(value) : value;
+  return JSON.stringify(plain, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
 }
 
 /** Column positions of one file and the caches that keep a large export compact. */
@@ -71,18 +197,20 @@ class FocusRows {
       number,
     ];
     this.cost = header.require(costColumn);
-    this.category = header.find('ChargeCategory');
-    this.resource = header.find('ResourceId');
-    this.region = header.find('RegionId');
-    this.account = header.find('SubAccountId');
-    this.quantity = header.find('ConsumedQuantity');
-    this.consumedUnit = header.find('ConsumedUnit');
-    this.pricingUnit = header.find('PricingUnit');
-    this.description = header.find('ChargeDescription');
-    this.sku = header.find('SkuId');
-    this.tagsColumn = header.find('Tags');
-    this.usageType = header.find('x_UsageType');
-    this.serviceCode = header.find('x_ServiceCode');
+    // Typed to OPTIONAL, so a column read here is always one the Parquet reader decodes.
+    const find = (column: (typeof OPTIONAL)[number]) => header.find(column);
+    this.category = find('ChargeCategory');
+    this.resource = find('ResourceId');
+    this.region = find('RegionId');
+    this.account = find('SubAccountId');
+    this.quantity = find('ConsumedQuantity');
+    this.consumedUnit = find('ConsumedUnit');
+    this.pricingUnit = find('PricingUnit');
+    this.description = find('ChargeDescription');
+    this.sku = find('SkuId');
+    this.tagsColumn = find('Tags');
+    this.usageType = find('x_UsageType');
+    this.serviceCode = find('x_ServiceCode');
     this.instants = new InstantReader(this.file);
   }
 
