@@ -20,7 +20,8 @@ const Instant = z.string().refine((s) => parseInstant(s) !== undefined, {
 });
 const MetricValue = z.object({ Amount, Unit: z.string().optional() });
 const Metrics = z.record(z.string(), MetricValue);
-const ResponseSchema = z.object({
+/** The part of a GetCostAndUsage(WithResources) response that becomes cost records; other keys pass through. */
+export const CostExplorerResponseSchema = z.object({
   GroupDefinitions: z
     .array(z.object({ Type: z.enum(['DIMENSION', 'TAG', 'COST_CATEGORY']), Key: z.string() }))
     .optional(),
@@ -33,7 +34,7 @@ const ResponseSchema = z.object({
     }),
   ),
 });
-type Response = z.infer<typeof ResponseSchema>;
+export type CostExplorerResponse = z.infer<typeof CostExplorerResponseSchema>;
 type MetricsOf = z.infer<typeof Metrics>;
 
 /** What one group key sets on a record. */
@@ -72,12 +73,7 @@ export async function loadCostExplorerJson(
       err,
     );
   }
-  const parsed = ResponseSchema.safeParse(doc);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
-    throw inputError(file, issue.message, { path: formatPath(issue.path) });
-  }
-  const response = parsed.data;
+  const response = parseCostExplorerResponse(file, doc);
   if (response.ResultsByTime.length === 0) {
     return {
       records: [],
@@ -85,8 +81,33 @@ export async function loadCostExplorerJson(
     };
   }
   const metric = chooseMetric(file, response, opts.costMetric);
+  const { records, firstEstimated, lastEnd } = recordsOfResponse(file, response, metric);
+  const lastCompleteMs = firstEstimated ?? lastEnd;
+  return { records, gaps: [], completeThrough: new Date(lastCompleteMs - 1).toISOString().slice(0, 10) };
+}
+
+/** Validates a GetCostAndUsage response; an `InputError` names `origin` (a file, or the API) and the JSON path. */
+export function parseCostExplorerResponse(origin: string, doc: unknown): CostExplorerResponse {
+  const parsed = CostExplorerResponseSchema.safeParse(doc);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    throw inputError(origin, issue.message, { path: formatPath(issue.path) });
+  }
+  return parsed.data;
+}
+
+/**
+ * One record per group of each period (or per period, from `Total`, when the response is not grouped), the amount
+ * taken from `metric`. Also the start of the first estimated period and the end of the last one, epoch ms.
+ * `file` names where the response came from in errors and in each record's `source`: a file, or an API call.
+ */
+export function recordsOfResponse(
+  file: string,
+  response: CostExplorerResponse,
+  metric: string,
+  strings = new Interner(),
+): { records: CostRecord[]; firstEstimated: number | undefined; lastEnd: number } {
   const roles = response.GroupDefinitions?.map(roleOf);
-  const strings = new Interner();
   const records: CostRecord[] = [];
   let firstEstimated: number | undefined;
   let lastEnd = Number.NEGATIVE_INFINITY;
@@ -126,12 +147,14 @@ export async function loadCostExplorerJson(
       records.push(toRecord(file, path, start, end, group.Keys, group.Metrics, metric, roles, strings));
     });
   });
-
-  const lastCompleteMs = firstEstimated ?? lastEnd;
-  return { records, gaps: [], completeThrough: new Date(lastCompleteMs - 1).toISOString().slice(0, 10) };
+  return { records, firstEstimated, lastEnd };
 }
 
-function chooseMetric(file: string, response: Response, costMetric: 'billed' | 'effective'): string {
+function chooseMetric(
+  file: string,
+  response: CostExplorerResponse,
+  costMetric: 'billed' | 'effective',
+): string {
   const present = new Set<string>();
   for (const r of response.ResultsByTime) {
     for (const name of Object.keys(r.Total ?? {})) present.add(name);
