@@ -1,0 +1,572 @@
+/**
+ * Inference metrics of SageMaker endpoints from CloudWatch GetMetricData: the AWS side of the MetricSource port,
+ * producing the same series as the metrics file of local runs (CloudWatch names, statistics and units).
+ *
+ * GetMetricData takes at most 500 queries and returns at most 100,800 datapoints a request, and is billed per
+ * metric requested ($0.01 per 1,000). Requests are planned up front so that each stays within both limits, and
+ * so that there are as few as the limits allow: ceil(queries / 500) whenever 500 queries of the whole range fit
+ * under the datapoint limit (hourly data up to 8 days); for longer ranges query groups and time windows are chosen
+ * together (see planRequests).
+ *
+ * Throttling and transient errors are retried by the client's retry strategy (see aws/clients.ts). What fails
+ * after that, and any result that cannot be trusted, leaves out the affected endpoints' metrics with a gap; the
+ * rest of the fleet's series are returned.
+ */
+import {
+  type CloudWatchClient,
+  GetMetricDataCommand,
+  type GetMetricDataCommandOutput,
+  type MetricDataQuery,
+  type MetricDataResult,
+} from '@aws-sdk/client-cloudwatch';
+import { dayStartMs, isValidTimezone } from '../core/period.ts';
+import type { DataGap, EndpointInfo, MetricName, MetricSeries } from '../core/types.ts';
+import type { MetricLoad, MetricSource, TimeRange } from '../ports.ts';
+import { sourceError } from './errors.ts';
+import type { ApiUsage } from './usage.ts';
+
+export const MAX_QUERIES_PER_REQUEST = 500;
+export const MAX_DATAPOINTS_PER_REQUEST = 100_800;
+const API = 'cloudwatch:GetMetricData';
+const DEFAULT_VARIANT = 'AllTraffic';
+
+export interface MetricQueryDef {
+  readonly namespace: 'AWS/SageMaker' | '/aws/sagemaker/Endpoints';
+  readonly metric: MetricName;
+  readonly stat: string;
+  /** The query Id's suffix: letters, digits and underscores. */
+  readonly key: string;
+}
+
+/** What is asked for each endpoint variant, in this order; dimensions EndpointName and VariantName. */
+export const ENDPOINT_METRICS: readonly MetricQueryDef[] = [
+  { namespace: 'AWS/SageMaker', metric: 'Invocations', stat: 'Sum', key: 'invocations' },
+  { namespace: 'AWS/SageMaker', metric: 'ModelLatency', stat: 'p99', key: 'model_latency_p99' },
+  { namespace: 'AWS/SageMaker', metric: 'ModelLatency', stat: 'p50', key: 'model_latency_p50' },
+  { namespace: 'AWS/SageMaker', metric: 'OverheadLatency', stat: 'p99', key: 'overhead_latency_p99' },
+  { namespace: 'AWS/SageMaker', metric: 'Invocation4XXErrors', stat: 'Sum', key: 'errors_4xx' },
+  { namespace: 'AWS/SageMaker', metric: 'Invocation5XXErrors', stat: 'Sum', key: 'errors_5xx' },
+  // summed over cores / GPUs, as CloudWatch publishes them: the core divides by the instance's vCPU or GPU count
+  { namespace: '/aws/sagemaker/Endpoints', metric: 'CPUUtilization', stat: 'Average', key: 'cpu' },
+  { namespace: '/aws/sagemaker/Endpoints', metric: 'MemoryUtilization', stat: 'Average', key: 'memory' },
+  { namespace: '/aws/sagemaker/Endpoints', metric: 'GPUUtilization', stat: 'Average', key: 'gpu' },
+  {
+    namespace: '/aws/sagemaker/Endpoints',
+    metric: 'GPUMemoryUtilization',
+    stat: 'Average',
+    key: 'gpu_memory',
+  },
+];
+
+export interface CloudWatchMetricSourceOptions {
+  readonly client: CloudWatchClient;
+  readonly usage: ApiUsage;
+  /** Where each endpoint's variants come from, and whether it is asynchronous. */
+  readonly inventory: readonly EndpointInfo[];
+  /** Datapoint period; default 3600 (hourly, kept by CloudWatch for 455 days). A multiple of 60. */
+  readonly periodSeconds?: number;
+  /** Time zone of the range's days (the billing period's); default UTC. */
+  readonly timeZone?: string;
+  /** Requests in flight at once; default 5 (GetMetricData allows 50 a second per account and region). */
+  readonly concurrency?: number;
+  /**
+   * `requests` (default): the fewest requests, then the fewest metrics billed. `metrics`: the fewest metrics
+   * billed (each query asked once over the whole range), then the fewest requests. They differ only when 500
+   * queries of the range exceed 100,800 datapoints (hourly data over more than 8 days), where splitting the range
+   * saves requests but asks some metrics twice: a month of hourly data for 2,000 endpoints is 148 requests and
+   * 40,000 metrics ($0.40), or 149 requests and 20,000 metrics ($0.20).
+   */
+  readonly minimize?: 'requests' | 'metrics';
+}
+
+/** One planned request: queries [first, first + count) of the load, over periods [from, to) of the range. */
+export interface PlannedRequest {
+  readonly first: number;
+  readonly count: number;
+  readonly from: number;
+  readonly to: number;
+}
+
+/** No plan can use fewer requests than this: the query limit and the datapoint limit. */
+export function minimumRequests(queries: number, periods: number): number {
+  if (queries <= 0 || periods <= 0) return 0;
+  return Math.max(
+    Math.ceil(queries / MAX_QUERIES_PER_REQUEST),
+    Math.ceil((queries * periods) / MAX_DATAPOINTS_PER_REQUEST),
+  );
+}
+
+/** How many queries fit in one request over a window of `width` periods (0: not even one). */
+function capacity(width: number): number {
+  return Math.min(MAX_QUERIES_PER_REQUEST, Math.floor(MAX_DATAPOINTS_PER_REQUEST / width));
+}
+
+/** A split of the range into consecutive windows (widths in periods), applied to some number of queries. */
+type Pattern = readonly number[];
+
+/**
+ * Candidate splits of `periods`: equal windows (1, 2, ... of them) and runs of the widest window that fits c
+ * queries (floor(100800 / c) periods) with the remainder last. Checked over hourly, 5-minute and 1-minute data
+ * for 1 to 92 days and 1 to 40,000 queries, the plans built from them reach minimumRequests in 98.5% of the cases
+ * and need one request more in the rest (the bound counts datapoints, and whole requests cannot always meet it).
+ */
+function candidatePatterns(periods: number): Pattern[] {
+  const out: Pattern[] = [];
+  const seen = new Set<string>();
+  const add = (p: number[]) => {
+    const k = p.join(',');
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(p);
+    }
+  };
+  const widest = Math.floor(MAX_DATAPOINTS_PER_REQUEST / MAX_QUERIES_PER_REQUEST);
+  const most = Math.min(periods, Math.ceil(periods / widest) + 2);
+  for (let m = Math.ceil(periods / MAX_DATAPOINTS_PER_REQUEST); m <= most; m++) {
+    const base = Math.floor(periods / m);
+    const extra = periods % m;
+    add(Array.from({ length: m }, (_, i) => base + (i < extra ? 1 : 0)));
+  }
+  for (let c = 1; c <= MAX_QUERIES_PER_REQUEST; c++) {
+    const w = Math.floor(MAX_DATAPOINTS_PER_REQUEST / c);
+    if (w >= periods) continue;
+    const k = Math.floor(periods / w);
+    const rest = periods - k * w;
+    add([...Array<number>(k).fill(w), ...(rest > 0 ? [rest] : [])]);
+  }
+  return out;
+}
+
+function requestsFor(p: Pattern, queries: number): number {
+  if (queries === 0) return 0;
+  let n = 0;
+  for (const w of p) n += Math.ceil(queries / capacity(w));
+  return n;
+}
+
+interface Plan {
+  readonly parts: readonly { readonly queries: number; readonly pattern: Pattern }[];
+  readonly requests: number;
+  readonly metrics: number;
+}
+
+/**
+ * Plans the requests for `queries` queries over `periods` datapoint periods, each within 500 queries and 100,800
+ * datapoints; every query is covered over the whole range exactly once. Queries are interchangeable here, so a plan
+ * is one split of the range for all of them, or two splits for two groups when rounding wastes a request.
+ */
+export function planRequests(
+  queries: number,
+  periods: number,
+  minimize: 'requests' | 'metrics' = 'requests',
+): PlannedRequest[] {
+  if (queries <= 0 || periods <= 0) return [];
+  const better = (a: Plan, b: Plan | undefined) =>
+    !b ||
+    (minimize === 'requests'
+      ? a.requests < b.requests || (a.requests === b.requests && a.metrics < b.metrics)
+      : a.metrics < b.metrics || (a.metrics === b.metrics && a.requests < b.requests));
+
+  const patterns = candidatePatterns(periods);
+  let best: Plan | undefined;
+  for (const pattern of patterns) {
+    const plan = {
+      parts: [{ queries, pattern }],
+      requests: requestsFor(pattern, queries),
+      metrics: queries * pattern.length,
+    };
+    if (better(plan, best)) best = plan;
+  }
+  const floor = minimumRequests(queries, periods);
+  if (minimize === 'requests' && best && best.requests > floor) {
+    // Rounding can waste most of a request per window: try giving some queries one split and the rest another.
+    const cost = (p: Pattern) => p.reduce((s, w) => s + 1 / capacity(w), 0);
+    const efficient = [...patterns].sort((a, b) => cost(a) - cost(b)).slice(0, 8);
+    for (const a of efficient) {
+      const step = Math.min(...a.map(capacity));
+      for (let n = step; n < queries; n += step) {
+        const first = requestsFor(a, n);
+        if (first >= best.requests) break;
+        for (const b of efficient) {
+          if (b === a) continue;
+          const plan = {
+            parts: [
+              { queries: n, pattern: a },
+              { queries: queries - n, pattern: b },
+            ],
+            requests: first + requestsFor(b, queries - n),
+            metrics: n * a.length + (queries - n) * b.length,
+          };
+          if (better(plan, best)) best = plan;
+        }
+      }
+    }
+  }
+
+  const out: PlannedRequest[] = [];
+  let q0 = 0;
+  for (const part of best?.parts ?? []) {
+    let from = 0;
+    for (const w of part.pattern) {
+      const cap = capacity(w);
+      for (let q = q0; q < q0 + part.queries; q += cap) {
+        out.push({ first: q, count: Math.min(cap, q0 + part.queries - q), from, to: from + w });
+      }
+      from += w;
+    }
+    q0 += part.queries;
+  }
+  return out;
+}
+
+interface Query {
+  /** Index of the endpoint in the load's selection. */
+  readonly endpoint: number;
+  readonly name: string;
+  readonly variant: string;
+  readonly def: MetricQueryDef;
+  readonly request: MetricDataQuery;
+}
+
+/** Endpoints per message, in the order first seen. */
+class Problems {
+  readonly byMessage = new Map<string, Set<string>>();
+  add(message: string, endpoint?: string): void {
+    let set = this.byMessage.get(message);
+    if (!set) {
+      set = new Set();
+      this.byMessage.set(message, set);
+    }
+    if (endpoint !== undefined) set.add(endpoint);
+  }
+}
+
+/** "a, b, c, d, e and 45 more" */
+function scopeOf(endpoints: ReadonlySet<string>): string {
+  const names = [...endpoints];
+  const shown = names.slice(0, 5).join(', ');
+  return names.length > 5 ? `${shown} and ${names.length - 5} more` : shown;
+}
+
+/** What one load gathers: points per query as the pages arrive, the endpoints that failed and why, notes. */
+class Collection {
+  private readonly byId = new Map<string, number>();
+  /** Per query, one chunk per page and window. */
+  private readonly chunks: { t: Float64Array[]; v: Float64Array[] }[] = [];
+  /** Endpoint index -> the first reason its metrics cannot be used. */
+  private readonly failed = new Map<number, string>();
+  readonly notes = new Problems();
+
+  constructor(
+    readonly queries: readonly Query[],
+    private readonly periodSeconds: number,
+  ) {
+    for (const [i, q] of queries.entries()) this.byId.set(q.request.Id as string, i);
+  }
+
+  indexOf(id: string | undefined): number | undefined {
+    return id === undefined ? undefined : this.byId.get(id);
+  }
+
+  fail(q: number, message: string): void {
+    const endpoint = (this.queries[q] as Query).endpoint;
+    if (!this.failed.has(endpoint)) this.failed.set(endpoint, message);
+  }
+
+  failRange(req: PlannedRequest, message: string): void {
+    for (let q = req.first; q < req.first + req.count; q++) this.fail(q, message);
+  }
+
+  add(q: number, t: Float64Array, v: Float64Array): void {
+    let c = this.chunks[q];
+    if (!c) {
+      c = { t: [], v: [] };
+      this.chunks[q] = c;
+    }
+    c.t.push(t);
+    c.v.push(v);
+  }
+
+  result(): MetricLoad {
+    const built: { readonly q: Query; readonly s: MetricSeries }[] = [];
+    for (const [i, q] of this.queries.entries()) {
+      const c = this.chunks[i];
+      if (!c || this.failed.has(q.endpoint)) continue;
+      const points = join(c.t, c.v);
+      if (typeof points === 'string') {
+        this.fail(i, malformed(q, points));
+        continue;
+      }
+      built.push({
+        q,
+        s: {
+          endpoint: q.name,
+          variant: q.variant,
+          metric: q.def.metric,
+          stat: q.def.stat,
+          t: points.t,
+          v: points.v,
+          periodSeconds: this.periodSeconds,
+        },
+      });
+    }
+    const series = built.filter(({ q }) => !this.failed.has(q.endpoint)).map(({ s }) => s);
+    series.sort(
+      (a, b) =>
+        cmp(a.endpoint, b.endpoint) ||
+        cmp(a.variant, b.variant) ||
+        cmp(a.metric, b.metric) ||
+        cmp(a.stat, b.stat),
+    );
+
+    const names = new Map(this.queries.map((q) => [q.endpoint, q.name]));
+    const failures = new Problems();
+    for (const [endpoint, message] of [...this.failed].sort(([a], [b]) => a - b)) {
+      failures.add(`${message}; the metrics of these endpoints are left out`, names.get(endpoint));
+    }
+    const gaps: DataGap[] = [];
+    for (const problems of [failures, this.notes]) {
+      for (const [message, where] of problems.byMessage) {
+        gaps.push({ source: 'metrics', scope: where.size > 0 ? scopeOf(where) : API, message });
+      }
+    }
+    return { series, gaps };
+  }
+}
+
+export class CloudWatchMetricSource implements MetricSource {
+  private readonly client: CloudWatchClient;
+  private readonly usage: ApiUsage;
+  private readonly inventory: ReadonlyMap<string, EndpointInfo>;
+  private readonly periodSeconds: number;
+  private readonly timeZone: string;
+  private readonly concurrency: number;
+  private readonly minimize: 'requests' | 'metrics';
+
+  constructor(opts: CloudWatchMetricSourceOptions) {
+    const period = opts.periodSeconds ?? 3600;
+    if (!Number.isInteger(period) || period <= 0 || period % 60 !== 0) {
+      throw new Error(
+        `periodSeconds must be a positive multiple of 60 (SageMaker publishes 1-minute metrics), got ${period}; use 3600 for hourly data`,
+      );
+    }
+    const concurrency = opts.concurrency ?? 5;
+    if (!Number.isInteger(concurrency) || concurrency < 1) {
+      throw new Error(`concurrency must be a whole number of requests, at least 1, got ${concurrency}`);
+    }
+    const timeZone = opts.timeZone ?? 'UTC';
+    if (!isValidTimezone(timeZone)) {
+      throw new Error(`timeZone must be an IANA time zone such as UTC or Europe/Berlin, got "${timeZone}"`);
+    }
+    this.client = opts.client;
+    this.usage = opts.usage;
+    this.inventory = new Map(opts.inventory.map((e) => [e.name, e]));
+    this.periodSeconds = period;
+    this.timeZone = timeZone;
+    this.concurrency = concurrency;
+    this.minimize = opts.minimize ?? 'requests';
+  }
+
+  /**
+   * Every metric of ENDPOINT_METRICS for each endpoint in `endpoints` and each of its variants (AllTraffic when
+   * the inventory lists none, as for an endpoint deleted since), over the range's days. Asynchronous endpoints
+   * publish no Invocations and are not asked for it. Series with no datapoints are left out, as in the metrics file.
+   */
+  async load(range: TimeRange, endpoints: readonly string[]): Promise<MetricLoad> {
+    const periodMs = this.periodSeconds * 1000;
+    // whole periods covering the days, aligned to the epoch so that hourly points fall on the hour
+    const startMs = Math.floor(dayStartMs(range.start, this.timeZone) / periodMs) * periodMs;
+    const endMs = Math.ceil(dayStartMs(range.end, this.timeZone) / periodMs) * periodMs;
+    const periods = Math.max(0, (endMs - startMs) / periodMs);
+
+    const col = new Collection(this.queries([...new Set(endpoints)]), this.periodSeconds);
+    const plan = planRequests(col.queries.length, periods, this.minimize);
+    let denied: string | undefined;
+    let next = 0;
+    const worker = async () => {
+      for (let req = plan[next++]; req; req = plan[next++]) {
+        if (denied !== undefined) {
+          // the rest would be denied too: not asked
+          col.failRange(req, denied);
+          continue;
+        }
+        const window = {
+          start: new Date(startMs + req.from * periodMs),
+          end: new Date(startMs + req.to * periodMs),
+        };
+        try {
+          await this.fetch(req, window, col);
+        } catch (err) {
+          const e = sourceError('metrics', API, err);
+          col.failRange(req, e.message);
+          if (e.kind === 'access-denied') denied = e.message;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, plan.length) }, worker));
+    return col.result();
+  }
+
+  private queries(names: readonly string[]): Query[] {
+    const out: Query[] = [];
+    for (const [e, name] of names.entries()) {
+      const info = this.inventory.get(name);
+      const listed = info?.variants?.map((v) => v.name) ?? [];
+      const variants = listed.length > 0 ? [...new Set(listed)] : [DEFAULT_VARIANT];
+      for (const [v, variant] of variants.entries()) {
+        for (const def of ENDPOINT_METRICS) {
+          if (info?.asynchronous && def.metric === 'Invocations') continue;
+          out.push({
+            endpoint: e,
+            name,
+            variant,
+            def,
+            request: {
+              Id: `e${e}_${v}_${def.key}`,
+              MetricStat: {
+                Metric: {
+                  Namespace: def.namespace,
+                  MetricName: def.metric,
+                  Dimensions: [
+                    { Name: 'EndpointName', Value: name },
+                    { Name: 'VariantName', Value: variant },
+                  ],
+                },
+                Period: this.periodSeconds,
+                Stat: def.stat,
+              },
+            },
+          });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** One planned request, every page of it; throws what the client throws. */
+  private async fetch(
+    req: PlannedRequest,
+    window: { start: Date; end: Date },
+    col: Collection,
+  ): Promise<void> {
+    const batch = col.queries.slice(req.first, req.first + req.count).map((q) => q.request);
+    const seen = new Set<string>();
+    let token: string | undefined;
+    let partial: number[] = [];
+    do {
+      const out: GetMetricDataCommandOutput = await this.client.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: batch,
+          StartTime: window.start,
+          EndTime: window.end,
+          ScanBy: 'TimestampAscending',
+          ...(token !== undefined ? { NextToken: token } : {}),
+        }),
+      );
+      // counted once answered: a denied or failed request is not billed
+      this.usage.count(API, batch.length);
+      for (const m of out.Messages ?? [])
+        col.notes.add(`CloudWatch: ${m.Code ?? 'message'}: ${m.Value ?? ''}`);
+      partial = [];
+      for (const r of out.MetricDataResults ?? []) {
+        const q = col.indexOf(r.Id);
+        if (q === undefined || q < req.first || q >= req.first + req.count) {
+          col.notes.add(`${API} returned a result for a query it was not asked (Id ${r.Id ?? 'missing'})`);
+          continue;
+        }
+        const query = col.queries[q] as Query;
+        const what = `${query.def.metric} ${query.def.stat}`;
+        for (const m of r.Messages ?? []) {
+          col.notes.add(`CloudWatch on ${what}: ${m.Code ?? 'message'}: ${m.Value ?? ''}`, query.name);
+        }
+        if (r.StatusCode === 'PartialData') partial.push(q);
+        else if (r.StatusCode !== undefined && r.StatusCode !== 'Complete') {
+          // InternalError, Forbidden: this metric is missing for the window
+          col.fail(q, `${API} returned StatusCode ${r.StatusCode} for ${what}`);
+          continue;
+        }
+        const points = readPoints(r);
+        if (typeof points === 'string') col.fail(q, malformed(query, points));
+        else if (points.t.length > 0) col.add(q, points.t, points.v);
+      }
+      token = out.NextToken || undefined;
+      if (token !== undefined && seen.has(token)) {
+        col.failRange(req, `${API} returned the same NextToken twice`);
+        return;
+      }
+      if (token !== undefined) seen.add(token);
+    } while (token !== undefined);
+    // PartialData with a NextToken is followed; on the last page nothing more will come
+    for (const q of partial) {
+      const d = (col.queries[q] as Query).def;
+      col.fail(q, `${API} returned PartialData for ${d.metric} ${d.stat} with no NextToken to follow`);
+    }
+  }
+}
+
+function malformed(q: Query, detail: string): string {
+  return `${API} returned a malformed result for ${q.def.metric} ${q.def.stat}: ${detail}`;
+}
+
+/** The points of one result, or what is wrong with them. */
+function readPoints(r: MetricDataResult): { t: Float64Array; v: Float64Array } | string {
+  const ts = r.Timestamps ?? [];
+  const vs = r.Values ?? [];
+  if (ts.length !== vs.length) return `${ts.length} timestamps but ${vs.length} values`;
+  const t = new Float64Array(ts.length);
+  const v = new Float64Array(vs.length);
+  for (let i = 0; i < ts.length; i++) {
+    const at = ts[i];
+    const ms = at instanceof Date ? at.getTime() : Number.NaN;
+    if (Number.isNaN(ms)) return `timestamp ${i} is not a time (${String(at)})`;
+    const x = vs[i];
+    if (typeof x !== 'number' || !Number.isFinite(x))
+      return `value ${i} is not a finite number (${String(x)})`;
+    t[i] = ms;
+    v[i] = x;
+  }
+  return { t, v };
+}
+
+/**
+ * Joins a query's chunks (pages and windows, in whatever order they arrived) into one ascending series; the same
+ * time twice with two values is malformed.
+ */
+function join(
+  ts: readonly Float64Array[],
+  vs: readonly Float64Array[],
+): { t: Float64Array; v: Float64Array } | string {
+  let n = 0;
+  for (const c of ts) n += c.length;
+  const t = new Float64Array(n);
+  const v = new Float64Array(n);
+  n = 0;
+  for (const [i, c] of ts.entries()) {
+    t.set(c, n);
+    v.set(vs[i] as Float64Array, n);
+    n += c.length;
+  }
+  let ascending = true;
+  for (let i = 1; i < n && ascending; i++) ascending = (t[i] as number) > (t[i - 1] as number);
+  if (ascending) return { t, v };
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => (t[a] as number) - (t[b] as number));
+  const st = new Float64Array(n);
+  const sv = new Float64Array(n);
+  let m = 0;
+  for (const i of order) {
+    const at = t[i] as number;
+    const x = v[i] as number;
+    if (m > 0 && st[m - 1] === at) {
+      if (sv[m - 1] !== x) return `two values (${sv[m - 1]} and ${x}) at ${new Date(at).toISOString()}`;
+      continue;
+    }
+    st[m] = at;
+    sv[m] = x;
+    m++;
+  }
+  return { t: st.slice(0, m), v: sv.slice(0, m) };
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
