@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import { runAws } from '../aws/run.ts';
 import { InputError } from '../core/errors.ts';
 import { checkBudgetFile, formatProblem } from '../local/budget-file.ts';
 import { runLocal } from '../local/run.ts';
@@ -23,6 +24,9 @@ interface RunFlags {
   format: 'text' | 'json';
   failOn?: 'breach' | 'at-risk';
   demo?: boolean;
+  aws?: boolean;
+  region?: string;
+  profile?: string;
 }
 
 async function demoInputs(): Promise<{ budgets: string; costs: string[]; metrics?: string; asOf: string }> {
@@ -42,20 +46,37 @@ async function demoInputs(): Promise<{ budgets: string; costs: string[]; metrics
 }
 
 async function run(flags: RunFlags): Promise<number> {
+  if (flags.aws && (flags.demo || flags.costs || flags.metrics)) {
+    throw new InputError(
+      'run: --aws reads costs and metrics from the account; drop --demo, --costs and --metrics',
+    );
+  }
   const demo = flags.demo ? await demoInputs() : undefined;
   const budgets = flags.budgets ?? demo?.budgets;
   const costs = flags.costs ?? demo?.costs;
   if (!budgets) throw new InputError('run: --budgets FILE is required (or --demo)');
-  if (!costs || costs.length === 0) throw new InputError('run: --costs FILE is required (or --demo)');
-  const out = await runLocal({
-    budgets,
-    costs,
-    metrics: flags.metrics ?? demo?.metrics,
-    asOf: flags.asOf ?? demo?.asOf,
-    out: flags.out,
-    state: flags.state,
-    now: new Date(),
-  });
+  if (!flags.aws && (!costs || costs.length === 0)) {
+    throw new InputError('run: --costs FILE is required (or --demo, or --aws for a live account)');
+  }
+  const out = flags.aws
+    ? await runAws({
+        budgets,
+        region: flags.region,
+        profile: flags.profile,
+        asOf: flags.asOf,
+        out: flags.out,
+        state: flags.state,
+        now: new Date(),
+      })
+    : await runLocal({
+        budgets,
+        costs: costs ?? [],
+        metrics: flags.metrics ?? demo?.metrics,
+        asOf: flags.asOf ?? demo?.asOf,
+        out: flags.out,
+        state: flags.state,
+        now: new Date(),
+      });
   if (flags.format === 'json') {
     process.stdout.write(`${JSON.stringify(out.result, null, 2)}\n`);
   } else {
@@ -119,6 +140,9 @@ export function program(setExit: (code: number) => void): Command {
       ]),
     )
     .option('--demo', 'run on the bundled demo account (examples/demo)')
+    .option('--aws', 'run on a live account with the default credential chain (AWS_ENDPOINT_URL is honoured)')
+    .option('--region <region>', 'with --aws: region of the endpoints (default AWS_REGION)')
+    .option('--profile <profile>', 'with --aws: a named profile of the shared config files')
     .action(async (flags: RunFlags) => setExit(await run(flags)));
 
   cli

@@ -61,6 +61,8 @@ const DEFAULT_TARGET_UTILIZATION = 0.7;
 
 export interface EndpointResult {
   readonly name: string;
+  /** How the endpoint's spend was tied to it: billing rows naming it, its cost-allocation tag, or an estimate. */
+  readonly attribution: 'resource' | 'tag' | 'estimated' | null;
   readonly instanceType: string | null;
   readonly peakInstances: number | null;
   readonly spendToDate: number;
@@ -106,6 +108,8 @@ export interface BudgetResult {
 }
 
 export interface CycleResult {
+  /** Requests a live cycle made per AWS API and what they cost (absent for file-based runs). */
+  readonly apiUsage?: unknown;
   readonly asOf: string;
   readonly period: { readonly start: string; readonly end: string };
   readonly currency: string;
@@ -412,6 +416,7 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
         : invocations;
     endpointResults.push({
       name,
+      attribution: inv?.attribution ?? (e ? 'resource' : null),
       instanceType: type ?? null,
       peakInstances: peak ?? inv?.instanceCount ?? null,
       spendToDate: roundTo(periodSpend),

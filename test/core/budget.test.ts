@@ -106,7 +106,11 @@ describe('budget file: cost source', () => {
     expect(bad.ok ? [] : bad.problems).toEqual([
       { path: 'focusExport', message: 'costSource focus-export needs focusExport: { bucket, prefix }' },
     ]);
-    const good = parseBudgetFile({ ...base, costSource: 'focus-export', focusExport: { bucket: 'cur-exports-1' } });
+    const good = parseBudgetFile({
+      ...base,
+      costSource: 'focus-export',
+      focusExport: { bucket: 'cur-exports-1' },
+    });
     expect(good.ok && good.file.focusExport).toEqual({ bucket: 'cur-exports-1', prefix: '' });
   });
 });
