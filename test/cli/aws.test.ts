@@ -1,0 +1,316 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CycleResult } from '../../lambdas/core/evaluate.ts';
+import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+/**
+ * `run --aws` end to end against a loopback server that speaks the AWS JSON protocols, reached through
+ * AWS_ENDPOINT_URL: the SDK's real serialisation, signing, retries and error parsing run; only the services are ours.
+ *
+ * The account: two endpoints on ml.g5.xlarge in us-east-1, search-prod (2 instances, team=search) and chat-prod
+ * (1 instance, team=chat); Cost Explorer bills `USE1-Host:ml.g5.xlarge` per team tag every day at $1.408 an
+ * instance-hour, plus $0.50 a day of untagged CloudWatch.
+ */
+const BIN = resolve(ROOT, 'bin/perf-budgets.js');
+const ACCOUNT = '111122223333';
+const HOURLY = 1.408;
+const teams: Record<string, { endpoint: string; instances: number }> = {
+  search: { endpoint: 'search-prod', instances: 2 },
+  chat: { endpoint: 'chat-prod', instances: 1 },
+};
+
+function days(start: string, end: string): string[] {
+  const out: string[] = [];
+  for (let d = Date.parse(start); d < Date.parse(end); d += 86_400_000)
+    out.push(new Date(d).toISOString().slice(0, 10));
+  return out;
+}
+
+function handlers(opts: { ceDenied?: boolean } = {}) {
+  const arn = (name: string) => `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/${name}`;
+  const created = Date.parse('2026-08-01T00:00:00Z') / 1000;
+  return {
+    'SageMaker.ListEndpoints': () => ({
+      Endpoints: Object.values(teams).map((t) => ({
+        EndpointName: t.endpoint,
+        EndpointArn: arn(t.endpoint),
+        CreationTime: created,
+        LastModifiedTime: created,
+        EndpointStatus: 'InService',
+      })),
+    }),
+    'SageMaker.DescribeEndpoint': (input: Record<string, unknown>) => {
+      const t = Object.values(teams).find((x) => x.endpoint === input.EndpointName);
+      return {
+        EndpointName: input.EndpointName,
+        EndpointArn: arn(String(input.EndpointName)),
+        EndpointConfigName: `${input.EndpointName}-config`,
+        EndpointStatus: 'InService',
+        CreationTime: created,
+        LastModifiedTime: created,
+        ProductionVariants: [
+          {
+            VariantName: 'AllTraffic',
+            CurrentInstanceCount: t?.instances,
+            DesiredInstanceCount: t?.instances,
+            CurrentWeight: 1,
+            DesiredWeight: 1,
+          },
+        ],
+      };
+    },
+    'SageMaker.DescribeEndpointConfig': (input: Record<string, unknown>) => ({
+      EndpointConfigName: input.EndpointConfigName,
+      EndpointConfigArn: `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint-config/${input.EndpointConfigName}`,
+      CreationTime: created,
+      ProductionVariants: [
+        { VariantName: 'AllTraffic', ModelName: 'm', InitialInstanceCount: 1, InstanceType: 'ml.g5.xlarge' },
+      ],
+    }),
+    'SageMaker.ListTags': (input: Record<string, unknown>) => {
+      const team = Object.entries(teams).find(([, t]) => arn(t.endpoint) === input.ResourceArn)?.[0];
+      return { Tags: team ? [{ Key: 'team', Value: team }] : [] };
+    },
+    'SageMaker.ListInferenceComponents': () => ({ InferenceComponents: [] }),
+    'AnyScaleFrontendService.DescribeScalableTargets': () => ({ ScalableTargets: [] }),
+    'AnyScaleFrontendService.DescribeScalingPolicies': () => ({ ScalingPolicies: [] }),
+    'AnyScaleFrontendService.DescribeScalingActivities': () => ({ ScalingActivities: [] }),
+    'AWSInsightsIndexService.GetCostAndUsage': (input: Record<string, unknown>) => {
+      if (opts.ceDenied)
+        return { awsError: 'AccessDeniedException', message: 'not authorized to perform ce:GetCostAndUsage' };
+      const period = input.TimePeriod as { Start: string; End: string };
+      const metric = (input.Metrics as string[])[0] ?? 'UnblendedCost';
+      return {
+        GroupDefinitions: input.GroupBy,
+        ResultsByTime: days(period.Start, period.End).map((d) => ({
+          TimePeriod: { Start: d, End: days(d, '2100-01-01')[1] },
+          Total: {},
+          Groups: [
+            ...Object.entries(teams).map(([team, t]) => ({
+              Keys: [`team$${team}`, 'USE1-Host:ml.g5.xlarge'],
+              Metrics: {
+                [metric]: { Amount: (t.instances * 24 * HOURLY).toFixed(10), Unit: 'USD' },
+                UsageQuantity: { Amount: String(t.instances * 24), Unit: 'Hrs' },
+              },
+            })),
+            {
+              Keys: ['team$', 'USE1-CW:Requests'],
+              Metrics: {
+                [metric]: { Amount: '0.5', Unit: 'USD' },
+                UsageQuantity: { Amount: '1000', Unit: 'N/A' },
+              },
+            },
+          ],
+          Estimated: false,
+        })),
+        DimensionValueAttributes: [],
+      };
+    },
+    'AWSInsightsIndexService.GetCostForecast': () => ({
+      Total: { Amount: '1234.5', Unit: 'USD' },
+      ForecastResultsByTime: [],
+    }),
+    'GraniteServiceVersion20100801.GetMetricData': (input: Record<string, unknown>) => {
+      const start = Number(input.StartTime);
+      const end = Number(input.EndTime);
+      const queries = input.MetricDataQueries as {
+        Id: string;
+        MetricStat: { Metric: { MetricName: string }; Period: number };
+      }[];
+      return {
+        MetricDataResults: queries.map((q) => {
+          const ts: number[] = [];
+          for (let t = start; t < end; t += q.MetricStat.Period) ts.push(t);
+          const name = q.MetricStat.Metric.MetricName;
+          const value =
+            name === 'Invocations'
+              ? 3600 * (q.MetricStat.Period / 3600)
+              : name === 'ModelLatency' || name === 'OverheadLatency'
+                ? 40_000
+                : name.endsWith('Errors')
+                  ? 0
+                  : 30;
+          return {
+            Id: q.Id,
+            Label: name,
+            Timestamps: ts,
+            Values: ts.map(() => value),
+            StatusCode: 'Complete',
+          };
+        }),
+        Messages: [],
+      };
+    },
+  };
+}
+
+function runCli(
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr }));
+  });
+}
+
+const BUDGETS = `version: 1
+currency: USD
+billingPeriod: { startDay: 1, timezone: UTC }
+tiers: { production: { mode: advise } }
+budgets:
+  - name: search
+    owner: search@example.com
+    tier: production
+    environment: prod
+    selector: { tags: { team: search } }
+    limits: { spendPerPeriod: 3000, latencyP99Ms: 100 }
+  - name: chat
+    owner: chat@example.com
+    tier: production
+    environment: prod
+    selector: { tags: { team: chat } }
+    limits: { spendPerPeriod: 500, costPer1kInferences: 1 }
+`;
+
+describe('perf-budgets run --aws against a loopback AWS', () => {
+  let server: AwsTestServer;
+  let dir: string;
+  let budgets: string;
+  const env = () => ({
+    AWS_ENDPOINT_URL: server.url,
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_MAX_ATTEMPTS: '2',
+  });
+
+  beforeAll(async () => {
+    server = await startAwsServer(handlers());
+    dir = mkdtempSync(join(tmpdir(), 'pb-aws-'));
+    budgets = join(dir, 'budgets.yaml');
+    writeFileSync(budgets, BUDGETS);
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('runs a cycle and prints the same JSON contract as a file-based run', async () => {
+    const r = await runCli(
+      [
+        'run',
+        '--aws',
+        '--budgets',
+        budgets,
+        '--as-of',
+        '2026-10-15',
+        '--state',
+        join(dir, 'state'),
+        '--format',
+        'json',
+      ],
+      env(),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as CycleResult & {
+      apiUsage: { byApi: { api: string; requests: number }[] };
+    };
+    expect(doc.period).toEqual({ start: '2026-10-01', end: '2026-11-01' });
+    const search = doc.budgets.find((b) => b.name === 'search');
+    // 15 days x 2 instances x 24 h x $1.408, exact
+    expect(search?.spendToDateExact).toBe((15 * 2 * 24 * HOURLY).toFixed(10));
+    // no endpoint tag: the team's Host:ml.g5.xlarge spend is split by instance-hours (one endpoint takes it all)
+    expect(search?.endpoints.map((e) => [e.name, e.attribution])).toEqual([['search-prod', 'estimated']]);
+    expect(Object.keys(search?.endpoints[0] ?? {})).toEqual(
+      expect.arrayContaining([
+        'name',
+        'spendToDate',
+        'invocations',
+        'costPer1k',
+        'latencyP99Ms',
+        'utilization',
+      ]),
+    );
+    expect(search?.endpoints[0]?.latencyP99Ms).toBe(40);
+    const ce = doc.apiUsage.byApi.find((a) => a.api === 'ce:GetCostAndUsage');
+    expect(ce?.requests).toBe(1);
+  });
+
+  it('asks Cost Explorer only for the days that can still change on the next daily cycle', async () => {
+    const before = server.requests.length;
+    const r = await runCli(
+      [
+        'run',
+        '--aws',
+        '--budgets',
+        budgets,
+        '--as-of',
+        '2026-10-16',
+        '--state',
+        join(dir, 'state'),
+        '--format',
+        'json',
+      ],
+      env(),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const ce = server.requests
+      .slice(before)
+      .filter((q) => q.target === 'AWSInsightsIndexService.GetCostAndUsage');
+    // the first cycle (as of 10-15) cached the days through 10-12; 10-13 was still open then, 10-14..16 are open now
+    expect(ce.map((q) => q.input.TimePeriod)).toEqual([{ Start: '2026-10-13', End: '2026-10-17' }]);
+  });
+
+  it('asks GetMetricData in as few calls as its limits allow', async () => {
+    const before = server.requests.length;
+    await runCli(['run', '--aws', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state'], env());
+    const calls = server.requests.slice(before).filter((q) => q.target.endsWith('.GetMetricData'));
+    // 2 endpoints x 10 metrics = 20 queries: one hourly call for the window, one daily call for the baseline
+    expect(calls).toHaveLength(2);
+  });
+});
+
+describe('perf-budgets run --aws when Cost Explorer is denied', () => {
+  let server: AwsTestServer;
+  beforeAll(async () => {
+    server = await startAwsServer(handlers({ ceDenied: true }));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('goes on with an incomplete-data finding naming the permission, never a silent zero', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-aws-denied-'));
+    const budgets = join(dir, 'budgets.yaml');
+    writeFileSync(budgets, BUDGETS);
+    const r = await runCli(
+      ['run', '--aws', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state', '--format', 'json'],
+      {
+        AWS_ENDPOINT_URL: server.url,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      },
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout) as CycleResult;
+    for (const b of doc.budgets) {
+      const gap = b.findings.find(
+        (f) => f.kind === 'incomplete-data' && /ce:GetCostAndUsage/.test(f.message),
+      );
+      expect(gap, b.name).toBeDefined();
+    }
+  });
+});
