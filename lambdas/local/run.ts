@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import type { BudgetFile } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
 import { type CycleResult, evaluateCycle } from '../core/evaluate.ts';
-import { formatMoney } from '../core/money.ts';
-import { addDays, DayClock, parseDay } from '../core/period.ts';
+import { cycleRecords, newFindings } from '../core/ledger-records.ts';
+import { DayClock, parseDay } from '../core/period.ts';
 import type { CostRecord, Finding, Snapshot } from '../core/types.ts';
-import type { AlertRecord, DailySpend, Ledger } from '../ports.ts';
+import type { Ledger } from '../ports.ts';
 import { renderMarkdown } from '../report/summary.ts';
 import { loadBudgetFile } from './budget-file.ts';
 import { loadCostFiles } from './cost-files.ts';
@@ -35,9 +35,6 @@ export interface LocalRunOutput {
   readonly alreadyAlerted: number;
   readonly written: readonly string[];
 }
-
-/** Days closer to as-of than this may still change (Cost Explorer restates the last days); older ones are closed. */
-const OPEN_DAYS = 3;
 
 /** Loads and checks every input; reads nothing from the clock and writes nothing. */
 export async function collectLocal(opts: LocalRunOptions, file: BudgetFile): Promise<Snapshot> {
@@ -129,28 +126,7 @@ export async function finishCycle(
   const result: CycleResult = { ...evaluation.result, ...opts.extra };
 
   const findings = result.budgets.flatMap((b) => b.findings);
-  const sentAt = opts.now.toISOString();
-  const alerts: AlertRecord[] = findings.map((f) => ({
-    key: f.key,
-    period: result.period.start,
-    state: f.severity,
-    sentAt,
-  }));
-  const closedBefore = addDays(evaluation.through, -OPEN_DAYS + 1);
-  const closedDays: DailySpend[] = [];
-  for (const [budget, days] of evaluation.dailySpend) {
-    for (const [day, amount] of days) {
-      if (day < closedBefore) closedDays.push({ budget, day, amount: formatMoney(amount, 10) });
-    }
-  }
-  const exceptions = file.budgets.flatMap((b) =>
-    b.exceptions.map((x) => ({
-      budget: b.name,
-      reason: x.reason,
-      approvedBy: x.approvedBy,
-      expires: x.expires,
-    })),
-  );
+  const records = cycleRecords(evaluation, file, opts.now.toISOString());
 
   // Everything is computed; only now is anything written.
   const written = opts.out
@@ -164,9 +140,7 @@ export async function finishCycle(
   if (opts.state !== false) {
     const ledger: Ledger = new SqliteLedger(join(opts.state ?? '.perf-budgets', 'ledger.db'));
     try {
-      const fresh = await ledger.commit({ alerts, closedDays, exceptions, asOf: result.asOf });
-      const freshKeys = new Set(fresh.map((a) => `${a.key}\u0000${a.state}`));
-      newAlerts = findings.filter((f) => freshKeys.has(`${f.key}\u0000${f.severity}`));
+      newAlerts = newFindings(findings, await ledger.commit(records));
     } finally {
       await ledger.close();
     }
