@@ -1,0 +1,141 @@
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
+import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { sdkStreamMixin } from '@smithy/core/serde';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { storeSnapshot } from '../../lambdas/core/records.ts';
+import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
+import { collectLocal } from '../../lambdas/local/run.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const DEMO = join(ROOT, 'examples/demo');
+const context = {
+  functionName: 'perf-budgets-test',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:perf-budgets-test',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+const body = (value: unknown) => sdkStreamMixin(Readable.from([Buffer.from(JSON.stringify(value))]));
+
+const s3 = mockClient(S3Client);
+const sns = mockClient(SNSClient);
+const doc = mockClient(DynamoDBDocumentClient);
+
+let objects: Map<string, unknown>;
+let budgetsJson: unknown;
+let snapshot: unknown;
+
+beforeAll(async () => {
+  const file = await loadBudgetFile(join(DEMO, 'budgets.yaml'));
+  budgetsJson = file;
+  const snap = await collectLocal(
+    {
+      budgets: join(DEMO, 'budgets.yaml'),
+      costs: [join(DEMO, 'data/costs.focus.csv')],
+      metrics: join(DEMO, 'data/metrics.csv'),
+      asOf: '2026-10-15',
+      now: new Date(0),
+    },
+    file,
+  );
+  snapshot = { snapshot: storeSnapshot(snap), apiUsage: { requests: 0, costUsd: 0, byApi: [] } };
+});
+
+beforeEach(() => {
+  vi.resetModules();
+  for (const m of [s3, sns, doc]) m.reset();
+  vi.stubEnv('DATA_BUCKET', 'perf-budgets-data');
+  vi.stubEnv('BUDGETS_KEY', 'config/budgets.json');
+  vi.stubEnv('LEDGER_TABLE', 'perf-budgets-ledger');
+  vi.stubEnv('TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:perf-budgets-alerts');
+  objects = new Map<string, unknown>([
+    ['config/budgets.json', budgetsJson],
+    ['snapshots/2026-10-15/run-1.json', snapshot],
+  ]);
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    if (!objects.has(input.Key)) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
+    return { Body: body(objects.get(input.Key)) };
+  });
+  s3.on(PutObjectCommand).callsFake((input: { Key: string; Body: string }) => {
+    objects.set(input.Key, JSON.parse(String(input.Body)));
+    return { ETag: '"1"' };
+  });
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('handlers', () => {
+  it('fail at cold start naming every missing variable', async () => {
+    vi.stubEnv('DATA_BUCKET', '');
+    vi.stubEnv('LEDGER_TABLE', '');
+    await expect(import('../../lambdas/handlers/evaluate.ts')).rejects.toThrow(
+      /DATA_BUCKET: .*; LEDGER_TABLE: /,
+    );
+  });
+
+  it('reject an event that lacks what the state machine must pass, naming the field', async () => {
+    const { handler } = await import('../../lambdas/handlers/evaluate.ts');
+    await expect(handler({ runId: 'run-1', asOf: '2026-10-15' }, context)).rejects.toThrow(/snapshotKey: /);
+  });
+
+  it('evaluate a stored snapshot into findings and ledger records, passed on as an S3 key', async () => {
+    const { handler } = await import('../../lambdas/handlers/evaluate.ts');
+    const out = await handler(
+      { runId: 'run-1', asOf: '2026-10-15', snapshotKey: 'snapshots/2026-10-15/run-1.json' },
+      context,
+    );
+    expect(out).toEqual({
+      runId: 'run-1',
+      asOf: '2026-10-15',
+      resultKey: 'findings/2026-10-15/run-1.json',
+      breached: 2,
+      atRisk: 3,
+      ok: 1,
+    });
+    expect(s3).toReceiveCommandWith(PutObjectCommand, {
+      Bucket: 'perf-budgets-data',
+      Key: 'findings/2026-10-15/run-1.json',
+      ContentType: 'application/json',
+    });
+    const stored = objects.get('findings/2026-10-15/run-1.json') as { records: { alerts: unknown[] } };
+    expect(stored.records.alerts.length).toBeGreaterThan(0);
+  });
+
+  it('notify publishes only the alerts the ledger had not recorded, and none on a rerun', async () => {
+    const { handler: evaluate } = await import('../../lambdas/handlers/evaluate.ts');
+    await evaluate(
+      { runId: 'run-1', asOf: '2026-10-15', snapshotKey: 'snapshots/2026-10-15/run-1.json' },
+      context,
+    );
+    const { handler: notify } = await import('../../lambdas/handlers/notify.ts');
+    const recorded = new Set<string>();
+    const put = (input: { Item?: Record<string, unknown> }) => {
+      const k = `${input.Item?.pk}|${input.Item?.sk}`;
+      if (recorded.has(k)) {
+        throw Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' });
+      }
+      recorded.add(k);
+      return {};
+    };
+    // alerts are conditional puts; closed days and exceptions are batch writes and updates, which succeed
+    doc.on(PutCommand).callsFake(put);
+    doc.on(UpdateCommand).resolves({});
+    doc.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+    sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: { Id: string }[] }) => ({
+      Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
+      Failed: [],
+    }));
+    const event = { runId: 'run-1', asOf: '2026-10-15', resultKey: 'findings/2026-10-15/run-1.json' };
+    const first = await notify(event, context);
+    expect(first.sent).toBeGreaterThan(0);
+    expect(first.failed).toBe(0);
+    const second = await notify(event, context);
+    expect(second.sent).toBe(0);
+  });
+});
