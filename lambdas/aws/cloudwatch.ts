@@ -77,6 +77,11 @@ export interface CloudWatchMetricSourceOptions {
    * 40,000 metrics ($0.40), or 149 requests and 20,000 metrics ($0.20).
    */
   readonly minimize?: 'requests' | 'metrics';
+  /**
+   * Only these metrics (default: all of ENDPOINT_METRICS). The baseline before the judging window needs the
+   * Invocations alone: asking for them only bills one metric per variant instead of ten.
+   */
+  readonly metrics?: readonly MetricName[];
 }
 
 /** One planned request: queries [first, first + count) of the load, over periods [from, to) of the range. */
@@ -340,6 +345,7 @@ export class CloudWatchMetricSource implements MetricSource {
   private readonly inventory: ReadonlyMap<string, EndpointInfo>;
   private readonly periodSeconds: number;
   private readonly timeZone: string;
+  private readonly metricDefs: readonly MetricQueryDef[];
   private readonly concurrency: number;
   private readonly minimize: 'requests' | 'metrics';
 
@@ -363,6 +369,9 @@ export class CloudWatchMetricSource implements MetricSource {
     this.inventory = new Map(opts.inventory.map((e) => [e.name, e]));
     this.periodSeconds = period;
     this.timeZone = timeZone;
+    this.metricDefs = opts.metrics
+      ? ENDPOINT_METRICS.filter((d) => opts.metrics?.includes(d.metric))
+      : ENDPOINT_METRICS;
     this.concurrency = concurrency;
     this.minimize = opts.minimize ?? 'requests';
   }
@@ -414,7 +423,7 @@ export class CloudWatchMetricSource implements MetricSource {
       const listed = info?.variants?.map((v) => v.name) ?? [];
       const variants = listed.length > 0 ? [...new Set(listed)] : [DEFAULT_VARIANT];
       for (const [v, variant] of variants.entries()) {
-        for (const def of ENDPOINT_METRICS) {
+        for (const def of this.metricDefs) {
           if (info?.asynchronous && def.metric === 'Invocations') continue;
           out.push({
             endpoint: e,

@@ -7,7 +7,7 @@ import { attributeSpend } from '../core/attribution.ts';
 import type { BudgetFile } from '../core/budget.ts';
 import { addDays, DayClock, maxDay, periodContaining } from '../core/period.ts';
 import { SelectorMatcher } from '../core/selector.ts';
-import type { DataGap, EndpointInfo, MetricSeries, Snapshot } from '../core/types.ts';
+import type { DataGap, EndpointInfo, MetricName, MetricSeries, Snapshot } from '../core/types.ts';
 import type { CostDayCache, CostLoad, CostSource, TimeRange } from '../ports.ts';
 import type { AwsClients } from './clients.ts';
 import { CloudWatchMetricSource } from './cloudwatch.ts';
@@ -135,11 +135,15 @@ export async function collectAws(o: AwsCollectOptions): Promise<AwsCollection> {
     const windowStart = maxDay(addDays(asOf, -6), previous.start);
     // the judging window hourly (what the limits and the actions read), and before it, back to the start of the
     // previous period, daily: the invocations a cause compares the window's with
-    const loads: { range: TimeRange; periodSeconds: number }[] = [
+    const loads: { range: TimeRange; periodSeconds: number; metrics?: MetricName[] }[] = [
       { range: { start: windowStart, end: addDays(asOf, 1) }, periodSeconds: 3600 },
     ];
     if (previous.start < windowStart) {
-      loads.push({ range: { start: previous.start, end: windowStart }, periodSeconds: 86_400 });
+      loads.push({
+        range: { start: previous.start, end: windowStart },
+        periodSeconds: 86_400,
+        metrics: ['Invocations'],
+      });
     }
     for (const l of loads) {
       const cw = new CloudWatchMetricSource({
@@ -148,6 +152,7 @@ export async function collectAws(o: AwsCollectOptions): Promise<AwsCollection> {
         inventory: selected,
         periodSeconds: l.periodSeconds,
         timeZone: tz,
+        metrics: l.metrics,
       });
       try {
         const loaded = await cw.load(l.range, names);

@@ -653,3 +653,31 @@ describe('CloudWatchMetricSource throttling (SDK retries)', () => {
     ]);
   });
 });
+
+describe('CloudWatchMetricSource: a subset of metrics', () => {
+  it('asks only the metrics it is given, one query per endpoint and variant', async () => {
+    const cw = mockClient(CloudWatchClient);
+    cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [] });
+    const inventory = [
+      { name: 'a', tags: {} },
+      { name: 'b', tags: {} },
+    ];
+    const usage = new ApiUsage();
+    const source = new CloudWatchMetricSource({
+      client: new CloudWatchClient({}),
+      usage,
+      inventory,
+      periodSeconds: 86_400,
+      metrics: ['Invocations'],
+    });
+    await source.load({ start: '2026-09-01', end: '2026-10-01' }, ['a', 'b']);
+    const queries = cw
+      .commandCalls(GetMetricDataCommand)
+      .flatMap((c) => c.args[0].input.MetricDataQueries ?? []);
+    expect(queries.map((q) => q.MetricStat?.Metric?.MetricName)).toEqual(['Invocations', 'Invocations']);
+    expect(usage.report().byApi).toEqual([
+      { api: 'cloudwatch:GetMetricData', requests: 1, metrics: 2, costUsd: 0.00002 },
+    ]);
+    cw.restore();
+  });
+});
