@@ -90,13 +90,14 @@ export interface BudgetResult {
   readonly environment: string;
   readonly status: Status;
   readonly cap: number | null;
-  readonly spendToDate: number;
+  /** Null when no cost data could be read for the budget: unknown spend is never reported as zero. */
+  readonly spendToDate: number | null;
   /** Spend to date exact to 1e-10, for audit. */
-  readonly spendToDateExact: string;
+  readonly spendToDateExact: string | null;
   readonly forecast: {
-    readonly expected: number;
-    readonly low: number;
-    readonly high: number;
+    readonly expected: number | null;
+    readonly low: number | null;
+    readonly high: number | null;
     readonly method: string;
   };
   /** alertAt fractions that actual and forecast spend have reached. */
@@ -273,7 +274,7 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
 
 function overage(b: BudgetResult): number {
   if (b.cap === null || b.cap === 0) return 0;
-  return Math.max(b.spendToDate, b.forecast.expected) / b.cap;
+  return Math.max(b.spendToDate ?? 0, b.forecast.expected ?? 0) / b.cap;
 }
 
 /** Account-wide holes in the cost data, shared by every budget. */
@@ -355,6 +356,13 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
     high: round(spendNum + fc.high),
     method: fc.method,
   };
+  // Spend is unknown, not zero, when nothing the selector takes was read at all, or when the cost source failed and
+  // nothing of this period came through: the spend limits are then not judged.
+  const inPeriod = (days: Iterable<string>) => [...days].some((d) => d >= ctx.period.start);
+  const anyInPeriod =
+    inPeriod(view.other.keys()) || [...view.endpoints.values()].some((e) => inPeriod(e.days.keys()));
+  const costsFailed = accountGaps.some((g) => g.startsWith('costs'));
+  const spendUnknown = (view.endpoints.size === 0 && view.other.size === 0) || (!anyInPeriod && costsFailed);
 
   // Per-endpoint metrics over the window.
   const fromMs = dayStartMs(ctx.window.from, ctx.period.timezone);
@@ -513,7 +521,7 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
     return out.sort((a, b) => b.estimatedSavings - a.estimatedSavings);
   };
 
-  if (cap !== undefined) {
+  if (cap !== undefined && !spendUnknown) {
     if (view.spendToDate > moneyFromNumber(cap)) {
       status = 'breached';
       const cause = causeFor([...view.endpoints.values()], true, meanUtil);
@@ -798,12 +806,12 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
     environment: budget.environment,
     status,
     cap: cap ?? null,
-    spendToDate,
-    spendToDateExact: formatMoney(view.spendToDate, 10),
-    forecast,
+    spendToDate: spendUnknown ? null : spendToDate,
+    spendToDateExact: spendUnknown ? null : formatMoney(view.spendToDate, 10),
+    forecast: spendUnknown ? { expected: null, low: null, high: null, method: forecast.method } : forecast,
     thresholds: {
-      actual: cap === undefined ? [] : alertAt.filter((f) => spendNum >= f * cap),
-      forecast: cap === undefined ? [] : alertAt.filter((f) => forecast.expected >= f * cap),
+      actual: cap === undefined || spendUnknown ? [] : alertAt.filter((f) => spendNum >= f * cap),
+      forecast: cap === undefined || spendUnknown ? [] : alertAt.filter((f) => forecast.expected >= f * cap),
     },
     limits,
     exceptions,

@@ -33,8 +33,9 @@ export const handler = lambda(EvaluateEvent, async (event) => {
   for (const b of result.budgets) {
     const m = metrics.singleMetric();
     m.addDimension('budget', b.name);
-    m.addMetric('SpendToDate', MetricUnit.Count, b.spendToDate);
-    m.addMetric('ForecastExpected', MetricUnit.Count, b.forecast.expected);
+    // unknown spend publishes nothing: a missing datapoint, never a zero, on the dashboard
+    if (b.spendToDate !== null) m.addMetric('SpendToDate', MetricUnit.Count, b.spendToDate);
+    if (b.forecast.expected !== null) m.addMetric('ForecastExpected', MetricUnit.Count, b.forecast.expected);
     if (b.cap !== null) m.addMetric('Cap', MetricUnit.Count, b.cap);
     for (const e of b.endpoints) {
       if (e.costPer1k === null) continue;

@@ -5,8 +5,8 @@ import type { Action, Finding, Status } from '../core/types.ts';
 
 const STATUS_LABEL: Record<Status, string> = { breached: 'BREACHED', 'at-risk': 'AT RISK', ok: 'OK' };
 
-function money(x: number, currency: string): string {
-  return displayMoney(moneyFromNumber(x), currency);
+function money(x: number | null, currency: string): string {
+  return x === null ? 'unknown' : displayMoney(moneyFromNumber(x), currency);
 }
 
 /** The one or two findings a person should read first for a budget: breaches, then forecasts, then the rest. */
@@ -29,6 +29,9 @@ function actionText(a: Action, currency: string): string {
 }
 
 function budgetLine(b: BudgetResult, currency: string): string {
+  if (b.spendToDate === null) {
+    return `spend unknown (no cost data)${b.cap === null ? '' : `, cap ${money(b.cap, currency)}`}`;
+  }
   const cap = b.cap === null ? 'no spend cap' : `of ${money(b.cap, currency)}`;
   return `${money(b.spendToDate, currency)} ${cap} · forecast ${money(b.forecast.expected, currency)} (${money(b.forecast.low, currency)}–${money(b.forecast.high, currency)})`;
 }

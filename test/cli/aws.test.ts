@@ -311,6 +311,11 @@ describe('perf-budgets run --aws when Cost Explorer is denied', () => {
         (f) => f.kind === 'incomplete-data' && /ce:GetCostAndUsage/.test(f.message),
       );
       expect(gap, b.name).toBeDefined();
+      expect(b.spendToDate, b.name).toBeNull();
+      expect(
+        b.findings.some((f) => f.kind.startsWith('spend-')),
+        b.name,
+      ).toBe(false);
     }
   });
 });

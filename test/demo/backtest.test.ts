@@ -41,8 +41,8 @@ describe('forecast backtest on the demo account', () => {
     let runRate = 0;
     for (const b of r.budgets) {
       const actual = Number(truth[b.name]);
-      ours += Math.abs(b.forecast.expected - actual) / actual;
-      runRate += Math.abs((b.spendToDate / day) * 31 - actual) / actual;
+      ours += Math.abs((b.forecast.expected ?? 0) - actual) / actual;
+      runRate += Math.abs(((b.spendToDate ?? 0) / day) * 31 - actual) / actual;
     }
     return { ours: ours / r.budgets.length, runRate: runRate / r.budgets.length };
   };
