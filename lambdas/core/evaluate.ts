@@ -111,6 +111,14 @@ export interface BudgetResult {
 export interface CycleResult {
   /** Requests a live cycle made per AWS API and what they cost (absent for file-based runs). */
   readonly apiUsage?: unknown;
+  /** Cost Explorer's own forecast of the whole account for the rest of the period, beside ours (live runs). */
+  readonly costExplorerForecast?: {
+    readonly from: string;
+    readonly to: string;
+    readonly metric?: string;
+    readonly mean?: number;
+    readonly error?: string;
+  };
   readonly asOf: string;
   readonly period: { readonly start: string; readonly end: string };
   readonly currency: string;

@@ -45,6 +45,12 @@ export function renderText(r: CycleResult): string {
   out.push(
     `perf-budgets · as of ${r.asOf} · period ${r.period.start}..${last} (${r.currency}) · ${counts.breached} breached, ${counts['at-risk']} at risk, ${counts.ok} ok`,
   );
+  const ce = r.costExplorerForecast;
+  if (ce?.mean !== undefined) {
+    out.push(
+      `Cost Explorer forecasts ${money(ce.mean, r.currency)} for the whole account from ${ce.from} to ${addDays(ce.to, -1)}.`,
+    );
+  } else if (ce?.error) out.push(`Cost Explorer's forecast: ${ce.error}`);
   out.push('');
   const width = Math.max(...r.budgets.map((b) => b.name.length), 8);
   for (const b of r.budgets) {
