@@ -25,6 +25,14 @@ export async function checkBudgetFile(path: string): Promise<LoadBudgetResult> {
       ],
     };
   }
+  return checkBudgetText(text);
+}
+
+/**
+ * Validates the text of a budget file (YAML or JSON), synchronously: the CDK app checks the file at synth with it,
+ * so a bad file fails synth with the problems `perf-budgets validate` prints.
+ */
+export function checkBudgetText(text: string): LoadBudgetResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
