@@ -554,3 +554,16 @@ describe('PerfBudgets validation', () => {
     expect(() => synthStack({ budgetsFile: DEMO_BUDGETS, ...props })).toThrow(message);
   });
 });
+
+describe('PerfBudgetsStack', () => {
+  it('outputs what an operator needs after deploy', () => {
+    const outputs = Object.keys(template.findOutputs('*'));
+    expect(outputs.sort()).toEqual([
+      'AlertTopicArn',
+      'DashboardName',
+      'DataBucketName',
+      'SlackSecretArn',
+      'StateMachineArn',
+    ]);
+  });
+});
