@@ -3,7 +3,7 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { type BundlingOptions, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -14,6 +14,20 @@ import { Construct } from 'constructs';
  */
 export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/**
+ * The esbuild options of every house bundle: ESM for Node.js 24, minified, with source maps, the runtime's AWS SDK
+ * left out. `npm run bench:bundle` builds with these same options.
+ */
+export const BUNDLING = {
+  format: OutputFormat.ESM,
+  target: 'node24',
+  mainFields: ['module', 'main'],
+  banner: ESM_REQUIRE_BANNER,
+  minify: true,
+  sourceMap: true,
+  externalModules: ['@aws-sdk/*'],
+} as const satisfies BundlingOptions;
 
 export interface HouseFunctionProps {
   /** Path of the handler's TypeScript file; it must export `handler`. */
@@ -97,13 +111,9 @@ export class HouseFunction extends Construct {
       onFailure: new SqsDestination(this.deadLetterQueue),
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
       bundling: {
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        minify: true,
-        sourceMap: true,
-        externalModules: ['@aws-sdk/*'],
+        ...BUNDLING,
+        mainFields: [...BUNDLING.mainFields],
+        externalModules: [...BUNDLING.externalModules],
       },
     });
     Validations.of(this.role).acknowledge({
