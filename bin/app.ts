@@ -16,7 +16,7 @@ const context = (key: string): string | undefined => {
 new PerfBudgetsStack(app, context('stackName') ?? 'PerfBudgets', {
   description: 'perf-budgets: performance budgets for ML inference on SageMaker',
   env: { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
-  budgetsFile: context('budgets') ?? 'examples/demo/budgets.yaml',
+  budgetsFile: context('budgets') ?? 'examples/budgets.yaml',
   alarmEmail: context('alarmEmail'),
   timeZone: context('timeZone'),
   scheduleExpression: context('schedule'),

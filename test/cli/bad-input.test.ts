@@ -133,6 +133,12 @@ describe('bad input: one clear line, exit 2, nothing written', () => {
 });
 
 describe('perf-budgets validate', () => {
+  it('says ok for the starter budget file the CDK app deploys by default', () => {
+    const r = cli(['validate', join(ROOT, 'examples/budgets.yaml')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/budgets\.yaml: ok \(2 budgets, 2 tiers\)/);
+  });
+
   it('says ok for a valid file', () => {
     const r = cli(['validate', demoBudgets]);
     expect(r.code).toBe(0);
