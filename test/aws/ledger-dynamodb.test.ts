@@ -16,10 +16,10 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { SourceError } from '../../lambdas/aws/errors.ts';
 import { COST_CHUNK_BYTES, DynamoDbLedger, ledgerKeys } from '../../lambdas/aws/ledger-dynamodb.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
-import type { AlertRecord, DailySpend, ExceptionSeen } from '../../lambdas/ports.ts';
+import type { DailySpend } from '../../lambdas/ports.ts';
+import { alert, cycle, launchWeek, OCT } from '../helpers/ledger.ts';
 
 const TABLE = 'perf-budgets-ledger';
-const OCT = '2026-10-01';
 
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
@@ -32,23 +32,6 @@ const ledger = (maxBatchAttempts = 8) =>
       sleeps.push(ms);
     },
   });
-
-const alert = (key: string, state = 'warning', period = OCT): AlertRecord => ({
-  key,
-  period,
-  state,
-  sentAt: '2026-10-10T06:00:00.000Z',
-});
-const cycle = (
-  parts: { alerts?: AlertRecord[]; closedDays?: DailySpend[]; exceptions?: ExceptionSeen[] },
-  asOf = '2026-10-10',
-) => ({ alerts: [], closedDays: [], exceptions: [], ...parts, asOf });
-const launchWeek: ExceptionSeen = {
-  budget: 'search-prod',
-  reason: 'Launch week',
-  approvedBy: 'cfo@example.com',
-  expires: '2026-12-31',
-};
 
 /** What DynamoDB answers when a condition fails: the SDK's modelled exception, as deserialised from a 400. */
 const conditionalCheckFailed = () =>

@@ -4,26 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteLedger } from '../../lambdas/local/ledger-sqlite.ts';
-import type { AlertRecord, DailySpend, ExceptionSeen } from '../../lambdas/ports.ts';
-
-const OCT = '2026-10-01';
-const alert = (key: string, state = 'warning', period = OCT): AlertRecord => ({
-  key,
-  period,
-  state,
-  sentAt: '2026-10-10T06:00:00.000Z',
-});
-const cycle = (
-  parts: { alerts?: AlertRecord[]; closedDays?: DailySpend[]; exceptions?: ExceptionSeen[] },
-  asOf = '2026-10-10',
-) => ({ alerts: [], closedDays: [], exceptions: [], ...parts, asOf });
-
-const launchWeek: ExceptionSeen = {
-  budget: 'search-prod',
-  reason: 'Launch week',
-  approvedBy: 'cfo@example.com',
-  expires: '2026-12-31',
-};
+import { alert, cycle, launchWeek, OCT } from '../helpers/ledger.ts';
 
 let dir: string;
 let path: string;
