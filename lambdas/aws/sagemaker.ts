@@ -757,24 +757,33 @@ function checkCount(api: string, field: string, v: unknown): void {
   }
 }
 
+/**
+ * Walks the production and shadow variant lists of a response, failing on a list that is not one, and hands each
+ * variant to `check` with its field path.
+ */
+function eachVariant<V>(
+  api: string,
+  lists: { readonly ProductionVariants?: V[]; readonly ShadowProductionVariants?: V[] },
+  check: (variant: V, field: string) => void,
+): void {
+  for (const field of ['ProductionVariants', 'ShadowProductionVariants'] as const) {
+    const list = lists[field];
+    if (list === undefined) continue;
+    if (!Array.isArray(list)) throw new MalformedResponseError(api, field, 'a list of variants', list);
+    for (const [i, v] of list.entries()) check(v, `${field}[${i}]`);
+  }
+}
+
 /** Checks the fields the inventory relies on; a malformed one fails this endpoint only. */
 function checkEndpoint(out: DescribeEndpointOutput): DescribeEndpointOutput {
   const api = 'sagemaker:DescribeEndpoint';
-  const lists = [
-    ['ProductionVariants', out.ProductionVariants],
-    ['ShadowProductionVariants', out.ShadowProductionVariants],
-  ] as const;
-  for (const [field, list] of lists) {
-    if (list === undefined) continue;
-    if (!Array.isArray(list)) throw new MalformedResponseError(api, field, 'a list of variants', list);
-    list.forEach((v: ProductionVariantSummary, i) => {
-      if (typeof v?.VariantName !== 'string' || v.VariantName === '') {
-        throw new MalformedResponseError(api, `${field}[${i}].VariantName`, 'a variant name', v?.VariantName);
-      }
-      checkCount(api, `${field}[${i}].CurrentInstanceCount`, v.CurrentInstanceCount);
-      checkCount(api, `${field}[${i}].DesiredInstanceCount`, v.DesiredInstanceCount);
-    });
-  }
+  eachVariant<ProductionVariantSummary>(api, out, (v, at) => {
+    if (typeof v?.VariantName !== 'string' || v.VariantName === '') {
+      throw new MalformedResponseError(api, `${at}.VariantName`, 'a variant name', v?.VariantName);
+    }
+    checkCount(api, `${at}.CurrentInstanceCount`, v.CurrentInstanceCount);
+    checkCount(api, `${at}.DesiredInstanceCount`, v.DesiredInstanceCount);
+  });
   if (out.EndpointStatus === 'InService' && !out.ProductionVariants?.length) {
     throw new MalformedResponseError(
       api,
@@ -788,24 +797,16 @@ function checkEndpoint(out: DescribeEndpointOutput): DescribeEndpointOutput {
 
 function checkConfig(out: DescribeEndpointConfigOutput): DescribeEndpointConfigOutput {
   const api = 'sagemaker:DescribeEndpointConfig';
-  const lists = [
-    ['ProductionVariants', out.ProductionVariants],
-    ['ShadowProductionVariants', out.ShadowProductionVariants],
-  ] as const;
-  for (const [field, list] of lists) {
-    if (list === undefined) continue;
-    if (!Array.isArray(list)) throw new MalformedResponseError(api, field, 'a list of variants', list);
-    list.forEach((v: ProductionVariant, i) => {
-      if (v?.InstanceType !== undefined && !INSTANCE_TYPE.test(v.InstanceType)) {
-        throw new MalformedResponseError(
-          api,
-          `${field}[${i}].InstanceType`,
-          'an instance type like ml.g5.xlarge',
-          v.InstanceType,
-        );
-      }
-    });
-  }
+  eachVariant<ProductionVariant>(api, out, (v, at) => {
+    if (v?.InstanceType !== undefined && !INSTANCE_TYPE.test(v.InstanceType)) {
+      throw new MalformedResponseError(
+        api,
+        `${at}.InstanceType`,
+        'an instance type like ml.g5.xlarge',
+        v.InstanceType,
+      );
+    }
+  });
   return out;
 }
 
