@@ -102,6 +102,15 @@ export interface BudgetResult {
   };
   /** alertAt fractions that actual and forecast spend have reached. */
   readonly thresholds: { readonly actual: readonly number[]; readonly forecast: readonly number[] };
+  /**
+   * Why the budget's spend moved against the baseline, split into drivers in currency units (null without a cap
+   * or without cost data); the spend findings carry the same split.
+   */
+  readonly cause: Cause | null;
+  /** The viable actions on the budget's spend, largest saving first (what its spend alerts recommend). */
+  readonly actions: readonly Action[];
+  /** The day the forecast crosses the cap, when it does within the period (null otherwise). */
+  readonly crossesCapOn: string | null;
   readonly limits: Limits;
   readonly exceptions: readonly ExceptionResult[];
   readonly endpoints: readonly EndpointResult[];
@@ -156,6 +165,8 @@ export interface Evaluation {
   readonly result: CycleResult;
   /** Exact spend per budget per day (history and period), for the ledger's closed days and the reports. */
   readonly dailySpend: ReadonlyMap<string, ReadonlyMap<string, Money>>;
+  /** Exact spend per budget, endpoint and day, for the reports' unit-cost trends. */
+  readonly endpointDailySpend: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, Money>>>;
   /** Last day whose cost data is taken as complete. */
   readonly through: string;
 }
@@ -256,11 +267,20 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
       a.name.localeCompare(b.name),
   );
   const dailySpend = new Map<string, Map<string, Money>>();
+  const endpointDailySpend = new Map<string, Map<string, Map<string, Money>>>();
   for (const v of views) {
     const days = new Map<string, Money>(v.other);
-    for (const e of v.endpoints.values())
-      for (const [d, c] of e.days) days.set(d, (days.get(d) ?? 0n) + c.cost);
+    const perEndpoint = new Map<string, Map<string, Money>>();
+    for (const e of v.endpoints.values()) {
+      const own = new Map<string, Money>();
+      for (const [d, c] of e.days) {
+        days.set(d, (days.get(d) ?? 0n) + c.cost);
+        own.set(d, c.cost);
+      }
+      perEndpoint.set(e.name, own);
+    }
     dailySpend.set(v.budget.name, new Map([...days].sort(([a], [b]) => (a < b ? -1 : 1))));
+    endpointDailySpend.set(v.budget.name, perEndpoint);
   }
   return {
     result: {
@@ -276,6 +296,7 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
       budgets,
     },
     dailySpend,
+    endpointDailySpend,
     through: through,
   };
 }
@@ -529,10 +550,17 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
     return out.sort((a, b) => b.estimatedSavings - a.estimatedSavings);
   };
 
+  const budgetCause =
+    cap !== undefined && !spendUnknown ? causeFor([...view.endpoints.values()], true, meanUtil) : undefined;
+  const budgetActions = budgetCause ? spendActions(budgetCause) : [];
+  const crossesCapOn =
+    cap !== undefined && !spendUnknown && forecast.expected > cap && spendNum <= cap
+      ? crossingDay(ctx, spendNum, fc.expected, cap)
+      : undefined;
   if (cap !== undefined && !spendUnknown) {
     if (view.spendToDate > moneyFromNumber(cap)) {
       status = 'breached';
-      const cause = causeFor([...view.endpoints.values()], true, meanUtil);
+      const cause = budgetCause;
       findings.push({
         kind: 'spend-breach',
         budget: budget.name,
@@ -541,13 +569,13 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
         observed: spendToDate,
         limit: cap,
         cause,
-        actions: spendActions(cause),
+        actions: budgetActions,
         key: key('spend-breach', budget.name, ctx.period.start),
       });
     } else if (forecast.expected > cap) {
       status = 'at-risk';
-      const cause = causeFor([...view.endpoints.values()], true, meanUtil);
-      const crossing = crossingDay(ctx, spendNum, fc.expected, cap);
+      const cause = budgetCause;
+      const crossing = crossesCapOn;
       findings.push({
         kind: 'spend-forecast',
         budget: budget.name,
@@ -556,7 +584,7 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
         observed: forecast.expected,
         limit: cap,
         cause,
-        actions: spendActions(cause),
+        actions: budgetActions,
         key: key('spend-forecast', budget.name, ctx.period.start),
       });
     }
@@ -821,6 +849,9 @@ function evaluateBudget(ctx: Context, view: BudgetSpend, accountGaps: readonly s
       actual: cap === undefined || spendUnknown ? [] : alertAt.filter((f) => spendNum >= f * cap),
       forecast: cap === undefined || spendUnknown ? [] : alertAt.filter((f) => forecast.expected >= f * cap),
     },
+    cause: budgetCause ?? null,
+    actions: budgetActions,
+    crossesCapOn: crossesCapOn ?? null,
     limits,
     exceptions,
     endpoints: endpointResults.sort((a, b) => b.spendToDate - a.spendToDate),
