@@ -90,6 +90,119 @@ export const NotificationsSchema = z.strictObject({
   slack: z.strictObject({ channel: z.string().optional(), webhookSecret: z.string().optional() }).optional(),
 });
 
+/** A 12-digit AWS account id. YAML reads an unquoted one as a number and drops its leading zeros: quote it. */
+const AccountIdSchema = z
+  .string({
+    error: (i) =>
+      i.input === undefined
+        ? 'required: the 12-digit account id'
+        : `expected a 12-digit account id as a quoted string, e.g. "123456789012", got ${JSON.stringify(i.input)}`,
+  })
+  .regex(/^\d{12}$/, 'a 12-digit account id such as "123456789012"');
+
+/** An AWS region code: us-east-1, eu-central-2, us-gov-west-1, cn-north-1. */
+const RegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region such as us-east-1');
+
+/**
+ * One account whose SageMaker endpoints a live cycle reads (inventory and metrics; spend is read once, from the
+ * deployment account's Cost Explorer, which covers the organisation when that is the management or a delegated
+ * account). A member account is read through `roleArn`, a role the member stack creates there; the deployment
+ * account itself needs no role.
+ */
+export const AccountSchema = z
+  .strictObject({
+    id: AccountIdSchema,
+    /** The role to assume in this account; absent only for the deployment account itself. */
+    roleArn: z
+      .string()
+      .regex(
+        /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+        'an IAM role ARN such as "arn:aws:iam::123456789012:role/perf-budgets-member"',
+      )
+      .optional(),
+    /** The sts:ExternalId the member role requires, if it requires one. */
+    externalId: z
+      .string()
+      .regex(/^[\w+=,.@:/-]{2,1224}$/, '2 to 1224 letters, digits or +=,.@:/-')
+      .optional(),
+    /** Regions of the account to read. @default the deployment region */
+    regions: z.array(RegionSchema).min(1).optional(),
+  })
+  .superRefine((a, ctx) => {
+    const roleAccount = a.roleArn?.split(':')[4];
+    if (roleAccount !== undefined && roleAccount !== a.id) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['roleArn'],
+        message: `the role is in account ${roleAccount}, not ${a.id}; give the role the member stack created in ${a.id}`,
+      });
+    }
+    if (a.externalId !== undefined && a.roleArn === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['externalId'],
+        message: 'an externalId is sent only when assuming roleArn; give roleArn too, or drop externalId',
+      });
+    }
+    const seen = new Set<string>();
+    a.regions?.forEach((r, i) => {
+      if (seen.has(r))
+        ctx.addIssue({ code: 'custom', path: ['regions', i], message: `duplicate region "${r}"` });
+      seen.add(r);
+    });
+  });
+export type Account = z.infer<typeof AccountSchema>;
+
+/** Where one part of a live cycle reads inventory and metrics: an account and a region, and how to get in. */
+export interface CollectionTarget {
+  readonly account: string;
+  readonly region: string;
+  readonly roleArn?: string;
+  readonly externalId?: string;
+}
+
+/** Every (account, region) the accounts list names, in file order; an account without regions is read in `defaultRegion`. */
+export function collectionTargets(accounts: readonly Account[], defaultRegion: string): CollectionTarget[] {
+  return accounts.flatMap((a) =>
+    (a.regions ?? [defaultRegion]).map((region) => ({
+      account: a.id,
+      region,
+      ...(a.roleArn !== undefined ? { roleArn: a.roleArn } : {}),
+      ...(a.externalId !== undefined ? { externalId: a.externalId } : {}),
+    })),
+  );
+}
+
+/** Problems of an accounts list as a whole (each entry is checked by AccountSchema): duplicates, two home accounts. */
+export function accountListProblems(
+  accounts: readonly Account[],
+): { index: number; field: string; message: string }[] {
+  const out: { index: number; field: string; message: string }[] = [];
+  const ids = new Set<string>();
+  let home: string | undefined;
+  accounts.forEach((a, i) => {
+    if (ids.has(a.id)) {
+      out.push({
+        index: i,
+        field: 'id',
+        message: `duplicate account "${a.id}"; list its regions in one entry`,
+      });
+    }
+    ids.add(a.id);
+    if (a.roleArn === undefined) {
+      if (home !== undefined && home !== a.id) {
+        out.push({
+          index: i,
+          field: 'roleArn',
+          message: `only the deployment account is read without a role, and account ${home} already is; give roleArn`,
+        });
+      }
+      home ??= a.id;
+    }
+  });
+  return out;
+}
+
 export const BudgetFileSchema = z
   .strictObject({
     version: z.literal(1),
@@ -117,6 +230,8 @@ export const BudgetFileSchema = z
       .optional(),
     tiers: z.record(z.string(), TierSchema),
     notifications: NotificationsSchema.optional(),
+    /** Accounts and regions whose endpoints a live cycle reads. @default the deployment account and region */
+    accounts: z.array(AccountSchema).min(1).optional(),
     budgets: z.array(BudgetSchema).min(1),
   })
   .superRefine((file, ctx) => {
@@ -126,6 +241,9 @@ export const BudgetFileSchema = z
         path: ['focusExport'],
         message: 'costSource focus-export needs focusExport: { bucket, prefix }',
       });
+    }
+    for (const p of accountListProblems(file.accounts ?? [])) {
+      ctx.addIssue({ code: 'custom', path: ['accounts', p.index, p.field], message: p.message });
     }
     const seen = new Set<string>();
     file.budgets.forEach((b, i) => {
