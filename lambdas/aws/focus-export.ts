@@ -17,6 +17,7 @@
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { brotliDecompressSync, unzipSync } from 'node:zlib';
 import {
   type _Object,
   GetObjectCommand,
@@ -24,8 +25,16 @@ import {
   type ListObjectsV2CommandOutput,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { type AsyncBuffer, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { compressors } from 'hyparquet-compressors';
+import { decompress as zstdDecompress } from 'fzstd';
+import {
+  type AsyncBuffer,
+  type Compressors,
+  parquetMetadataAsync,
+  parquetReadObjects,
+  parquetSchema,
+} from 'hyparquet';
+// @ts-expect-error TS7016: the package declares types for its index only; that index.d.ts types these two the same.
+import { decompressLz4, decompressLz4Raw } from 'hyparquet-compressors/src/lz4.js';
 import { dayStartMs } from '../core/period.ts';
 import type { CostRecord, DataGap } from '../core/types.ts';
 import { gunzipNamed } from '../local/csv.ts';
@@ -352,13 +361,36 @@ async function readParquet(
       columns: [...rows.columnsToRead],
       rowStart,
       rowEnd,
-      compressors,
+      compressors: PAGE_DECOMPRESSORS,
     });
     for (const values of objects) visit(rows.record(values, ++row + 1));
     rowStart = rowEnd;
   }
   return row;
 }
+
+type Decompress = (input: Uint8Array, outputLength: number) => Uint8Array;
+
+/**
+ * Page decompressors for the codecs hyparquet does not decode itself (it reads UNCOMPRESSED and SNAPPY).
+ *
+ * - GZIP and BROTLI through node:zlib. `unzipSync` takes a gzip stream (what the Parquet spec asks for) and also a
+ *   zlib stream, as Arrow's reader does.
+ * - ZSTD through fzstd: node:zlib has no Zstandard before Node 22.15, and the CLI runs on Node 20.
+ * - LZ4 (with or without Hadoop's block framing) and LZ4_RAW through hyparquet-compressors' LZ4 module, imported
+ *   alone: its index pulls in pure-JS Brotli and gzip decoders and a WebAssembly Snappy, about 100 KB of bundle.
+ *
+ * zlib stops at the page's declared size, so a corrupt page cannot inflate without bound; hyparquet rejects a page
+ * of any other length.
+ */
+const PAGE_DECOMPRESSORS: Compressors = {
+  GZIP: (input, outputLength) => unzipSync(input, { maxOutputLength: Math.max(1, outputLength) }),
+  BROTLI: (input, outputLength) =>
+    brotliDecompressSync(input, { maxOutputLength: Math.max(1, outputLength) }),
+  ZSTD: (input) => zstdDecompress(input),
+  LZ4: decompressLz4 as Decompress,
+  LZ4_RAW: decompressLz4Raw as Decompress,
+};
 
 function asyncBuffer(bytes: Uint8Array): AsyncBuffer {
   const { buffer, byteOffset, byteLength } = bytes;

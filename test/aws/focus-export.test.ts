@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
-import { gzipSync } from 'node:zlib';
+import { deflateSync, gzipSync } from 'node:zlib';
 import {
   GetObjectCommand,
   type GetObjectCommandInput,
@@ -14,6 +14,7 @@ import {
 // The SDK's own stream mixin (what @smithy/util-stream re-exports): bodies behave as the SDK returns them.
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
+import { type CompressionCodec, parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../lambdas/aws/errors.ts';
@@ -234,6 +235,114 @@ describe('FocusExportSource: formats', () => {
       tags: { team: 'search', env: 'prod', 'aws:createdBy': 'AssumedRole:AROAEXAMPLE:deployer' },
     });
     expect(records[6]).toMatchObject({ service: 'Tax', chargeCategory: 'Tax', tags: {} });
+  });
+});
+
+describe('FocusExportSource: Parquet compression codecs', () => {
+  /**
+   * The rows of sagemaker-endpoints.csv in AWS's FOCUS column types, once per codec and data page format; see
+   * test/fixtures/parquet/README.md. All but the fastparquet file have two row groups, dictionary pages and several
+   * data pages per column chunk.
+   */
+  const FIXTURES: readonly { file: string; codec: CompressionCodec }[] = [
+    { file: 'sagemaker-endpoints.uncompressed.v1.parquet', codec: 'UNCOMPRESSED' },
+    { file: 'sagemaker-endpoints.uncompressed.v2.parquet', codec: 'UNCOMPRESSED' },
+    { file: 'sagemaker-endpoints.snappy.v1.parquet', codec: 'SNAPPY' },
+    { file: 'sagemaker-endpoints.snappy.v2.parquet', codec: 'SNAPPY' },
+    { file: 'sagemaker-endpoints.gzip.v1.parquet', codec: 'GZIP' },
+    { file: 'sagemaker-endpoints.gzip.v2.parquet', codec: 'GZIP' },
+    { file: 'sagemaker-endpoints.brotli.v1.parquet', codec: 'BROTLI' },
+    { file: 'sagemaker-endpoints.brotli.v2.parquet', codec: 'BROTLI' },
+    { file: 'sagemaker-endpoints.zstd.v1.parquet', codec: 'ZSTD' },
+    { file: 'sagemaker-endpoints.zstd.v2.parquet', codec: 'ZSTD' },
+    { file: 'sagemaker-endpoints.lz4_raw.v1.parquet', codec: 'LZ4_RAW' },
+    { file: 'sagemaker-endpoints.lz4_raw.v2.parquet', codec: 'LZ4_RAW' },
+    { file: 'sagemaker-endpoints.lz4.fastparquet.parquet', codec: 'LZ4' },
+  ];
+  const bytesOf = (file: string) => readFileSync(fixture(`parquet/${file}`));
+
+  /** The records of one object of the September partition, and the gaps. */
+  async function loadOne(file: string, body: Uint8Array) {
+    s3.reset();
+    new FakeBucket().put(data('2024-09', file), body, '2024-09-20T06:00:00Z');
+    return source().src.load(SEPTEMBER);
+  }
+
+  it('has one fixture per codec, each compressed with the codec it is named for', () => {
+    expect(new Set(FIXTURES.map((f) => f.codec))).toEqual(
+      new Set(['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI', 'ZSTD', 'LZ4', 'LZ4_RAW']),
+    );
+    for (const { file, codec } of FIXTURES) {
+      const bytes = bytesOf(file);
+      const metadata = parquetMetadata(
+        bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer,
+      );
+      expect(Number(metadata.num_rows), file).toBe(7);
+      const codecs = metadata.row_groups.flatMap((g) => g.columns.map((c) => c.meta_data?.codec));
+      expect(new Set(codecs), file).toEqual(new Set([codec]));
+    }
+  });
+
+  it.each(FIXTURES)('reads $file into exactly the records of the CSV', async ({ file }) => {
+    const reference = await loadOne('sagemaker-focus-00001.csv', CSV);
+    const { records, gaps } = await loadOne(`sagemaker-focus-00001.${file}`, bytesOf(file));
+    expect(gaps).toEqual([]);
+    expect(records).toHaveLength(7);
+    expect(withoutFile(records)).toEqual(withoutFile(reference.records));
+    expect(total(records)).toBe('8.23719178082');
+    expect(records[0]?.tags).toEqual({
+      team: 'search',
+      env: 'prod',
+      'aws:createdBy': 'AssumedRole:AROAEXAMPLE:deployer',
+    });
+  });
+
+  it('reads GZIP pages in the zlib framing too, as Arrow does', async () => {
+    const columnData = [
+      { name: 'ChargePeriodStart', data: ['2024-09-18 22:00:00', '2024-09-18 23:00:00'] },
+      { name: 'ChargePeriodEnd', data: ['2024-09-18 23:00:00', '2024-09-19 00:00:00'] },
+      { name: 'ServiceName', data: ['Amazon SageMaker', 'Amazon SageMaker'] },
+      { name: 'BillingCurrency', data: ['USD', 'USD'] },
+      { name: 'BilledCost', data: [1.408, 2.816] },
+    ];
+    const plain = parquetWriteBuffer({ columnData, codec: 'UNCOMPRESSED' });
+    const zlib = parquetWriteBuffer({
+      columnData,
+      codec: 'GZIP',
+      compressors: { GZIP: (input) => deflateSync(input) },
+    });
+    const expected = await loadOne('plain.parquet', new Uint8Array(plain));
+    const { records, gaps } = await loadOne('zlib.parquet', new Uint8Array(zlib));
+    expect(gaps).toEqual([]);
+    expect(withoutFile(records)).toEqual(withoutFile(expected.records));
+    expect(total(records)).toBe('4.22400000000');
+  });
+
+  it.each([
+    ['GZIP', 'sagemaker-endpoints.gzip.v1.parquet'],
+    ['BROTLI', 'sagemaker-endpoints.brotli.v1.parquet'],
+    ['ZSTD', 'sagemaker-endpoints.zstd.v1.parquet'],
+    ['LZ4_RAW', 'sagemaker-endpoints.lz4_raw.v1.parquet'],
+  ])('reports a %s file with a corrupt page as a gap, with none of its records', async (_codec, file) => {
+    const bytes = new Uint8Array(bytesOf(file));
+    const metadata = parquetMetadata(bytes.slice().buffer);
+    // Overwrite the compressed body of the first page of BilledCost, past its (at most 64-byte) page header.
+    const chunk = metadata.row_groups[0]?.columns[0]?.meta_data;
+    if (!chunk) throw new Error(`${file} has no column chunk`);
+    const start = Number(chunk.dictionary_page_offset ?? chunk.data_page_offset);
+    const size = Number(chunk.total_compressed_size);
+    expect(size).toBeGreaterThan(48);
+    bytes.fill(0xa5, start + size - 24, start + size);
+    const key = `sagemaker-focus-00001.${file}`;
+    const { records, gaps } = await loadOne(key, bytes);
+    expect(records).toEqual([]);
+    expect(gaps).toEqual([
+      {
+        source: 'costs',
+        scope: `s3://${BUCKET}/${data('2024-09', key)}`,
+        message: expect.stringContaining('could not be read, its charges are missing'),
+      },
+    ]);
   });
 });
 
