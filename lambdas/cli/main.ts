@@ -7,6 +7,7 @@ import { InputError } from '../core/errors.ts';
 import { checkBudgetFile, formatProblem } from '../local/budget-file.ts';
 import { runLocal } from '../local/run.ts';
 import { renderText } from '../report/summary.ts';
+import { registerReport } from './report.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEMO_MANIFEST = resolve(ROOT, 'examples/demo/demo.json');
@@ -150,6 +151,8 @@ export function program(setExit: (code: number) => void): Command {
     .description('check a budget file; prints every problem with its path and line')
     .argument('<file>', 'budget file (YAML or JSON)')
     .action(async (file: string) => setExit(await validate(file)));
+
+  registerReport(cli, { setExit, demoInputs });
 
   return cli;
 }

@@ -7,6 +7,7 @@ import { cycleRecords, newFindings } from '../core/ledger-records.ts';
 import { DayClock, parseDay } from '../core/period.ts';
 import type { CostRecord, Finding, Snapshot } from '../core/types.ts';
 import type { Ledger } from '../ports.ts';
+import { buildReport, reportFiles } from '../report/index.ts';
 import { renderMarkdown } from '../report/summary.ts';
 import { loadBudgetFile } from './budget-file.ts';
 import { loadCostFiles } from './cost-files.ts';
@@ -19,7 +20,7 @@ export interface LocalRunOptions {
   readonly metrics?: string;
   /** Day (inclusive, billing time zone); defaults to the last day of the cost data. */
   readonly asOf?: string;
-  /** Directory for cycle.json and summary.md; nothing is written when absent. */
+  /** Directory for cycle.json, summary.md and the report (report.html, .md, .json); nothing is written when absent. */
   readonly out?: string;
   /** Ledger directory; `false` runs without one (every finding counts as new). */
   readonly state?: string | false;
@@ -128,11 +129,14 @@ export async function finishCycle(
   const findings = result.budgets.flatMap((b) => b.findings);
   const records = cycleRecords(evaluation, file, opts.now.toISOString());
 
+  const report = opts.out ? await buildReport({ evaluation, snapshot, file, result }) : undefined;
+
   // Everything is computed; only now is anything written.
   const written = opts.out
     ? await writeAtomically(opts.out, {
         'cycle.json': `${JSON.stringify(result, null, 2)}\n`,
         'summary.md': renderMarkdown(result),
+        ...(report ? reportFiles(report) : {}),
       })
     : [];
 

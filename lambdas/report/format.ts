@@ -1,0 +1,88 @@
+import type { Limits } from '../core/budget.ts';
+import { displayMoney, displayUnitPrice, moneyFromNumber } from '../core/money.ts';
+import type { Status } from '../core/types.ts';
+import type { ActionRecord, ApiSpend, EndpointTrendReport } from './model.ts';
+
+/** Wording shared by the HTML and Markdown versions of the report. */
+
+export const STATUS_LABEL: Record<Status, string> = { breached: 'BREACHED', 'at-risk': 'AT RISK', ok: 'OK' };
+
+export const MODE_NEXT: Readonly<Record<string, string>> = {
+  advise: 'recommended only',
+  approve: 'applied on a signed approval in Slack',
+  enforce: 'applied automatically within the guardrails',
+};
+
+export const CAUSE_LABEL: Readonly<Record<string, string>> = {
+  traffic: 'traffic',
+  'idle-capacity': 'idle capacity',
+  'instance-change': 'instance-type change',
+  price: 'price',
+  'new-endpoint': 'new endpoint',
+  other: 'other charges',
+};
+
+export function money(x: number | null, currency: string): string {
+  return x === null ? 'no data' : displayMoney(moneyFromNumber(x), currency);
+}
+
+export function signedMoney(x: number, currency: string): string {
+  return x > 0 ? `+${money(x, currency)}` : money(x, currency);
+}
+
+export function unitPrice(x: number | null, currency: string): string {
+  return x === null ? 'no data' : displayUnitPrice(x, currency);
+}
+
+export function ms(x: number | null): string {
+  return x === null ? 'no data' : `${x.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms`;
+}
+
+export function percent(x: number | null): string {
+  return x === null ? '–' : `${(x * 100).toFixed(1)}%`;
+}
+
+export function limitsText(l: Limits, currency: string): string {
+  const out: string[] = [];
+  if (l.spendPerPeriod !== undefined) out.push(`spend per period ${money(l.spendPerPeriod, currency)}`);
+  if (l.costPer1kInferences !== undefined)
+    out.push(`cost per 1k ${displayUnitPrice(l.costPer1kInferences, currency)}`);
+  if (l.latencyP99Ms !== undefined) out.push(`p99 latency ${l.latencyP99Ms} ms`);
+  if (l.errorRate !== undefined) out.push(`error rate ${percent(l.errorRate)}`);
+  if (l.utilization?.min !== undefined) out.push(`utilisation at least ${percent(l.utilization.min)}`);
+  if (l.utilization?.max !== undefined) out.push(`utilisation at most ${percent(l.utilization.max)}`);
+  if (l.maxInstances !== undefined) out.push(`at most ${l.maxInstances} instances`);
+  return out.join(', ') || '–';
+}
+
+export function actionRecordText(r: ActionRecord): string {
+  return `${r.at} · ${r.budget}${r.endpoint ? ` / ${r.endpoint}` : ''} · ${r.type}: ${r.description}${r.by ? ` (by ${r.by})` : ''}${r.reason ? `; ${r.reason}` : ''}`;
+}
+
+export function apiSpendText(a: ApiSpend): string {
+  if (!a.live) return a.note;
+  const cost = a.costUsd === null ? 'cost unknown' : displayUnitPrice(a.costUsd, 'USD');
+  return `${a.requests ?? 'unknown'} billable-API requests this cycle, ${cost}`;
+}
+
+/** How a daily series moved over the period to date, in one sentence: what the Markdown says instead of a chart. */
+export function trendSentence(
+  e: EndpointTrendReport,
+  field: 'costPer1k' | 'latencyP99Ms',
+  show: (x: number) => string,
+  limit: number | null,
+): string {
+  const points = e.daily.filter((d) => d[field] !== null);
+  const missing = e.daily.length - points.length;
+  if (points.length === 0) return 'no data';
+  const first = points[0] as (typeof points)[number];
+  const last = points[points.length - 1] as (typeof points)[number];
+  const peak = points.reduce((a, b) => ((b[field] as number) > (a[field] as number) ? b : a));
+  const over = limit === null ? 0 : points.filter((d) => (d[field] as number) > limit).length;
+  return [
+    `${show(first[field] as number)} on ${first.day} → ${show(last[field] as number)} on ${last.day}`,
+    `peak ${show(peak[field] as number)} on ${peak.day}`,
+    limit === null ? 'no limit' : `${over} of ${points.length} days above ${show(limit)}`,
+    ...(missing > 0 ? [`${missing} day${missing === 1 ? '' : 's'} without data`] : []),
+  ].join('; ');
+}

@@ -1,0 +1,193 @@
+import {
+  actionRecordText,
+  apiSpendText,
+  CAUSE_LABEL,
+  limitsText,
+  MODE_NEXT,
+  money,
+  ms,
+  percent,
+  STATUS_LABEL,
+  signedMoney,
+  trendSentence,
+  unitPrice,
+} from './format.ts';
+import type { ActionRecord, ExceptionReport, ReportModel } from './model.ts';
+
+function cell(s: string): string {
+  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
+}
+
+function row(cells: readonly string[]): string {
+  return `| ${cells.map(cell).join(' | ')} |`;
+}
+
+function table(head: readonly string[], rows: readonly string[][], numeric: number[] = []): string[] {
+  return [
+    row(head),
+    `|${head.map((_, i) => (numeric.includes(i) ? '---:' : '---')).join('|')}|`,
+    ...rows.map(row),
+  ];
+}
+
+function records(title: string, rs: readonly ActionRecord[]): string[] {
+  return [
+    `### ${title}`,
+    '',
+    ...(rs.length === 0 ? ['None recorded.'] : rs.map((r) => `- ${cell(actionRecordText(r))}`)),
+    '',
+  ];
+}
+
+function exceptions(title: string, xs: readonly ExceptionReport[], currency: string): string[] {
+  if (xs.length === 0) return [`### ${title}`, '', 'None.', ''];
+  return [
+    `### ${title}`,
+    '',
+    ...table(
+      ['Budget', 'Reason', 'Raised limits', 'Scope', 'Approved by', 'Expires'],
+      xs.map((x) => [
+        x.budget,
+        x.reason,
+        limitsText(x.limits, currency),
+        x.endpoints?.join(', ') ?? 'whole budget',
+        x.approvedBy,
+        x.expires,
+      ]),
+    ),
+    '',
+  ];
+}
+
+/** The billing-cycle report for a PR or a wiki: the same sections as the HTML, charts said in words. */
+export function renderReportMarkdown(m: ReportModel): string {
+  const c = m.currency;
+  const out: string[] = [
+    `# Inference budgets: ${m.period.start} to ${m.period.last}, as of ${m.asOf}`,
+    '',
+    `Billing period ${m.period.start} to ${m.period.last} (${m.period.timezone}), ${c}. Cost data complete through ${m.completeThrough}; ${m.data.metrics ? 'metrics included' : 'no metrics given'}. Charts are in report.html.`,
+    '',
+    '## The period at a glance',
+    '',
+    `${m.counts.breached} breached, ${m.counts['at-risk']} at risk, ${m.counts.ok} ok.`,
+    '',
+    ...table(
+      ['Budget', 'Status', 'Spend to date', 'Cap', 'Of cap', 'Forecast', 'Forecast range', 'Tier (mode)'],
+      m.budgets.map((b) => [
+        b.name,
+        STATUS_LABEL[b.status],
+        money(b.spendToDate, c),
+        b.cap === null ? 'no cap' : money(b.cap, c),
+        percent(b.shareOfCap),
+        money(b.forecast.expected, c),
+        b.forecast.low === null ? 'no data' : `${money(b.forecast.low, c)} – ${money(b.forecast.high, c)}`,
+        `${b.tier} (${b.mode})`,
+      ]),
+      [2, 3, 4, 5, 6],
+    ),
+    '',
+    '## Unit cost and latency per endpoint',
+    '',
+  ];
+  for (const b of m.budgets) {
+    out.push(`### ${b.name}: ${STATUS_LABEL[b.status]}`, '');
+    if (b.endpoints.length === 0) {
+      out.push('No endpoints matched.', '');
+      continue;
+    }
+    out.push(
+      ...table(
+        ['Endpoint', 'Spend to date', 'Cost per 1k', 'Limit', 'p99 ModelLatency', 'Ceiling'],
+        b.endpoints.map((x) => [
+          x.name,
+          money(x.spendToDate, c),
+          unitPrice(x.costPer1k, c),
+          x.limits.costPer1kInferences === null ? '–' : unitPrice(x.limits.costPer1kInferences, c),
+          ms(x.latencyP99Ms),
+          x.limits.latencyP99Ms === null ? '–' : ms(x.limits.latencyP99Ms),
+        ]),
+        [1, 2, 3, 4, 5],
+      ),
+      '',
+    );
+    for (const x of b.endpoints) {
+      out.push(
+        `- ${cell(x.name)} daily cost per 1k: ${trendSentence(x, 'costPer1k', (v) => unitPrice(v, c), x.limits.costPer1kInferences)}.`,
+        `- ${cell(x.name)} daily p99: ${trendSentence(x, 'latencyP99Ms', ms, x.limits.latencyP99Ms)}.`,
+      );
+    }
+    out.push('');
+  }
+
+  out.push('## Top drivers of change', '');
+  if (m.drivers.length === 0) out.push('No spend change to explain.', '');
+  else {
+    out.push(
+      ...table(
+        ['Budget', 'Change', 'Drivers', 'Why'],
+        m.drivers.map((d) => [
+          d.budget,
+          signedMoney(d.change, c),
+          d.parts.map((p) => `${CAUSE_LABEL[p.driver] ?? p.driver} ${signedMoney(p.amount, c)}`).join(', '),
+          d.summary,
+        ]),
+        [1],
+      ),
+      '',
+    );
+  }
+
+  out.push('## Actions', '', '### Recommended', '');
+  if (m.actions.recommended.length === 0) out.push('None.', '');
+  else {
+    out.push(
+      ...table(
+        ['Budget', 'Endpoint', 'Action', 'Saving this period', 'Latency risk', 'What happens next'],
+        m.actions.recommended.map((a) => [
+          a.budget,
+          a.endpoint ?? '–',
+          a.type,
+          a.estimatedSavings === 0 ? '–' : money(a.estimatedSavings, c),
+          a.risk,
+          MODE_NEXT[a.mode] ?? a.mode,
+        ]),
+        [3],
+      ),
+      '',
+    );
+  }
+  out.push(
+    ...records('Approved', m.actions.approved),
+    ...records('Applied', m.actions.applied),
+    ...records('Rolled back', m.actions.rolledBack),
+  );
+
+  out.push(
+    '## Exceptions',
+    '',
+    ...exceptions('In force', m.exceptions.inForce, c),
+    ...exceptions('Expired', m.exceptions.expired, c),
+  );
+
+  out.push('## Incomplete data', '');
+  if (m.incompleteData.length === 0) out.push('None: every source was complete for the period to date.', '');
+  else out.push(...m.incompleteData.map((g) => `- ${cell(g.message)}`), '');
+
+  out.push('## The tool’s own API spend', '', `${apiSpendText(m.apiSpend)}.`, '');
+  if (m.apiSpend.live && m.apiSpend.byApi.length > 0) {
+    out.push(
+      ...table(
+        ['API', 'Requests', 'Metrics', 'Cost (USD)'],
+        m.apiSpend.byApi.map((l) => [
+          l.api,
+          String(l.requests),
+          l.metrics === undefined ? '–' : String(l.metrics),
+          unitPrice(l.costUsd, 'USD'),
+        ]),
+        [1, 2, 3],
+      ),
+      '',
+    );
+  }
+  return `${out.join('\n').trimEnd()}\n`;
+}
