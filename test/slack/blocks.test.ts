@@ -28,6 +28,42 @@ const contextTexts = (m: SlackMessage) =>
     .filter((b): b is ContextBlock => b.type === 'context')
     .flatMap((b) => b.elements.map((e) => e.text));
 
+/** Texts made of escape-worthy characters, surrogate pairs and spaces, up to `max` long. */
+const tricky = fc.constantFrom('&', '<', '>', ' ', '\n', '*', '😀', 'é', 'a', 'word ', '&amp;');
+const text = (max: number) =>
+  fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    fc.string({ unit: tricky, maxLength: max }),
+    fc.integer({ min: 0, max }).map((n) => '&<'.repeat(n)),
+  );
+/** Any alert words, with the characters and lengths that break naive builders. */
+const anyAlert: fc.Arbitrary<AlertText> = fc.record({
+  severity: fc.constantFrom('info', 'warning', 'critical'),
+  transition: fc.constantFrom('opened', 'escalated', 'resolved'),
+  headline: text(400),
+  facts: fc.array(fc.record({ label: text(300), value: text(2500) }), { maxLength: 25 }),
+  why: fc.option(
+    fc.record({
+      summary: text(3500),
+      drivers: fc.array(fc.record({ label: text(100), amount: text(30) }), { maxLength: 40 }),
+    }),
+    { nil: undefined },
+  ),
+  actions: fc.array(
+    fc.record({ text: text(3500), saving: text(60), risk: fc.constantFrom('low', 'medium', 'high') }),
+    { maxLength: 70 },
+  ),
+  exceptions: fc.array(text(3500), { maxLength: 15 }),
+  links: fc.array(
+    fc.record({
+      label: text(120),
+      url: fc.oneof(fc.webUrl(), text(50), fc.constant(`https://x.example/${'p'.repeat(3000)}`)),
+    }),
+    { maxLength: 30 },
+  ),
+  plain: fc.constant(''),
+});
+
 const words = (n: number, word = 'latency') => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ');
 
 describe('alertBlocks', () => {
@@ -182,41 +218,8 @@ describe('alertBlocks', () => {
   });
 
   it('never builds an invalid payload, whatever the texts (property)', () => {
-    const tricky = fc.constantFrom('&', '<', '>', ' ', '\n', '*', '😀', 'é', 'a', 'word ', '&amp;');
-    const text = (max: number) =>
-      fc.oneof(
-        fc.string({ unit: 'binary', maxLength: 40 }),
-        fc.string({ unit: tricky, maxLength: max }),
-        fc.integer({ min: 0, max }).map((n) => '&<'.repeat(n)),
-      );
-    const alert: fc.Arbitrary<AlertText> = fc.record({
-      severity: fc.constantFrom('info', 'warning', 'critical'),
-      transition: fc.constantFrom('opened', 'escalated', 'resolved'),
-      headline: text(400),
-      facts: fc.array(fc.record({ label: text(300), value: text(2500) }), { maxLength: 25 }),
-      why: fc.option(
-        fc.record({
-          summary: text(3500),
-          drivers: fc.array(fc.record({ label: text(100), amount: text(30) }), { maxLength: 40 }),
-        }),
-        { nil: undefined },
-      ),
-      actions: fc.array(
-        fc.record({ text: text(3500), saving: text(60), risk: fc.constantFrom('low', 'medium', 'high') }),
-        { maxLength: 70 },
-      ),
-      exceptions: fc.array(text(3500), { maxLength: 15 }),
-      links: fc.array(
-        fc.record({
-          label: text(120),
-          url: fc.oneof(fc.webUrl(), text(50), fc.constant(`https://x.example/${'p'.repeat(3000)}`)),
-        }),
-        { maxLength: 30 },
-      ),
-      plain: fc.constant(''),
-    });
     fc.assert(
-      fc.property(alert, (t) => {
+      fc.property(anyAlert, (t) => {
         expect(payloadProblems(alertBlocks(t))).toEqual([]);
       }),
       { numRuns: 300 },
@@ -262,6 +265,17 @@ describe('digestBlocks', () => {
     expect(out[1]?.blocks).toEqual(alertBlocks(many(5)[1] as AlertText).blocks);
   });
 
+  it('carries every alert exactly once in valid messages, whatever the alerts (property)', () => {
+    fc.assert(
+      fc.property(fc.array(anyAlert, { maxLength: 120 }), (texts) => {
+        const out = digestBlocks(texts);
+        for (const m of out) expect(payloadProblems(m)).toEqual([]);
+        expect(out.flatMap((m) => m.alerts).sort((a, b) => a - b)).toEqual(texts.map((_, i) => i));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
   it('sends more alerts as a digest, worst first, each alert once, every message within 50 blocks', () => {
     const texts = many(100);
     const out = digestBlocks(texts);
@@ -302,6 +316,23 @@ describe('reportBlocks', () => {
         style: 'primary',
       },
     ]);
+  });
+
+  it('never builds an invalid payload, whatever the report (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.record({
+          title: text(300),
+          period: text(100),
+          lines: fc.array(text(4000), { maxLength: 200 }),
+          url: fc.option(fc.oneof(fc.webUrl(), text(50)), { nil: undefined }),
+        }),
+        (report) => {
+          expect(payloadProblems(reportBlocks(report))).toEqual([]);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 
   it('keeps a report of 2,000 long lines within 50 blocks', () => {
