@@ -65,10 +65,13 @@ export function retryAfterSeconds(value: string | null | undefined, nowMs: numbe
   return Number.isNaN(at) ? 1 : Math.max(0, Math.ceil((at - nowMs) / 1000));
 }
 
-/** Slack's error text (e.g. "invalid_blocks"), on one line and short; whatever else a body holds is not ours to log. */
+/**
+ * Slack's error code from a response body ("invalid_blocks", "no_service"), or nothing: a body that is not one
+ * code (an HTML error page from a proxy, an echo of the request) is not passed on.
+ */
 function slackError(body: string): string {
-  const line = body.replace(/\s+/g, ' ').trim();
-  return line.length > 200 ? `${line.slice(0, 200)}…` : line;
+  const first = body.trim().split(/\s+/, 1)[0] ?? '';
+  return /^[a-z][a-z0-9_]{1,80}$/.test(first) ? first : '';
 }
 
 /** A short name for a request failure: a timeout, or the system error code (ECONNREFUSED), never a message. */

@@ -2,7 +2,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { alertBlocks } from '../../lambdas/slack/blocks.ts';
-import { postMessage, retryAfterSeconds, type WebhookOptions } from '../../lambdas/slack/webhook.ts';
+import { postMessage, retryAfterSeconds, scrub, type WebhookOptions } from '../../lambdas/slack/webhook.ts';
 import { type SlackTestServer, startSlackServer } from '../helpers/slack-server.ts';
 import { alertText } from './fixtures.ts';
 
@@ -99,6 +99,12 @@ describe('postMessage', () => {
     expect(sleeps).toEqual([]);
   });
 
+  it("passes on only the error code of a body, not a proxy's HTML page", async () => {
+    server.reply({ status: 502, body: '<html><body>502 Bad Gateway</body></html>' });
+    const result = await postMessage(url, message, options({ maxRetries: 0 }));
+    expect(result).toEqual({ ok: false, attempts: 1, status: 502, detail: 'HTTP 502' });
+  });
+
   it('does not retry a 404 no_service', async () => {
     server.reply({ status: 404, body: 'no_service' });
     const result = await postMessage(url, message, options());
@@ -142,9 +148,9 @@ describe('postMessage', () => {
       await postMessage(`not a url ${SECRET_PATH}`, message, options()),
     ];
     const details = results.map((r) => (r.ok ? '' : r.detail));
-    expect(details[0]).toBe('HTTP 400 invalid_token for [redacted]');
-    expect(details[1]).toBe('HTTP 403 action_prohibited [redacted]');
-    expect(details[2]).toBe('HTTP 500 [redacted] after 2 attempts');
+    expect(details[0]).toBe('HTTP 400 invalid_token');
+    expect(details[1]).toBe('HTTP 403 action_prohibited');
+    expect(details[2]).toBe('HTTP 500 after 2 attempts');
     expect(details[3]).toBe('the webhook URL is not a valid URL');
     expect(details[4]).toBe('the webhook URL is not a valid URL');
     for (const r of results) {
@@ -153,6 +159,15 @@ describe('postMessage', () => {
       expect(everything).not.toContain('s3cr3tWebhookToken');
       expect(everything).not.toContain('T0PERFBUDG');
     }
+  });
+});
+
+describe('scrub', () => {
+  it('removes the whole URL and its path on its own', () => {
+    const hook = `https://hooks.slack.com${SECRET_PATH}`;
+    expect(scrub(`failed posting to ${hook} (path ${SECRET_PATH})`, hook)).toBe(
+      'failed posting to [redacted] (path [redacted])',
+    );
   });
 });
 
