@@ -1,3 +1,4 @@
+import { addDays } from '../core/period.ts';
 import type { BudgetCharts, Chart } from './charts.ts';
 import {
   actionRecordText,
@@ -247,7 +248,7 @@ export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): str
           d.parts
             .map((p) => `${e(CAUSE_LABEL[p.driver] ?? p.driver)} ${signedMoney(p.amount, c)}`)
             .join('<br>'),
-          `${e(d.baseline.from)} to ${e(d.baseline.to)}`,
+          `${e(d.baseline.from)} to ${e(addDays(d.baseline.to, -1))}`,
           e(d.summary),
         ]),
         [1],

@@ -1,0 +1,150 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { EndpointDay } from '../../lambdas/core/trends.ts';
+import {
+  budgetCharts,
+  burnUpSpec,
+  costPer1kSpec,
+  latencySpec,
+  renderSvg,
+} from '../../lambdas/report/charts.ts';
+import type { BudgetReport, BurnUpPoint, EndpointTrendReport } from '../../lambdas/report/model.ts';
+
+const days = Array.from({ length: 10 }, (_, i) => `2026-10-${String(i + 1).padStart(2, '0')}`);
+
+function burnUp(opts: { gapOn?: string; through: number }): BurnUpPoint[] {
+  return days.map((day, i) => {
+    const actual = i < opts.through && day !== opts.gapOn ? (i + 1) * 10 : null;
+    const band = i >= opts.through - 1 ? opts.through * 10 + (i - opts.through + 1) * 10 : null;
+    return {
+      day,
+      actual,
+      expected: band,
+      low: band === null ? null : band * 0.9,
+      high: band === null ? null : band * 1.1,
+    };
+  });
+}
+
+function endpoint(daily: Partial<EndpointDay>[]): EndpointTrendReport {
+  return {
+    name: 'api-a',
+    spendToDate: 50,
+    costPer1k: 0.4,
+    latencyP99Ms: 80,
+    limits: { costPer1kInferences: 0.5, latencyP99Ms: 100 },
+    daily: daily.map((d, i) => ({
+      day: days[i] as string,
+      spend: null,
+      invocations: null,
+      costPer1k: null,
+      latencyP99Ms: null,
+      ...d,
+    })),
+  };
+}
+
+function budget(points: BurnUpPoint[], endpoints: EndpointTrendReport[] = []): BudgetReport {
+  return {
+    name: 'api',
+    owner: 'team@example.com',
+    tier: 'production',
+    mode: 'advise',
+    environment: 'prod',
+    status: 'ok',
+    cap: 120,
+    spendToDate: 50,
+    shareOfCap: 0.4167,
+    forecast: { expected: 100, low: 90, high: 110, method: 'test' },
+    forecastShareOfCap: 0.8333,
+    thresholds: { actual: [], forecast: [] },
+    crossesCapOn: null,
+    limits: { spendPerPeriod: 120 },
+    burnUp: points,
+    endpoints,
+    findings: [],
+  };
+}
+
+/** The `d` attribute of each line path whose tooltip names this series. */
+function linePaths(svg: string, series: string): string[] {
+  const re = new RegExp(
+    `<path aria-label="[^"]*series: ${series}" role="graphics-symbol" aria-roledescription="line mark" d="([^"]*)"`,
+    'g',
+  );
+  return [...svg.matchAll(re)].map((m) => m[1] as string);
+}
+
+const moveTos = (d: string) => (d.match(/M/g) ?? []).length;
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('charts', () => {
+  it('draws a burn-up with the forecast band, the expected path, the actual line and the cap', async () => {
+    const svg = await renderSvg(burnUpSpec(budget(burnUp({ through: 5 })), 'USD'));
+    expect(svg.startsWith('<svg')).toBe(true);
+    for (const mark of ['mark-area', 'mark-line', 'mark-rule'])
+      expect(svg).toContain(`class="${mark} role-mark`);
+    expect(linePaths(svg, 'actual')).toHaveLength(1);
+    expect(linePaths(svg, 'forecast \\(expected\\)')).toHaveLength(1);
+    expect(svg).toContain('cap $120');
+  });
+
+  it('breaks the actual line at a day without data instead of drawing it as zero', async () => {
+    const svg = await renderSvg(burnUpSpec(budget(burnUp({ through: 6, gapOn: '2026-10-03' })), 'USD'));
+    const [actual] = linePaths(svg, 'actual');
+    expect(moveTos(actual as string)).toBe(2);
+    // no point of the line sits on the zero baseline (the bottom of the plot)
+    expect(svg).not.toMatch(/cumulative spend \(USD\): 0;/);
+  });
+
+  it('draws a trend line with its limit rule, and breaks it where a day has no data', async () => {
+    const e = endpoint([
+      { costPer1k: 0.3, latencyP99Ms: 70 },
+      { costPer1k: 0.35, latencyP99Ms: 75 },
+      {},
+      { costPer1k: 0.45, latencyP99Ms: 90 },
+      { costPer1k: 0.55, latencyP99Ms: 120 },
+    ]);
+    const cost = await renderSvg(costPer1kSpec(e, 'USD'));
+    const lat = await renderSvg(latencySpec(e));
+    for (const svg of [cost, lat]) {
+      expect(svg).toContain('class="mark-line role-mark');
+      expect(svg).toContain('class="mark-rule role-mark');
+      const d = /class="mark-line role-mark[^>]*><path [^>]*? d="([^"]*)"/.exec(svg)?.[1] as string;
+      expect(moveTos(d)).toBe(2);
+    }
+    expect(cost).toContain('limit $0.5');
+    expect(lat).toContain('ceiling 100 ms');
+  });
+
+  it('renders no chart for a series with no data at all', async () => {
+    const charts = await budgetCharts(
+      budget(
+        days.map((day) => ({ day, actual: null, expected: null, low: null, high: null })),
+        [endpoint([{}, {}, { latencyP99Ms: 60 }])],
+      ),
+      'USD',
+    );
+    expect(charts.burnUp.svg).toBeNull();
+    expect(charts.endpoints[0]?.costPer1k.svg).toBeNull();
+    expect(charts.endpoints[0]?.latency.svg).toContain('<svg');
+  });
+
+  it('renders the same SVG twice, and in any time zone of the machine', async () => {
+    const b = budget(burnUp({ through: 5 }), [endpoint([{ costPer1k: 0.3 }, { costPer1k: 0.4 }])]);
+    const first = await budgetCharts(b, 'USD');
+    vi.stubEnv('TZ', 'America/Los_Angeles');
+    const again = await budgetCharts(b, 'USD');
+    expect(again).toEqual(first);
+    expect(first.burnUp.svg).toContain('day (year-month-date): Oct 01; cumulative spend (USD): 10;');
+  });
+
+  it('needs nothing from the network: no URL but the SVG namespaces', async () => {
+    const svg = await renderSvg(burnUpSpec(budget(burnUp({ through: 5 })), 'USD'));
+    const urls = svg.match(/https?:\/\/[^"' )]+/g) ?? [];
+    expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink']));
+    expect(svg).not.toMatch(/<image|@import|url\(/);
+  });
+});
