@@ -9,7 +9,13 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { fromIni } from '@aws-sdk/credential-providers';
+import {
+  type FromTemporaryCredentialsOptions,
+  fromIni,
+  fromTemporaryCredentials,
+} from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentityProvider } from '@smithy/types';
+import type { CollectionTarget } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
 
 export interface ClientOptions {
@@ -18,6 +24,8 @@ export interface ClientOptions {
   readonly profile?: string;
   /** Attempts per request, retries included (SDK standard mode). */
   readonly maxAttempts?: number;
+  /** Credentials other than the default chain's (or the profile's): an assumed role's. */
+  readonly credentials?: AwsCredentialIdentityProvider;
 }
 
 export interface AwsClients {
@@ -38,7 +46,11 @@ export function buildClients(opts: ClientOptions): AwsClients {
   const common = {
     maxAttempts: opts.maxAttempts ?? 5,
     retryMode: 'standard' as const,
-    ...(opts.profile ? { credentials: fromIni({ profile: opts.profile }) } : {}),
+    ...(opts.credentials
+      ? { credentials: opts.credentials }
+      : opts.profile
+        ? { credentials: fromIni({ profile: opts.profile }) }
+        : {}),
   };
   return {
     costExplorer: new CostExplorerClient({ ...common, region: COST_EXPLORER_REGION }),
@@ -48,4 +60,56 @@ export function buildClients(opts: ClientOptions): AwsClients {
     s3: new S3Client({ ...common, region }),
     region,
   };
+}
+
+/** How long an assumed role's credentials last; the provider renews them before they expire. */
+export const ASSUMED_ROLE_SECONDS = 900;
+
+export interface TargetClientsOptions {
+  /** The process's own region: where STS is asked, and what the deployment account's targets default to. */
+  readonly homeRegion: string;
+  /** RoleSessionName of every assumed session: what CloudTrail in the member account shows. */
+  readonly sessionName: string;
+  readonly maxAttempts?: number;
+  /** Builds an assumed role's credential provider. @default fromTemporaryCredentials */
+  readonly assumeRole?: (options: FromTemporaryCredentialsOptions) => AwsCredentialIdentityProvider;
+}
+
+/**
+ * The clients of each collection target, built on first use and kept for the life of the process (a cold start):
+ * the deployment account's with the process's own credentials, a member account's with the role it names, assumed
+ * through STS in the home region with the target's external id. The SDK renews the role's credentials as they
+ * expire; nothing here caches a credential itself.
+ */
+export class TargetClients {
+  private readonly built = new Map<string, AwsClients>();
+
+  constructor(private readonly o: TargetClientsOptions) {}
+
+  for(target: CollectionTarget): AwsClients {
+    const key = [target.account, target.region, target.roleArn ?? '', target.externalId ?? ''].join('|');
+    let clients = this.built.get(key);
+    if (!clients) {
+      const assume = this.o.assumeRole ?? fromTemporaryCredentials;
+      clients = buildClients({
+        region: target.region,
+        maxAttempts: this.o.maxAttempts,
+        ...(target.roleArn
+          ? {
+              credentials: assume({
+                params: {
+                  RoleArn: target.roleArn,
+                  RoleSessionName: this.o.sessionName,
+                  DurationSeconds: ASSUMED_ROLE_SECONDS,
+                  ...(target.externalId ? { ExternalId: target.externalId } : {}),
+                },
+                clientConfig: { region: this.o.homeRegion },
+              }),
+            }
+          : {}),
+      });
+      this.built.set(key, clients);
+    }
+    return clients;
+  }
 }

@@ -2,12 +2,17 @@
  * The collect step of a live cycle: inventory, costs and metrics of one account and region, composed from the
  * adapters into the same Snapshot a file-based run builds. A source that fails becomes a gap (incomplete data) and
  * the cycle goes on with the others; nothing that failed is reported as zero.
+ *
+ * Across several accounts and regions the step comes in parts: spend once from the deployment account (Cost
+ * Explorer covers the organisation from the management or a delegated account; asking per member would count it
+ * twice), and inventory and metrics once per account and region. `mergeSnapshotParts` joins them into one Snapshot
+ * and only then attributes spend, because an estimated split needs every endpoint that ran an instance type.
  */
 import { attributeSpend } from '../core/attribution.ts';
-import type { BudgetFile } from '../core/budget.ts';
+import type { BudgetFile, CollectionTarget } from '../core/budget.ts';
 import { addDays, DayClock, maxDay, periodContaining } from '../core/period.ts';
 import { SelectorMatcher } from '../core/selector.ts';
-import type { DataGap, EndpointInfo, MetricName, MetricSeries, Snapshot } from '../core/types.ts';
+import type { CostRecord, DataGap, EndpointInfo, MetricName, MetricSeries, Snapshot } from '../core/types.ts';
 import type { CostDayCache, CostLoad, CostSource, TimeRange } from '../ports.ts';
 import type { AwsClients } from './clients.ts';
 import { CloudWatchMetricSource } from './cloudwatch.ts';
@@ -51,36 +56,52 @@ export function selectorTagKeys(file: BudgetFile): string[] {
   return keys;
 }
 
-export async function collectAws(o: AwsCollectOptions): Promise<AwsCollection> {
-  const { file, asOf, clients, usage } = o;
-  const tz = file.billingPeriod.timezone;
-  const clock = new DayClock(tz);
-  const period = periodContaining(asOf, file.billingPeriod);
-  const previous = periodContaining(addDays(period.start, -1), file.billingPeriod);
-  const gaps: DataGap[] = [];
+/** Tags that place cost rows on endpoints: what `attributeSpend` needs besides the inventory. */
+export interface AttributionTags {
+  readonly endpointTag?: string;
+  readonly groupTag?: string;
+}
 
-  // Inventory: what runs, with its tags, scaling and instance-hours since the previous period began.
-  let inventory: EndpointInfo[] = [];
+/** Spend of the open and the previous period through as-of, as the cost source returned it (not yet attributed). */
+export interface CostsCollection {
+  readonly records: CostRecord[];
+  readonly gaps: DataGap[];
+  readonly completeThrough?: string;
+  readonly attribution: AttributionTags;
+  readonly crossCheck?: ForecastCrossCheck;
+}
+
+async function loadInventory(o: AwsCollectOptions, gaps: DataGap[]): Promise<EndpointInfo[]> {
+  const tz = o.file.billingPeriod.timezone;
+  const previous = previousPeriodStart(o);
   try {
     const loaded = await new SageMakerInventory({
-      sagemaker: clients.sageMaker,
-      autoscaling: clients.autoScaling,
-      usage,
-      region: clients.region,
+      sagemaker: o.clients.sageMaker,
+      autoscaling: o.clients.autoScaling,
+      usage: o.usage,
+      region: o.clients.region,
       timezone: tz,
-      historyFrom: previous.start,
-      asOf,
+      historyFrom: previous,
+      asOf: o.asOf,
       now: o.now,
     }).endpointsWithGaps();
-    inventory = [...loaded.endpoints];
     gaps.push(...loaded.gaps);
+    return [...loaded.endpoints];
   } catch (err) {
     gaps.push(gapOf('inventory', 'sagemaker:ListEndpoints', err));
+    return [];
   }
+}
 
-  // Costs: the previous period (the baseline of every cause, and the forecast's history) through as-of.
-  const range: TimeRange = { start: previous.start, end: addDays(asOf, 1) };
-  const tagKeys = selectorTagKeys(file);
+function previousPeriodStart(o: AwsCollectOptions): string {
+  const period = periodContaining(o.asOf, o.file.billingPeriod);
+  return periodContaining(addDays(period.start, -1), o.file.billingPeriod).start;
+}
+
+/** Costs: the previous period (the baseline of every cause, and the forecast's history) through as-of. */
+async function loadCosts(o: AwsCollectOptions): Promise<CostsCollection & { ce?: CostExplorerSource }> {
+  const { file, asOf, clients, usage } = o;
+  const range: TimeRange = { start: previousPeriodStart(o), end: addDays(asOf, 1) };
   let source: CostSource;
   let ce: CostExplorerSource | undefined;
   if (file.costSource === 'focus-export' && file.focusExport) {
@@ -91,7 +112,7 @@ export async function collectAws(o: AwsCollectOptions): Promise<AwsCollection> {
       bucket: file.focusExport.bucket,
       prefix,
       costMetric: file.costMetric,
-      timezone: tz,
+      timezone: file.billingPeriod.timezone,
     });
   } else {
     ce = new CostExplorerSource({
@@ -99,7 +120,7 @@ export async function collectAws(o: AwsCollectOptions): Promise<AwsCollection> {
       usage,
       cache: o.cache,
       costMetric: file.costMetric,
-      tagKeys,
+      tagKeys: selectorTagKeys(file),
       endpointTag: file.costExplorer?.endpointTag,
       resourceLevel: file.costExplorer?.resourceLevel,
       asOf,
@@ -115,70 +136,230 @@ export async function collectAws(o: AwsCollectOptions): Promise<AwsCollection> {
       gaps: [gapOf('costs', file.costSource === 'focus-export' ? 's3:GetObject' : 'ce:GetCostAndUsage', err)],
     };
   }
-  gaps.push(...costs.gaps);
-  const attributed = attributeSpend(costs.records, inventory, {
-    endpointTag: ce?.endpointTag ?? file.costExplorer?.endpointTag,
-    groupTag: ce?.groupTag,
-    dayOf: (ms) => clock.dayOf(ms),
-  });
-  inventory = inventory.map((e) => {
-    const method = attributed.attribution.get(e.name);
-    return method ? { ...e, attribution: method } : e;
-  });
+  const endpointTag = ce?.endpointTag ?? file.costExplorer?.endpointTag;
+  return {
+    records: [...costs.records],
+    gaps: [...costs.gaps],
+    ...(costs.completeThrough ? { completeThrough: costs.completeThrough } : {}),
+    attribution: {
+      ...(endpointTag !== undefined ? { endpointTag } : {}),
+      ...(ce?.groupTag !== undefined ? { groupTag: ce.groupTag } : {}),
+    },
+    ce,
+  };
+}
 
-  // Metrics: the judging window hourly, for the endpoints some budget selects.
+/** Cost Explorer's own forecast of the rest of the period, when the source is Cost Explorer and days remain. */
+async function crossCheckOf(o: AwsCollectOptions, ce: CostExplorerSource | undefined) {
+  const period = periodContaining(o.asOf, o.file.billingPeriod);
+  if (ce && addDays(o.asOf, 1) < period.end) {
+    return ce.forecastCrossCheck({ start: addDays(o.asOf, 1), end: period.end });
+  }
+  return undefined;
+}
+
+/** Places cost rows on endpoints and records on each endpoint how its spend was placed. */
+function attribute(
+  records: readonly CostRecord[],
+  inventory: readonly EndpointInfo[],
+  tags: AttributionTags,
+  timezone: string,
+): { records: CostRecord[]; inventory: EndpointInfo[] } {
+  const clock = new DayClock(timezone);
+  const attributed = attributeSpend(records, inventory, { ...tags, dayOf: (ms) => clock.dayOf(ms) });
+  return {
+    records: attributed.records,
+    inventory: inventory.map((e) => {
+      const method = attributed.attribution.get(e.name);
+      return method ? { ...e, attribution: method } : e;
+    }),
+  };
+}
+
+/** Metrics: the judging window hourly, for the endpoints some budget selects. */
+async function loadMetrics(
+  o: AwsCollectOptions,
+  inventory: readonly EndpointInfo[],
+  gaps: DataGap[],
+): Promise<MetricSeries[]> {
+  const { file, asOf, clients, usage } = o;
   const matchers = file.budgets.map((b) => new SelectorMatcher(b));
   const selected = inventory.filter((e) => matchers.some((m) => m.matches(e.name, e.tags)));
   const metrics: MetricSeries[] = [];
-  if (selected.length > 0) {
-    const names = selected.map((e) => e.name);
-    const windowStart = maxDay(addDays(asOf, -6), previous.start);
-    // the judging window hourly (what the limits and the actions read), and before it, back to the start of the
-    // previous period, daily: the invocations a cause compares the window's with
-    const loads: { range: TimeRange; periodSeconds: number; metrics?: MetricName[] }[] = [
-      { range: { start: windowStart, end: addDays(asOf, 1) }, periodSeconds: 3600 },
-    ];
-    if (previous.start < windowStart) {
-      loads.push({
-        range: { start: previous.start, end: windowStart },
-        periodSeconds: 86_400,
-        metrics: ['Invocations'],
-      });
-    }
-    for (const l of loads) {
-      const cw = new CloudWatchMetricSource({
-        client: clients.cloudWatch,
-        usage,
-        inventory: selected,
-        periodSeconds: l.periodSeconds,
-        timeZone: tz,
-        metrics: l.metrics,
-      });
-      try {
-        const loaded = await cw.load(l.range, names);
-        metrics.push(...loaded.series);
-        gaps.push(...loaded.gaps);
-      } catch (err) {
-        gaps.push(gapOf('metrics', 'cloudwatch:GetMetricData', err));
-      }
+  if (selected.length === 0) return metrics;
+  const previous = previousPeriodStart(o);
+  const names = selected.map((e) => e.name);
+  const windowStart = maxDay(addDays(asOf, -6), previous);
+  // the judging window hourly (what the limits and the actions read), and before it, back to the start of the
+  // previous period, daily: the invocations a cause compares the window's with
+  const loads: { range: TimeRange; periodSeconds: number; metrics?: MetricName[] }[] = [
+    { range: { start: windowStart, end: addDays(asOf, 1) }, periodSeconds: 3600 },
+  ];
+  if (previous < windowStart) {
+    loads.push({
+      range: { start: previous, end: windowStart },
+      periodSeconds: 86_400,
+      metrics: ['Invocations'],
+    });
+  }
+  for (const l of loads) {
+    const cw = new CloudWatchMetricSource({
+      client: clients.cloudWatch,
+      usage,
+      inventory: selected,
+      periodSeconds: l.periodSeconds,
+      timeZone: file.billingPeriod.timezone,
+      metrics: l.metrics,
+    });
+    try {
+      const loaded = await cw.load(l.range, names);
+      metrics.push(...loaded.series);
+      gaps.push(...loaded.gaps);
+    } catch (err) {
+      gaps.push(gapOf('metrics', 'cloudwatch:GetMetricData', err));
     }
   }
+  return metrics;
+}
 
-  let crossCheck: ForecastCrossCheck | undefined;
-  if (ce && addDays(asOf, 1) < period.end) {
-    crossCheck = await ce.forecastCrossCheck({ start: addDays(asOf, 1), end: period.end });
-  }
-
+/** One account and region, spend included: the CLI's live run, and a cycle with no accounts list. */
+export async function collectAws(o: AwsCollectOptions): Promise<AwsCollection> {
+  const gaps: DataGap[] = [];
+  const found = await loadInventory(o, gaps);
+  const costs = await loadCosts(o);
+  gaps.push(...costs.gaps);
+  const { records, inventory } = attribute(
+    costs.records,
+    found,
+    costs.attribution,
+    o.file.billingPeriod.timezone,
+  );
+  const metrics = await loadMetrics(o, inventory, gaps);
+  const crossCheck = await crossCheckOf(o, costs.ce);
   return {
     snapshot: {
-      asOf,
-      currency: file.currency,
-      costs: attributed.records,
+      asOf: o.asOf,
+      currency: o.file.currency,
+      costs: records,
       metrics,
       inventory,
       gaps,
       ...(costs.completeThrough ? { costsCompleteThrough: costs.completeThrough } : {}),
     },
     crossCheck,
+  };
+}
+
+/** The spend part of a cycle: read once, from the deployment account, attributed when the parts are merged. */
+export async function collectAwsCosts(o: AwsCollectOptions): Promise<CostsCollection> {
+  const { ce, ...costs } = await loadCosts(o);
+  const crossCheck = await crossCheckOf(o, ce);
+  return crossCheck ? { ...costs, crossCheck } : costs;
+}
+
+/** The inventory and metrics part of a cycle: one account and region. */
+export async function collectAwsResources(
+  o: AwsCollectOptions,
+): Promise<{ inventory: EndpointInfo[]; metrics: MetricSeries[]; gaps: DataGap[] }> {
+  const gaps: DataGap[] = [];
+  const inventory = await loadInventory(o, gaps);
+  const metrics = await loadMetrics(o, inventory, gaps);
+  return { inventory, metrics, gaps };
+}
+
+/** One part of a cycle as the collect step stored it. */
+export type SnapshotPart =
+  | {
+      readonly kind: 'costs';
+      readonly snapshot: Snapshot;
+      readonly attribution: AttributionTags;
+    }
+  | {
+      readonly kind: 'resources';
+      readonly snapshot: Snapshot;
+      readonly target: CollectionTarget;
+    };
+
+/** The parts of a cycle do not fit together (different days or currencies): merging them would mix cycles. */
+export class SnapshotPartsError extends Error {
+  override name = 'SnapshotPartsError';
+}
+
+/**
+ * Joins the parts of a cycle into one Snapshot: costs, inventory, metrics and gaps concatenated in part order,
+ * costs complete through the earliest day any cost part vouches for, and spend attributed over the inventory of
+ * every account and region. The core knows an endpoint by its name: when two targets have endpoints of the same
+ * name, the first target's is kept and the other is a gap, never a silent mix of two endpoints' data. No cost part
+ * at all is a gap too, so that missing spend never reads as zero.
+ */
+export function mergeSnapshotParts(parts: readonly SnapshotPart[], file: BudgetFile): Snapshot {
+  const first = parts[0];
+  if (!first) throw new SnapshotPartsError('no snapshot parts to merge');
+  for (const p of parts) {
+    if (p.snapshot.asOf !== first.snapshot.asOf) {
+      throw new SnapshotPartsError(
+        `snapshot parts of different days: ${first.snapshot.asOf} and ${p.snapshot.asOf}`,
+      );
+    }
+    if (p.snapshot.currency !== file.currency) {
+      throw new SnapshotPartsError(
+        `a snapshot part in ${p.snapshot.currency}, the budget file in ${file.currency}`,
+      );
+    }
+  }
+  const resourceParts = parts.filter((p) => p.kind === 'resources');
+  const costParts = parts.filter((p) => p.kind === 'costs');
+  const labelled = resourceParts.length > 1;
+  const costs: CostRecord[] = [];
+  const gaps: DataGap[] = [];
+  const inventory: EndpointInfo[] = [];
+  const metrics: MetricSeries[] = [];
+  const owner = new Map<string, string>();
+  for (const p of parts) {
+    costs.push(...p.snapshot.costs);
+    if (p.kind === 'costs') {
+      gaps.push(...p.snapshot.gaps);
+      continue;
+    }
+    const where = `${p.target.account} ${p.target.region}`;
+    gaps.push(
+      ...(labelled
+        ? p.snapshot.gaps.map((g) => ({ ...g, message: `${where}: ${g.message}` }))
+        : p.snapshot.gaps),
+    );
+    const dropped = new Set<string>();
+    for (const e of p.snapshot.inventory) {
+      const had = owner.get(e.name);
+      if (had !== undefined) {
+        dropped.add(e.name);
+        gaps.push({
+          source: 'inventory',
+          scope: e.name,
+          message: `endpoint ${e.name} exists in ${had} and in ${where}; only the first is judged, rename one to judge both`,
+        });
+        continue;
+      }
+      owner.set(e.name, where);
+      inventory.push(e);
+    }
+    for (const m of p.snapshot.metrics ?? []) if (!dropped.has(m.endpoint)) metrics.push(m);
+  }
+  if (costParts.length === 0) {
+    gaps.push({ source: 'costs', message: 'no cost data was collected in this cycle' });
+  }
+  const complete = costParts
+    .map((p) => p.snapshot.costsCompleteThrough)
+    .filter((d): d is string => d !== undefined)
+    .sort();
+  const tags = costParts[0]?.attribution ?? {};
+  const attributed = attribute(costs, inventory, tags, file.billingPeriod.timezone);
+  return {
+    asOf: first.snapshot.asOf,
+    currency: file.currency,
+    costs: attributed.records,
+    metrics,
+    inventory: attributed.inventory,
+    gaps,
+    ...(complete[0] !== undefined ? { costsCompleteThrough: complete[0] } : {}),
   };
 }

@@ -91,7 +91,7 @@ export const NotificationsSchema = z.strictObject({
 });
 
 /** A 12-digit AWS account id. YAML reads an unquoted one as a number and drops its leading zeros: quote it. */
-const AccountIdSchema = z
+export const AccountIdSchema = z
   .string({
     error: (i) =>
       i.input === undefined
@@ -101,7 +101,25 @@ const AccountIdSchema = z
   .regex(/^\d{12}$/, 'a 12-digit account id such as "123456789012"');
 
 /** An AWS region code: us-east-1, eu-central-2, us-gov-west-1, cn-north-1. */
-const RegionSchema = z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region such as us-east-1');
+export const RegionSchema = z
+  .string()
+  .regex(/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/, 'an AWS region such as us-east-1');
+
+/** An IAM role ARN, in any partition. */
+export const RoleArnSchema = z
+  .string()
+  .regex(
+    /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
+    'an IAM role ARN such as "arn:aws:iam::123456789012:role/perf-budgets-member"',
+  );
+
+/** What STS accepts as an external id. */
+export const ExternalIdSchema = z
+  .string()
+  .regex(/^[\w+=,.@:/-]{2,1224}$/, '2 to 1224 letters, digits or +=,.@:/-');
+
+/** The account id in a role ARN. */
+export const roleAccount = (roleArn: string): string | undefined => roleArn.split(':')[4];
 
 /**
  * One account whose SageMaker endpoints a live cycle reads (inventory and metrics; spend is read once, from the
@@ -113,28 +131,19 @@ export const AccountSchema = z
   .strictObject({
     id: AccountIdSchema,
     /** The role to assume in this account; absent only for the deployment account itself. */
-    roleArn: z
-      .string()
-      .regex(
-        /^arn:aws(-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]{1,512}$/,
-        'an IAM role ARN such as "arn:aws:iam::123456789012:role/perf-budgets-member"',
-      )
-      .optional(),
+    roleArn: RoleArnSchema.optional(),
     /** The sts:ExternalId the member role requires, if it requires one. */
-    externalId: z
-      .string()
-      .regex(/^[\w+=,.@:/-]{2,1224}$/, '2 to 1224 letters, digits or +=,.@:/-')
-      .optional(),
+    externalId: ExternalIdSchema.optional(),
     /** Regions of the account to read. @default the deployment region */
     regions: z.array(RegionSchema).min(1).optional(),
   })
   .superRefine((a, ctx) => {
-    const roleAccount = a.roleArn?.split(':')[4];
-    if (roleAccount !== undefined && roleAccount !== a.id) {
+    const owner = a.roleArn === undefined ? undefined : roleAccount(a.roleArn);
+    if (owner !== undefined && owner !== a.id) {
       ctx.addIssue({
         code: 'custom',
         path: ['roleArn'],
-        message: `the role is in account ${roleAccount}, not ${a.id}; give the role the member stack created in ${a.id}`,
+        message: `the role is in account ${owner}, not ${a.id}; give the role the member stack created in ${a.id}`,
       });
     }
     if (a.externalId !== undefined && a.roleArn === undefined) {
