@@ -2,7 +2,8 @@
  * The interfaces the core needs from the outside world. Local adapters (files, SQLite, console) and AWS adapters
  * (Cost Explorer, CloudWatch, SageMaker, DynamoDB, SNS, S3) implement the same ports.
  */
-import type { CostRecord, DataGap, EndpointInfo, Finding, MetricSeries } from './core/types.ts';
+import type { AlertMessage } from './core/alert-text.ts';
+import type { CostRecord, DataGap, EndpointInfo, MetricSeries } from './core/types.ts';
 
 export interface TimeRange {
   /** First day, inclusive (YYYY-MM-DD, billing time zone). */
@@ -87,8 +88,20 @@ export interface Ledger {
   close(): Promise<void>;
 }
 
+/** What became of one alert on one channel. A channel never throws: a failure is a `failed` delivery. */
+export interface Delivery {
+  readonly channel: string;
+  readonly key: string;
+  readonly state: string;
+  readonly status: 'sent' | 'failed';
+  /** The channel's id for the message (SNS MessageId), or why it failed (never a secret). */
+  readonly detail?: string;
+}
+
+/** An alert channel: SNS, Slack, the console. */
 export interface Notifier {
-  notify(findings: readonly Finding[]): Promise<void>;
+  readonly channel: string;
+  notify(messages: readonly AlertMessage[]): Promise<readonly Delivery[]>;
 }
 
 export interface ReportSink {

@@ -1,11 +1,13 @@
 /**
- * Findings to an SNS topic: one message per finding, its body the finding as JSON, sent in PublishBatch calls of
- * up to ten. Message attributes (`budget`, `kind`, `severity`, and `endpoint`, `tier` when known; all of type
- * String) let each subscriber take only what it wants with a filter policy, e.g. `{"severity": ["critical"]}`.
- * The subject is a one-line summary for email subscriptions.
+ * Alerts to an SNS topic: one message per alert, sent in PublishBatch calls of up to ten. Each message is a
+ * per-protocol JSON structure: email subscriptions get the alert's plain text, every other protocol (SQS, Lambda,
+ * HTTPS, email-json) gets the alert as JSON for machines. Message attributes (`budget`, `kind`, `severity`,
+ * `transition`, and `tier`, `environment`, `endpoint` when known; all of type String) let each subscriber take
+ * only what it wants with a filter policy, e.g. `{"severity": ["critical"], "tier": ["production"]}`. The subject
+ * is the headline, short enough for email.
  *
- * A failed publish never fails the cycle: `publish` answers with one result per finding (ok, or failed with the
- * reason); `notify` (the port, which returns nothing) hands the same results to `onResults`.
+ * A failed publish never fails the cycle: `notify` answers with one delivery per alert (sent, or failed with the
+ * reason).
  */
 import { createHash } from 'node:crypto';
 import {
@@ -14,8 +16,8 @@ import {
   type PublishBatchRequestEntry,
   SNSClient,
 } from '@aws-sdk/client-sns';
-import type { Finding } from '../core/types.ts';
-import type { Notifier } from '../ports.ts';
+import type { AlertMessage } from '../core/alert-text.ts';
+import type { Delivery, Notifier } from '../ports.ts';
 import { sourceError } from './errors.ts';
 
 /** SNS subjects must be shorter than 100 characters, without line breaks or control characters. */
@@ -24,23 +26,14 @@ export const SUBJECT_MAX = 99;
 export const SNS_MESSAGE_BYTES = 262_144;
 const BATCH_MAX = 10;
 
-export type PublishResult =
-  | { readonly key: string; readonly budget: string; readonly status: 'ok'; readonly messageId: string }
-  | { readonly key: string; readonly budget: string; readonly status: 'failed'; readonly reason: string };
-
 export interface SnsNotifierOptions {
   /** Built once per cold start; by default one from the default credential chain. */
   readonly client?: SNSClient;
-  /** The tier of a budget (from the budget file), sent as the `tier` attribute when known. */
-  readonly tierOf?: (budget: string) => string | undefined;
-  /** Given the per-finding results of each `notify`, for the handler to log and count; `publish` returns them. */
-  readonly onResults?: (results: readonly PublishResult[]) => void;
 }
 
-/** A one-line summary under 100 characters: "[CRITICAL] search-prod/search-a spend-breach: <message>". */
-export function subjectFor(f: Finding): string {
-  const where = f.endpoint ? `${f.budget}/${f.endpoint}` : f.budget;
-  const text = `[${f.severity.toUpperCase()}] ${where} ${f.kind}: ${f.message}`
+/** The headline as an SNS subject: one line under 100 characters, "[CRITICAL] chat-prod: forecast ...". */
+export function subjectFor(m: AlertMessage): string {
+  const text = `[${m.text.severity.toUpperCase()}] ${m.text.headline}`
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what SNS refuses in a subject
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/\s+/g, ' ')
@@ -54,13 +47,16 @@ export function subjectFor(f: Finding): string {
         .trimEnd()}...`;
 }
 
-export function messageAttributesFor(f: Finding, tier?: string): Record<string, MessageAttributeValue> {
+export function messageAttributesFor(m: AlertMessage): Record<string, MessageAttributeValue> {
+  const a = m.alert;
   const attrs: Record<string, string | undefined> = {
-    budget: f.budget,
-    kind: f.kind,
-    severity: f.severity,
-    endpoint: f.endpoint,
-    tier,
+    budget: a.budget,
+    kind: a.kind,
+    severity: a.severity,
+    transition: a.transition,
+    tier: a.tier,
+    environment: a.environment,
+    endpoint: a.endpoint,
   };
   const out: Record<string, MessageAttributeValue> = {};
   // SNS refuses an attribute with an empty value.
@@ -70,17 +66,37 @@ export function messageAttributesFor(f: Finding, tier?: string): Record<string, 
   return out;
 }
 
+/** The alert for machines: what crossed, the numbers, the cause, the actions, and the words people read. */
+function machineMessage(m: AlertMessage, slim: boolean): string {
+  const { findings, cause, ...alert } = m.alert;
+  const c =
+    cause && slim && cause.endpoints
+      ? (({ endpoints, ...rest }) => ({ ...rest, endpointsOmitted: endpoints?.length }))(cause)
+      : cause;
+  return JSON.stringify({
+    version: 1,
+    alert: { ...alert, ...(c ? { cause: c } : {}) },
+    findings: slim ? findings.map((f) => f.key) : findings,
+    text: {
+      headline: m.text.headline,
+      facts: m.text.facts,
+      why: m.text.why,
+      actions: m.text.actions,
+      links: m.text.links,
+    },
+  });
+}
+
 /**
- * The finding as JSON, within SNS's size limit: when the per-endpoint split of the cause makes it too big, that
- * list is left out (its count kept in `cause.endpointsOmitted`); undefined when even that is too big.
+ * The per-protocol message (MessageStructure "json"): plain text for email, JSON for everything else; within
+ * SNS's size limit (the per-endpoint cause split and the findings' details are left out when too big); undefined
+ * when even that is too big.
  */
-export function messageFor(f: Finding, limitBytes: number): string | undefined {
-  const full = JSON.stringify(f);
-  if (Buffer.byteLength(full) <= limitBytes) return full;
-  if (f.cause?.endpoints) {
-    const { endpoints, ...cause } = f.cause;
-    const slim = JSON.stringify({ ...f, cause: { ...cause, endpointsOmitted: endpoints.length } });
-    if (Buffer.byteLength(slim) <= limitBytes) return slim;
+export function messageFor(m: AlertMessage, limitBytes: number): string | undefined {
+  for (const slim of [false, true]) {
+    const machine = machineMessage(m, slim);
+    const body = JSON.stringify({ default: machine, email: m.text.plain });
+    if (Buffer.byteLength(body) <= limitBytes) return body;
   }
   return undefined;
 }
@@ -108,33 +124,30 @@ export class SnsNotifier implements Notifier {
     this.fifo = topicArn.endsWith('.fifo');
   }
 
-  /** The Notifier port: publishes every finding and hands the results to `onResults`. Never throws. */
-  async notify(findings: readonly Finding[]): Promise<void> {
-    const results = await this.publish(findings);
-    this.options.onResults?.(results);
-  }
+  readonly channel = 'sns';
 
-  /** Publishes every finding; answers, in the findings' order, whether each was accepted by SNS. Never throws. */
-  async publish(findings: readonly Finding[]): Promise<readonly PublishResult[]> {
-    const results: PublishResult[] = new Array(findings.length);
-    const failed = (i: number, reason: string): void => {
-      const f = findings[i] as Finding;
-      results[i] = { key: f.key, budget: f.budget, status: 'failed', reason };
+  /** Publishes every alert; answers, in the alerts' order, whether each was accepted by SNS. Never throws. */
+  async notify(messages: readonly AlertMessage[]): Promise<readonly Delivery[]> {
+    const results: Delivery[] = new Array(messages.length);
+    const done = (i: number, status: Delivery['status'], detail: string): void => {
+      const a = (messages[i] as AlertMessage).alert;
+      results[i] = { channel: 'sns', key: a.key, state: a.state, status, detail };
     };
+    const failed = (i: number, reason: string) => done(i, 'failed', reason);
 
     const batches: Array<Array<{ index: number; entry: PublishBatchRequestEntry; size: number }>> = [];
     let batch: (typeof batches)[number] = [];
     let batchBytes = 0;
-    findings.forEach((f, index) => {
+    messages.forEach((m, index) => {
       let entry: PublishBatchRequestEntry | undefined;
       try {
-        entry = this.entryFor(f, index);
+        entry = this.entryFor(m, index);
       } catch (err) {
-        failed(index, `the finding could not be written as JSON: ${(err as Error).message}`);
+        failed(index, `the alert could not be written as JSON: ${(err as Error).message}`);
         return;
       }
       if (!entry) {
-        failed(index, `the finding is over SNS's ${SNS_MESSAGE_BYTES}-byte message limit as JSON`);
+        failed(index, `the alert is over SNS's ${SNS_MESSAGE_BYTES}-byte message limit`);
         return;
       }
       const size = entrySize(entry);
@@ -159,11 +172,9 @@ export class SnsNotifier implements Notifier {
         const ok = new Map((out.Successful ?? []).map((s) => [s.Id, s.MessageId]));
         const bad = new Map((out.Failed ?? []).map((e) => [e.Id, e]));
         for (const { index, entry } of b) {
-          const f = findings[index] as Finding;
           const messageId = ok.get(entry.Id);
           const error = bad.get(entry.Id);
-          if (messageId !== undefined)
-            results[index] = { key: f.key, budget: f.budget, status: 'ok', messageId };
+          if (messageId !== undefined) done(index, 'sent', messageId);
           else if (error) {
             failed(
               index,
@@ -179,23 +190,26 @@ export class SnsNotifier implements Notifier {
     return results;
   }
 
-  private entryFor(f: Finding, index: number): PublishBatchRequestEntry | undefined {
-    const Subject = subjectFor(f);
-    const MessageAttributes = messageAttributesFor(f, this.options.tierOf?.(f.budget));
+  private entryFor(m: AlertMessage, index: number): PublishBatchRequestEntry | undefined {
+    const Subject = subjectFor(m);
+    const MessageAttributes = messageAttributesFor(m);
     const overhead = entrySize({ Id: '', Message: '', Subject, MessageAttributes });
-    const Message = messageFor(f, SNS_MESSAGE_BYTES - overhead);
+    const Message = messageFor(m, SNS_MESSAGE_BYTES - overhead);
     if (Message === undefined) return undefined;
     return {
-      Id: `f${index}`,
+      Id: `m${index}`,
       Message,
+      MessageStructure: 'json',
       Subject,
       MessageAttributes,
-      // FIFO topics need a group; the budget keeps each budget's findings in order. The deduplication id makes a
-      // message resent within five minutes (a retried batch) one delivery.
+      // FIFO topics need a group; the budget keeps each budget's alerts in order. The deduplication id (the alert
+      // and its state) makes a message resent within five minutes (a retried batch) one delivery.
       ...(this.fifo
         ? {
-            MessageGroupId: f.budget.replace(/[^\x21-\x7e]/g, '_').slice(0, 128),
-            MessageDeduplicationId: createHash('sha256').update(Message).digest('hex'),
+            MessageGroupId: m.alert.budget.replace(/[^\x21-\x7e]/g, '_').slice(0, 128),
+            MessageDeduplicationId: createHash('sha256')
+              .update(`${m.alert.period.start}|${m.alert.key}|${m.alert.state}`)
+              .digest('hex'),
           }
         : {}),
     };

@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { runAws } from '../aws/run.ts';
 import { InputError } from '../core/errors.ts';
 import { checkBudgetFile, formatProblem } from '../local/budget-file.ts';
-import { runLocal } from '../local/run.ts';
+import { type LocalRunOutput, runLocal } from '../local/run.ts';
 import { renderText } from '../report/summary.ts';
 import { registerReport } from './report.ts';
 
@@ -82,16 +82,31 @@ async function run(flags: RunFlags): Promise<number> {
     process.stdout.write(`${JSON.stringify(out.result, null, 2)}\n`);
   } else {
     process.stdout.write(renderText(out.result));
-    process.stdout.write(
-      `\n${out.newAlerts.length} new alert${out.newAlerts.length === 1 ? '' : 's'}, ${out.alreadyAlerted} already sent this period.${
-        out.written.length ? ` Wrote ${out.written.join(', ')}.` : ''
-      }\n`,
-    );
+    process.stdout.write(`\n${alertSummary(out)}`);
   }
   const statuses = new Set(out.result.budgets.map((b) => b.status));
   if (flags.failOn === 'breach' && statuses.has('breached')) return EXIT.breach;
   if (flags.failOn === 'at-risk' && (statuses.has('breached') || statuses.has('at-risk'))) return EXIT.breach;
   return EXIT.ok;
+}
+
+/** The cycle's alerts, one headline each, what the channels did with them, and the files written. */
+export function alertSummary(out: LocalRunOutput): string {
+  const count = (t: string) => out.alerts.filter((m) => m.alert.transition === t).length;
+  const lines = [
+    `Alerts: ${count('opened')} opened, ${count('escalated')} escalated, ${count('resolved')} resolved; ${out.unchanged} unchanged since last sent.`,
+    ...out.alerts.map((m) => `  [${m.text.severity.toUpperCase()}] ${m.text.headline}`),
+  ];
+  const channels = [...new Set(out.deliveries.map((d) => d.channel))];
+  for (const c of channels) {
+    const ds = out.deliveries.filter((d) => d.channel === c);
+    const failed = ds.filter((d) => d.status === 'failed');
+    lines.push(
+      `${c}: ${ds.length - failed.length} sent${failed.length ? `, ${failed.length} failed (${failed[0]?.detail ?? 'no reason given'})` : ''}.`,
+    );
+  }
+  if (out.written.length) lines.push(`Wrote ${out.written.join(', ')}.`);
+  return `${lines.join('\n')}\n`;
 }
 
 async function validate(file: string): Promise<number> {

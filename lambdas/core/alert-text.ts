@@ -3,8 +3,10 @@
  * a headline with the budget, the number and the date; why, from the cause split in dollars; what to do, with one
  * to three actions, their savings and latency risk; the exceptions in force; links.
  */
-import type { Alert, AlertTransition } from './alerts.ts';
-import type { Risk, Severity } from './types.ts';
+import type { Alert, AlertKind, AlertTransition } from './alerts.ts';
+import { displayMoney, displayUnitPrice, moneyFromNumber } from './money.ts';
+import { addDays } from './period.ts';
+import type { CauseKind, Risk, Severity } from './types.ts';
 
 export interface AlertLinks {
   /** The billing-cycle report of the period (a presigned S3 URL in AWS, a file path locally). */
@@ -63,4 +65,223 @@ export interface AlertText {
 export interface AlertMessage {
   readonly alert: Alert;
   readonly text: AlertText;
+}
+
+const DRIVER_LABELS: Readonly<Record<CauseKind | 'other', string>> = {
+  traffic: 'traffic',
+  'idle-capacity': 'idle capacity',
+  'instance-change': 'instance-type change',
+  price: 'price',
+  'new-endpoint': 'new endpoint',
+  other: 'other charges',
+};
+
+/** The runbook section of each alert kind (a heading "Runbook: ..." in the README). */
+export const RUNBOOK_SECTIONS: Readonly<Record<AlertKind, string>> = {
+  spend: 'runbook-spend',
+  latency: 'runbook-latency',
+  'unit-cost': 'runbook-unit-cost',
+  'error-rate': 'runbook-error-rate',
+  'utilization-low': 'runbook-utilisation',
+  'utilization-high': 'runbook-utilisation',
+  'max-instances': 'runbook-instance-ceiling',
+  'exit-criteria': 'runbook-exit-criteria',
+  'incomplete-data': 'runbook-incomplete-data',
+};
+
+/** At most this many actions are named in an alert (the report lists them all). */
+export const MAX_ALERT_ACTIONS = 3;
+
+const PREFIX: Readonly<Record<AlertTransition, string>> = {
+  opened: '',
+  escalated: 'Worse: ',
+  resolved: 'Resolved: ',
+};
+
+function money(x: number, currency: string): string {
+  return displayMoney(moneyFromNumber(x), currency);
+}
+
+function signedMoney(x: number, currency: string): string {
+  const m = money(Math.abs(x), currency);
+  return x < 0 ? `−${m}` : `+${m}`;
+}
+
+const pct = (x: number, digits = 0) => `${(x * 100).toFixed(digits)}%`;
+
+function oneLine(s: string): string {
+  // \s covers line and paragraph separators; other control characters are dropped
+  const printable = [...s.replace(/\s+/g, ' ')].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
+  return printable.replace(/ +/g, ' ').trim();
+}
+
+function subjectOf(a: Alert): string {
+  return a.endpoint && a.endpoint !== a.budget ? `${a.budget}/${a.endpoint}` : a.budget;
+}
+
+function headlineOf(a: Alert): string {
+  const c = a.currency;
+  const o = a.observed;
+  const l = a.limit;
+  if (a.transition === 'resolved') return `${PREFIX.resolved}${a.message.replace(/\.$/, '')}`;
+  const who = subjectOf(a);
+  let what: string;
+  if (a.spend) {
+    const s = a.spend;
+    what =
+      s.basis === 'actual'
+        ? `spent ${money(s.amount, c)} of its ${money(s.cap, c)} cap (${pct(s.amount / s.cap)}) by ${a.asOf}`
+        : `forecast ${money(s.amount, c)} against its ${money(s.cap, c)} cap (${pct(s.amount / s.cap)})${s.crossesOn ? `, crossing it on ${s.crossesOn}` : ''}`;
+  } else if (o !== undefined && l !== undefined) {
+    switch (a.kind) {
+      case 'latency':
+        what = `ModelLatency p99 ${o.toFixed(1)} ms, above its ${l} ms ceiling`;
+        break;
+      case 'unit-cost':
+        what = `${displayUnitPrice(o, c)} per 1k inferences, above its ${displayUnitPrice(l, c)} limit`;
+        break;
+      case 'error-rate':
+        what = `${pct(o, 2)} of invocations fail, above its ${pct(l, 2)} limit`;
+        break;
+      case 'utilization-low':
+        what = `${pct(o)} utilisation, below its ${pct(l)} floor`;
+        break;
+      case 'utilization-high':
+        what = `${pct(o)} utilisation, above its ${pct(l)} ceiling`;
+        break;
+      case 'max-instances':
+        what = `ran ${o} instances, above its limit of ${l}`;
+        break;
+      default:
+        what = a.message.replace(/\.$/, '');
+    }
+    what += ` (as of ${a.asOf})`;
+  } else if (a.kind === 'exit-criteria') {
+    what = `the experiment meets its exit criteria (as of ${a.asOf})`;
+  } else if (a.kind === 'incomplete-data') {
+    const n = a.findings.length;
+    what = `incomplete data, ${n} gap${n === 1 ? '' : 's'}: numbers are lower bounds (as of ${a.asOf})`;
+  } else {
+    what = a.message.replace(/\.$/, '');
+  }
+  return oneLine(`${PREFIX[a.transition]}${who}: ${what}`);
+}
+
+function factsOf(a: Alert): AlertFact[] {
+  const c = a.currency;
+  const facts: AlertFact[] = [
+    { label: 'Budget', value: `${a.budget} (${a.tier}, ${a.mode} mode)` },
+    { label: 'Severity', value: `${a.severity}${a.transition === 'opened' ? '' : `, ${a.transition}`}` },
+    {
+      label: 'Period',
+      value: `${a.period.start}..${addDays(a.period.end, -1)}, as of ${a.asOf}`,
+    },
+  ];
+  if (a.endpoint) facts.push({ label: 'Endpoint', value: a.endpoint });
+  if (a.spend) {
+    const s = a.spend;
+    facts.push({ label: 'Spend to date', value: money(s.spendToDate, c) });
+    if (s.basis === 'forecast') {
+      facts.push({
+        label: 'Forecast',
+        value: `${money(s.amount, c)}${s.low !== undefined && s.high !== undefined ? ` (${money(s.low, c)}–${money(s.high, c)})` : ''}`,
+      });
+    }
+    facts.push({ label: 'Cap', value: `${money(s.cap, c)} (alert at ${pct(s.fraction)})` });
+    if (s.crossesOn) facts.push({ label: 'Crosses the cap on', value: s.crossesOn });
+  }
+  facts.push({ label: 'Owner', value: a.owner });
+  return facts;
+}
+
+function whyOf(a: Alert): AlertText['why'] {
+  const cause = a.cause;
+  if (!cause || a.transition === 'resolved') return undefined;
+  const drivers = (Object.entries(cause.parts) as [CauseKind | 'other', number][])
+    .filter(([, v]) => Math.abs(v) >= 0.005)
+    .sort((x, y) => Math.abs(y[1]) - Math.abs(x[1]))
+    .map(([k, v]) => ({ label: DRIVER_LABELS[k], amount: signedMoney(v, a.currency) }));
+  return { summary: cause.summary, drivers };
+}
+
+function actionsOf(a: Alert): AlertActionText[] {
+  if (a.transition === 'resolved') return [];
+  return a.actions.slice(0, MAX_ALERT_ACTIONS).map((x) => ({
+    text: x.description,
+    saving:
+      x.estimatedSavings >= 0.005
+        ? `saves ~${money(x.estimatedSavings, a.currency)} this period`
+        : 'no direct saving',
+    risk: x.risk,
+  }));
+}
+
+function exceptionsOf(a: Alert): string[] {
+  return a.exceptions.map(
+    (x) =>
+      `Exception in force until ${x.expires}: ${x.reason} (approved by ${x.approvedBy}; ${Object.entries(
+        x.limits,
+      )
+        .map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+        .join(', ')}${x.endpoints ? `; ${x.endpoints.join(', ')}` : ''}).`,
+  );
+}
+
+function linksOf(a: Alert, links: AlertLinks): AlertLink[] {
+  const out: AlertLink[] = [];
+  if (links.report) out.push({ label: 'Report', url: links.report });
+  if (links.dashboard) out.push({ label: 'Dashboard', url: links.dashboard });
+  if (a.endpoint && links.consoleRegion) {
+    const r = encodeURIComponent(links.consoleRegion);
+    out.push({
+      label: 'Endpoint in SageMaker',
+      url: `https://${r}.console.aws.amazon.com/sagemaker/home?region=${r}#/endpoints/${encodeURIComponent(a.endpoint)}`,
+    });
+  }
+  if (links.runbook) out.push({ label: 'Runbook', url: `${links.runbook}#${RUNBOOK_SECTIONS[a.kind]}` });
+  return out;
+}
+
+/** The words of one alert, for every channel. */
+export function alertText(alert: Alert, links: AlertLinks = {}): AlertText {
+  const headline = headlineOf(alert);
+  const facts = factsOf(alert);
+  const why = whyOf(alert);
+  const actions = actionsOf(alert);
+  const exceptions = exceptionsOf(alert);
+  const linkList = linksOf(alert, links);
+
+  const lines = [`[${alert.severity.toUpperCase()}] ${headline}`, '', alert.message, ''];
+  for (const f of facts) lines.push(`${f.label}: ${f.value}`);
+  if (why) {
+    lines.push('', `Why: ${why.summary}`);
+    for (const d of why.drivers) lines.push(`  ${d.amount} ${d.label}`);
+  }
+  if (actions.length > 0) {
+    lines.push('', 'What to do:');
+    actions.forEach((x, i) => {
+      lines.push(`  ${i + 1}. ${x.text} (${x.saving}; latency risk ${x.risk})`);
+    });
+  }
+  if (exceptions.length > 0) lines.push('', ...exceptions);
+  lines.push('');
+  for (const l of linkList) lines.push(`${l.label}: ${l.url}`);
+  if (!links.runbook) lines.push(`Runbook: README.md#${RUNBOOK_SECTIONS[alert.kind]}`);
+
+  return {
+    severity: alert.severity,
+    transition: alert.transition,
+    headline,
+    facts,
+    ...(why ? { why } : {}),
+    actions,
+    exceptions,
+    links: linkList,
+    plain: `${lines.join('\n').trimEnd()}\n`,
+  };
+}
+
+/** The words of every alert of a cycle, in order. */
+export function alertMessages(alerts: readonly Alert[], links: AlertLinks = {}): AlertMessage[] {
+  return alerts.map((alert) => ({ alert, text: alertText(alert, links) }));
 }

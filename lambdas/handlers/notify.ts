@@ -1,14 +1,21 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { SnsNotifier } from '../aws/sns.ts';
+import { alertMessages } from '../core/alert-text.ts';
+import { freshAlerts, planAlerts } from '../core/alerts.ts';
 import type { CycleResult } from '../core/evaluate.ts';
-import { type CycleRecords, newFindings } from '../core/ledger-records.ts';
+import type { CycleRecords } from '../core/ledger-records.ts';
+import type { Delivery, Notifier } from '../ports.ts';
+import { AlertEnv, alertChannels, alertLinks } from './channels.ts';
 import { baseDeps } from './deps.ts';
 import { readEnv } from './env.ts';
-import { lambda, logger } from './middleware.ts';
+import { lambda, logger, metrics } from './middleware.ts';
 
 const deps = baseDeps();
-const { TOPIC_ARN } = readEnv(z.object({ TOPIC_ARN: z.string().startsWith('arn:') }));
-const notifier = new SnsNotifier(TOPIC_ARN);
+const env = readEnv(AlertEnv);
+const channels: readonly Notifier[] = alertChannels(env, {
+  sns: (topicArn) => new SnsNotifier(topicArn),
+});
 
 export const NotifyEvent = z.object({
   runId: z.string().min(1),
@@ -16,23 +23,44 @@ export const NotifyEvent = z.object({
   resultKey: z.string().min(1),
 });
 
-/** Notify: record the cycle in the ledger (conditional writes) and publish only the alerts that are new. */
+/**
+ * Notify: plan the cycle's alerts against what the ledger recorded earlier in the period (open, escalate,
+ * resolve), record them with conditional writes, and send only those this cycle recorded first: a rerun, or a
+ * cycle racing this one, sends nothing twice. A channel that fails is counted and logged, never fatal.
+ */
 export const handler = lambda(NotifyEvent, async (event) => {
   const { result, records } = await deps.store.getJson<{ result: CycleResult; records: CycleRecords }>(
     event.resultKey,
   );
-  const fresh = await deps.ledger.commit(records);
-  const findings = newFindings(
-    result.budgets.flatMap((b) => b.findings),
-    fresh,
-  );
-  const published = await notifier.publish(findings);
-  const failed = published.filter((p) => p.status === 'failed').length;
+  const previous = await deps.ledger.alerts(result.period.start);
+  const plan = planAlerts(result, previous, new Date().toISOString());
+  const fresh = await deps.ledger.commit({ ...records, alerts: plan.records });
+  const alerts = freshAlerts(plan, fresh);
+  const messages = alertMessages(alerts, alertLinks(env));
+  const deliveries: Delivery[] = [];
+  for (const channel of channels) deliveries.push(...(await channel.notify(messages)));
+
+  const failed = deliveries.filter((d) => d.status === 'failed');
+  for (const d of failed) {
+    logger.warn('alert not delivered', { channel: d.channel, key: d.key, state: d.state, reason: d.detail });
+  }
+  metrics.addMetric('AlertsSent', MetricUnit.Count, deliveries.length - failed.length);
+  metrics.addMetric('AlertsFailed', MetricUnit.Count, failed.length);
+  const count = (t: string) => alerts.filter((a) => a.transition === t).length;
   logger.info('notified', {
     asOf: event.asOf,
-    new: findings.length,
-    already: records.alerts.length - fresh.length,
-    failed,
+    opened: count('opened'),
+    escalated: count('escalated'),
+    resolved: count('resolved'),
+    unchanged: plan.unchanged + plan.alerts.length - alerts.length,
+    channels: channels.map((c) => c.channel),
+    failed: failed.length,
   });
-  return { runId: event.runId, asOf: event.asOf, sent: findings.length - failed, failed };
+  return {
+    runId: event.runId,
+    asOf: event.asOf,
+    alerts: alerts.length,
+    sent: deliveries.length - failed.length,
+    failed: failed.length,
+  };
 });

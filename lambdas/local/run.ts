@@ -1,12 +1,14 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { type AlertLinks, type AlertMessage, alertMessages } from '../core/alert-text.ts';
+import { freshAlerts, planAlerts } from '../core/alerts.ts';
 import type { BudgetFile } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
 import { type CycleResult, evaluateCycle } from '../core/evaluate.ts';
-import { cycleRecords, newFindings } from '../core/ledger-records.ts';
+import { cycleRecords } from '../core/ledger-records.ts';
 import { DayClock, parseDay } from '../core/period.ts';
-import type { CostRecord, Finding, Snapshot } from '../core/types.ts';
-import type { Ledger } from '../ports.ts';
+import type { CostRecord, Snapshot } from '../core/types.ts';
+import type { Delivery, Ledger, Notifier } from '../ports.ts';
 import { buildReport, reportFiles } from '../report/index.ts';
 import { renderMarkdown } from '../report/summary.ts';
 import { loadBudgetFile } from './budget-file.ts';
@@ -26,14 +28,21 @@ export interface LocalRunOptions {
   readonly state?: string | false;
   /** The wall clock, read once at the edge: alert timestamps only, never what counts as "to date". */
   readonly now: Date;
+  /** Where the cycle's new alerts go (Slack when SLACK_WEBHOOK_URL is set); none by default. */
+  readonly notifiers?: readonly Notifier[];
+  /** Links the alerts carry (report, dashboard, runbook). */
+  readonly links?: AlertLinks;
 }
 
 export interface LocalRunOutput {
   readonly result: CycleResult;
   readonly file: BudgetFile;
-  /** Findings not alerted before in this period at this severity. */
-  readonly newAlerts: readonly Finding[];
-  readonly alreadyAlerted: number;
+  /** The alerts this cycle opened, escalated or resolved (with --no-state: every open one), with their words. */
+  readonly alerts: readonly AlertMessage[];
+  /** Alerts still open in the same state as already sent this period: not sent again. */
+  readonly unchanged: number;
+  /** What became of each alert on each notifier. */
+  readonly deliveries: readonly Delivery[];
   readonly written: readonly string[];
 }
 
@@ -110,6 +119,8 @@ export interface FinishOptions {
   readonly out?: string;
   readonly state?: string | false;
   readonly now: Date;
+  readonly notifiers?: readonly Notifier[];
+  readonly links?: AlertLinks;
   /** Keys added to cycle.json beside the result (e.g. `apiUsage` of a live run). */
   readonly extra?: Readonly<Record<string, unknown>>;
 }
@@ -126,8 +137,7 @@ export async function finishCycle(
   const evaluation = evaluateCycle(snapshot, file);
   const result: CycleResult = { ...evaluation.result, ...opts.extra };
 
-  const findings = result.budgets.flatMap((b) => b.findings);
-  const records = cycleRecords(evaluation, file, opts.now.toISOString());
+  const records = cycleRecords(evaluation, file);
 
   const report = opts.out ? await buildReport({ evaluation, snapshot, file, result }) : undefined;
 
@@ -140,14 +150,27 @@ export async function finishCycle(
       })
     : [];
 
-  let newAlerts: readonly Finding[] = findings;
-  if (opts.state !== false) {
-    const ledger: Ledger = new SqliteLedger(join(opts.state ?? '.perf-budgets', 'ledger.db'));
-    try {
-      newAlerts = newFindings(findings, await ledger.commit(records));
-    } finally {
-      await ledger.close();
-    }
+  let ledger: Ledger | undefined;
+  try {
+    ledger =
+      opts.state === false ? undefined : new SqliteLedger(join(opts.state ?? '.perf-budgets', 'ledger.db'));
+    const previous = ledger ? await ledger.alerts(result.period.start) : [];
+    const plan = planAlerts(result, previous, opts.now.toISOString());
+    const alerts = ledger
+      ? freshAlerts(plan, await ledger.commit({ ...records, alerts: plan.records }))
+      : plan.alerts;
+    const messages = alertMessages(alerts, opts.links);
+    const deliveries: Delivery[] = [];
+    for (const n of opts.notifiers ?? []) deliveries.push(...(await n.notify(messages)));
+    return {
+      result,
+      file,
+      alerts: messages,
+      unchanged: plan.unchanged + plan.alerts.length - alerts.length,
+      deliveries,
+      written,
+    };
+  } finally {
+    await ledger?.close();
   }
-  return { result, file, newAlerts, alreadyAlerted: findings.length - newAlerts.length, written };
 }

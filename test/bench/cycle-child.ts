@@ -89,7 +89,7 @@ async function main(): Promise<void> {
       breached: status('breached'),
       atRisk: status('at-risk'),
       ok: status('ok'),
-      newAlerts: run.newAlerts.length,
+      alerts: run.alerts.length,
       written: run.written.length,
       ...Object.fromEntries([...byKind].sort().map(([k, n]) => [`finding:${k}`, n])),
     };

@@ -103,8 +103,8 @@ describe('handlers', () => {
       Key: 'findings/2026-10-15/run-1.json',
       ContentType: 'application/json',
     });
-    const stored = objects.get('findings/2026-10-15/run-1.json') as { records: { alerts: unknown[] } };
-    expect(stored.records.alerts.length).toBeGreaterThan(0);
+    const stored = objects.get('findings/2026-10-15/run-1.json') as { records: { closedDays: unknown[] } };
+    expect(stored.records.closedDays.length).toBeGreaterThan(0);
   });
 
   it('notify publishes only the alerts the ledger had not recorded, and none on a rerun', async () => {
