@@ -1,10 +1,12 @@
 import { join } from 'node:path';
+import type { AlertLinks } from '../core/alert-text.ts';
 import { InputError } from '../core/errors.ts';
 import { formatMoney } from '../core/money.ts';
 import { addDays, DayClock, parseDay } from '../core/period.ts';
 import { loadBudgetFile } from '../local/budget-file.ts';
 import { SqliteLedger } from '../local/ledger-sqlite.ts';
 import { finishCycle, type LocalRunOutput } from '../local/run.ts';
+import type { Notifier } from '../ports.ts';
 import { buildClients } from './clients.ts';
 import { collectAws } from './collect.ts';
 import { ApiUsage } from './usage.ts';
@@ -19,6 +21,9 @@ export interface AwsRunOptions {
   readonly state?: string | false;
   readonly now: Date;
   readonly focusExportName?: string;
+  /** Where the cycle's new alerts go; none by default. */
+  readonly notifiers?: readonly Notifier[];
+  readonly links?: AlertLinks;
 }
 
 /** One cycle against a live account (or anything that speaks the AWS APIs, through AWS_ENDPOINT_URL). */
@@ -54,6 +59,8 @@ export async function runAws(opts: AwsRunOptions): Promise<LocalRunOutput> {
     out: opts.out,
     state: opts.state,
     now: opts.now,
+    notifiers: opts.notifiers,
+    links: opts.links,
     extra: {
       apiUsage: usage.report(),
       ...(cross

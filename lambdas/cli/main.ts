@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { runAws } from '../aws/run.ts';
 import { InputError } from '../core/errors.ts';
 import { checkBudgetFile, formatProblem } from '../local/budget-file.ts';
+import { localNotifiers } from '../local/notifiers.ts';
 import { type LocalRunOutput, runLocal } from '../local/run.ts';
 import { renderText } from '../report/summary.ts';
 import { registerReport } from './report.ts';
@@ -59,6 +60,9 @@ async function run(flags: RunFlags): Promise<number> {
   if (!flags.aws && (!costs || costs.length === 0)) {
     throw new InputError('run: --costs FILE is required (or --demo, or --aws for a live account)');
   }
+  // read before anything runs: a malformed webhook URL is bad input, and nothing gets written
+  const notifiers = localNotifiers(process.env);
+  const links = flags.out ? { report: resolve(flags.out, 'report.html') } : {};
   const out = flags.aws
     ? await runAws({
         budgets,
@@ -68,6 +72,8 @@ async function run(flags: RunFlags): Promise<number> {
         out: flags.out,
         state: flags.state,
         now: new Date(),
+        notifiers,
+        links,
       })
     : await runLocal({
         budgets,
@@ -77,6 +83,8 @@ async function run(flags: RunFlags): Promise<number> {
         out: flags.out,
         state: flags.state,
         now: new Date(),
+        notifiers,
+        links,
       });
   if (flags.format === 'json') {
     process.stdout.write(`${JSON.stringify(out.result, null, 2)}\n`);
