@@ -52,6 +52,8 @@ export interface AlertRecord {
   readonly period: string;
   readonly state: string;
   readonly sentAt: string;
+  /** The alert's sentence when it was recorded, for reviews; absent on records written before it was kept. */
+  readonly summary?: string;
 }
 
 export interface DailySpend {

@@ -186,6 +186,7 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
         key: String(i.key),
         state: String(i.state),
         sentAt: String(i.sentAt),
+        ...(typeof i.summary === 'string' ? { summary: i.summary } : {}),
       }))
       .sort((a, b) => cmp(a.sentAt, b.sentAt) || cmp(a.key, b.key));
   }
@@ -376,6 +377,7 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
                 key: a.key,
                 state: a.state,
                 sentAt: a.sentAt,
+                ...(a.summary ? { summary: a.summary } : {}),
                 commitId,
               },
               ConditionExpression: 'attribute_not_exists(pk)',

@@ -70,6 +70,8 @@ export interface AlertRecordOut {
   readonly period: string;
   readonly state: string;
   readonly sentAt: string;
+  /** The alert's sentence, kept for post-incident reviews. */
+  readonly summary: string;
 }
 
 export interface AlertPlan {
@@ -180,7 +182,8 @@ export function planAlerts(result: CycleResult, previous: readonly AlertState[],
   const alerts: Alert[] = [];
   const records: AlertRecordOut[] = [];
   let unchanged = 0;
-  const record = (key: string, state: string) => records.push({ key, period, state, sentAt });
+  const record = (key: string, state: string, summary: string) =>
+    records.push({ key, period, state, sentAt, summary });
 
   const candidates = new Map<string, Candidate>();
   for (const b of result.budgets) for (const c of candidatesOf(result, b)) candidates.set(c.key, c);
@@ -190,12 +193,14 @@ export function planAlerts(result: CycleResult, previous: readonly AlertState[],
     if (!h?.open) {
       const crossing = (h?.crossing ?? 0) + 1;
       const state = stateOf(c.severity, c.level, crossing);
-      alerts.push(c.build('opened', crossing, state));
-      record(c.key, state);
+      const alert = c.build('opened', crossing, state);
+      alerts.push(alert);
+      record(c.key, state, alert.message);
     } else if (c.level > h.level || (c.level === h.level && SEVERITY_ORDER[c.severity] > h.severity)) {
       const state = stateOf(c.severity, c.level, h.crossing);
-      alerts.push(c.build('escalated', h.crossing, state));
-      record(c.key, state);
+      const alert = c.build('escalated', h.crossing, state);
+      alerts.push(alert);
+      record(c.key, state, alert.message);
     } else unchanged++;
   }
 
@@ -207,10 +212,14 @@ export function planAlerts(result: CycleResult, previous: readonly AlertState[],
     // a budget no longer in the file, or whose data is missing this cycle, cannot be said to have recovered
     if (!b || !recoveryKnown(b, kind, subject)) continue;
     const state = `resolved#${h.crossing}`;
-    record(key, state);
     // actual spend overtaking a forecast alert is no recovery: that crossing closes without a notice
-    if (kind === 'spend' && subject === 'forecast' && (b.thresholds.actual.at(-1) ?? 0) >= h.level) continue;
-    alerts.push(resolvedAlert(result, b, key, kind, subject, h, state));
+    if (kind === 'spend' && subject === 'forecast' && (b.thresholds.actual.at(-1) ?? 0) >= h.level) {
+      record(key, state, `${b.name}'s actual spend reached the level its forecast had alerted on.`);
+      continue;
+    }
+    const alert = resolvedAlert(result, b, key, kind, subject, h, state);
+    alerts.push(alert);
+    record(key, state, alert.message);
   }
 
   alerts.sort(

@@ -1,11 +1,13 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
+import { getSlackCredentials } from '../aws/secrets.ts';
 import { SnsNotifier } from '../aws/sns.ts';
 import { alertMessages } from '../core/alert-text.ts';
 import { freshAlerts, planAlerts } from '../core/alerts.ts';
 import type { CycleResult } from '../core/evaluate.ts';
 import type { CycleRecords } from '../core/ledger-records.ts';
 import type { Delivery, Notifier } from '../ports.ts';
+import { SlackNotifier } from '../slack/notifier.ts';
 import { AlertEnv, alertChannels, alertLinks } from './channels.ts';
 import { baseDeps } from './deps.ts';
 import { readEnv } from './env.ts';
@@ -13,8 +15,15 @@ import { lambda, logger, metrics } from './middleware.ts';
 
 const deps = baseDeps();
 const env = readEnv(AlertEnv);
+/** Slack may take this long within the Lambda's 60 s before the alerts not yet posted count as failed. */
+const SLACK_BUDGET_MS = 40_000;
 const channels: readonly Notifier[] = alertChannels(env, {
   sns: (topicArn) => new SnsNotifier(topicArn),
+  // the webhook URL is read when there is something to send, through Powertools Parameters (cached 5 minutes)
+  slack: (secretArn) =>
+    new SlackNotifier(async () => (await getSlackCredentials({ secretId: secretArn })).webhookUrl, {
+      timeBudgetMs: SLACK_BUDGET_MS,
+    }),
 });
 
 export const NotifyEvent = z.object({

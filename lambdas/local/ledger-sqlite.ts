@@ -7,7 +7,7 @@ import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, Ledger } fro
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alerts (
-  period TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, sent_at TEXT NOT NULL,
+  period TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, sent_at TEXT NOT NULL, summary TEXT,
   PRIMARY KEY (period, key, state)
 );
 CREATE TABLE IF NOT EXISTS closed_days (
@@ -34,14 +34,42 @@ export class SqliteLedger implements Ledger, CostDayCache {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.exec(SCHEMA);
+    // ledgers written before alert summaries were kept
+    const columns = this.db.prepare('PRAGMA table_info(alerts)').all() as { name: string }[];
+    if (!columns.some((c) => c.name === 'summary'))
+      this.db.exec('ALTER TABLE alerts ADD COLUMN summary TEXT');
   }
 
   async alerts(period: string): Promise<readonly AlertRecord[]> {
+    const rows = this.db
+      .prepare(
+        'SELECT period, key, state, sent_at AS sentAt, summary FROM alerts WHERE period = ? ORDER BY sent_at, key',
+      )
+      .all(period) as (AlertRecord & { summary: string | null })[];
+    return rows.map(withoutNullSummary);
+  }
+
+  /** Every alert recorded for one budget, all periods, oldest first: the timeline of a review. */
+  async budgetAlerts(budget: string): Promise<readonly AlertRecord[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT period, key, state, sent_at AS sentAt, summary FROM alerts
+         WHERE instr(key, '|' || ? || '|') > 0 ORDER BY sent_at, period, key, state`,
+      )
+      .all(budget) as (AlertRecord & { summary: string | null })[];
+    return rows.map(withoutNullSummary).filter((a) => a.key.split('|')[1] === budget);
+  }
+
+  /** The exceptions of one budget the ledger has seen, with the first and last day each was seen. */
+  async budgetExceptions(
+    budget: string,
+  ): Promise<readonly (ExceptionSeen & { firstSeen: string; lastSeen: string })[]> {
     return this.db
       .prepare(
-        'SELECT period, key, state, sent_at AS sentAt FROM alerts WHERE period = ? ORDER BY sent_at, key',
+        `SELECT budget, reason, approved_by AS approvedBy, expires, first_seen AS firstSeen, last_seen AS lastSeen
+         FROM exceptions_seen WHERE budget = ? ORDER BY first_seen, reason`,
       )
-      .all(period) as AlertRecord[];
+      .all(budget) as (ExceptionSeen & { firstSeen: string; lastSeen: string })[];
   }
 
   async commit(cycle: {
@@ -51,7 +79,7 @@ export class SqliteLedger implements Ledger, CostDayCache {
     asOf: string;
   }): Promise<readonly AlertRecord[]> {
     const insertAlert = this.db.prepare(
-      'INSERT OR IGNORE INTO alerts (period, key, state, sent_at) VALUES (@period, @key, @state, @sentAt)',
+      'INSERT OR IGNORE INTO alerts (period, key, state, sent_at, summary) VALUES (@period, @key, @state, @sentAt, @summary)',
     );
     const upsertDay = this.db.prepare(
       'INSERT INTO closed_days (budget, day, amount) VALUES (@budget, @day, @amount) ON CONFLICT (budget, day) DO UPDATE SET amount = excluded.amount',
@@ -64,7 +92,9 @@ export class SqliteLedger implements Ledger, CostDayCache {
     );
     const tx = this.db.transaction(() => {
       const fresh: AlertRecord[] = [];
-      for (const a of cycle.alerts) if (insertAlert.run(a).changes === 1) fresh.push(a);
+      for (const a of cycle.alerts) {
+        if (insertAlert.run({ ...a, summary: a.summary ?? null }).changes === 1) fresh.push(a);
+      }
       for (const d of cycle.closedDays) upsertDay.run(d);
       for (const x of cycle.exceptions) upsertException.run({ ...x, asOf: cycle.asOf });
       return fresh;
@@ -105,4 +135,9 @@ export class SqliteLedger implements Ledger, CostDayCache {
   async close(): Promise<void> {
     this.db.close();
   }
+}
+
+function withoutNullSummary(r: AlertRecord & { summary: string | null }): AlertRecord {
+  const { summary, ...rest } = r;
+  return summary === null ? rest : { ...rest, summary };
 }
