@@ -54,6 +54,8 @@ export interface AlertRecord {
   readonly sentAt: string;
   /** The alert's sentence when it was recorded, for reviews; absent on records written before it was kept. */
   readonly summary?: string;
+  /** The day the cycle that recorded it judged (absent on records written before it was kept). */
+  readonly asOf?: string;
 }
 
 export interface DailySpend {

@@ -187,6 +187,7 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
         state: String(i.state),
         sentAt: String(i.sentAt),
         ...(typeof i.summary === 'string' ? { summary: i.summary } : {}),
+        ...(typeof i.asOf === 'string' ? { asOf: i.asOf } : {}),
       }))
       .sort((a, b) => cmp(a.sentAt, b.sentAt) || cmp(a.key, b.key));
   }
@@ -378,6 +379,7 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
                 state: a.state,
                 sentAt: a.sentAt,
                 ...(a.summary ? { summary: a.summary } : {}),
+                ...(a.asOf ? { asOf: a.asOf } : {}),
                 commitId,
               },
               ConditionExpression: 'attribute_not_exists(pk)',

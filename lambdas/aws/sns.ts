@@ -16,7 +16,7 @@ import {
   type PublishBatchRequestEntry,
   SNSClient,
 } from '@aws-sdk/client-sns';
-import type { AlertMessage } from '../core/alert-text.ts';
+import { type AlertMessage, alertTag } from '../core/alert-text.ts';
 import type { Delivery, Notifier } from '../ports.ts';
 import { sourceError } from './errors.ts';
 
@@ -33,7 +33,7 @@ export interface SnsNotifierOptions {
 
 /** The headline as an SNS subject: one line under 100 characters, "[CRITICAL] chat-prod: forecast ...". */
 export function subjectFor(m: AlertMessage): string {
-  const text = `[${m.text.severity.toUpperCase()}] ${m.text.headline}`
+  const text = `[${alertTag(m.text)}] ${m.text.headline}`
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what SNS refuses in a subject
     .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ')
     .replace(/\s+/g, ' ')
@@ -116,7 +116,7 @@ export class SnsNotifier implements Notifier {
 
   constructor(
     private readonly topicArn: string,
-    private readonly options: SnsNotifierOptions = {},
+    options: SnsNotifierOptions = {},
   ) {
     if (!topicArn.startsWith('arn:'))
       throw new TypeError(`SnsNotifier needs a topic ARN, got ${JSON.stringify(topicArn)}`);

@@ -3,12 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { runAws } from '../aws/run.ts';
+import { alertTag } from '../core/alert-text.ts';
 import { InputError } from '../core/errors.ts';
 import { checkBudgetFile, formatProblem } from '../local/budget-file.ts';
 import { localNotifiers } from '../local/notifiers.ts';
 import { type LocalRunOutput, runLocal } from '../local/run.ts';
 import { renderText } from '../report/summary.ts';
 import { registerReport } from './report.ts';
+import { registerReview } from './review.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEMO_MANIFEST = resolve(ROOT, 'examples/demo/demo.json');
@@ -103,7 +105,7 @@ export function alertSummary(out: LocalRunOutput): string {
   const count = (t: string) => out.alerts.filter((m) => m.alert.transition === t).length;
   const lines = [
     `Alerts: ${count('opened')} opened, ${count('escalated')} escalated, ${count('resolved')} resolved; ${out.unchanged} unchanged since last sent.`,
-    ...out.alerts.map((m) => `  [${m.text.severity.toUpperCase()}] ${m.text.headline}`),
+    ...out.alerts.map((m) => `  [${alertTag(m.text)}] ${m.text.headline}`),
   ];
   const channels = [...new Set(out.deliveries.map((d) => d.channel))];
   for (const c of channels) {
@@ -176,6 +178,7 @@ export function program(setExit: (code: number) => void): Command {
     .action(async (file: string) => setExit(await validate(file)));
 
   registerReport(cli, { setExit, demoInputs });
+  registerReview(cli, { setExit });
 
   return cli;
 }

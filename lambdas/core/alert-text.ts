@@ -242,6 +242,11 @@ function linksOf(a: Alert, links: AlertLinks): AlertLink[] {
   return out;
 }
 
+/** "CRITICAL", "WARNING", "INFO", or "RESOLVED" on a resolved notice: the tag of a subject or a list line. */
+export function alertTag(text: Pick<AlertText, 'severity' | 'transition'>): string {
+  return text.transition === 'resolved' ? 'RESOLVED' : text.severity.toUpperCase();
+}
+
 /** The words of one alert, for every channel. */
 export function alertText(alert: Alert, links: AlertLinks = {}): AlertText {
   const headline = headlineOf(alert);
@@ -251,7 +256,7 @@ export function alertText(alert: Alert, links: AlertLinks = {}): AlertText {
   const exceptions = exceptionsOf(alert);
   const linkList = linksOf(alert, links);
 
-  const lines = [`[${alert.severity.toUpperCase()}] ${headline}`, '', alert.message, ''];
+  const lines = [`[${alertTag(alert)}] ${headline}`, '', alert.message, ''];
   for (const f of facts) lines.push(`${f.label}: ${f.value}`);
   if (why) {
     lines.push('', `Why: ${why.summary}`);

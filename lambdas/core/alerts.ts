@@ -72,6 +72,7 @@ export interface AlertRecordOut {
   readonly sentAt: string;
   /** The alert's sentence, kept for post-incident reviews. */
   readonly summary: string;
+  readonly asOf: string;
 }
 
 export interface AlertPlan {
@@ -183,7 +184,7 @@ export function planAlerts(result: CycleResult, previous: readonly AlertState[],
   const records: AlertRecordOut[] = [];
   let unchanged = 0;
   const record = (key: string, state: string, summary: string) =>
-    records.push({ key, period, state, sentAt, summary });
+    records.push({ key, period, state, sentAt, summary, asOf: result.asOf });
 
   const candidates = new Map<string, Candidate>();
   for (const b of result.budgets) for (const c of candidatesOf(result, b)) candidates.set(c.key, c);

@@ -7,7 +7,7 @@ import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, Ledger } fro
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alerts (
-  period TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, sent_at TEXT NOT NULL, summary TEXT,
+  period TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, sent_at TEXT NOT NULL, summary TEXT, as_of TEXT,
   PRIMARY KEY (period, key, state)
 );
 CREATE TABLE IF NOT EXISTS closed_days (
@@ -36,16 +36,18 @@ export class SqliteLedger implements Ledger, CostDayCache {
     this.db.exec(SCHEMA);
     // ledgers written before alert summaries were kept
     const columns = this.db.prepare('PRAGMA table_info(alerts)').all() as { name: string }[];
-    if (!columns.some((c) => c.name === 'summary'))
-      this.db.exec('ALTER TABLE alerts ADD COLUMN summary TEXT');
+    for (const column of ['summary', 'as_of']) {
+      if (!columns.some((c) => c.name === column))
+        this.db.exec(`ALTER TABLE alerts ADD COLUMN ${column} TEXT`);
+    }
   }
 
   async alerts(period: string): Promise<readonly AlertRecord[]> {
     const rows = this.db
       .prepare(
-        'SELECT period, key, state, sent_at AS sentAt, summary FROM alerts WHERE period = ? ORDER BY sent_at, key',
+        'SELECT period, key, state, sent_at AS sentAt, summary, as_of AS asOf FROM alerts WHERE period = ? ORDER BY sent_at, key',
       )
-      .all(period) as (AlertRecord & { summary: string | null })[];
+      .all(period) as (AlertRecord & { summary: string | null; asOf: string | null })[];
     return rows.map(withoutNullSummary);
   }
 
@@ -53,10 +55,10 @@ export class SqliteLedger implements Ledger, CostDayCache {
   async budgetAlerts(budget: string): Promise<readonly AlertRecord[]> {
     const rows = this.db
       .prepare(
-        `SELECT period, key, state, sent_at AS sentAt, summary FROM alerts
+        `SELECT period, key, state, sent_at AS sentAt, summary, as_of AS asOf FROM alerts
          WHERE instr(key, '|' || ? || '|') > 0 ORDER BY sent_at, period, key, state`,
       )
-      .all(budget) as (AlertRecord & { summary: string | null })[];
+      .all(budget) as (AlertRecord & { summary: string | null; asOf: string | null })[];
     return rows.map(withoutNullSummary).filter((a) => a.key.split('|')[1] === budget);
   }
 
@@ -79,7 +81,7 @@ export class SqliteLedger implements Ledger, CostDayCache {
     asOf: string;
   }): Promise<readonly AlertRecord[]> {
     const insertAlert = this.db.prepare(
-      'INSERT OR IGNORE INTO alerts (period, key, state, sent_at, summary) VALUES (@period, @key, @state, @sentAt, @summary)',
+      'INSERT OR IGNORE INTO alerts (period, key, state, sent_at, summary, as_of) VALUES (@period, @key, @state, @sentAt, @summary, @asOf)',
     );
     const upsertDay = this.db.prepare(
       'INSERT INTO closed_days (budget, day, amount) VALUES (@budget, @day, @amount) ON CONFLICT (budget, day) DO UPDATE SET amount = excluded.amount',
@@ -93,7 +95,8 @@ export class SqliteLedger implements Ledger, CostDayCache {
     const tx = this.db.transaction(() => {
       const fresh: AlertRecord[] = [];
       for (const a of cycle.alerts) {
-        if (insertAlert.run({ ...a, summary: a.summary ?? null }).changes === 1) fresh.push(a);
+        if (insertAlert.run({ ...a, summary: a.summary ?? null, asOf: a.asOf ?? null }).changes === 1)
+          fresh.push(a);
       }
       for (const d of cycle.closedDays) upsertDay.run(d);
       for (const x of cycle.exceptions) upsertException.run({ ...x, asOf: cycle.asOf });
@@ -137,7 +140,7 @@ export class SqliteLedger implements Ledger, CostDayCache {
   }
 }
 
-function withoutNullSummary(r: AlertRecord & { summary: string | null }): AlertRecord {
-  const { summary, ...rest } = r;
-  return summary === null ? rest : { ...rest, summary };
+function withoutNullSummary(r: AlertRecord & { summary: string | null; asOf: string | null }): AlertRecord {
+  const { summary, asOf, ...rest } = r;
+  return { ...rest, ...(summary === null ? {} : { summary }), ...(asOf === null ? {} : { asOf }) };
 }

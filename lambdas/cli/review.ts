@@ -1,0 +1,89 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { InputError } from '../core/errors.ts';
+import { loadBudgetFile } from '../local/budget-file.ts';
+import { SqliteLedger } from '../local/ledger-sqlite.ts';
+import { writeAtomically } from '../local/run.ts';
+import { renderReview } from '../report/review.ts';
+
+export interface ReviewFlags {
+  readonly budget: string;
+  readonly state?: string;
+  readonly budgets?: string;
+  readonly period?: string;
+  readonly out?: string;
+}
+
+/** `perf-budgets review --budget NAME`: the post-incident review skeleton, from the local ledger. */
+export async function review(flags: ReviewFlags, now: Date): Promise<number> {
+  const dir = flags.state ?? '.perf-budgets';
+  const path = join(dir, 'ledger.db');
+  if (!existsSync(path)) {
+    throw new InputError(`review: no ledger at ${path}; run a cycle first, or give --state DIR`);
+  }
+  if (flags.period !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(flags.period)) {
+    throw new InputError(
+      `review: --period: expected the first day of a billing period (YYYY-MM-DD), got ${flags.period}`,
+    );
+  }
+  const file = flags.budgets ? await loadBudgetFile(flags.budgets) : undefined;
+  const budget = file?.budgets.find((b) => b.name === flags.budget);
+  if (file && !budget) {
+    throw new InputError(
+      `review: --budget: ${flags.budget} is not in ${flags.budgets} (budgets: ${file.budgets.map((b) => b.name).join(', ')})`,
+    );
+  }
+  const ledger = new SqliteLedger(path);
+  let markdown: string;
+  try {
+    const all = await ledger.budgetAlerts(flags.budget);
+    if (all.length === 0 && !budget) {
+      throw new InputError(`review: --budget: the ledger at ${path} holds no alert of ${flags.budget}`);
+    }
+    // the period reviewed: the one asked for, else the latest with alerts
+    const period =
+      flags.period ??
+      all
+        .map((a) => a.period)
+        .sort()
+        .at(-1) ??
+      '';
+    if (!period)
+      throw new InputError(`review: --period: ${flags.budget} has no alert; give the period to review`);
+    markdown = renderReview({
+      budget: flags.budget,
+      period,
+      alerts: all.filter((a) => a.period === period),
+      exceptions: await ledger.budgetExceptions(flags.budget),
+      ...(budget ? { owner: budget.owner, tier: budget.tier, mode: file?.tiers[budget.tier]?.mode } : {}),
+      generatedAt: now.toISOString(),
+      source: `the ledger at ${path}`,
+    });
+  } finally {
+    await ledger.close();
+  }
+  if (flags.out) {
+    const [written] = await writeAtomically(dirOf(flags.out), { [baseOf(flags.out)]: markdown });
+    process.stdout.write(`Wrote ${written}.\n`);
+  } else process.stdout.write(markdown);
+  return 0;
+}
+
+const dirOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) || '/' : '.');
+const baseOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+/** Adds the `review` command to the CLI. */
+export function registerReview(cli: Command, opts: { setExit: (code: number) => void }): void {
+  cli
+    .command('review')
+    .description(
+      "write a post-incident review skeleton (Markdown) with the timeline of a budget's alerts from the ledger",
+    )
+    .requiredOption('--budget <name>', 'the budget to review')
+    .option('--state <dir>', 'ledger directory (default .perf-budgets)')
+    .option('--budgets <file>', 'budget file, for the owner, tier and mode')
+    .option('--period <day>', 'first day of the billing period to review (default: the latest with alerts)')
+    .option('--out <file>', 'write the Markdown here instead of to stdout')
+    .action(async (flags: ReviewFlags) => opts.setExit(await review(flags, new Date())));
+}

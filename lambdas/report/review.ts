@@ -1,0 +1,169 @@
+/**
+ * The post-incident review skeleton of one budget: the timeline of its alerts (opened, escalated, resolved) as the
+ * ledger recorded them, the exceptions seen, and the sections people fill in. Pure: the caller reads the ledger.
+ */
+import type { AlertRecord, ExceptionSeen } from '../ports.ts';
+
+export interface ReviewInput {
+  readonly budget: string;
+  /** The billing period reviewed (its first day); the others are left out. */
+  readonly period: string;
+  /** Every alert record of the budget in that period. */
+  readonly alerts: readonly AlertRecord[];
+  readonly exceptions: readonly (ExceptionSeen & {
+    readonly firstSeen?: string;
+    readonly lastSeen?: string;
+  })[];
+  /** Owner, tier and mode from the budget file, when it was given. */
+  readonly owner?: string;
+  readonly tier?: string;
+  readonly mode?: string;
+  /** When the skeleton was made (ISO), and from which ledger. */
+  readonly generatedAt: string;
+  readonly source: string;
+}
+
+export interface TimelineEntry {
+  readonly at: string;
+  /** The day the cycle judged, when recorded. */
+  readonly asOf: string | null;
+  readonly event: 'opened' | 'escalated' | 'resolved' | 'recorded';
+  readonly what: string;
+  readonly severity: string;
+  readonly crossing: number | null;
+  readonly summary: string;
+}
+
+const KIND_LABEL: Readonly<Record<string, string>> = {
+  spend: 'spend',
+  latency: 'p99 latency',
+  'unit-cost': 'cost per 1k inferences',
+  'error-rate': 'error rate',
+  'utilization-low': 'utilisation below floor',
+  'utilization-high': 'utilisation above ceiling',
+  'max-instances': 'instance ceiling',
+  'exit-criteria': 'exit criteria',
+  'incomplete-data': 'incomplete data',
+};
+
+const STATE = /^(info|warning|critical)@(\d+(?:\.\d+)?)#(\d+)$/;
+const RESOLVED = /^resolved#(\d+)$/;
+
+function whatOf(key: string): string {
+  const [kind = key, , subject] = key.split('|');
+  const label = KIND_LABEL[kind] ?? kind;
+  if (kind === 'spend') return subject === 'forecast' ? 'spend (forecast)' : 'spend (actual)';
+  return subject && subject !== '*' ? `${label}: ${subject}` : label;
+}
+
+/** The alert records as events: the first state of a crossing opened it, later ones escalated it. */
+export function timeline(alerts: readonly AlertRecord[]): TimelineEntry[] {
+  // in the order the cycles judged (a backfill sends late), then as sent
+  const sorted = [...alerts].sort(
+    (a, b) =>
+      (a.asOf ?? a.sentAt).localeCompare(b.asOf ?? b.sentAt) ||
+      a.sentAt.localeCompare(b.sentAt) ||
+      a.key.localeCompare(b.key) ||
+      a.state.localeCompare(b.state),
+  );
+  const seen = new Set<string>();
+  return sorted.map((a) => {
+    const s = STATE.exec(a.state);
+    const r = RESOLVED.exec(a.state);
+    const crossing = s ? Number(s[3]) : r ? Number(r[1]) : null;
+    const id = `${a.key}#${crossing}`;
+    let event: TimelineEntry['event'] = 'recorded';
+    if (r) event = 'resolved';
+    else if (s) event = seen.has(id) ? 'escalated' : 'opened';
+    seen.add(id);
+    return {
+      at: a.sentAt,
+      asOf: a.asOf ?? null,
+      event,
+      what: whatOf(a.key),
+      severity: s ? (s[1] as string) : r ? '—' : a.state,
+      crossing,
+      summary: a.summary ?? '',
+    };
+  });
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\s+/g, ' ').trim();
+const when = (iso: string) => iso.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+
+export function renderReview(input: ReviewInput): string {
+  const events = timeline(input.alerts);
+  const first = events[0];
+  const last = events.at(-1);
+  const open = new Map<string, TimelineEntry>();
+  for (const e of events) {
+    const id = `${e.what}#${e.crossing}`;
+    if (e.event === 'resolved') open.delete(id);
+    else open.set(id, e);
+  }
+  const lines: string[] = [
+    `# Post-incident review: ${input.budget}, period from ${input.period}`,
+    '',
+    `Draft made by perf-budgets on ${when(input.generatedAt)} from ${input.source}. The timeline is the ledger's; the sections marked _To fill in_ are yours.`,
+    '',
+    '## Budget',
+    '',
+    `- Budget: ${input.budget}${input.tier ? ` (${input.tier}${input.mode ? `, ${input.mode} mode` : ''})` : ''}`,
+    ...(input.owner ? [`- Owner: ${input.owner}`] : []),
+    `- Period: from ${input.period}`,
+    `- Alerts recorded: ${events.length}${first && last ? `, from ${when(first.at)} to ${when(last.at)}` : ''}`,
+    `- Still open at the last cycle: ${open.size === 0 ? 'none' : [...open.values()].map((e) => e.what).join(', ')}`,
+    '',
+    '## Summary',
+    '',
+    '_To fill in: what happened, its cost in dollars and in latency, who was affected, how it was detected._',
+    '',
+    '## Timeline',
+    '',
+  ];
+  if (events.length === 0) {
+    lines.push('No alert of this budget is recorded in the ledger for this period.', '');
+  } else {
+    lines.push(
+      '| As of | Sent | Event | What | Severity | Crossing | Alert |',
+      '| --- | --- | --- | --- | --- | --- | --- |',
+    );
+    for (const e of events) {
+      lines.push(
+        `| ${e.asOf ?? '—'} | ${when(e.at)} | ${e.event} | ${cell(e.what)} | ${e.severity} | ${e.crossing ?? '—'} | ${cell(e.summary) || '—'} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push('## Exceptions', '');
+  if (input.exceptions.length === 0) lines.push('None seen by the ledger.', '');
+  else {
+    for (const x of input.exceptions) {
+      lines.push(
+        `- ${x.reason} (approved by ${x.approvedBy}, expires ${x.expires}${x.firstSeen ? `; in the budget file from ${x.firstSeen} to ${x.lastSeen}` : ''})`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push(
+    '## Actions',
+    '',
+    'No approved, applied or rolled-back action is recorded in the ledger for this budget; the alerts above name the recommended ones.',
+    '',
+    '_To fill in: what was done, by whom, when, and what it saved._',
+    '',
+    '## Root cause',
+    '',
+    '_To fill in: the cause split of the alerts (traffic, idle capacity, instance change, price, new endpoint) is the starting point._',
+    '',
+    '## What went well, what did not',
+    '',
+    '_To fill in._',
+    '',
+    '## Follow-ups',
+    '',
+    '- [ ] _To fill in: owner, action, date._',
+    '',
+  );
+  return lines.join('\n');
+}
