@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { Aws, type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Aws, type CfnElement, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -16,7 +16,16 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct, type IConstruct } from 'constructs';
-import type { BudgetFile } from '../lambdas/core/budget.ts';
+import {
+  type Account,
+  AccountSchema,
+  accountListProblems,
+  type BudgetFile,
+  type CollectionTarget,
+  collectionTargets,
+  formatPath,
+} from '../lambdas/core/budget.ts';
+import { type AlertTarget, bindAlertTargets, defaultAlertTargets } from './alert-targets.ts';
 import { readBudgetFile } from './budget-config.ts';
 import { acknowledgeDeadLetterQueue, HouseFunction } from './house-function.ts';
 
@@ -27,6 +36,12 @@ export const MANAGED_TAG = 'perf-budgets:managed';
 /** CloudWatch namespace and service dimension of the metrics the evaluate Lambda publishes (Powertools EMF). */
 export const METRICS_NAMESPACE = 'PerfBudgets';
 const SERVICE = 'perf-budgets';
+/** IAM path of the collect and act roles: a member account's role trusts the central account's roles under it. */
+export const CENTRAL_ROLE_PATH = '/perf-budgets/';
+/** How long the report's presigned link works by default: seven days, the longest S3 allows. */
+export const DEFAULT_REPORT_LINK_SECONDS = 604_800;
+/** Collect parts running at once: bounds the API calls in flight against the accounts' throttling limits. */
+const COLLECT_CONCURRENCY = 10;
 
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
 
@@ -50,6 +65,21 @@ export interface PerfBudgetsProps {
   readonly alarmEmail?: string;
   /** Retention of the Lambda and state machine logs. @default one month */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * Accounts and regions whose endpoints each cycle reads (inventory and metrics), through the member role each
+   * account deploys (`PerfBudgetsMemberStack`); spend is read once, from this account's Cost Explorer. Replaces the
+   * budget file's `accounts` when given. The deployment account is read only if it is listed (without a roleArn).
+   * @default - the budget file's accounts, else this account in this region
+   */
+  readonly accounts?: readonly Account[];
+  /**
+   * Where alerts and the report summary go (`AlertTargets.sns()`, `AlertTargets.slack()`); `[]` for none. Pipeline
+   * failures go to the topic whatever the targets.
+   * @default - the channels the budget file's `notifications` block names (sns, slack), else the topic alone
+   */
+  readonly alertTargets?: readonly AlertTarget[];
+  /** Lifetime of the report's presigned link, in seconds, 60 to 604800. @default 604800 (seven days) */
+  readonly reportLinkSeconds?: number;
 }
 
 /**
@@ -71,6 +101,10 @@ export class PerfBudgets extends Construct {
   readonly functions: Readonly<Record<'collect' | 'evaluate' | 'act' | 'notify' | 'report', HouseFunction>>;
   readonly stateMachine: sfn.StateMachine;
   readonly dashboard: cloudwatch.Dashboard;
+  /** Where each cycle reads inventory and metrics, in Map order. */
+  readonly targets: readonly CollectionTarget[];
+  /** The member roles collect and act may assume: the roleArns of the accounts list, each once. */
+  readonly memberRoleArns: readonly string[];
 
   constructor(scope: Construct, id: string, props: PerfBudgetsProps) {
     super(scope, id);
@@ -80,6 +114,17 @@ export class PerfBudgets extends Construct {
     this.budgetFile = readBudgetFile(props.budgetsFile);
     this.timeZone = props.timeZone ?? this.budgetFile.billingPeriod.timezone;
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const accounts = props.accounts ?? this.budgetFile.accounts;
+    if (props.accounts) validateAccounts(id, props.accounts);
+    if (accounts) checkHomeAccount(id, this, accounts);
+    this.targets = accounts
+      ? collectionTargets(accounts, Aws.REGION)
+      : [{ account: Aws.ACCOUNT_ID, region: Aws.REGION }];
+    this.memberRoleArns = [...new Set(this.targets.flatMap((t) => (t.roleArn ? [t.roleArn] : [])))];
+    // the deployment account's own regions: where collect reads with its own role
+    const homeRegions = [
+      ...new Set([Aws.REGION, ...this.targets.filter((t) => !t.roleArn).map((t) => t.region)]),
+    ];
 
     // ---- state
     // access logs are delivered through a bucket policy, not the legacy LogDeliveryWrite ACL
@@ -209,6 +254,7 @@ export class PerfBudgets extends Construct {
     const collect = fn('Collect', 'perf-budgets: inventory, spend and metrics into a snapshot', {
       memorySizeMiB: 1024,
       timeoutSeconds: 600,
+      rolePath: CENTRAL_ROLE_PATH,
     });
     const evaluate = fn('Evaluate', 'perf-budgets: snapshot and budget file into findings', {
       memorySizeMiB: 1024,
@@ -219,17 +265,33 @@ export class PerfBudgets extends Construct {
       memorySizeMiB: 256,
       timeoutSeconds: 60,
       reservedConcurrentExecutions: 1,
+      rolePath: CENTRAL_ROLE_PATH,
     });
     const notify = fn('Notify', 'perf-budgets: new alerts to SNS and Slack', {
       memorySizeMiB: 256,
       timeoutSeconds: 60,
-      environment: { ...env, TOPIC_ARN: this.topic.topicArn, SLACK_SECRET_ARN: this.slackSecret.secretArn },
     });
     const report = fn('Report', 'perf-budgets: the billing-cycle report', {
       memorySizeMiB: 512,
       timeoutSeconds: 120,
     });
     this.functions = { collect, evaluate, act, notify, report };
+
+    // ---- alert targets: notify and report read the same channels
+    const reportLinkSeconds = props.reportLinkSeconds ?? DEFAULT_REPORT_LINK_SECONDS;
+    const alertEnvironment = {
+      TOPIC_ARN: this.topic.topicArn,
+      REPORT_LINK_SECONDS: String(reportLinkSeconds),
+      ...bindAlertTargets(
+        this,
+        props.alertTargets ?? defaultAlertTargets(this.budgetFile.notifications),
+        notify,
+        report,
+      ),
+    };
+    for (const f of [notify, report]) {
+      for (const [k, v] of Object.entries(alertEnvironment)) f.function.addEnvironment(k, v);
+    }
 
     // ---- least privilege
     const objects = (prefix: string) => this.dataBucket.arnForObjects(`${prefix}*`);
@@ -253,7 +315,8 @@ export class PerfBudgets extends Construct {
     s3Access(evaluate, ['config/', 'snapshots/'], ['findings/']);
     s3Access(act, ['findings/'], []);
     s3Access(notify, ['findings/'], []);
-    s3Access(report, ['findings/'], ['reports/']);
+    // reports/ is read back too: the summary links to the report through a presigned GetObject URL
+    s3Access(report, ['findings/', 'reports/'], ['reports/']);
 
     const ledgerActions = [
       'dynamodb:GetItem',
@@ -269,24 +332,30 @@ export class PerfBudgets extends Construct {
         new iam.PolicyStatement({ actions: ledgerActions, resources: [this.table.tableArn] }),
       );
     }
-    notify.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
-    );
-    notify.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [this.key.keyArn],
-      }),
-    );
-    notify.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-        resources: [this.slackSecret.secretArn],
-      }),
-    );
+    // the topic takes pipeline failures whatever the alert targets (TOPIC_ARN is always set)
+    for (const f of [notify, report]) {
+      f.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
+      );
+      f.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [this.key.keyArn],
+        }),
+      );
+    }
+
+    // member accounts: collect reads and act (when a member allows it) scales through exactly these roles
+    if (this.memberRoleArns.length > 0) {
+      for (const f of [collect, act]) {
+        f.role.addToPrincipalPolicy(
+          new iam.PolicyStatement({ actions: ['sts:AssumeRole'], resources: [...this.memberRoleArns] }),
+        );
+      }
+    }
 
     const account = new iam.Policy(collect, 'AccountRead', {
-      statements: accountReadStatements(this.budgetFile),
+      statements: accountReadStatements(this.budgetFile, homeRegions),
     });
     account.attachToRole(collect.role);
     Validations.of(account).acknowledge({
@@ -296,8 +365,10 @@ export class PerfBudgets extends Construct {
     });
     acknowledgeWildcards(
       account,
-      ['endpoint', 'endpoint-config', 'inference-component'].map((t) => tokenArn('sagemaker', `${t}/*`)),
-      'SageMaker describes are limited to endpoint, endpoint-config and inference-component ARNs of this account and region; the budget file selects endpoints by name globs and tags at run time.',
+      ['endpoint', 'endpoint-config', 'inference-component'].flatMap((t) =>
+        homeRegions.map((r) => tokenArn('sagemaker', `${t}/*`, r)),
+      ),
+      'SageMaker describes are limited to endpoint, endpoint-config and inference-component ARNs of this account in the regions it is read in; the budget file selects endpoints by name globs and tags at run time.',
     );
 
     const focus = this.budgetFile.costSource === 'focus-export' ? this.budgetFile.focusExport : undefined;
@@ -323,6 +394,8 @@ export class PerfBudgets extends Construct {
 
     // ---- dashboard and alarms
     this.dashboard = this.buildDashboard();
+    const dashboardUrl = `https://console.aws.amazon.com/cloudwatch/home?region=${Aws.REGION}#dashboards/dashboard/${this.dashboard.dashboardName}`;
+    for (const f of [notify, report]) f.function.addEnvironment('DASHBOARD_URL', dashboardUrl);
     this.buildAlarms();
   }
 
@@ -418,7 +491,13 @@ export class PerfBudgets extends Construct {
       new sfn.Fail(states, 'CycleFailed', { error: 'PipelineFailed', cause: 'see the alert topic' }),
     );
 
-    const step = (id: string, f: HouseFunction, payload: sfn.TaskInput, resultPath: string) => {
+    const step = (
+      id: string,
+      f: HouseFunction,
+      payload: sfn.TaskInput | undefined,
+      resultPath: string,
+      catchFailure = true,
+    ) => {
       const task = new tasks.LambdaInvoke(states, id, {
         lambdaFunction: f.function,
         payload,
@@ -440,7 +519,8 @@ export class PerfBudgets extends Construct {
         maxDelay: Duration.minutes(2),
         jitterStrategy: sfn.JitterType.FULL,
       });
-      task.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
+      // inside the Map a failure is caught by the Map, whose state carries the execution's input
+      if (catchFailure) task.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
       return task;
     };
     const fromResult = sfn.TaskInput.fromObject({
@@ -449,21 +529,62 @@ export class PerfBudgets extends Construct {
       resultKey: sfn.JsonPath.stringAt('$.evaluated.resultKey'),
     });
     const done = new sfn.Succeed(states, 'CycleDone');
-    const definition = step(
-      'Collect',
-      collect,
-      // the execution name is the run id: payload keys are made of it, and a rerun of the same name is refused
-      sfn.TaskInput.fromObject({ runId: sfn.JsonPath.executionName }),
-      '$.collected',
-    )
+
+    // What the cycle judges, decided once for every part: a manual run's asOf, else the day before the schedule's
+    // time (or, started by hand without asOf, the execution's start). The execution name is the run id: payload
+    // keys are made of it, and a rerun of the same name is refused.
+    const runId = sfn.JsonPath.executionName;
+    const clock = (id: string, parameters: Record<string, unknown>) =>
+      new sfn.Pass(states, id, { parameters: { runId, ...parameters }, resultPath: '$.cycle' });
+    const when = new sfn.Choice(states, 'WhichDay')
+      .when(sfn.Condition.isPresent('$.asOf'), clock('GivenDay', { asOf: sfn.JsonPath.stringAt('$.asOf') }))
+      .when(sfn.Condition.isPresent('$.at'), clock('ScheduledTime', { at: sfn.JsonPath.stringAt('$.at') }))
+      .otherwise(clock('StartTime', { at: sfn.JsonPath.stringAt('$$.Execution.StartTime') }));
+
+    // The parts of the cycle, fixed at synth: spend once from this account, then inventory and metrics per target.
+    const parts = new sfn.Pass(states, 'Parts', {
+      result: sfn.Result.fromArray([
+        { part: 'costs' },
+        ...this.targets.map((target) => ({ part: 'resources', target })),
+      ]),
+      resultPath: '$.parts',
+    });
+    const collectParts = new sfn.Map(states, 'Collect', {
+      itemsPath: '$.parts',
+      itemSelector: {
+        cycle: sfn.JsonPath.objectAt('$.cycle'),
+        item: sfn.JsonPath.objectAt('$$.Map.Item.Value'),
+      },
+      maxConcurrency: COLLECT_CONCURRENCY,
+      // the keys of the parts in item order (a Map keeps it), for evaluate to merge
+      resultSelector: {
+        asOf: sfn.JsonPath.stringAt('$[0].asOf'),
+        partKeys: sfn.JsonPath.listAt('$[*].snapshotKey'),
+      },
+      resultPath: '$.collected',
+    });
+    // one flat event per part: { runId, asOf | at } and { part, target? } merged
+    const partEvent = new sfn.Pass(states, 'PartEvent', {
+      parameters: {
+        event: sfn.JsonPath.jsonMerge(sfn.JsonPath.objectAt('$.cycle'), sfn.JsonPath.objectAt('$.item')),
+      },
+      outputPath: '$.event',
+    });
+    collectParts.itemProcessor(partEvent.next(step('CollectPart', collect, undefined, '$', false)));
+    collectParts.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const definition = when
+      .afterwards()
+      .next(parts)
+      .next(collectParts)
       .next(
         step(
           'Evaluate',
           evaluate,
           sfn.TaskInput.fromObject({
-            runId: sfn.JsonPath.stringAt('$.collected.runId'),
+            runId: sfn.JsonPath.stringAt('$.cycle.runId'),
             asOf: sfn.JsonPath.stringAt('$.collected.asOf'),
-            snapshotKey: sfn.JsonPath.stringAt('$.collected.snapshotKey'),
+            partKeys: sfn.JsonPath.listAt('$.collected.partKeys'),
           }),
           '$.evaluated',
         ),
@@ -555,14 +676,16 @@ export class PerfBudgets extends Construct {
           deadLetterConfig: { arn: this.deadLetterQueue.queueArn },
         },
       });
-    schedule('CycleSchedule', cycle, 'perf-budgets: the daily governance cycle', {});
-    schedule('ReportSchedule', weekly, 'perf-budgets: the weekly billing-cycle report', { report: true });
+    // every run judges the day before the time it was scheduled for, however late the delivery or its retries
+    const at = '<aws.scheduler.scheduled-time>';
+    schedule('CycleSchedule', cycle, 'perf-budgets: the daily governance cycle', { at });
+    schedule('ReportSchedule', weekly, 'perf-budgets: the weekly billing-cycle report', { report: true, at });
     // the day a period starts, yesterday (the default as-of) is the last day of the closed period
     schedule(
       'PeriodEndReportSchedule',
       `cron(0 8 ${this.budgetFile.billingPeriod.startDay} * ? *)`,
       'perf-budgets: the report of the billing period that just closed',
-      { report: true },
+      { report: true, at },
     );
   }
 
@@ -672,9 +795,12 @@ export class PerfBudgets extends Construct {
 type HouseFunctionOptions = ConstructorParameters<typeof HouseFunction>[2];
 
 /** Read-only access to the account: what collect needs (README "A live account"), on "*" only where AWS forces it. */
-export function accountReadStatements(file: BudgetFile): iam.PolicyStatement[] {
+export function accountReadStatements(
+  file: BudgetFile,
+  regions: readonly string[] = [Aws.REGION],
+): iam.PolicyStatement[] {
   const sagemakerArn = (type: string) =>
-    `arn:${Aws.PARTITION}:sagemaker:${Aws.REGION}:${Aws.ACCOUNT_ID}:${type}/*`;
+    regions.map((r) => `arn:${Aws.PARTITION}:sagemaker:${r}:${Aws.ACCOUNT_ID}:${type}/*`);
   const statements = [
     new iam.PolicyStatement({
       sid: 'CostExplorer',
@@ -695,9 +821,9 @@ export function accountReadStatements(file: BudgetFile): iam.PolicyStatement[] {
       sid: 'SageMakerDescribe',
       actions: ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:ListTags'],
       resources: [
-        sagemakerArn('endpoint'),
-        sagemakerArn('endpoint-config'),
-        sagemakerArn('inference-component'),
+        ...sagemakerArn('endpoint'),
+        ...sagemakerArn('endpoint-config'),
+        ...sagemakerArn('inference-component'),
       ],
     }),
     new iam.PolicyStatement({
@@ -755,6 +881,38 @@ export function actuationStatements(): iam.PolicyStatement[] {
 
 const SCHEDULE_EXPRESSION = /^(cron|rate|at)\(.+\)$/;
 
+/** Accounts given as props are checked as the budget file's are, with the same messages. */
+function validateAccounts(id: string, accounts: readonly Account[]): void {
+  const problems: string[] = [];
+  if (accounts.length === 0)
+    problems.push('accounts: is empty; list at least one account, or leave it unset');
+  accounts.forEach((a, i) => {
+    const r = AccountSchema.safeParse(a);
+    if (!r.success) {
+      for (const issue of r.error.issues)
+        problems.push(`${formatPath(['accounts', i, ...issue.path])}: ${issue.message}`);
+    }
+  });
+  if (problems.length === 0) {
+    for (const p of accountListProblems(accounts))
+      problems.push(`${formatPath(['accounts', p.index, p.field])}: ${p.message}`);
+  }
+  if (problems.length > 0) throw new Error(`PerfBudgets ${id}: ${problems.join('; ')}`);
+}
+
+/** An account read without a role must be the deployment account; checked here when the stack's account is known. */
+function checkHomeAccount(id: string, scope: Construct, accounts: readonly Account[]): void {
+  const deployed = Stack.of(scope).account;
+  if (Token.isUnresolved(deployed)) return;
+  for (const a of accounts) {
+    if (a.roleArn === undefined && a.id !== deployed) {
+      throw new Error(
+        `PerfBudgets ${id}: accounts entry ${a.id} has no roleArn, but this stack deploys to ${deployed}; give the member role of ${a.id}, or list ${deployed}`,
+      );
+    }
+  }
+}
+
 function validateProps(id: string, props: PerfBudgetsProps, cycle: string, weekly: string): void {
   const fail = (message: string) => {
     throw new Error(`PerfBudgets ${id}: ${message}`);
@@ -784,6 +942,12 @@ function validateProps(id: string, props: PerfBudgetsProps, cycle: string, weekl
       `alarmEmail ${JSON.stringify(props.alarmEmail)} is not an email address; use e.g. "finops@example.com"`,
     );
   }
+  const link = props.reportLinkSeconds;
+  if (link !== undefined && (!Number.isInteger(link) || link < 60 || link > DEFAULT_REPORT_LINK_SECONDS)) {
+    fail(
+      `reportLinkSeconds ${link} is out of range; use whole seconds from 60 to 604800 (seven days, the longest a presigned S3 link lasts)`,
+    );
+  }
   if (
     props.logRetention === logs.RetentionDays.ONE_DAY ||
     props.logRetention === logs.RetentionDays.INFINITE
@@ -806,9 +970,10 @@ function arnRef(c: IConstruct): string {
   return `<${Stack.of(c).getLogicalId(c.node.defaultChild as CfnElement)}.Arn>`;
 }
 
-/** How cdk-nag prints an ARN of this account and region built from pseudo parameters. */
-function tokenArn(service: string, resource: string): string {
-  return `arn:<AWS::Partition>:${service}:<AWS::Region>:<AWS::AccountId>:${resource}`;
+/** How cdk-nag prints an ARN of this account (and region, unless one is named) built from pseudo parameters. */
+function tokenArn(service: string, resource: string, region: string = Aws.REGION): string {
+  const r = region === Aws.REGION ? '<AWS::Region>' : region;
+  return `arn:<AWS::Partition>:${service}:${r}:<AWS::AccountId>:${resource}`;
 }
 
 /** Acknowledges exactly these wildcard resources (finding-qualified ids), never the rule as a whole. */

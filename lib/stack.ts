@@ -29,5 +29,14 @@ export class PerfBudgetsStack extends Stack {
       description: 'The governance cycle',
     });
     new CfnOutput(this, 'DashboardName', { value: p.dashboard.dashboardName });
+    new CfnOutput(this, 'CollectRoleArn', {
+      value: p.functions.collect.role.roleArn,
+      description:
+        'Member accounts trust this role (PerfBudgetsMemberStack trustedRoleArns) to read their endpoints',
+    });
+    new CfnOutput(this, 'ActRoleArn', {
+      value: p.functions.act.role.roleArn,
+      description: 'Member accounts that allow actuation trust this role too',
+    });
   }
 }

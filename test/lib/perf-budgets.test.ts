@@ -208,7 +208,10 @@ describe('PerfBudgets state machine', () => {
 
   it('runs collect -> evaluate -> act -> notify, then the report when asked', () => {
     const d = definition(template);
-    expect(d.StartAt).toBe('Collect');
+    expect(d.StartAt).toBe('WhichDay');
+    for (const s of ['GivenDay', 'ScheduledTime', 'StartTime']) expect(d.States[s]?.Next).toBe('Parts');
+    expect(d.States.Parts?.Next).toBe('Collect');
+    expect(d.States.Collect?.Type).toBe('Map');
     expect(d.States.Collect?.Next).toBe('Evaluate');
     expect(d.States.Evaluate?.Next).toBe('Act');
     expect(d.States.Act?.Next).toBe('Notify');
@@ -230,12 +233,15 @@ describe('PerfBudgets state machine', () => {
 
   it('passes the execution name as the run id and large data as S3 keys', () => {
     const d = definition(template);
-    expect(d.States.Collect?.Parameters).toEqual({ 'runId.$': '$$.Execution.Name' });
     expect(d.States.Collect?.ResultPath).toBe('$.collected');
+    expect(d.States.Collect?.ResultSelector).toEqual({
+      'asOf.$': '$[0].asOf',
+      'partKeys.$': '$[*].snapshotKey',
+    });
     expect(d.States.Evaluate?.Parameters).toEqual({
-      'runId.$': '$.collected.runId',
+      'runId.$': '$.cycle.runId',
       'asOf.$': '$.collected.asOf',
-      'snapshotKey.$': '$.collected.snapshotKey',
+      'partKeys.$': '$.collected.partKeys',
     });
     for (const state of ['Act', 'Notify']) {
       expect(d.States[state]?.Parameters).toEqual({
@@ -250,10 +256,14 @@ describe('PerfBudgets state machine', () => {
     });
   });
 
-  it.each(['Collect', 'Evaluate', 'Act', 'Notify', 'Report'])(
+  it.each(['CollectPart', 'Evaluate', 'Act', 'Notify', 'Report'])(
     '%s retries Lambda service errors and throttling with backoff, and catches everything else',
     (state) => {
-      const s = definition(template).States[state];
+      const d = definition(template);
+      const processor = d.States.Collect?.ItemProcessor as
+        | { States: Record<string, Record<string, unknown>> }
+        | undefined;
+      const s = d.States[state] ?? processor?.States[state];
       expect(s?.Retry).toEqual([
         {
           ErrorEquals: [
@@ -270,7 +280,9 @@ describe('PerfBudgets state machine', () => {
           JitterStrategy: 'FULL',
         },
       ]);
-      expect(s?.Catch).toEqual([
+      // a part's failure is caught by the Map around it, which holds the execution's input
+      const catcher = state === 'CollectPart' ? d.States.Collect : s;
+      expect(catcher?.Catch).toEqual([
         { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'PublishFailure' },
       ]);
     },
@@ -318,7 +330,7 @@ describe('PerfBudgets schedules', () => {
       State: 'ENABLED',
       Target: Match.objectLike({
         Arn: { Ref: Match.stringLikeRegexp('Cycle') },
-        Input: '{}',
+        Input: '{"at":"<aws.scheduler.scheduled-time>"}',
         RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
         DeadLetterConfig: { Arn: Match.anyValue() },
       }),
@@ -326,7 +338,9 @@ describe('PerfBudgets schedules', () => {
   });
 
   it('runs the report weekly and on the first day of each billing period', () => {
-    const reports = schedules(template).filter((s) => s.Target.Input === '{"report":true}');
+    const reports = schedules(template).filter(
+      (s) => s.Target.Input === '{"report":true,"at":"<aws.scheduler.scheduled-time>"}',
+    );
     expect(reports.map((s) => s.ScheduleExpression).sort()).toEqual([
       'cron(0 7 ? * MON *)',
       'cron(0 8 1 * ? *)',
@@ -559,7 +573,9 @@ describe('PerfBudgetsStack', () => {
   it('outputs what an operator needs after deploy', () => {
     const outputs = Object.keys(template.findOutputs('*'));
     expect(outputs.sort()).toEqual([
+      'ActRoleArn',
       'AlertTopicArn',
+      'CollectRoleArn',
       'DashboardName',
       'DataBucketName',
       'SlackSecretArn',
