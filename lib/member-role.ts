@@ -1,0 +1,195 @@
+import { Aws, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import {
+  AccountIdSchema,
+  ExternalIdSchema,
+  RegionSchema,
+  RoleArnSchema,
+  roleAccount,
+} from '../lambdas/core/budget.ts';
+import { CENTRAL_ROLE_PATH, MANAGED_TAG } from './perf-budgets.ts';
+
+/** The member role's name: the `roleArn` of an accounts entry is `arn:aws:iam::<member>:role/perf-budgets-member`. */
+export const MEMBER_ROLE_NAME = 'perf-budgets-member';
+
+export interface PerfBudgetsMemberRoleProps {
+  /** The account the central PerfBudgets stack is deployed in: its collect and act Lambdas assume this role. */
+  readonly centralAccountId: string;
+  /**
+   * The exact roles that may assume this role: the central stack's `CollectRoleArn` and `ActRoleArn` outputs.
+   * @default - the roles under the path /perf-budgets/ of the central account (the collect and act roles)
+   */
+  readonly trustedRoleArns?: readonly string[];
+  /** An sts:ExternalId the central stack must send (give the same `externalId` in its accounts entry). @default - none */
+  readonly externalId?: string;
+  /**
+   * Let the central act Lambda change scaling and endpoint capacity, only on resources tagged
+   * `perf-budgets:managed=true`. @default false, read-only
+   */
+  readonly allowActuation?: boolean;
+  /**
+   * Regions whose SageMaker resources the role may read (IAM is global: one role serves every region).
+   * @default - every region
+   */
+  readonly regions?: readonly string[];
+  /** The role's name; the central accounts entry's roleArn must name it. @default 'perf-budgets-member' */
+  readonly roleName?: string;
+}
+
+/**
+ * The role a member account gives the central perf-budgets deployment: trusted only by the central collect and act
+ * roles (an optional external id on top), read-only on CloudWatch metrics, SageMaker endpoints and Application Auto
+ * Scaling, and, only when actuation is allowed, changes to scaling and endpoint capacity on resources tagged
+ * `perf-budgets:managed=true`. No action is a wildcard; "*" resources are only where AWS has no resource-level
+ * permissions.
+ */
+export class PerfBudgetsMemberRole extends Construct {
+  readonly role: iam.Role;
+
+  constructor(scope: Construct, id: string, props: PerfBudgetsMemberRoleProps) {
+    super(scope, id);
+    validate(id, props);
+    const central = props.centralAccountId;
+    const trusted = props.trustedRoleArns ?? [
+      `arn:${Aws.PARTITION}:iam::${central}:role${CENTRAL_ROLE_PATH}*`,
+    ];
+    this.role = new iam.Role(this, 'Role', {
+      roleName: props.roleName ?? MEMBER_ROLE_NAME,
+      description: `perf-budgets: the central deployment in ${central} reads${props.allowActuation ? ' and scales managed' : ''} SageMaker endpoints here`,
+      assumedBy: new iam.AccountPrincipal(central).withConditions({
+        ArnLike: { 'aws:PrincipalArn': [...trusted] },
+        ...(props.externalId ? { StringEquals: { 'sts:ExternalId': props.externalId } } : {}),
+      }),
+    });
+
+    const regions = props.regions ?? ['*'];
+    const arns = (service: string, resource: string) =>
+      regions.map((r) => `arn:${Aws.PARTITION}:${service}:${r}:${Aws.ACCOUNT_ID}:${resource}`);
+    const read = new iam.Policy(this, 'Read', {
+      statements: [
+        new iam.PolicyStatement({ sid: 'Metrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
+        new iam.PolicyStatement({
+          sid: 'SageMakerList',
+          actions: ['sagemaker:ListEndpoints', 'sagemaker:ListInferenceComponents'],
+          resources: ['*'],
+        }),
+        new iam.PolicyStatement({
+          sid: 'SageMakerDescribe',
+          actions: ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:ListTags'],
+          resources: [
+            ...arns('sagemaker', 'endpoint/*'),
+            ...arns('sagemaker', 'endpoint-config/*'),
+            ...arns('sagemaker', 'inference-component/*'),
+          ],
+        }),
+        new iam.PolicyStatement({
+          sid: 'AutoScalingDescribe',
+          actions: [
+            'application-autoscaling:DescribeScalableTargets',
+            'application-autoscaling:DescribeScalingPolicies',
+            'application-autoscaling:DescribeScalingActivities',
+          ],
+          resources: ['*'],
+        }),
+      ],
+    });
+    read.attachToRole(this.role);
+    Validations.of(read).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'cloudwatch:GetMetricData, sagemaker:ListEndpoints/ListInferenceComponents and application-autoscaling Describe* have no resource-level permissions: AWS requires "*".',
+    });
+    acknowledge(
+      read,
+      ['endpoint/*', 'endpoint-config/*', 'inference-component/*'].flatMap((r) =>
+        nagArns('sagemaker', regions, r),
+      ),
+      'SageMaker describes are limited to endpoint, endpoint-config and inference-component ARNs of this account; the central budget file selects endpoints by name globs and tags at run time.',
+    );
+
+    if (props.allowActuation) {
+      const managed = { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } };
+      const write = new iam.Policy(this, 'ManagedActuation', {
+        statements: [
+          new iam.PolicyStatement({
+            sid: 'ManagedScaling',
+            actions: [
+              'application-autoscaling:RegisterScalableTarget',
+              'application-autoscaling:PutScalingPolicy',
+            ],
+            resources: arns('application-autoscaling', 'scalable-target/*'),
+            conditions: managed,
+          }),
+          new iam.PolicyStatement({
+            sid: 'ManagedEndpoints',
+            actions: ['sagemaker:UpdateEndpointWeightsAndCapacities'],
+            resources: arns('sagemaker', 'endpoint/*'),
+            conditions: managed,
+          }),
+        ],
+      });
+      write.attachToRole(this.role);
+      acknowledge(
+        write,
+        [
+          ...nagArns('application-autoscaling', regions, 'scalable-target/*'),
+          ...nagArns('sagemaker', regions, 'endpoint/*'),
+        ],
+        `Changes are allowed only on resources tagged ${MANAGED_TAG}=true (aws:ResourceTag condition); the endpoints are not known at deploy time.`,
+      );
+    }
+  }
+}
+
+/** How cdk-nag prints an ARN of this account built from pseudo parameters. */
+function nagArns(service: string, regions: readonly string[], resource: string): string[] {
+  return regions.map((r) => `arn:<AWS::Partition>:${service}:${r}:<AWS::AccountId>:${resource}`);
+}
+
+function acknowledge(scope: Construct, resources: readonly string[], reason: string): void {
+  Validations.of(scope).acknowledge(
+    ...resources.map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason })),
+  );
+}
+
+function validate(id: string, props: PerfBudgetsMemberRoleProps): void {
+  const fail = (message: string) => {
+    throw new Error(`PerfBudgetsMemberRole ${id}: ${message}`);
+  };
+  if (!AccountIdSchema.safeParse(props.centralAccountId).success) {
+    fail(
+      `centralAccountId ${JSON.stringify(props.centralAccountId)} is not a 12-digit account id; give the account of the central stack, e.g. "111122223333"`,
+    );
+  }
+  if (props.trustedRoleArns !== undefined) {
+    if (props.trustedRoleArns.length === 0) {
+      fail('trustedRoleArns is empty; give the central CollectRoleArn and ActRoleArn, or leave it unset');
+    }
+    for (const arn of props.trustedRoleArns) {
+      if (!RoleArnSchema.safeParse(arn).success || roleAccount(arn) !== props.centralAccountId) {
+        fail(
+          `trustedRoleArns entry ${JSON.stringify(arn)} is not a role of the central account ${props.centralAccountId}; give the central stack's CollectRoleArn and ActRoleArn outputs`,
+        );
+      }
+    }
+  }
+  if (props.externalId !== undefined && !ExternalIdSchema.safeParse(props.externalId).success) {
+    fail(
+      `externalId ${JSON.stringify(props.externalId)} is not valid; use 2 to 1224 letters, digits or +=,.@:/-`,
+    );
+  }
+  if (props.regions !== undefined) {
+    if (props.regions.length === 0)
+      fail('regions is empty; list regions such as "us-east-1", or leave it unset');
+    for (const r of props.regions) {
+      if (!RegionSchema.safeParse(r).success)
+        fail(`regions entry ${JSON.stringify(r)} is not an AWS region such as "us-east-1"`);
+    }
+  }
+  if (props.roleName !== undefined && !/^[\w+=,.@-]{1,64}$/.test(props.roleName)) {
+    fail(
+      `roleName ${JSON.stringify(props.roleName)} is not an IAM role name (1 to 64 of letters, digits, +=,.@_-)`,
+    );
+  }
+}
