@@ -350,10 +350,15 @@ function digestPage(
     const t = texts[i] as AlertText;
     const marker = t.transition === 'resolved' ? ':white_check_mark: Resolved:' : SEVERITY_EMOJI[t.severity];
     const escalated = t.transition === 'escalated' ? ' _escalated_' : '';
-    const section: SectionBlock = {
-      type: 'section',
-      text: mrkdwn(`${marker} ${md(t.headline || 'Budget alert', MAX - 60)}${escalated}`),
-    };
+    // each row keeps the alert's why and its first action: a digest still says what moved and what to do
+    const lines = [`${marker} *${md(t.headline || 'Budget alert', 600)}*${escalated}`];
+    const drivers = t.why?.drivers.slice(0, 3).map((d) => `${d.amount} ${d.label}`);
+    if (drivers?.length) lines.push(`*Why:* ${md(drivers.join(', '), 400)}`);
+    const first = t.actions[0];
+    if (first) {
+      lines.push(`*Do:* ${md(first.text, 900)} _(${md(first.saving, 100)}; latency risk ${first.risk})_`);
+    }
+    const section: SectionBlock = { type: 'section', text: mrkdwn(lines.join('\n')) };
     const report = t.links.find(isReportLink) ?? t.links[0];
     const url = report && buttonUrl(report.url);
     if (report && url) {

@@ -287,7 +287,14 @@ describe('digestBlocks', () => {
     expect(severities.indexOf('warning')).toBe(severities.lastIndexOf('critical') + 1);
     expect(headerOf(out[0] as SlackMessage)).toBe('100 budget alerts (part 1 of 3)');
     const first = sectionsOf(out[0] as SlackMessage)[0];
-    expect(first?.text?.text).toBe(':red_circle: budget-0: spend passes the cap');
+    // each digest row keeps the headline, the largest drivers and the first action with its saving
+    expect(first?.text?.text).toBe(
+      [
+        ':red_circle: *budget-0: spend passes the cap*',
+        '*Why:* +$2,319.60 traffic, +$785.60 idle capacity',
+        '*Do:* Scale search-a from 4 to 2 instances off-peak _(saves ~$1,416.31 this period; latency risk medium)_',
+      ].join('\n'),
+    );
     expect(first?.accessory?.text.text).toBe('Report');
     expect(first?.accessory?.url).toMatch(/^https:\/\/perf-budgets-reports\.s3\.amazonaws\.com\//);
   });
