@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
-import { BatchWriteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -105,37 +105,5 @@ describe('handlers', () => {
     });
     const stored = objects.get('findings/2026-10-15/run-1.json') as { records: { closedDays: unknown[] } };
     expect(stored.records.closedDays.length).toBeGreaterThan(0);
-  });
-
-  it('notify publishes only the alerts the ledger had not recorded, and none on a rerun', async () => {
-    const { handler: evaluate } = await import('../../lambdas/handlers/evaluate.ts');
-    await evaluate(
-      { runId: 'run-1', asOf: '2026-10-15', snapshotKey: 'snapshots/2026-10-15/run-1.json' },
-      context,
-    );
-    const { handler: notify } = await import('../../lambdas/handlers/notify.ts');
-    const recorded = new Set<string>();
-    const put = (input: { Item?: Record<string, unknown> }) => {
-      const k = `${input.Item?.pk}|${input.Item?.sk}`;
-      if (recorded.has(k)) {
-        throw Object.assign(new Error('conditional'), { name: 'ConditionalCheckFailedException' });
-      }
-      recorded.add(k);
-      return {};
-    };
-    // alerts are conditional puts; closed days and exceptions are batch writes and updates, which succeed
-    doc.on(PutCommand).callsFake(put);
-    doc.on(UpdateCommand).resolves({});
-    doc.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
-    sns.on(PublishBatchCommand).callsFake((input: { PublishBatchRequestEntries: { Id: string }[] }) => ({
-      Successful: input.PublishBatchRequestEntries.map((e) => ({ Id: e.Id, MessageId: `m-${e.Id}` })),
-      Failed: [],
-    }));
-    const event = { runId: 'run-1', asOf: '2026-10-15', resultKey: 'findings/2026-10-15/run-1.json' };
-    const first = await notify(event, context);
-    expect(first.sent).toBeGreaterThan(0);
-    expect(first.failed).toBe(0);
-    const second = await notify(event, context);
-    expect(second.sent).toBe(0);
   });
 });

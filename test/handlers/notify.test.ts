@@ -1,0 +1,251 @@
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
+import {
+  BatchWriteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  type PutCommandInput,
+  QueryCommand,
+  type QueryCommandInput,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+import { sdkStreamMixin } from '@smithy/core/serde';
+import type { Context } from 'aws-lambda';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
+import { cycleRecords } from '../../lambdas/core/ledger-records.ts';
+import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
+import { collectLocal } from '../../lambdas/local/run.ts';
+import { ROOT } from '../helpers/cli.ts';
+
+const DEMO = join(ROOT, 'examples/demo');
+const RESULT_KEY = 'findings/2026-10-15/run-1.json';
+const TOPIC = 'arn:aws:sns:us-east-1:111122223333:perf-budgets-alerts';
+const event = { runId: 'run-1', asOf: '2026-10-15', resultKey: RESULT_KEY };
+const context = {
+  functionName: 'perf-budgets-notify-test',
+  awsRequestId: 'req-1',
+  invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:perf-budgets-notify-test',
+  getRemainingTimeInMillis: () => 60_000,
+} as unknown as Context;
+const body = (value: unknown) => sdkStreamMixin(Readable.from([Buffer.from(JSON.stringify(value))]));
+
+const s3 = mockClient(S3Client);
+const sns = mockClient(SNSClient);
+const doc = mockClient(DynamoDBDocumentClient);
+
+/** The demo's alerts at 2026-10-15, as planned on an empty ledger. */
+const DEMO_ALERTS = 11;
+
+let stored: unknown;
+/** The ledger table: items by pk|sk; a conditional put of a key already there fails as in DynamoDB. */
+let table: Map<string, Record<string, unknown>>;
+
+beforeAll(async () => {
+  const budgets = join(DEMO, 'budgets.yaml');
+  const file = await loadBudgetFile(budgets);
+  const snapshot = await collectLocal(
+    {
+      budgets,
+      costs: [join(DEMO, 'data/costs.focus.csv')],
+      metrics: join(DEMO, 'data/metrics.csv'),
+      asOf: '2026-10-15',
+      now: new Date(0),
+    },
+    file,
+  );
+  const evaluation = evaluateCycle(snapshot, file);
+  // through JSON, as the evaluate step stores it
+  stored = JSON.parse(JSON.stringify({ result: evaluation.result, records: cycleRecords(evaluation, file) }));
+});
+
+const published = () =>
+  sns.commandCalls(PublishBatchCommand).flatMap((c) => c.args[0].input.PublishBatchRequestEntries ?? []);
+const alertPuts = () =>
+  doc.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.sk).startsWith('ALERT#'));
+const recordedAlerts = () => [...table.values()].filter((i) => String(i.sk).startsWith('ALERT#'));
+
+/** SNS accepting every entry except those whose Id is listed. */
+const snsAnswers = (refuse: readonly string[] = []) =>
+  sns.on(PublishBatchCommand).callsFake(async (input: PublishBatchCommandInput) => {
+    const entries = input.PublishBatchRequestEntries ?? [];
+    return {
+      Successful: entries
+        .filter((e) => !refuse.includes(e.Id as string))
+        .map((e) => ({ Id: e.Id, MessageId: `msg-${e.Id}` })),
+      Failed: entries
+        .filter((e) => refuse.includes(e.Id as string))
+        .map((e) => ({ Id: e.Id, Code: 'KMSDisabled', Message: 'The key is disabled', SenderFault: false })),
+    };
+  });
+
+beforeEach(() => {
+  vi.resetModules();
+  for (const m of [s3, sns, doc]) m.reset();
+  vi.stubEnv('DATA_BUCKET', 'perf-budgets-data');
+  vi.stubEnv('BUDGETS_KEY', 'config/budgets.json');
+  vi.stubEnv('LEDGER_TABLE', 'perf-budgets-ledger');
+  vi.stubEnv('TOPIC_ARN', TOPIC);
+  table = new Map();
+
+  s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    if (input.Key !== RESULT_KEY) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
+    return { Body: body(stored) };
+  });
+  doc.on(QueryCommand).callsFake(async (input: QueryCommandInput) => {
+    const v = input.ExpressionAttributeValues as { ':pk': string; ':prefix': string };
+    return {
+      Items: [...table.values()].filter((i) => i.pk === v[':pk'] && String(i.sk).startsWith(v[':prefix'])),
+    };
+  });
+  doc.on(PutCommand).callsFake(async (input: PutCommandInput) => {
+    const item = input.Item as Record<string, unknown>;
+    const id = `${item.pk}|${item.sk}`;
+    await new Promise((resolve) => setImmediate(resolve));
+    if (input.ConditionExpression === 'attribute_not_exists(pk)' && table.has(id)) {
+      throw new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    table.set(id, item);
+    return {};
+  });
+  doc.on(UpdateCommand).resolves({});
+  doc.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+});
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
+
+describe('notify', () => {
+  it('sends every alert of a first cycle to SNS, and records each in the ledger', async () => {
+    snsAnswers();
+    vi.stubEnv(
+      'DASHBOARD_URL',
+      'https://console.aws.amazon.com/cloudwatch/home#dashboards:name=perf-budgets',
+    );
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    const out = await handler(event, context);
+    expect(out).toEqual({
+      runId: 'run-1',
+      asOf: '2026-10-15',
+      alerts: DEMO_ALERTS,
+      sent: DEMO_ALERTS,
+      failed: 0,
+    });
+
+    expect(sns).toReceiveCommandTimes(PublishBatchCommand, 2);
+    expect(sns).toReceiveCommandWith(PublishBatchCommand, { TopicArn: TOPIC });
+    const entries = published();
+    expect(entries).toHaveLength(DEMO_ALERTS);
+    // the headline makes a 100-character subject: cut to 99 with an ellipsis
+    expect(entries[0]?.Subject).toBe(
+      '[CRITICAL] chat-prod: forecast $4,098.65 against its $3,000.00 cap (137%), crossing it on 2026-1...',
+    );
+    expect(entries.map((e) => e.MessageAttributes?.severity?.StringValue)).toEqual([
+      ...Array(4).fill('critical'),
+      ...Array(3).fill('warning'),
+      ...Array(4).fill('info'),
+    ]);
+    // the links come from the environment: the dashboard, and the endpoint in the console of the region
+    const latency = entries.find((e) => e.MessageAttributes?.kind?.StringValue === 'latency');
+    const email = (JSON.parse(latency?.Message ?? '{}') as { email: string }).email;
+    expect(email).toContain(
+      '\nDashboard: https://console.aws.amazon.com/cloudwatch/home#dashboards:name=perf-budgets\n',
+    );
+    expect(email).toContain(
+      '\nEndpoint in SageMaker: https://us-east-1.console.aws.amazon.com/sagemaker/home?region=us-east-1#/endpoints/embed-prod\n',
+    );
+
+    const recorded = recordedAlerts();
+    expect(recorded).toHaveLength(DEMO_ALERTS);
+    expect(recorded.every((i) => i.pk === 'PERIOD#2026-10-01')).toBe(true);
+    expect(recorded.map((i) => `${i.key} ${i.state}`).sort()).toEqual(
+      entries
+        .map((e) => {
+          const { alert } = JSON.parse((JSON.parse(e.Message ?? '{}') as { default: string }).default) as {
+            alert: { key: string; state: string };
+          };
+          return `${alert.key} ${alert.state}`;
+        })
+        .sort(),
+    );
+  });
+
+  it('sends nothing on a rerun of the same cycle', async () => {
+    snsAnswers();
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    await handler(event, context);
+    sns.resetHistory();
+    const again = await handler(event, context);
+    expect(again).toEqual({ runId: 'run-1', asOf: '2026-10-15', alerts: 0, sent: 0, failed: 0 });
+    expect(sns).not.toReceiveCommand(PublishBatchCommand);
+    // the rerun planned nothing new, so it wrote no alert
+    expect(alertPuts()).toHaveLength(DEMO_ALERTS);
+  });
+
+  it('lets only one of two concurrent runs send each alert', async () => {
+    snsAnswers();
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    const [a, b] = await Promise.all([handler(event, context), handler(event, context)]);
+    expect(a.alerts + b.alerts).toBe(DEMO_ALERTS);
+    expect(a.sent + b.sent).toBe(DEMO_ALERTS);
+    const subjects = published().map((e) => e.Subject);
+    expect(new Set(subjects).size).toBe(DEMO_ALERTS);
+    expect(subjects).toHaveLength(DEMO_ALERTS);
+    // both tried to record every alert; the conditional puts let one of them win each
+    expect(alertPuts()).toHaveLength(2 * DEMO_ALERTS);
+  });
+
+  it('counts an entry SNS refused as failed, without throwing', async () => {
+    snsAnswers(['m3']);
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    const out = await handler(event, context);
+    expect(out).toEqual({
+      runId: 'run-1',
+      asOf: '2026-10-15',
+      alerts: DEMO_ALERTS,
+      sent: DEMO_ALERTS - 1,
+      failed: 1,
+    });
+  });
+
+  it('counts every alert as failed when SNS is unreachable, without throwing', async () => {
+    sns
+      .on(PublishBatchCommand)
+      .rejects(Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' }));
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    const out = await handler(event, context);
+    expect(out).toMatchObject({ alerts: DEMO_ALERTS, sent: 0, failed: DEMO_ALERTS });
+  });
+
+  it("sends to no channel with ALERT_CHANNELS='', but still records the alerts", async () => {
+    vi.stubEnv('ALERT_CHANNELS', '');
+    snsAnswers();
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    const out = await handler(event, context);
+    expect(out).toEqual({ runId: 'run-1', asOf: '2026-10-15', alerts: DEMO_ALERTS, sent: 0, failed: 0 });
+    expect(sns).not.toReceiveAnyCommand();
+    expect(recordedAlerts()).toHaveLength(DEMO_ALERTS);
+  });
+
+  it('fails at cold start on an unknown channel, naming the variable', async () => {
+    vi.stubEnv('ALERT_CHANNELS', 'sns,email');
+    await expect(import('../../lambdas/handlers/notify.ts')).rejects.toThrow(/ALERT_CHANNELS/);
+    vi.stubEnv('ALERT_CHANNELS', 'email');
+    vi.resetModules();
+    await expect(import('../../lambdas/handlers/notify.ts')).rejects.toThrow(/^environment: ALERT_CHANNELS/);
+  });
+
+  it('rejects an event without the result key, naming the field', async () => {
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    await expect(handler({ runId: 'run-1', asOf: '2026-10-15' }, context)).rejects.toThrow(/resultKey: /);
+    expect(sns).not.toReceiveAnyCommand();
+  });
+});
