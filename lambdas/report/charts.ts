@@ -5,6 +5,10 @@ import type { BudgetReport, EndpointTrendReport } from './model.ts';
 /**
  * The report's charts: Vega-Lite specs rendered to SVG in Node, headless, with no canvas, fonts or network. Days go
  * on a UTC time scale so that the output does not depend on the machine's time zone.
+ *
+ * Each kind of chart is one spec whose data are named sets (`table`, and `rule` for the cap or limit). A renderer
+ * compiles each kind once and swaps the data per chart: compiling and parsing a spec costs tens of milliseconds,
+ * re-running its dataflow a few, and an account has hundreds of budgets and endpoints.
  */
 
 export const COLORS = {
@@ -15,14 +19,25 @@ export const COLORS = {
   latency: '#7a4fa3',
 } as const;
 
+/** Endpoints charted per budget: every one over a limit first, then the largest spenders. */
+export const MAX_ENDPOINT_CHARTS = 6;
+/**
+ * Endpoints charted in the whole report, worst budgets first: a page of thousands of charts reads like none, and
+ * each costs ~10 ms to draw. The others stay in the tables and the JSON.
+ */
+export const MAX_ENDPOINT_CHARTS_TOTAL = 60;
+
 const WIDTH = 560;
 const HEIGHT = 220;
 /** Two trend charts side by side fit the page's 1200px. */
 const TREND_WIDTH = 440;
+const TREND_HEIGHT = 154;
 const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
 
 type Spec = vl.TopLevelSpec;
-type Row = Record<string, string | number | null>;
+export type Row = Record<string, string | number | null>;
+/** Rows per named data set of a spec. */
+export type ChartData = Readonly<Record<string, readonly Row[]>>;
 
 const config = {
   font: FONT,
@@ -36,7 +51,6 @@ const config = {
     titleFontSize: 11,
   },
   legend: { labelFontSize: 11, titleFontSize: 11, orient: 'bottom', labelLimit: 0 },
-  title: { fontSize: 13, anchor: 'start', color: '#222' },
 } as const;
 
 const dayAxis = {
@@ -51,26 +65,25 @@ function symbol(currency: string): string {
   return currency === 'USD' ? '$' : `${currency} `;
 }
 
-/** Renders a Vega-Lite spec to an SVG string. */
-export async function renderSvg(spec: Spec): Promise<string> {
-  const compiled = vl.compile(spec).spec;
-  const view = new vega.View(vega.parse(compiled), { renderer: 'none', logLevel: vega.Warn });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
-  }
+/** A dashed rule at `value` with its label at the left end, from the `rule` data set (empty: no rule). */
+function ruleLayer(color: string, extra: Record<string, unknown> = {}) {
+  return {
+    data: { name: 'rule' },
+    layer: [
+      {
+        mark: { type: 'rule', strokeWidth: 2, strokeDash: [2, 2], color },
+        encoding: { y: { field: 'value', type: 'quantitative' }, ...extra },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, dy: -7, x: 0, fontSize: 11, color },
+        encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
+      },
+    ],
+  };
 }
 
-/** True when at least one row has a number in `field`: a series with none is "no data", not a flat line. */
-export function hasData(rows: readonly Row[], field: string): boolean {
-  return rows.some((r) => typeof r[field] === 'number');
-}
-
-/** Burn-up of a budget: cumulative actual spend, the forecast band and its expected path, and the cap. */
-export function burnUpSpec(b: BudgetReport, currency: string): Spec {
-  const rows: Row[] = b.burnUp.map((p) => ({ ...p }));
-  const $ = symbol(currency);
+/** Burn-up: cumulative actual spend, the forecast band and its expected path, and the cap. */
+export function burnUpSpec(currency: string): Spec {
   const y = {
     type: 'quantitative',
     title: `cumulative spend (${currency})`,
@@ -85,135 +98,130 @@ export function burnUpSpec(b: BudgetReport, currency: string): Spec {
       range: [COLORS.actual, COLORS.forecast, COLORS.band, COLORS.limit],
     },
   } as const;
-  const layers: unknown[] = [];
-  if (hasData(rows, 'low')) {
-    layers.push({
-      mark: { type: 'area', opacity: 0.45 },
-      transform: [{ filter: 'isValid(datum.low)' }, { calculate: "'forecast range'", as: 'series' }],
-      encoding: { x: dayAxis, y: { ...y, field: 'low' }, y2: { field: 'high' }, color: series },
-    });
-    layers.push({
-      mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 2 },
-      transform: [
-        { filter: 'isValid(datum.expected)' },
-        { calculate: "'forecast (expected)'", as: 'series' },
-      ],
-      encoding: { x: dayAxis, y: { ...y, field: 'expected' }, color: series },
-    });
-  }
-  layers.push({
-    // a day without data breaks the line: it is never drawn as zero
-    mark: { type: 'line', strokeWidth: 2.5, point: { size: 18 }, invalid: 'break-paths-show-domains' },
-    transform: [{ calculate: "'actual'", as: 'series' }],
-    encoding: { x: dayAxis, y: { ...y, field: 'actual' }, color: series },
-  });
-  if (b.cap !== null) {
-    layers.push({
-      data: { values: [{ cap: b.cap, series: 'cap', label: `cap ${$}${b.cap.toLocaleString('en-US')}` }] },
-      layer: [
-        {
-          mark: { type: 'rule', strokeWidth: 2, strokeDash: [2, 2] },
-          encoding: { y: { field: 'cap', type: 'quantitative' }, color: series },
-        },
-        {
-          mark: { type: 'text', align: 'left', dx: 4, dy: -7, x: 0, fontSize: 11, color: COLORS.limit },
-          encoding: { y: { field: 'cap', type: 'quantitative' }, text: { field: 'label' } },
-        },
-      ],
-    });
-  }
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    description: `Burn-up of ${b.name}: cumulative spend, forecast band and cap`,
+    description: 'Burn-up: cumulative spend by day, the forecast range to period end, and the cap',
     width: WIDTH,
     height: HEIGHT,
-    data: { values: rows },
-    layer: layers,
+    data: { name: 'table' },
+    layer: [
+      {
+        mark: { type: 'area', opacity: 0.45 },
+        transform: [{ filter: 'isValid(datum.low)' }, { calculate: "'forecast range'", as: 'series' }],
+        encoding: { x: dayAxis, y: { ...y, field: 'low' }, y2: { field: 'high' }, color: series },
+      },
+      {
+        mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 2 },
+        transform: [
+          { filter: 'isValid(datum.expected)' },
+          { calculate: "'forecast (expected)'", as: 'series' },
+        ],
+        encoding: { x: dayAxis, y: { ...y, field: 'expected' }, color: series },
+      },
+      {
+        // a day without data breaks the line: it is never drawn as zero
+        mark: { type: 'line', strokeWidth: 2.5, point: { size: 18 }, invalid: 'break-paths-show-domains' },
+        transform: [{ calculate: "'actual'", as: 'series' }],
+        encoding: { x: dayAxis, y: { ...y, field: 'actual' }, color: series },
+      },
+      ruleLayer(COLORS.limit, { color: series }),
+    ],
     config,
   } as unknown as Spec;
 }
 
-function trendSpec(opts: {
-  rows: Row[];
-  field: string;
-  title: string;
-  description: string;
-  color: string;
-  format: string;
-  limit: number | null;
-  limitLabel: string;
-}): Spec {
-  const y = { field: opts.field, type: 'quantitative', title: opts.title, axis: { format: opts.format } };
-  const layers: unknown[] = [
-    {
-      mark: {
-        type: 'line',
-        strokeWidth: 2,
-        color: opts.color,
-        point: { size: 18, color: opts.color },
-        invalid: 'break-paths-show-domains',
-      },
-      encoding: { x: dayAxis, y },
-    },
-  ];
-  if (opts.limit !== null) {
-    layers.push({
-      data: { values: [{ limit: opts.limit, label: opts.limitLabel }] },
-      layer: [
-        {
-          mark: { type: 'rule', strokeWidth: 2, strokeDash: [2, 2], color: COLORS.limit },
-          encoding: { y: { field: 'limit', type: 'quantitative' } },
-        },
-        {
-          mark: { type: 'text', align: 'left', dx: 4, dy: -7, x: 0, fontSize: 11, color: COLORS.limit },
-          encoding: { y: { field: 'limit', type: 'quantitative' }, text: { field: 'label' } },
-        },
-      ],
-    });
-  }
+function trendSpec(field: string, title: string, color: string, format: string): Spec {
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    description: opts.description,
+    description: `${title} by day against its limit`,
     width: TREND_WIDTH,
-    height: Math.round(HEIGHT * 0.7),
-    data: { values: opts.rows },
-    layer: layers,
+    height: TREND_HEIGHT,
+    data: { name: 'table' },
+    layer: [
+      {
+        mark: {
+          type: 'line',
+          strokeWidth: 2,
+          color,
+          point: { size: 18, color },
+          invalid: 'break-paths-show-domains',
+        },
+        encoding: {
+          x: dayAxis,
+          y: { field, type: 'quantitative', title, axis: { format } },
+        },
+      },
+      ruleLayer(COLORS.limit),
+    ],
     config,
   } as unknown as Spec;
-}
-
-function trendRows(e: EndpointTrendReport): Row[] {
-  return e.daily.map((d) => ({ day: d.day, costPer1k: d.costPer1k, latencyP99Ms: d.latencyP99Ms }));
 }
 
 /** Daily cost per 1k inferences of an endpoint against the budget's limit. */
-export function costPer1kSpec(e: EndpointTrendReport, currency: string): Spec {
-  const lim = e.limits.costPer1kInferences;
-  return trendSpec({
-    rows: trendRows(e),
-    field: 'costPer1k',
-    title: `cost per 1k (${currency})`,
-    description: `Daily cost per 1k inferences of ${e.name} against its limit`,
-    color: COLORS.actual,
-    format: ',.4~f',
-    limit: lim,
-    limitLabel: lim === null ? '' : `limit ${symbol(currency)}${lim}`,
-  });
+export function costPer1kSpec(currency: string): Spec {
+  return trendSpec('costPer1k', `cost per 1k (${currency})`, COLORS.actual, ',.4~f');
 }
 
 /** Daily p99 ModelLatency of an endpoint against the budget's ceiling. */
-export function latencySpec(e: EndpointTrendReport): Spec {
+export function latencySpec(): Spec {
+  return trendSpec('latencyP99Ms', 'p99 ModelLatency (ms)', COLORS.latency, ',~f');
+}
+
+export function burnUpData(b: BudgetReport, currency: string): ChartData {
+  return {
+    table: b.burnUp.map((p) => ({ ...p })),
+    rule:
+      b.cap === null
+        ? []
+        : [{ value: b.cap, series: 'cap', label: `cap ${symbol(currency)}${b.cap.toLocaleString('en-US')}` }],
+  };
+}
+
+export function costPer1kData(e: EndpointTrendReport, currency: string): ChartData {
+  const lim = e.limits.costPer1kInferences;
+  return {
+    table: e.daily.map((d) => ({ day: d.day, costPer1k: d.costPer1k })),
+    rule: lim === null ? [] : [{ value: lim, label: `limit ${symbol(currency)}${lim}` }],
+  };
+}
+
+export function latencyData(e: EndpointTrendReport): ChartData {
   const lim = e.limits.latencyP99Ms;
-  return trendSpec({
-    rows: trendRows(e),
-    field: 'latencyP99Ms',
-    title: 'p99 ModelLatency (ms)',
-    description: `Daily p99 ModelLatency of ${e.name} against its ceiling`,
-    color: COLORS.latency,
-    format: ',~f',
-    limit: lim,
-    limitLabel: lim === null ? '' : `ceiling ${lim} ms`,
-  });
+  return {
+    table: e.daily.map((d) => ({ day: d.day, latencyP99Ms: d.latencyP99Ms })),
+    rule: lim === null ? [] : [{ value: lim, label: `ceiling ${lim} ms` }],
+  };
+}
+
+/** True when at least one row has a number in `field`: a series with none is "no data", not a flat line. */
+export function hasData(rows: readonly Row[], field: string): boolean {
+  return rows.some((r) => typeof r[field] === 'number');
+}
+
+function newView(spec: Spec): vega.View {
+  return new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none', logLevel: vega.Warn });
+}
+
+async function draw(view: vega.View, data: ChartData): Promise<string> {
+  // Vega tags the rows it is given: hand it copies
+  for (const [name, rows] of Object.entries(data))
+    view.data(
+      name,
+      rows.map((r) => ({ ...r })),
+    );
+  // autosize again: the axes' label widths change with the data
+  await view.resize().runAsync();
+  return view.toSVG();
+}
+
+/** Renders one spec with its data to an SVG string. */
+export async function renderSvg(spec: Spec, data: ChartData): Promise<string> {
+  const view = newView(spec);
+  try {
+    return await draw(view, data);
+  } finally {
+    view.finalize();
+  }
 }
 
 export interface Chart {
@@ -231,31 +239,81 @@ export interface BudgetCharts {
     readonly costPer1k: Chart;
     readonly latency: Chart;
   }[];
+  /** Endpoints of the budget left without charts (they stay in its table and in the JSON). */
+  readonly uncharted: number;
 }
 
-/** Every chart of one budget, rendered. */
-export async function budgetCharts(b: BudgetReport, currency: string): Promise<BudgetCharts> {
-  const burnUp: Chart = {
-    title: `${b.name}: spend burn-up`,
-    alt: `Cumulative spend of ${b.name} by day${b.cap === null ? '' : ' against its cap'}, with the forecast range to period end.`,
-    svg: hasData(b.burnUp as unknown as Row[], 'actual') ? await renderSvg(burnUpSpec(b, currency)) : null,
-  };
-  const endpoints = [];
-  for (const e of b.endpoints) {
-    const rows = trendRows(e);
-    endpoints.push({
-      name: e.name,
-      costPer1k: {
-        title: `${e.name}: cost per 1k inferences`,
-        alt: `Daily cost per 1k inferences of ${e.name}${e.limits.costPer1kInferences === null ? '' : ' against its limit'}.`,
-        svg: hasData(rows, 'costPer1k') ? await renderSvg(costPer1kSpec(e, currency)) : null,
-      },
-      latency: {
-        title: `${e.name}: p99 ModelLatency`,
-        alt: `Daily p99 ModelLatency of ${e.name}${e.limits.latencyP99Ms === null ? '' : ' against its ceiling'}.`,
-        svg: hasData(rows, 'latencyP99Ms') ? await renderSvg(latencySpec(e)) : null,
-      },
-    });
+/** Whether an endpoint's window value breaks one of its limits. */
+function overLimit(e: EndpointTrendReport): boolean {
+  const { costPer1kInferences: c, latencyP99Ms: l } = e.limits;
+  return (
+    (c !== null && e.costPer1k !== null && e.costPer1k > c) ||
+    (l !== null && e.latencyP99Ms !== null && e.latencyP99Ms > l)
+  );
+}
+
+/** The endpoints a budget's section charts: over a limit first, then by spend (the model's order). */
+export function chartedEndpoints(b: BudgetReport, max = MAX_ENDPOINT_CHARTS): readonly EndpointTrendReport[] {
+  const over = b.endpoints.filter(overLimit);
+  const rest = b.endpoints.filter((e) => !overLimit(e));
+  const picked = new Set([...over, ...rest].slice(0, max));
+  return b.endpoints.filter((e) => picked.has(e));
+}
+
+/** Renders the report's charts, one compiled view per kind of chart; `close` releases them. */
+export class ChartRenderer {
+  private readonly views = new Map<string, vega.View>();
+
+  constructor(readonly currency: string) {}
+
+  private view(kind: 'burn-up' | 'cost' | 'latency'): vega.View {
+    let v = this.views.get(kind);
+    if (!v) {
+      v = newView(
+        kind === 'burn-up'
+          ? burnUpSpec(this.currency)
+          : kind === 'cost'
+            ? costPer1kSpec(this.currency)
+            : latencySpec(),
+      );
+      this.views.set(kind, v);
+    }
+    return v;
   }
-  return { burnUp, endpoints };
+
+  /** Every chart of one budget (its burn-up, and unit cost and p99 of the endpoints it charts). */
+  async budgetCharts(b: BudgetReport, maxEndpoints = MAX_ENDPOINT_CHARTS): Promise<BudgetCharts> {
+    const c = this.currency;
+    const burn = burnUpData(b, c);
+    const burnUp: Chart = {
+      title: `${b.name}: spend burn-up`,
+      alt: `Cumulative spend of ${b.name} by day${b.cap === null ? '' : ' against its cap'}, with the forecast range to period end.`,
+      svg: hasData(burn.table ?? [], 'actual') ? await draw(this.view('burn-up'), burn) : null,
+    };
+    const charted = chartedEndpoints(b, maxEndpoints);
+    const endpoints = [];
+    for (const e of charted) {
+      const cost = costPer1kData(e, c);
+      const lat = latencyData(e);
+      endpoints.push({
+        name: e.name,
+        costPer1k: {
+          title: `${e.name}: cost per 1k inferences`,
+          alt: `Daily cost per 1k inferences of ${e.name}${e.limits.costPer1kInferences === null ? '' : ' against its limit'}.`,
+          svg: hasData(cost.table ?? [], 'costPer1k') ? await draw(this.view('cost'), cost) : null,
+        },
+        latency: {
+          title: `${e.name}: p99 ModelLatency`,
+          alt: `Daily p99 ModelLatency of ${e.name}${e.limits.latencyP99Ms === null ? '' : ' against its ceiling'}.`,
+          svg: hasData(lat.table ?? [], 'latencyP99Ms') ? await draw(this.view('latency'), lat) : null,
+        },
+      });
+    }
+    return { burnUp, endpoints, uncharted: b.endpoints.length - charted.length };
+  }
+
+  close(): void {
+    for (const v of this.views.values()) v.finalize();
+    this.views.clear();
+  }
 }

@@ -223,6 +223,11 @@ export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): str
           [1, 2, 3, 4, 5],
         ),
       );
+      if (ch && ch.uncharted > 0) {
+        out.push(
+          `<p class="muted">${ch.endpoints.length === 0 ? 'No endpoint charts here' : `Charts for ${ch.endpoints.length} endpoint${ch.endpoints.length === 1 ? '' : 's'}, those over a limit first, then by spend`}; the other ${ch.uncharted} are in the table above and in report.json.</p>`,
+        );
+      }
       for (const ec of ch?.endpoints ?? []) {
         out.push(
           `<h4>${e(ec.name)}</h4>`,

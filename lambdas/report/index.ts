@@ -1,4 +1,4 @@
-import { budgetCharts } from './charts.ts';
+import { ChartRenderer, MAX_ENDPOINT_CHARTS, MAX_ENDPOINT_CHARTS_TOTAL } from './charts.ts';
 import { renderHtml } from './html.ts';
 import { renderReportMarkdown } from './markdown.ts';
 import { type ReportInput, type ReportModel, reportModel } from './model.ts';
@@ -18,8 +18,18 @@ export interface BuiltReport {
 /** The billing-cycle report of one evaluated cycle, in its three forms. Pure apart from rendering the charts. */
 export async function buildReport(input: ReportInput): Promise<BuiltReport> {
   const model = reportModel(input);
+  const renderer = new ChartRenderer(model.currency);
   const charts = [];
-  for (const b of model.budgets) charts.push(await budgetCharts(b, model.currency));
+  try {
+    let left = MAX_ENDPOINT_CHARTS_TOTAL;
+    for (const b of model.budgets) {
+      const c = await renderer.budgetCharts(b, Math.min(MAX_ENDPOINT_CHARTS, left));
+      left -= c.endpoints.length;
+      charts.push(c);
+    }
+  } finally {
+    renderer.close();
+  }
   return {
     model,
     html: renderHtml(model, charts),

@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { EndpointDay } from '../../lambdas/core/trends.ts';
 import {
-  budgetCharts,
+  burnUpData,
   burnUpSpec,
+  ChartRenderer,
+  chartedEndpoints,
+  costPer1kData,
   costPer1kSpec,
+  latencyData,
   latencySpec,
   renderSvg,
 } from '../../lambdas/report/charts.ts';
@@ -82,7 +86,8 @@ afterEach(() => {
 
 describe('charts', () => {
   it('draws a burn-up with the forecast band, the expected path, the actual line and the cap', async () => {
-    const svg = await renderSvg(burnUpSpec(budget(burnUp({ through: 5 })), 'USD'));
+    const b = budget(burnUp({ through: 5 }));
+    const svg = await renderSvg(burnUpSpec('USD'), burnUpData(b, 'USD'));
     expect(svg.startsWith('<svg')).toBe(true);
     for (const mark of ['mark-area', 'mark-line', 'mark-rule'])
       expect(svg).toContain(`class="${mark} role-mark`);
@@ -92,7 +97,8 @@ describe('charts', () => {
   });
 
   it('breaks the actual line at a day without data instead of drawing it as zero', async () => {
-    const svg = await renderSvg(burnUpSpec(budget(burnUp({ through: 6, gapOn: '2026-10-03' })), 'USD'));
+    const b = budget(burnUp({ through: 6, gapOn: '2026-10-03' }));
+    const svg = await renderSvg(burnUpSpec('USD'), burnUpData(b, 'USD'));
     const [actual] = linePaths(svg, 'actual');
     expect(moveTos(actual as string)).toBe(2);
     // no point of the line sits on the zero baseline (the bottom of the plot)
@@ -107,8 +113,8 @@ describe('charts', () => {
       { costPer1k: 0.45, latencyP99Ms: 90 },
       { costPer1k: 0.55, latencyP99Ms: 120 },
     ]);
-    const cost = await renderSvg(costPer1kSpec(e, 'USD'));
-    const lat = await renderSvg(latencySpec(e));
+    const cost = await renderSvg(costPer1kSpec('USD'), costPer1kData(e, 'USD'));
+    const lat = await renderSvg(latencySpec(), latencyData(e));
     for (const svg of [cost, lat]) {
       expect(svg).toContain('class="mark-line role-mark');
       expect(svg).toContain('class="mark-rule role-mark');
@@ -120,29 +126,86 @@ describe('charts', () => {
   });
 
   it('renders no chart for a series with no data at all', async () => {
-    const charts = await budgetCharts(
+    const r = new ChartRenderer('USD');
+    const charts = await r.budgetCharts(
       budget(
         days.map((day) => ({ day, actual: null, expected: null, low: null, high: null })),
         [endpoint([{}, {}, { latencyP99Ms: 60 }])],
       ),
-      'USD',
     );
+    r.close();
     expect(charts.burnUp.svg).toBeNull();
     expect(charts.endpoints[0]?.costPer1k.svg).toBeNull();
     expect(charts.endpoints[0]?.latency.svg).toContain('<svg');
   });
 
+  it('draws with a reused view exactly what a fresh view draws, whatever it drew before', async () => {
+    const wide = endpoint([
+      { costPer1k: 0.00012, latencyP99Ms: 12_000 },
+      { costPer1k: 0.0003, latencyP99Ms: 9000 },
+    ]);
+    const narrow = {
+      ...endpoint([{ costPer1k: 3, latencyP99Ms: 8 }, {}, { costPer1k: 4, latencyP99Ms: 9 }]),
+      name: 'api-b',
+    };
+    const uncapped = { ...budget(burnUp({ through: 3 }), [wide, narrow]), cap: null };
+    const capped = budget(burnUp({ through: 7, gapOn: '2026-10-02' }), [narrow, wide]);
+    const r = new ChartRenderer('USD');
+    const drawn = [
+      await r.budgetCharts(capped),
+      await r.budgetCharts(uncapped),
+      await r.budgetCharts(capped),
+    ];
+    r.close();
+    expect(drawn[2]).toEqual(drawn[0]);
+    for (const [b, c] of [
+      [capped, drawn[0]],
+      [uncapped, drawn[1]],
+    ] as const) {
+      expect(c?.burnUp.svg).toBe(await renderSvg(burnUpSpec('USD'), burnUpData(b, 'USD')));
+      for (const [i, e] of b.endpoints.entries()) {
+        expect(c?.endpoints[i]?.costPer1k.svg).toBe(
+          await renderSvg(costPer1kSpec('USD'), costPer1kData(e, 'USD')),
+        );
+        expect(c?.endpoints[i]?.latency.svg).toBe(await renderSvg(latencySpec(), latencyData(e)));
+      }
+    }
+    // no cap, no rule
+    expect(drawn[1]?.burnUp.svg).not.toContain('aria-roledescription="rule mark" ');
+    expect(drawn[0]?.burnUp.svg).toContain('aria-roledescription="rule mark" ');
+    expect(drawn[1]?.burnUp.svg).not.toContain('cap $');
+  });
+
   it('renders the same SVG twice, and in any time zone of the machine', async () => {
     const b = budget(burnUp({ through: 5 }), [endpoint([{ costPer1k: 0.3 }, { costPer1k: 0.4 }])]);
-    const first = await budgetCharts(b, 'USD');
+    const first = await new ChartRenderer('USD').budgetCharts(b);
     vi.stubEnv('TZ', 'America/Los_Angeles');
-    const again = await budgetCharts(b, 'USD');
+    const again = await new ChartRenderer('USD').budgetCharts(b);
     expect(again).toEqual(first);
     expect(first.burnUp.svg).toContain('day (year-month-date): Oct 01; cumulative spend (USD): 10;');
   });
 
+  it('charts the endpoints over a limit first, then the largest spenders, up to the maximum', () => {
+    const ep = (name: string, spend: number, costPer1k: number) => ({
+      ...endpoint([]),
+      name,
+      spendToDate: spend,
+      costPer1k,
+    });
+    // the model lists endpoints by spend; c is the only one over its 0.5 limit
+    const b = budget(burnUp({ through: 5 }), [
+      ep('a', 300, 0.1),
+      ep('b', 200, 0.2),
+      ep('c', 100, 0.9),
+      ep('d', 50, 0.1),
+    ]);
+    expect(chartedEndpoints(b, 2).map((e) => e.name)).toEqual(['a', 'c']);
+    expect(chartedEndpoints(b, 3).map((e) => e.name)).toEqual(['a', 'b', 'c']);
+    expect(chartedEndpoints(b, 0)).toEqual([]);
+  });
+
   it('needs nothing from the network: no URL but the SVG namespaces', async () => {
-    const svg = await renderSvg(burnUpSpec(budget(burnUp({ through: 5 })), 'USD'));
+    const svg = await renderSvg(burnUpSpec('USD'), burnUpData(budget(burnUp({ through: 5 })), 'USD'));
     const urls = svg.match(/https?:\/\/[^"' )]+/g) ?? [];
     expect(new Set(urls)).toEqual(new Set(['http://www.w3.org/2000/svg', 'http://www.w3.org/1999/xlink']));
     expect(svg).not.toMatch(/<image|@import|url\(/);
