@@ -200,7 +200,9 @@ describe('SnsNotifier', () => {
     expect(escalated?.MessageAttributes?.transition?.StringValue).toBe('escalated');
     expect(escalated?.Subject).toMatch(/^\[CRITICAL\] Worse: search-prod\/search-a: /);
     expect(resolved?.MessageAttributes?.transition?.StringValue).toBe('resolved');
-    expect(resolved?.Subject).toBe('[CRITICAL] Resolved: search-a is back within its latency limit');
+    // a resolved notice is tagged as such, whatever severity it had
+    expect(resolved?.Subject).toBe('[RESOLVED] Resolved: search-a is back within its latency limit');
+    expect(resolved?.MessageAttributes?.severity?.StringValue).toBe('critical');
   });
 
   it('keeps the subject under 100 characters on one line, without control characters', () => {

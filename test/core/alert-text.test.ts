@@ -171,6 +171,7 @@ describe('alert text on the demo account', () => {
     expect(t.why).toBeUndefined();
     expect(t.actions).toEqual([]);
     expect(t.plain).not.toContain('What to do');
+    expect(t.plain.split('\n')[0]).toBe(`[RESOLVED] ${t.headline}`);
     expect(t.facts).toContainEqual({ label: 'Severity', value: 'warning, resolved' });
 
     const escalated = alertText({ ...a, transition: 'escalated', severity: 'critical' });

@@ -320,7 +320,15 @@ describe('planAlerts', () => {
     );
     expect(summary(sent)).toEqual(['resolved spend|chat-prod|forecast resolved#1']);
     expect(plan.records).toEqual([
-      { key: 'spend|chat-prod|forecast', period: '2026-10-01', state: 'resolved#1', sentAt: SENT_AT },
+      {
+        key: 'spend|chat-prod|forecast',
+        period: '2026-10-01',
+        state: 'resolved#1',
+        sentAt: SENT_AT,
+        asOf: '2026-10-12',
+        summary:
+          "chat-prod's forecast is back under its alert threshold: $2,850.00 against its $3,000.00 cap.",
+      },
     ]);
     expect(sent[0]).toMatchObject({
       transition: 'resolved',
@@ -450,13 +458,15 @@ describe('planAlerts', () => {
           period: '2026-10-01',
           state: 'resolved#1',
           sentAt: '2026-10-26T06:00:00.000Z',
+          asOf: '2026-10-26',
+          summary: "chat-prod's actual spend reached the level its forecast had alerted on.",
         },
       ]),
     );
     expect(plan.alerts.some((a) => a.transition === 'resolved')).toBe(false);
   });
 
-  it('records every state with the period start and the time it was sent', () => {
+  it('records every state with the period start, the time it was sent, the day judged and its sentence', () => {
     const plan = planAlerts(
       cycle(
         [budget('chat-prod', { spent: 0.9, expected: 1.3 }, { findings: [latencyBreach()] })],
@@ -469,6 +479,8 @@ describe('planAlerts', () => {
     for (const r of plan.records) {
       expect(r.period).toBe('2026-10-01');
       expect(r.sentAt).toBe('2026-10-21T05:04:03.000Z');
+      expect(r.asOf).toBe('2026-10-21');
+      expect(r.summary).toBe(plan.alerts.find((a) => a.key === r.key && a.state === r.state)?.message);
     }
     expect(plan.records.map((r) => r.state).sort()).toEqual(['critical@1#1', 'warning@0#1', 'warning@0.8#1']);
   });

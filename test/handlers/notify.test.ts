@@ -166,6 +166,11 @@ describe('notify', () => {
     const recorded = recordedAlerts();
     expect(recorded).toHaveLength(DEMO_ALERTS);
     expect(recorded.every((i) => i.pk === 'PERIOD#2026-10-01')).toBe(true);
+    // each record keeps the day judged and the alert's sentence, for reviews
+    for (const i of recorded) {
+      expect(i.asOf).toBe('2026-10-15');
+      expect(i.summary).toMatch(/^\S.*\.$/);
+    }
     expect(recorded.map((i) => `${i.key} ${i.state}`).sort()).toEqual(
       entries
         .map((e) => {
