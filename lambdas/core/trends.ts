@@ -18,10 +18,22 @@ export interface EndpointDay {
   readonly latencyP99Ms: number | null;
 }
 
-export interface EndpointTrendInput {
-  /** Consecutive days to report, in order (billing time zone). */
+/** Consecutive days in the billing time zone, with the instant each starts (and the one after the last ends). */
+export interface DayRange {
   readonly days: readonly string[];
-  readonly timezone: string;
+  /** Epoch ms: `days.length + 1` bounds. */
+  readonly bounds: readonly number[];
+}
+
+/** The days with their bounds, computed once for every endpoint: a time-zone conversion is slow. */
+export function dayRange(days: readonly string[], timezone: string): DayRange {
+  const bounds = days.map((d) => dayStartMs(d, timezone));
+  if (days.length > 0) bounds.push(dayStartMs(addDays(days[days.length - 1] as string, 1), timezone));
+  return { days, bounds };
+}
+
+export interface EndpointTrendInput {
+  readonly range: DayRange;
   /** Every metric series of the endpoint (all variants); undefined when no metrics were collected. */
   readonly series: readonly MetricSeries[] | undefined;
   /** Exact spend of the endpoint per day; undefined when no cost row names it. */
@@ -51,9 +63,8 @@ function dayIndex(bounds: readonly number[], t: number): number {
  * the budget's limits. One pass over the endpoint's Invocations (Sum) and ModelLatency (p99) series.
  */
 export function endpointDailyTrends(input: EndpointTrendInput): EndpointDay[] {
-  const n = input.days.length;
-  const bounds = input.days.map((d) => dayStartMs(d, input.timezone));
-  if (n > 0) bounds.push(dayStartMs(addDays(input.days[n - 1] as string, 1), input.timezone));
+  const { days, bounds } = input.range;
+  const n = days.length;
 
   const invocations: (number | null)[] = new Array(n).fill(null);
   const weighted = new Array<number>(n).fill(0);
@@ -101,7 +112,7 @@ export function endpointDailyTrends(input: EndpointTrendInput): EndpointDay[] {
     }
   }
 
-  return input.days.map((day, d) => {
+  return days.map((day, d) => {
     const cost = input.spend?.get(day);
     const inv = invocations[d] ?? null;
     const costPer1k =

@@ -34,8 +34,11 @@ export function unitPrice(x: number | null, currency: string): string {
   return x === null ? 'no data' : displayUnitPrice(x, currency);
 }
 
+// one formatter: toLocaleString builds a new one on every call
+const MS = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+
 export function ms(x: number | null): string {
-  return x === null ? 'no data' : `${x.toLocaleString('en-US', { maximumFractionDigits: 1 })} ms`;
+  return x === null ? 'no data' : `${MS.format(x)} ms`;
 }
 
 export function percent(x: number | null): string {

@@ -2,7 +2,7 @@ import { type BudgetFile, endpointLimits, type Limits } from '../core/budget.ts'
 import type { CycleResult, Evaluation } from '../core/evaluate.ts';
 import { type Money, roundTo } from '../core/money.ts';
 import { addDays, DayClock, dayStartMs, daysBetween, daysOf, minDay } from '../core/period.ts';
-import { type EndpointDay, endpointDailyTrends } from '../core/trends.ts';
+import { dayRange, type EndpointDay, endpointDailyTrends } from '../core/trends.ts';
 import type {
   ActionType,
   CauseKind,
@@ -197,7 +197,7 @@ export function reportModel(input: ReportInput): ReportModel {
   const periodDays = daysOf(start, end);
   const asOfEndMs = dayStartMs(addDays(result.asOf, 1), tz);
   const lastActual = result.data.costsThrough === null ? undefined : minDay(result.data.costsThrough, last);
-  const trendDays = daysOf(start, addDays(minDay(result.asOf, last), 1));
+  const trendRange = dayRange(daysOf(start, addDays(minDay(result.asOf, last), 1)), tz);
 
   // Days with no cost row at all in the account are holes in the data, not days without spend.
   const clock = new DayClock(tz);
@@ -255,8 +255,7 @@ export function reportModel(input: ReportInput): ReportModel {
           latencyP99Ms: lim.latencyP99Ms ?? null,
         },
         daily: endpointDailyTrends({
-          days: trendDays,
-          timezone: tz,
+          range: trendRange,
           series: snapshot.metrics ? (metricsByEndpoint.get(e.name) ?? []) : undefined,
           spend: spendByEndpoint?.get(e.name),
           completeThrough: evaluation.through,

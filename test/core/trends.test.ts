@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Money, parseMoney } from '../../lambdas/core/money.ts';
-import { endpointDailyTrends } from '../../lambdas/core/trends.ts';
+import { dayRange, endpointDailyTrends } from '../../lambdas/core/trends.ts';
 import type { MetricSeries } from '../../lambdas/core/types.ts';
 import { series } from '../helpers/build.ts';
 
@@ -29,8 +29,7 @@ describe('endpointDailyTrends', () => {
       ['2026-10-03', money('1.5')],
     ]);
     const out = endpointDailyTrends({
-      days,
-      timezone: 'UTC',
+      range: dayRange(days, 'UTC'),
       series: inv,
       spend,
       completeThrough: '2026-10-03',
@@ -62,8 +61,7 @@ describe('endpointDailyTrends', () => {
       ),
     ];
     const [d] = endpointDailyTrends({
-      days: ['2026-10-01'],
-      timezone: 'UTC',
+      range: dayRange(['2026-10-01'], 'UTC'),
       series: s,
       spend: undefined,
       completeThrough: '2026-10-01',
@@ -78,8 +76,7 @@ describe('endpointDailyTrends', () => {
       series('api', 'ModelLatency', 'p99', '2026-10-01', 24, () => 20_000),
     ];
     const out = endpointDailyTrends({
-      days,
-      timezone: 'UTC',
+      range: dayRange(days, 'UTC'),
       series: s,
       spend: new Map([
         ['2026-10-01', money('1')],
@@ -110,8 +107,7 @@ describe('endpointDailyTrends', () => {
     const s = [series('api', 'Invocations', 'Sum', '2026-10-01', 72, (h) => (h < 24 ? 0 : 50))];
     const spend = new Map(days.map((d) => [d, money('2')]));
     const out = endpointDailyTrends({
-      days,
-      timezone: 'UTC',
+      range: dayRange(days, 'UTC'),
       series: s,
       spend,
       completeThrough: '2026-10-02',
@@ -125,8 +121,7 @@ describe('endpointDailyTrends', () => {
 
   it('has no metric values at all when no metrics were collected', () => {
     const out = endpointDailyTrends({
-      days,
-      timezone: 'UTC',
+      range: dayRange(days, 'UTC'),
       series: undefined,
       spend: new Map([['2026-10-01', money('5')]]),
       completeThrough: '2026-10-03',
@@ -140,8 +135,7 @@ describe('endpointDailyTrends', () => {
     // one invocation per hour from 2026-10-01T00:00Z: the New York day 2026-10-01 starts at 04:00Z
     const s = [series('api', 'Invocations', 'Sum', '2026-10-01', 48, () => 1)];
     const [d] = endpointDailyTrends({
-      days: ['2026-10-01'],
-      timezone: 'America/New_York',
+      range: dayRange(['2026-10-01'], 'America/New_York'),
       series: s,
       spend: undefined,
       completeThrough: '2026-10-01',
