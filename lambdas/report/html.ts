@@ -1,5 +1,5 @@
 import { addDays } from '../core/period.ts';
-import type { BudgetCharts, Chart } from './charts.ts';
+import { type BudgetCharts, type Chart, MAX_ENDPOINT_CHARTS_TOTAL } from './charts.ts';
 import {
   actionRecordText,
   apiSpendText,
@@ -120,6 +120,14 @@ function exceptionTable(title: string, xs: readonly ExceptionReport[], currency:
   )}`;
 }
 
+function unchartedNote(charted: number, rest: number): string {
+  const table = `${rest === 1 ? 'is' : 'are'} in the table above and in report.json`;
+  if (charted === 0) {
+    return `The report charts ${MAX_ENDPOINT_CHARTS_TOTAL} endpoints at most, worst budgets first; these ${rest} ${table}.`;
+  }
+  return `Charts for ${charted} endpoint${charted === 1 ? '' : 's'}, those over a limit first, then by spend; ${rest} more ${table}.`;
+}
+
 /** The billing-cycle report as one self-contained page: inline CSS and SVG, no scripts, nothing fetched. */
 export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): string {
   const c = m.currency;
@@ -224,9 +232,7 @@ export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): str
         ),
       );
       if (ch && ch.uncharted > 0) {
-        out.push(
-          `<p class="muted">${ch.endpoints.length === 0 ? 'No endpoint charts here' : `Charts for ${ch.endpoints.length} endpoint${ch.endpoints.length === 1 ? '' : 's'}, those over a limit first, then by spend`}; the other ${ch.uncharted} are in the table above and in report.json.</p>`,
-        );
+        out.push(`<p class="muted">${unchartedNote(ch.endpoints.length, ch.uncharted)}</p>`);
       }
       for (const ec of ch?.endpoints ?? []) {
         out.push(

@@ -226,3 +226,51 @@ describe('report files', () => {
     expect(JSON.parse(files['report.json'] as string)).toEqual(report.model);
   });
 });
+
+describe('report size on a large account', () => {
+  it('charts at most 40 endpoints in the page, 6 per budget, and keeps every endpoint in the tables', async () => {
+    const budgets = Array.from({ length: 8 }, (_, i) => ({
+      name: `team-${i}`,
+      owner: 'team@example.com',
+      tier: 'production',
+      environment: 'prod',
+      selector: { endpoints: [`t${i}-*`] },
+      limits: { spendPerPeriod: 1000 },
+    }));
+    const r = parseBudgetFile({
+      version: 1,
+      currency: 'USD',
+      billingPeriod: { startDay: 1, timezone: 'UTC' },
+      tiers: { production: { mode: 'advise' } },
+      budgets,
+    });
+    if (!r.ok) throw new Error(JSON.stringify(r.problems));
+    const costs = budgets.flatMap((_, i) =>
+      Array.from({ length: 7 }, (_, j) =>
+        hostingRows({
+          endpoint: `t${i}-e${j}`,
+          from: '2026-10-01',
+          days: 3,
+          type: 'ml.m5.xlarge',
+          price: 0.1 * (j + 1),
+          instances: () => 1,
+        }),
+      ).flat(),
+    );
+    const snap: Snapshot = { asOf: '2026-10-03', currency: 'USD', costs, inventory: [], gaps: [] };
+    const built = await buildReport({
+      evaluation: evaluateCycle(snap, r.file),
+      snapshot: snap,
+      file: r.file,
+    });
+    expect(built.html.match(/<h4>/g)).toHaveLength(40);
+    // 8 budgets x 7 endpoints, each in its budget's table
+    expect(built.html.match(/<th scope="row">t\d-e\d<\/th>/g)).toHaveLength(56);
+    expect(built.html).toContain(
+      'Charts for 6 endpoints, those over a limit first, then by spend; 1 more is in the table above and in report.json.',
+    );
+    expect(built.html).toContain(
+      'The report charts 40 endpoints at most, worst budgets first; these 7 are in the table above and in report.json.',
+    );
+  });
+});
