@@ -38,8 +38,8 @@ export const METRICS_NAMESPACE = 'PerfBudgets';
 const SERVICE = 'perf-budgets';
 /** IAM path of the collect and act roles: a member account's role trusts the central account's roles under it. */
 export const CENTRAL_ROLE_PATH = '/perf-budgets/';
-/** How long the report's presigned link works by default: seven days, the longest S3 allows. */
-export const DEFAULT_REPORT_LINK_SECONDS = 604_800;
+/** The longest a presigned S3 link works (seven days, SigV4), and how long the report's link works by default. */
+export const MAX_REPORT_LINK_SECONDS = 604_800;
 /** Collect parts running at once: bounds the API calls in flight against the accounts' throttling limits. */
 const COLLECT_CONCURRENCY = 10;
 
@@ -75,7 +75,8 @@ export interface PerfBudgetsProps {
   /**
    * Where alerts and the report summary go (`AlertTargets.sns()`, `AlertTargets.slack()`); `[]` for none. Pipeline
    * failures go to the topic whatever the targets.
-   * @default - the channels the budget file's `notifications` block names (sns, slack), else the topic alone
+   * @default - the channels the budget file's `notifications` block names (sns, slack), else the topic alone; they
+   * use this deployment's topic and Slack secret
    */
   readonly alertTargets?: readonly AlertTarget[];
   /** Lifetime of the report's presigned link, in seconds, 60 to 604800. @default 604800 (seven days) */
@@ -278,7 +279,7 @@ export class PerfBudgets extends Construct {
     this.functions = { collect, evaluate, act, notify, report };
 
     // ---- alert targets: notify and report read the same channels
-    const reportLinkSeconds = props.reportLinkSeconds ?? DEFAULT_REPORT_LINK_SECONDS;
+    const reportLinkSeconds = props.reportLinkSeconds ?? MAX_REPORT_LINK_SECONDS;
     const alertEnvironment = {
       TOPIC_ARN: this.topic.topicArn,
       REPORT_LINK_SECONDS: String(reportLinkSeconds),
@@ -315,8 +316,9 @@ export class PerfBudgets extends Construct {
     s3Access(evaluate, ['config/', 'snapshots/'], ['findings/']);
     s3Access(act, ['findings/'], []);
     s3Access(notify, ['findings/'], []);
-    // reports/ is read back too: the summary links to the report through a presigned GetObject URL
-    s3Access(report, ['findings/', 'reports/'], ['reports/']);
+    // the report evaluates the cycle's snapshot again for its daily series (handlers/cycle-input.ts), and reads
+    // reports/ back: the summary links to the report through a presigned GetObject URL
+    s3Access(report, ['config/', 'snapshots/', 'findings/', 'reports/'], ['reports/']);
 
     const ledgerActions = [
       'dynamodb:GetItem',
@@ -943,7 +945,7 @@ function validateProps(id: string, props: PerfBudgetsProps, cycle: string, weekl
     );
   }
   const link = props.reportLinkSeconds;
-  if (link !== undefined && (!Number.isInteger(link) || link < 60 || link > DEFAULT_REPORT_LINK_SECONDS)) {
+  if (link !== undefined && (!Number.isInteger(link) || link < 60 || link > MAX_REPORT_LINK_SECONDS)) {
     fail(
       `reportLinkSeconds ${link} is out of range; use whole seconds from 60 to 604800 (seven days, the longest a presigned S3 link lasts)`,
     );

@@ -156,13 +156,15 @@ describe('notify and report links', () => {
     expect(() => synthStack({ reportLinkSeconds: 1.5 })).toThrow(/reportLinkSeconds 1.5 is out of range/);
   });
 
-  it('let the report read back its own reports (for the presigned link), and nothing else new', () => {
+  it('let the report read back its own reports (for the presigned link) and the cycle it reports on', () => {
     const { template, stack } = synthStack();
     const report = roleIds(stack, ['report']);
     const reads = grants(template, 's3:GetObject').filter((g) => g.roles.join() === report.join());
-    const text = JSON.stringify(reads.map((g) => g.resource));
-    expect(text).toContain('/reports/*');
-    expect(text).toContain('/findings/*');
-    expect(text).not.toContain('/snapshots/');
+    const prefixes = JSON.stringify(reads.map((g) => g.resource))
+      .match(/\/[a-z]+\/\*/g)
+      ?.sort();
+    expect(prefixes).toEqual(['/config/*', '/findings/*', '/reports/*', '/snapshots/*']);
+    const writes = grants(template, 's3:PutObject').filter((g) => g.roles.join() === report.join());
+    expect(JSON.stringify(writes.map((g) => g.resource)).match(/\/[a-z]+\/\*/g)).toEqual(['/reports/*']);
   });
 });

@@ -76,6 +76,14 @@ describe('HouseFunction', () => {
     });
   });
 
+  it('puts its role under the IAM path asked for, and at the root otherwise', () => {
+    build({ rolePath: '/perf-budgets/' }).template.hasResourceProperties('AWS::IAM::Role', {
+      Path: '/perf-budgets/',
+    });
+    const roles = build().template.findResources('AWS::IAM::Role');
+    expect(Object.values(roles).map((r) => r.Properties.Path)).toEqual([undefined]);
+  });
+
   it('bundles as ESM with a require shim for CommonJS dependencies', () => {
     expect(ESM_REQUIRE_BANNER).toContain("createRequire } from 'node:module'");
     expect(ESM_REQUIRE_BANNER).toContain('const require = createRequire(import.meta.url)');
