@@ -88,6 +88,11 @@ export interface Ledger {
     readonly exceptions: readonly ExceptionSeen[];
     readonly asOf: string;
   }): Promise<readonly AlertRecord[]>;
+  /**
+   * Removes alert records again: those of alerts that no channel delivered, so that the next cycle sends them
+   * again instead of counting them as sent.
+   */
+  forget(alerts: readonly Pick<AlertRecord, 'period' | 'key' | 'state'>[]): Promise<void>;
   dailySpend(budget: string, from: string, to: string): Promise<readonly DailySpend[]>;
   close(): Promise<void>;
 }

@@ -411,6 +411,18 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
     );
   }
 
+  async forget(alerts: readonly Pick<AlertRecord, 'period' | 'key' | 'state'>[]): Promise<void> {
+    for (const part of chunked([...alerts], ALERT_WRITE_CONCURRENCY)) {
+      const settled = await Promise.allSettled(
+        part.map((a) =>
+          this.client.send(new DeleteCommand({ TableName: this.tableName, Key: ledgerKeys.alert(a) })),
+        ),
+      );
+      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw sourceError('ledger', 'dynamodb:DeleteItem', failed.reason);
+    }
+  }
+
   /** Deletes an alert this commit wrote; the condition keeps it from deleting another cycle's record. */
   private async unrecordAlert(a: AlertRecord, commitId: string): Promise<void> {
     try {

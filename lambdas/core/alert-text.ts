@@ -92,12 +92,6 @@ export const RUNBOOK_SECTIONS: Readonly<Record<AlertKind, string>> = {
 /** At most this many actions are named in an alert (the report lists them all). */
 export const MAX_ALERT_ACTIONS = 3;
 
-const PREFIX: Readonly<Record<AlertTransition, string>> = {
-  opened: '',
-  escalated: 'Worse: ',
-  resolved: 'Resolved: ',
-};
-
 function money(x: number, currency: string): string {
   return displayMoney(moneyFromNumber(x), currency);
 }
@@ -123,15 +117,15 @@ function headlineOf(a: Alert): string {
   const c = a.currency;
   const o = a.observed;
   const l = a.limit;
-  if (a.transition === 'resolved') return `${PREFIX.resolved}${a.message.replace(/\.$/, '')}`;
+  if (a.transition === 'resolved') return oneLine(a.message.replace(/\.$/, ''));
   const who = subjectOf(a);
   let what: string;
   if (a.spend) {
     const s = a.spend;
     what =
       s.basis === 'actual'
-        ? `spent ${money(s.amount, c)} of its ${money(s.cap, c)} cap (${pct(s.amount / s.cap)}) by ${a.asOf}`
-        : `forecast ${money(s.amount, c)} against its ${money(s.cap, c)} cap (${pct(s.amount / s.cap)})${s.crossesOn ? `, crossing it on ${s.crossesOn}` : ''}`;
+        ? `spent ${money(s.amount, c)} of ${money(s.cap, c)} cap (${pct(s.amount / s.cap)}) by ${a.asOf}`
+        : `forecast ${money(s.amount, c)} vs ${money(s.cap, c)} cap (${pct(s.amount / s.cap)})${s.crossesOn ? `, crosses ${s.crossesOn}` : ''}`;
   } else if (o !== undefined && l !== undefined) {
     switch (a.kind) {
       case 'latency':
@@ -164,7 +158,7 @@ function headlineOf(a: Alert): string {
   } else {
     what = a.message.replace(/\.$/, '');
   }
-  return oneLine(`${PREFIX[a.transition]}${who}: ${what}`);
+  return oneLine(`${who}: ${what}`);
 }
 
 function factsOf(a: Alert): AlertFact[] {
@@ -242,9 +236,13 @@ function linksOf(a: Alert, links: AlertLinks): AlertLink[] {
   return out;
 }
 
-/** "CRITICAL", "WARNING", "INFO", or "RESOLVED" on a resolved notice: the tag of a subject or a list line. */
+/**
+ * The tag of a subject or a list line: "CRITICAL", "WARNING", "INFO"; "CRITICAL, WORSE" on an escalation;
+ * "RESOLVED" on a resolved notice. The headline itself carries no such marker (Slack shows its own).
+ */
 export function alertTag(text: Pick<AlertText, 'severity' | 'transition'>): string {
-  return text.transition === 'resolved' ? 'RESOLVED' : text.severity.toUpperCase();
+  if (text.transition === 'resolved') return 'RESOLVED';
+  return `${text.severity.toUpperCase()}${text.transition === 'escalated' ? ', WORSE' : ''}`;
 }
 
 /** The words of one alert, for every channel. */

@@ -243,9 +243,35 @@ function recoveryKnown(b: BudgetResult, kind: string, subject: string | undefine
   if (kind === 'incomplete-data') return true;
   if (!METRIC_KINDS.has(kind)) return true;
   // a missing metric for the budget or the endpoint is itself a finding; while it stands, nothing is known
-  return !b.findings.some(
-    (f) => f.kind === 'incomplete-data' && (f.endpoint === undefined || f.endpoint === subject),
-  );
+  if (
+    b.findings.some(
+      (f) => f.kind === 'incomplete-data' && (f.endpoint === undefined || f.endpoint === subject),
+    )
+  ) {
+    return false;
+  }
+  // an endpoint gone from the budget has recovered by leaving; one still there must have been measured again
+  const r = b.endpoints.find((e) => e.name === subject);
+  return r === undefined || measured(kind, r);
+}
+
+/** Whether this cycle measured what an alert of `kind` judges on the endpoint. */
+function measured(kind: string, r: EndpointResult): boolean {
+  switch (kind) {
+    case 'latency':
+      return r.latencyP99Ms !== null;
+    case 'unit-cost':
+      return r.costPer1k !== null;
+    case 'error-rate':
+      return r.errorRate !== null;
+    case 'utilization-low':
+    case 'utilization-high':
+      return r.utilization !== null;
+    case 'max-instances':
+      return r.peakInstances !== null;
+    default:
+      return true;
+  }
 }
 
 function base(result: CycleResult, b: BudgetResult) {
@@ -269,8 +295,16 @@ function exceptionsFor(b: BudgetResult, endpoint?: string): ExceptionResult[] {
   );
 }
 
-/** The endpoint's own part of the budget's cause split, for alerts whose finding carries no cause of its own. */
-function endpointCause(b: BudgetResult, endpoint: string | undefined): Cause | undefined {
+/**
+ * The endpoint's own part of the budget's cause split: the same dollars the budget's spend alerts show, so that
+ * two alerts of one cycle never tell two numbers for one endpoint. `primary` overrides the driver named first
+ * (a utilisation floor is about idle capacity whatever moved most).
+ */
+function endpointCause(
+  b: BudgetResult,
+  endpoint: string | undefined,
+  primaryOverride?: Cause['primary'],
+): Cause | undefined {
   const cause = b.cause;
   if (!cause || !endpoint) return undefined;
   const part = cause.endpoints?.find((e) => e.endpoint === endpoint);
@@ -286,7 +320,7 @@ function endpointCause(b: BudgetResult, endpoint: string | undefined): Cause | u
   }
   return {
     ...cause,
-    primary,
+    primary: primaryOverride ?? primary,
     change,
     parts: part.parts,
     summary: `${endpoint}'s spend this period against ${cause.baseline.from}..${addDays(cause.baseline.to, -1)}, by driver.`,
@@ -402,7 +436,7 @@ function candidatesOf(result: CycleResult, b: BudgetResult): Candidate[] {
         message: findings.map((f) => f.message).join(' '),
         ...(first.observed !== undefined ? { observed: first.observed } : {}),
         ...(first.limit !== undefined ? { limit: first.limit } : {}),
-        cause: first.cause ?? endpointCause(b, first.endpoint),
+        cause: endpointCause(b, first.endpoint, first.cause?.primary) ?? first.cause,
         actions: dedupeActions(findings.flatMap((f) => f.actions)),
         exceptions: exceptionsFor(b, first.endpoint),
         findings,
@@ -438,7 +472,9 @@ function resolvedAlert(
   let message: string;
   let observed: number | undefined;
   let limit: number | undefined;
-  if (kind === 'spend') {
+  if (kind === 'spend' && b.cap === null) {
+    message = `${b.name} no longer has a spend cap; its ${subject === 'forecast' ? 'forecast' : 'spend'} alert is closed.`;
+  } else if (kind === 'spend') {
     observed = subject === 'forecast' ? (b.forecast.expected ?? undefined) : (b.spendToDate ?? undefined);
     limit = b.cap ?? undefined;
     message =

@@ -1,12 +1,11 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
+import { alertStep } from '../alerting.ts';
 import { getSlackCredentials } from '../aws/secrets.ts';
 import { SnsNotifier } from '../aws/sns.ts';
-import { alertMessages } from '../core/alert-text.ts';
-import { freshAlerts, planAlerts } from '../core/alerts.ts';
 import type { CycleResult } from '../core/evaluate.ts';
 import type { CycleRecords } from '../core/ledger-records.ts';
-import type { Delivery, Notifier } from '../ports.ts';
+import type { Notifier } from '../ports.ts';
 import { SlackNotifier } from '../slack/notifier.ts';
 import { AlertEnv, alertChannels, alertLinks } from './channels.ts';
 import { baseDeps } from './deps.ts';
@@ -41,14 +40,16 @@ export const handler = lambda(NotifyEvent, async (event) => {
   const { result, records } = await deps.store.getJson<{ result: CycleResult; records: CycleRecords }>(
     event.resultKey,
   );
-  const previous = await deps.ledger.alerts(result.period.start);
-  const plan = planAlerts(result, previous, new Date().toISOString());
-  const fresh = await deps.ledger.commit({ ...records, alerts: plan.records });
-  const alerts = freshAlerts(plan, fresh);
-  const messages = alertMessages(alerts, alertLinks(env));
-  const deliveries: Delivery[] = [];
-  for (const channel of channels) deliveries.push(...(await channel.notify(messages)));
-
+  const step = await alertStep({
+    result,
+    records,
+    ledger: deps.ledger,
+    notifiers: channels,
+    links: alertLinks(env),
+    now: new Date(),
+  });
+  const { deliveries } = step;
+  const alerts = step.alerts.map((m) => m.alert);
   const failed = deliveries.filter((d) => d.status === 'failed');
   for (const d of failed) {
     logger.warn('alert not delivered', { channel: d.channel, key: d.key, state: d.state, reason: d.detail });
@@ -61,7 +62,8 @@ export const handler = lambda(NotifyEvent, async (event) => {
     opened: count('opened'),
     escalated: count('escalated'),
     resolved: count('resolved'),
-    unchanged: plan.unchanged + plan.alerts.length - alerts.length,
+    unchanged: step.unchanged,
+    undelivered: step.undelivered,
     channels: channels.map((c) => c.channel),
     failed: failed.length,
   });

@@ -105,6 +105,15 @@ export class SqliteLedger implements Ledger, CostDayCache {
     return tx();
   }
 
+  async forget(alerts: readonly Pick<AlertRecord, 'period' | 'key' | 'state'>[]): Promise<void> {
+    const del = this.db.prepare(
+      'DELETE FROM alerts WHERE period = @period AND key = @key AND state = @state',
+    );
+    this.db.transaction(() => {
+      for (const a of alerts) del.run({ period: a.period, key: a.key, state: a.state });
+    })();
+  }
+
   async dailySpend(budget: string, from: string, to: string): Promise<readonly DailySpend[]> {
     return this.db
       .prepare(

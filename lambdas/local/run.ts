@@ -1,7 +1,7 @@
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type AlertLinks, type AlertMessage, alertMessages } from '../core/alert-text.ts';
-import { freshAlerts, planAlerts } from '../core/alerts.ts';
+import { alertStep } from '../alerting.ts';
+import type { AlertLinks, AlertMessage } from '../core/alert-text.ts';
 import type { BudgetFile } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
 import { type CycleResult, evaluateCycle } from '../core/evaluate.ts';
@@ -43,6 +43,8 @@ export interface LocalRunOutput {
   readonly unchanged: number;
   /** What became of each alert on each notifier. */
   readonly deliveries: readonly Delivery[];
+  /** Alerts no channel delivered: forgotten by the ledger, so the next run sends them again. */
+  readonly undelivered: number;
   readonly written: readonly string[];
 }
 
@@ -150,26 +152,18 @@ export async function finishCycle(
       })
     : [];
 
-  let ledger: Ledger | undefined;
+  const ledger: Ledger | undefined =
+    opts.state === false ? undefined : new SqliteLedger(join(opts.state ?? '.perf-budgets', 'ledger.db'));
   try {
-    ledger =
-      opts.state === false ? undefined : new SqliteLedger(join(opts.state ?? '.perf-budgets', 'ledger.db'));
-    const previous = ledger ? await ledger.alerts(result.period.start) : [];
-    const plan = planAlerts(result, previous, opts.now.toISOString());
-    const alerts = ledger
-      ? freshAlerts(plan, await ledger.commit({ ...records, alerts: plan.records }))
-      : plan.alerts;
-    const messages = alertMessages(alerts, opts.links);
-    const deliveries: Delivery[] = [];
-    for (const n of opts.notifiers ?? []) deliveries.push(...(await n.notify(messages)));
-    return {
+    const step = await alertStep({
       result,
-      file,
-      alerts: messages,
-      unchanged: plan.unchanged + plan.alerts.length - alerts.length,
-      deliveries,
-      written,
-    };
+      records,
+      ledger,
+      notifiers: opts.notifiers ?? [],
+      links: opts.links,
+      now: opts.now,
+    });
+    return { result, file, ...step, written };
   } finally {
     await ledger?.close();
   }

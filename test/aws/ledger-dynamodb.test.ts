@@ -66,12 +66,17 @@ function fakeTable(failPut?: (item: Item) => Error | undefined) {
     items.set(id(item), item);
     return {};
   });
-  ddb.on(DeleteCommand).callsFake(async (input: { Key: Item; ExpressionAttributeValues?: Item }) => {
-    const current = items.get(id(input.Key));
-    if (current?.commitId !== input.ExpressionAttributeValues?.[':commitId']) throw conditionalCheckFailed();
-    items.delete(id(input.Key));
-    return {};
-  });
+  ddb
+    .on(DeleteCommand)
+    .callsFake(
+      async (input: { Key: Item; ConditionExpression?: string; ExpressionAttributeValues?: Item }) => {
+        const current = items.get(id(input.Key));
+        if (input.ConditionExpression && current?.commitId !== input.ExpressionAttributeValues?.[':commitId'])
+          throw conditionalCheckFailed();
+        items.delete(id(input.Key));
+        return {};
+      },
+    );
   ddb.on(BatchWriteCommand).callsFake(async (input: BatchWriteCommandInput) => {
     for (const r of input.RequestItems?.[TABLE] ?? []) {
       const item = r.PutRequest?.Item as Item;
@@ -190,6 +195,29 @@ describe('DynamoDbLedger alerts', () => {
       'a',
       'b',
     ]);
+  });
+
+  it('forgets alerts no channel delivered, so the next cycle records and sends them again', async () => {
+    fakeTable();
+    const l = ledger();
+    await l.commit(cycle({ alerts: [alert('a'), alert('b')] }));
+    await l.forget([{ period: OCT, key: 'a', state: 'warning' }]);
+    expect(ddb).toReceiveCommandWith(DeleteCommand, {
+      TableName: TABLE,
+      Key: { pk: `PERIOD#${OCT}`, sk: 'ALERT#a#warning' },
+    });
+    expect(
+      (await l.commit(cycle({ alerts: [alert('a'), alert('b')] }, '2026-10-11'))).map((x) => x.key),
+    ).toEqual(['a']);
+  });
+
+  it('names the IAM action when forgetting an alert fails', async () => {
+    ddb
+      .on(DeleteCommand)
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDeniedException', $metadata: {} }));
+    await expect(ledger().forget([{ period: OCT, key: 'a', state: 'warning' }])).rejects.toThrow(
+      /dynamodb:DeleteItem/,
+    );
   });
 
   it('lists the alerts of the period asked for, every page, by time sent then key', async () => {

@@ -198,10 +198,10 @@ describe('SnsNotifier', () => {
     ]);
     const [escalated, resolved] = entries();
     expect(escalated?.MessageAttributes?.transition?.StringValue).toBe('escalated');
-    expect(escalated?.Subject).toMatch(/^\[CRITICAL\] Worse: search-prod\/search-a: /);
+    expect(escalated?.Subject).toMatch(/^\[CRITICAL, WORSE\] search-prod\/search-a: /);
     expect(resolved?.MessageAttributes?.transition?.StringValue).toBe('resolved');
     // a resolved notice is tagged as such, whatever severity it had
-    expect(resolved?.Subject).toBe('[RESOLVED] Resolved: search-a is back within its latency limit');
+    expect(resolved?.Subject).toBe('[RESOLVED] search-a is back within its latency limit');
     expect(resolved?.MessageAttributes?.severity?.StringValue).toBe('critical');
   });
 

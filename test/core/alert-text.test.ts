@@ -104,10 +104,10 @@ describe('alert text on the demo account', () => {
     }
     const headlines = new Map(alerts.map((a) => [a.key, alertText(a).headline]));
     expect(headlines.get('spend|chat-prod|forecast')).toBe(
-      'chat-prod: forecast $4,098.65 against its $3,000.00 cap (137%), crossing it on 2026-10-24',
+      'chat-prod: forecast $4,098.65 vs $3,000.00 cap (137%), crosses 2026-10-24',
     );
     expect(headlines.get('spend|search-prod|actual')).toBe(
-      'search-prod: spent $2,446.66 of its $4,500.00 cap (54%) by 2026-10-15',
+      'search-prod: spent $2,446.66 of $4,500.00 cap (54%) by 2026-10-15',
     );
     expect(headlines.get('latency|embed-prod|embed-prod')).toBe(
       'embed-prod: ModelLatency p99 63.5 ms, above its 50 ms ceiling (as of 2026-10-15)',
@@ -157,7 +157,7 @@ describe('alert text on the demo account', () => {
     expect(RUNBOOK_SECTIONS.latency).toBe('runbook-latency');
   });
 
-  it('tells a resolved notice without cause or actions, prefixed as resolved', () => {
+  it('tells a resolved notice without cause or actions, tagged as resolved', () => {
     const a = alerts.find((x) => x.kind === 'latency') as Alert;
     const resolved: Alert = {
       ...a,
@@ -167,7 +167,7 @@ describe('alert text on the demo account', () => {
       findings: [],
     };
     const t = alertText(resolved);
-    expect(t.headline).toBe('Resolved: embed-prod is back within its latency limit (p99 now 41.0 ms)');
+    expect(t.headline).toBe('embed-prod is back within its latency limit (p99 now 41.0 ms)');
     expect(t.why).toBeUndefined();
     expect(t.actions).toEqual([]);
     expect(t.plain).not.toContain('What to do');
@@ -175,6 +175,7 @@ describe('alert text on the demo account', () => {
     expect(t.facts).toContainEqual({ label: 'Severity', value: 'warning, resolved' });
 
     const escalated = alertText({ ...a, transition: 'escalated', severity: 'critical' });
-    expect(escalated.headline).toMatch(/^Worse: embed-prod: ModelLatency p99/);
+    expect(escalated.headline).toMatch(/^embed-prod: ModelLatency p99/);
+    expect(escalated.plain.split('\n')[0]).toBe(`[CRITICAL, WORSE] ${escalated.headline}`);
   });
 });

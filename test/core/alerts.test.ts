@@ -420,6 +420,45 @@ describe('planAlerts', () => {
     expect(complete.alerts[0]?.message).toBe("chat-prod's cost and metric data is complete again.");
   });
 
+  it('does not resolve a latency breach of an endpoint still in the budget but not measured this cycle', () => {
+    const open = planAlerts(cycle([budget('chat-prod', {}, { findings: [latencyBreach()] })]), [], SENT_AT);
+    // an idle endpoint has no ModelLatency and, spending nothing in the window, no incomplete-data finding
+    const unmeasured = planAlerts(
+      cycle([budget('chat-prod', {}, { endpoints: [endpoint('chat-a', { latencyP99Ms: null })] })]),
+      states(open),
+      SENT_AT,
+    );
+    expect(unmeasured.alerts).toEqual([]);
+    expect(unmeasured.records).toEqual([]);
+    // an endpoint gone from the budget has recovered by leaving
+    const gone = planAlerts(
+      cycle([budget('chat-prod', {}, { endpoints: [endpoint('chat-b')] })]),
+      states(open),
+      SENT_AT,
+    );
+    expect(summary(gone.alerts)).toEqual(['resolved latency|chat-prod|chat-a resolved#1']);
+    expect(gone.alerts[0]?.message).toBe(
+      'chat-a is no longer part of chat-prod; its latency alert is closed.',
+    );
+  });
+
+  it('closes the spend alerts of a budget whose cap was removed, saying so', () => {
+    const open = planAlerts(
+      cycle([budget('chat-prod', { spent: 0.6, expected: 1.2, crossesCapOn: '2026-10-20' })]),
+      [],
+      SENT_AT,
+    );
+    expect(open.alerts.map((a) => a.key).sort()).toEqual([
+      'spend|chat-prod|actual',
+      'spend|chat-prod|forecast',
+    ]);
+    const uncapped = planAlerts(cycle([budget('chat-prod', { cap: null })]), states(open), SENT_AT);
+    expect(uncapped.alerts.map((a) => a.message).sort()).toEqual([
+      'chat-prod no longer has a spend cap; its forecast alert is closed.',
+      'chat-prod no longer has a spend cap; its spend alert is closed.',
+    ]);
+  });
+
   it('does not resolve spend alerts while the budget has no cost data', () => {
     const open = planAlerts(cycle([budget('chat-prod', { spent: 0.6, expected: 1.2 })]), [], SENT_AT);
     expect(open.alerts).toHaveLength(2);

@@ -146,7 +146,7 @@ describe('notify', () => {
     expect(entries).toHaveLength(DEMO_ALERTS);
     // the headline makes a 100-character subject: cut to 99 with an ellipsis
     expect(entries[0]?.Subject).toBe(
-      '[CRITICAL] chat-prod: forecast $4,098.65 against its $3,000.00 cap (137%), crossing it on 2026-1...',
+      '[CRITICAL] chat-prod: forecast $4,098.65 vs $3,000.00 cap (137%), crosses 2026-10-24',
     );
     expect(entries.map((e) => e.MessageAttributes?.severity?.StringValue)).toEqual([
       ...Array(4).fill('critical'),

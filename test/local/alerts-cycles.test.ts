@@ -134,9 +134,7 @@ describe('alerts across cycles with the SQLite ledger', () => {
     expect(worse.unchanged).toBe(8);
     const latency = worse.alerts[0] as AlertMessage;
     expect(latency.alert.crossing).toBe(1);
-    expect(latency.text.headline).toMatch(
-      /^Worse: embed-prod: ModelLatency p99 [\d.]+ ms, above its 50 ms ceiling/,
-    );
+    expect(latency.text.headline).toMatch(/^embed-prod: ModelLatency p99 [\d.]+ ms, above its 50 ms ceiling/);
 
     // the same day again: nothing new
     expect((await run('2026-10-20', n, undefined, 8)).alerts).toEqual([]);
@@ -150,7 +148,7 @@ describe('alerts across cycles with the SQLite ledger', () => {
       message: expect.stringMatching(/^embed-prod is back within its latency limit \(p99 now [\d.]+ ms\)\.$/),
     });
     expect(byKey.get('spend|chat-prod|actual')?.text.headline).toMatch(
-      /^Resolved: chat-prod's spend to date is back under its alert threshold: \$[\d,.]+ of its \$10,000\.00 cap$/,
+      /^chat-prod's spend to date is back under its alert threshold: \$[\d,.]+ of its \$10,000\.00 cap$/,
     );
     expect(byKey.get('spend|chat-prod|actual')?.text.actions).toEqual([]);
 

@@ -47,6 +47,43 @@ describe('SqliteLedger', () => {
     expect(fresh.map((a) => a.key)).toEqual(['c']);
   });
 
+  it('forgets alerts no channel delivered, so the next cycle records them again; keeps summary and as-of', async () => {
+    const l = ledger();
+    await l.commit(
+      cycle({ alerts: [{ ...alert('a'), summary: 'a crossed', asOf: '2026-10-09' }, alert('b')] }),
+    );
+    expect((await l.alerts(OCT)).find((x) => x.key === 'a')).toMatchObject({
+      summary: 'a crossed',
+      asOf: '2026-10-09',
+    });
+    await l.forget([{ period: OCT, key: 'a', state: 'warning' }]);
+    expect((await l.alerts(OCT)).map((x) => x.key)).toEqual(['b']);
+    const fresh = await l.commit(cycle({ alerts: [alert('a'), alert('b')] }, '2026-10-11'));
+    expect(fresh.map((x) => x.key)).toEqual(['a']);
+  });
+
+  it('adds the summary and as-of columns to a ledger written before they were kept', async () => {
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'state'), { recursive: true });
+    const old = new Database(path);
+    old.exec(
+      'CREATE TABLE alerts (period TEXT NOT NULL, key TEXT NOT NULL, state TEXT NOT NULL, sent_at TEXT NOT NULL, PRIMARY KEY (period, key, state))',
+    );
+    old
+      .prepare('INSERT INTO alerts VALUES (?, ?, ?, ?)')
+      .run(OCT, 'legacy', 'warning', '2026-10-01T06:00:00.000Z');
+    old.close();
+    const l = ledger();
+    expect(await l.alerts(OCT)).toEqual([
+      { period: OCT, key: 'legacy', state: 'warning', sentAt: '2026-10-01T06:00:00.000Z' },
+    ]);
+    await l.commit(cycle({ alerts: [{ ...alert('new'), summary: 's', asOf: '2026-10-10' }] }));
+    expect((await l.alerts(OCT)).find((x) => x.key === 'new')).toMatchObject({
+      summary: 's',
+      asOf: '2026-10-10',
+    });
+  });
+
   it('returns an alert listed twice in one cycle once', async () => {
     const fresh = await ledger().commit(cycle({ alerts: [alert('a'), alert('a')] }));
     expect(fresh).toHaveLength(1);

@@ -87,6 +87,20 @@ describe('a local cycle with Slack', () => {
     expect(out.deliveries.every((d) => d.status === 'failed')).toBe(true);
     expect(out.deliveries[0]?.detail).toMatch(/404/);
     expect(JSON.stringify(out.deliveries)).not.toContain('localSecretPath');
+    expect(out.undelivered).toBe(out.alerts.length);
+
+    // the ledger forgot what no channel delivered: the next cycle sends the same alerts again
+    const again = await demoRun(state, [
+      new SlackNotifier(() => `${server.url}${SECRET_PATH}`, {
+        allowInsecureLoopback: true,
+        sleep: async () => {},
+      }),
+    ]);
+    expect(again.alerts.map((m) => `${m.alert.key} ${m.alert.state}`)).toEqual(
+      out.alerts.map((m) => `${m.alert.key} ${m.alert.state}`),
+    );
+    expect(again.deliveries.every((d) => d.status === 'sent')).toBe(true);
+    expect(again.undelivered).toBe(0);
   });
 });
 
