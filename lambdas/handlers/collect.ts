@@ -1,8 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
-import { TargetClients } from '../aws/clients.ts';
+import { buildClients, TargetClients } from '../aws/clients.ts';
 import { collectAws, collectAwsCosts, collectAwsResources } from '../aws/collect.ts';
 import type { ForecastCrossCheck } from '../aws/cost-explorer.ts';
+import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { snapshotKey } from '../aws/s3-store.ts';
 import { ApiUsage } from '../aws/usage.ts';
 import {
@@ -21,6 +22,8 @@ import { baseDeps, loadBudgets } from './deps.ts';
 import { EventError, lambda, logger, metrics } from './middleware.ts';
 
 const deps = baseDeps();
+const ledger = new DynamoDbLedger(deps.config.LEDGER_TABLE);
+const homeClients = buildClients({ region: deps.config.AWS_REGION });
 /** RoleSessionName of the sessions this function opens in member accounts: what their CloudTrail shows. */
 export const COLLECT_SESSION_NAME = 'perf-budgets-collect';
 const targets = new TargetClients({ homeRegion: deps.config.AWS_REGION, sessionName: COLLECT_SESSION_NAME });
@@ -89,11 +92,9 @@ export const handler = lambda(CollectEvent, async (event, context) => {
   const asOf =
     event.asOf ?? addDays(clock.dayOf(event.at === undefined ? Date.now() : Date.parse(event.at)), -1);
   const clients =
-    target.roleArn === undefined && target.region === deps.clients.region
-      ? deps.clients
-      : targets.for(target);
+    target.roleArn === undefined && target.region === homeClients.region ? homeClients : targets.for(target);
   const usage = new ApiUsage();
-  const options = { file, asOf, clients, usage, cache: deps.ledger, now: Date.now };
+  const options = { file, asOf, clients, usage, cache: ledger, now: Date.now };
 
   let key: string;
   let stored: Record<string, unknown>;

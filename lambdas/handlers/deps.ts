@@ -1,24 +1,23 @@
 /**
- * What every handler builds once per cold start: its environment, the SDK clients, the S3 store and the ledger.
- * Each handler file is its own composition root and imports only what it uses from here.
+ * What every handler builds once per cold start: its environment and the S3 store. Each handler file is its own
+ * composition root and builds, besides, only the clients it uses (the ledger for collect and notify, the service
+ * clients for collect): a client package that a handler does not import is one it does not load at cold start.
  */
 
-import { buildClients } from '../aws/clients.ts';
-import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
+import { S3Client } from '@aws-sdk/client-s3';
 import { S3Store } from '../aws/s3-store.ts';
 import { type BudgetFile, parseBudgetFile } from '../core/budget.ts';
 import { BaseEnv, ConfigurationError, readEnv } from './env.ts';
 
 export function baseDeps(env: NodeJS.ProcessEnv = process.env) {
   const config = readEnv(BaseEnv, env);
-  const clients = buildClients({ region: config.AWS_REGION });
+  const s3 = new S3Client({ region: config.AWS_REGION });
   const store = new S3Store({
     bucket: config.DATA_BUCKET,
     encryption: { type: 'aws:kms' },
-    client: clients.s3,
+    client: s3,
   });
-  const ledger = new DynamoDbLedger(config.LEDGER_TABLE);
-  return { config, clients, store, ledger };
+  return { config, s3, store };
 }
 
 /** The budget file the stack validated at synth and wrote to the bucket as JSON. */

@@ -1,6 +1,7 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
 import { alertStep } from '../alerting.ts';
+import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { getSlackCredentials } from '../aws/secrets.ts';
 import { SnsNotifier } from '../aws/sns.ts';
 import type { CycleResult } from '../core/evaluate.ts';
@@ -13,6 +14,7 @@ import { readEnv } from './env.ts';
 import { lambda, logger, metrics } from './middleware.ts';
 
 const deps = baseDeps();
+const ledger = new DynamoDbLedger(deps.config.LEDGER_TABLE);
 const env = readEnv(AlertEnv);
 /** Slack may take this long within the Lambda's 60 s before the alerts not yet posted count as failed. */
 const SLACK_BUDGET_MS = 40_000;
@@ -43,7 +45,7 @@ export const handler = lambda(NotifyEvent, async (event) => {
   const step = await alertStep({
     result,
     records,
-    ledger: deps.ledger,
+    ledger,
     notifiers: channels,
     links: alertLinks(env),
     now: new Date(),

@@ -85,7 +85,7 @@ export const handler = lambda(ReportEvent, async (event) => {
   let slackStatus: string | undefined;
   if (slack) {
     const url = await getSignedUrl(
-      deps.clients.s3,
+      deps.s3,
       new GetObjectCommand({ Bucket: deps.config.DATA_BUCKET, Key: `reports/${dir}/report.html` }),
       { expiresIn: REPORT_LINK_SECONDS },
     );
