@@ -155,7 +155,10 @@ export function program(setExit: (code: number) => void): Command {
       '--as-of <day>',
       'the day to judge, YYYY-MM-DD inclusive in the billing time zone (default: last day of the cost data)',
     )
-    .option('--out <dir>', 'write cycle.json and summary.md here')
+    .option(
+      '--out <dir>',
+      'write cycle.json, summary.md and the report (report.html, report.md, report.json) here',
+    )
     .option('--state <dir>', 'ledger directory (alerts sent, closed days)', '.perf-budgets')
     .option('--no-state', 'run without a ledger: every finding counts as new')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
