@@ -108,7 +108,9 @@ describe('perf-budgets run --demo', () => {
   it('sends no alert twice when the same cycle runs again', () => {
     const again = cli(['run', '--demo', '--state', join(dir, 'state')]);
     expect(again.code).toBe(0);
-    expect(again.stdout).toMatch(/\nAlerts: 0 opened, 0 escalated, 0 resolved; [1-9]\d* unchanged since last sent\.\n/);
+    expect(again.stdout).toMatch(
+      /\nAlerts: 0 opened, 0 escalated, 0 resolved; [1-9]\d* unchanged since last sent\.\n/,
+    );
   });
 
   it('gates a deploy: --fail-on breach exits 1 when a budget is breached', () => {
