@@ -8,9 +8,8 @@
  * twice), and inventory and metrics once per account and region. `mergeSnapshotParts` joins them into one Snapshot
  * and only then attributes spend, because an estimated split needs every endpoint that ran an instance type.
  */
-import { attributeSpend } from '../core/attribution.ts';
-import type { BudgetFile, CollectionTarget } from '../core/budget.ts';
-import { addDays, DayClock, maxDay, periodContaining } from '../core/period.ts';
+import type { BudgetFile } from '../core/budget.ts';
+import { addDays, maxDay, periodContaining } from '../core/period.ts';
 import { SelectorMatcher } from '../core/selector.ts';
 import type { CostRecord, DataGap, EndpointInfo, MetricName, MetricSeries, Snapshot } from '../core/types.ts';
 import type { CostDayCache, CostLoad, CostSource, TimeRange } from '../ports.ts';
@@ -20,6 +19,7 @@ import { CostExplorerSource, type ForecastCrossCheck } from './cost-explorer.ts'
 import { SourceError, sourceError } from './errors.ts';
 import { FocusExportSource } from './focus-export.ts';
 import { SageMakerInventory } from './sagemaker.ts';
+import { type AttributionTags, attribute } from './snapshot-parts.ts';
 import type { ApiUsage } from './usage.ts';
 
 export interface AwsCollectOptions {
@@ -54,12 +54,6 @@ export function selectorTagKeys(file: BudgetFile): string[] {
   for (const b of file.budgets)
     for (const k of Object.keys(b.selector.tags ?? {})) if (!keys.includes(k)) keys.push(k);
   return keys;
-}
-
-/** Tags that place cost rows on endpoints: what `attributeSpend` needs besides the inventory. */
-export interface AttributionTags {
-  readonly endpointTag?: string;
-  readonly groupTag?: string;
 }
 
 /** Spend of the open and the previous period through as-of, as the cost source returned it (not yet attributed). */
@@ -158,24 +152,6 @@ async function crossCheckOf(o: AwsCollectOptions, ce: CostExplorerSource | undef
   return undefined;
 }
 
-/** Places cost rows on endpoints and records on each endpoint how its spend was placed. */
-function attribute(
-  records: readonly CostRecord[],
-  inventory: readonly EndpointInfo[],
-  tags: AttributionTags,
-  timezone: string,
-): { records: CostRecord[]; inventory: EndpointInfo[] } {
-  const clock = new DayClock(timezone);
-  const attributed = attributeSpend(records, inventory, { ...tags, dayOf: (ms) => clock.dayOf(ms) });
-  return {
-    records: attributed.records,
-    inventory: inventory.map((e) => {
-      const method = attributed.attribution.get(e.name);
-      return method ? { ...e, attribution: method } : e;
-    }),
-  };
-}
-
 /** Metrics: the judging window hourly, for the endpoints some budget selects. */
 async function loadMetrics(
   o: AwsCollectOptions,
@@ -267,99 +243,9 @@ export async function collectAwsResources(
   return { inventory, metrics, gaps };
 }
 
-/** One part of a cycle as the collect step stored it. */
-export type SnapshotPart =
-  | {
-      readonly kind: 'costs';
-      readonly snapshot: Snapshot;
-      readonly attribution: AttributionTags;
-    }
-  | {
-      readonly kind: 'resources';
-      readonly snapshot: Snapshot;
-      readonly target: CollectionTarget;
-    };
-
-/** The parts of a cycle do not fit together (different days or currencies): merging them would mix cycles. */
-export class SnapshotPartsError extends Error {
-  override name = 'SnapshotPartsError';
-}
-
-/**
- * Joins the parts of a cycle into one Snapshot: costs, inventory, metrics and gaps concatenated in part order,
- * costs complete through the earliest day any cost part vouches for, and spend attributed over the inventory of
- * every account and region. The core knows an endpoint by its name: when two targets have endpoints of the same
- * name, the first target's is kept and the other is a gap, never a silent mix of two endpoints' data. No cost part
- * at all is a gap too, so that missing spend never reads as zero.
- */
-export function mergeSnapshotParts(parts: readonly SnapshotPart[], file: BudgetFile): Snapshot {
-  const first = parts[0];
-  if (!first) throw new SnapshotPartsError('no snapshot parts to merge');
-  for (const p of parts) {
-    if (p.snapshot.asOf !== first.snapshot.asOf) {
-      throw new SnapshotPartsError(
-        `snapshot parts of different days: ${first.snapshot.asOf} and ${p.snapshot.asOf}`,
-      );
-    }
-    if (p.snapshot.currency !== file.currency) {
-      throw new SnapshotPartsError(
-        `a snapshot part in ${p.snapshot.currency}, the budget file in ${file.currency}`,
-      );
-    }
-  }
-  const resourceParts = parts.filter((p) => p.kind === 'resources');
-  const costParts = parts.filter((p) => p.kind === 'costs');
-  const labelled = resourceParts.length > 1;
-  const costs: CostRecord[] = [];
-  const gaps: DataGap[] = [];
-  const inventory: EndpointInfo[] = [];
-  const metrics: MetricSeries[] = [];
-  const owner = new Map<string, string>();
-  for (const p of parts) {
-    costs.push(...p.snapshot.costs);
-    if (p.kind === 'costs') {
-      gaps.push(...p.snapshot.gaps);
-      continue;
-    }
-    const where = `${p.target.account} ${p.target.region}`;
-    gaps.push(
-      ...(labelled
-        ? p.snapshot.gaps.map((g) => ({ ...g, message: `${where}: ${g.message}` }))
-        : p.snapshot.gaps),
-    );
-    const dropped = new Set<string>();
-    for (const e of p.snapshot.inventory) {
-      const had = owner.get(e.name);
-      if (had !== undefined) {
-        dropped.add(e.name);
-        gaps.push({
-          source: 'inventory',
-          scope: e.name,
-          message: `endpoint ${e.name} exists in ${had} and in ${where}; only the first is judged, rename one to judge both`,
-        });
-        continue;
-      }
-      owner.set(e.name, where);
-      inventory.push(e);
-    }
-    for (const m of p.snapshot.metrics ?? []) if (!dropped.has(m.endpoint)) metrics.push(m);
-  }
-  if (costParts.length === 0) {
-    gaps.push({ source: 'costs', message: 'no cost data was collected in this cycle' });
-  }
-  const complete = costParts
-    .map((p) => p.snapshot.costsCompleteThrough)
-    .filter((d): d is string => d !== undefined)
-    .sort();
-  const tags = costParts[0]?.attribution ?? {};
-  const attributed = attribute(costs, inventory, tags, file.billingPeriod.timezone);
-  return {
-    asOf: first.snapshot.asOf,
-    currency: file.currency,
-    costs: attributed.records,
-    metrics,
-    inventory: attributed.inventory,
-    gaps,
-    ...(complete[0] !== undefined ? { costsCompleteThrough: complete[0] } : {}),
-  };
-}
+export {
+  type AttributionTags,
+  mergeSnapshotParts,
+  type SnapshotPart,
+  SnapshotPartsError,
+} from './snapshot-parts.ts';

@@ -3,7 +3,7 @@
  * parts the collect Map wrote (one with the spend, one per account and region), merged. Shared by evaluate and
  * report, which evaluates the same snapshot again for the report's daily series.
  */
-import { type AttributionTags, mergeSnapshotParts, type SnapshotPart } from '../aws/collect.ts';
+import { type AttributionTags, mergeSnapshotParts, type SnapshotPart } from '../aws/snapshot-parts.ts';
 import type { ApiUsageLine, ApiUsageReport } from '../aws/usage.ts';
 import type { BudgetFile, CollectionTarget } from '../core/budget.ts';
 import { loadSnapshot, type StoredSnapshot } from '../core/records.ts';

@@ -156,10 +156,19 @@ function biggestInputs(meta: Metafile, outfile: string, n: number): [string, num
   return [...byPackage].sort((a, b) => b[1] - a[1]).slice(0, n);
 }
 
-/** The packages a bundle leaves to the runtime (its external imports other than Node's own modules). */
+/**
+ * The packages a bundle loads from the runtime at module load: its static external imports other than Node's own
+ * modules. A dynamic import (vega-canvas's optional `canvas`, tried and caught) is not loaded unless present.
+ */
 function externalPackages(meta: Metafile, outfile: string): string[] {
   const imports = outputOf(meta, outfile)?.imports ?? [];
-  return [...new Set(imports.filter((i) => i.external && !isBuiltin(i.path)).map((i) => i.path))].sort();
+  return [
+    ...new Set(
+      imports
+        .filter((i) => i.external && i.kind !== 'dynamic-import' && !isBuiltin(i.path))
+        .map((i) => i.path),
+    ),
+  ].sort();
 }
 
 /** A module that loads `packages` and nothing else, the way the bundle loads them. */
