@@ -161,12 +161,17 @@ interface Context {
   readonly clock: DayClock;
 }
 
+/** An endpoint's exact spend by day (undefined: no cost row that day). */
+export interface DaySpend {
+  get(day: string): Money | undefined;
+}
+
 export interface Evaluation {
   readonly result: CycleResult;
   /** Exact spend per budget per day (history and period), for the ledger's closed days and the reports. */
   readonly dailySpend: ReadonlyMap<string, ReadonlyMap<string, Money>>;
   /** Exact spend per budget, endpoint and day, for the reports' unit-cost trends. */
-  readonly endpointDailySpend: ReadonlyMap<string, ReadonlyMap<string, ReadonlyMap<string, Money>>>;
+  readonly endpointDailySpend: ReadonlyMap<string, ReadonlyMap<string, DaySpend>>;
   /** Last day whose cost data is taken as complete. */
   readonly through: string;
 }
@@ -267,17 +272,15 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
       a.name.localeCompare(b.name),
   );
   const dailySpend = new Map<string, Map<string, Money>>();
-  const endpointDailySpend = new Map<string, Map<string, Map<string, Money>>>();
+  const endpointDailySpend = new Map<string, Map<string, DaySpend>>();
   for (const v of views) {
     const days = new Map<string, Money>(v.other);
-    const perEndpoint = new Map<string, Map<string, Money>>();
+    const perEndpoint = new Map<string, DaySpend>();
     for (const e of v.endpoints.values()) {
-      const own = new Map<string, Money>();
-      for (const [d, c] of e.days) {
-        days.set(d, (days.get(d) ?? 0n) + c.cost);
-        own.set(d, c.cost);
-      }
-      perEndpoint.set(e.name, own);
+      for (const [d, c] of e.days) days.set(d, (days.get(d) ?? 0n) + c.cost);
+      // a view of the endpoint's own day map, not a copy: on a large account a copy is tens of MiB
+      const own = e.days;
+      perEndpoint.set(e.name, { get: (day) => own.get(day)?.cost });
     }
     dailySpend.set(v.budget.name, new Map([...days].sort(([a], [b]) => (a < b ? -1 : 1))));
     endpointDailySpend.set(v.budget.name, perEndpoint);

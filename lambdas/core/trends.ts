@@ -37,7 +37,7 @@ export interface EndpointTrendInput {
   /** Every metric series of the endpoint (all variants); undefined when no metrics were collected. */
   readonly series: readonly MetricSeries[] | undefined;
   /** Exact spend of the endpoint per day; undefined when no cost row names it. */
-  readonly spend: ReadonlyMap<string, Money> | undefined;
+  readonly spend: { get(day: string): Money | undefined } | undefined;
   /** Last day whose cost data is complete: cost per 1k is not computed on later (partial) days. */
   readonly completeThrough: string;
 }
