@@ -315,7 +315,8 @@ export class PerfBudgets extends Construct {
     s3Access(collect, ['config/'], ['snapshots/']);
     s3Access(evaluate, ['config/', 'snapshots/'], ['findings/']);
     s3Access(act, ['findings/'], []);
-    s3Access(notify, ['findings/'], []);
+    // notify links each alert to the newest report (a presigned GetObject URL, after a HeadObject)
+    s3Access(notify, ['findings/', 'reports/latest/'], []);
     // the report evaluates the cycle's snapshot again for its daily series (handlers/cycle-input.ts), and reads
     // reports/ back: the summary links to the report through a presigned GetObject URL
     s3Access(report, ['config/', 'snapshots/', 'findings/', 'reports/'], ['reports/']);

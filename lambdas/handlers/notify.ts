@@ -1,4 +1,6 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import * as z from 'zod';
 import { alertStep } from '../alerting.ts';
 import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
@@ -27,6 +29,29 @@ const channels: readonly Notifier[] = alertChannels(env, {
     }),
 });
 
+const { REPORT_LINK_SECONDS } = readEnv(
+  z.object({ REPORT_LINK_SECONDS: z.coerce.number().int().min(60).max(604_800).default(604_800) }),
+);
+/** The newest billing-cycle report, which the report Lambda also writes under this key. */
+const LATEST_REPORT_KEY = 'reports/latest/report.html';
+
+/** A presigned link to the newest report, when there is one; no link (never a failed cycle) otherwise. */
+async function latestReportLink(): Promise<string | undefined> {
+  try {
+    await deps.s3.send(new HeadObjectCommand({ Bucket: deps.config.DATA_BUCKET, Key: LATEST_REPORT_KEY }));
+    return await getSignedUrl(
+      deps.s3,
+      new GetObjectCommand({ Bucket: deps.config.DATA_BUCKET, Key: LATEST_REPORT_KEY }),
+      { expiresIn: REPORT_LINK_SECONDS },
+    );
+  } catch (err) {
+    const name = err instanceof Error ? err.name : 'unknown error';
+    if (name !== 'NotFound' && name !== 'NoSuchKey')
+      logger.warn('no link to the latest report', { reason: name });
+    return undefined;
+  }
+}
+
 export const NotifyEvent = z.object({
   runId: z.string().min(1),
   asOf: z.iso.date(),
@@ -47,7 +72,7 @@ export const handler = lambda(NotifyEvent, async (event) => {
     records,
     ledger,
     notifiers: channels,
-    links: alertLinks(env),
+    links: alertLinks(env, await latestReportLink()),
     now: new Date(),
   });
   const { deliveries } = step;

@@ -24,6 +24,8 @@ const { REPORT_LINK_SECONDS } = readEnv(
   }),
 );
 const sink = new S3ReportSink(deps.store);
+/** Where the newest report is also kept, under reports/ (the alerts' "Report" button). */
+export const LATEST_REPORT_DIR = 'latest';
 const slack =
   channels.ALERT_CHANNELS.includes('slack') && channels.SLACK_SECRET_ARN
     ? new SlackNotifier(
@@ -80,6 +82,10 @@ export const handler = lambda(ReportEvent, async (event) => {
       content,
       CONTENT_TYPES[name] ?? 'text/markdown; charset=utf-8',
     );
+  }
+  // the newest report under a fixed key too: the alerts of the days between reports link to it
+  for (const [name, content] of Object.entries(reportFiles(report))) {
+    await sink.write(`${LATEST_REPORT_DIR}/${name}`, content, CONTENT_TYPES[name] as string);
   }
 
   let slackStatus: string | undefined;

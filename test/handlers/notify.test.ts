@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
 import {
   BatchWriteCommand,
@@ -117,6 +117,8 @@ beforeEach(() => {
   });
   doc.on(UpdateCommand).resolves({});
   doc.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+  // no report written yet, unless a test says otherwise
+  s3.on(HeadObjectCommand).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound' }));
 });
 
 afterEach(() => {
@@ -144,7 +146,7 @@ describe('notify', () => {
     expect(sns).toReceiveCommandWith(PublishBatchCommand, { TopicArn: TOPIC });
     const entries = published();
     expect(entries).toHaveLength(DEMO_ALERTS);
-    // the headline makes a 100-character subject: cut to 99 with an ellipsis
+    // the headline is the subject: short enough for email, with the crossing day
     expect(entries[0]?.Subject).toBe(
       '[CRITICAL] chat-prod: forecast $4,098.65 vs $3,000.00 cap (137%), crosses 2026-10-24',
     );
@@ -181,6 +183,39 @@ describe('notify', () => {
         })
         .sort(),
     );
+  });
+
+  it('links each alert to the newest report when there is one, by a presigned URL', async () => {
+    snsAnswers();
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
+    vi.stubEnv('REPORT_LINK_SECONDS', '86400');
+    s3.on(HeadObjectCommand).resolves({ ContentLength: 1000 });
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    await handler(event, context);
+    expect(s3).toReceiveCommandWith(HeadObjectCommand, {
+      Bucket: 'perf-budgets-data',
+      Key: 'reports/latest/report.html',
+    });
+    for (const e of published()) {
+      const { email, default: machine } = JSON.parse(e.Message ?? '{}') as { email: string; default: string };
+      const link = /\nReport: (\S+)\n/.exec(email)?.[1] ?? '';
+      const url = new URL(link);
+      expect(url.pathname).toBe('/reports/latest/report.html');
+      expect(url.searchParams.get('X-Amz-Expires')).toBe('86400');
+      expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+      const links = (JSON.parse(machine) as { text: { links: { label: string; url: string }[] } }).text.links;
+      expect(links[0]).toEqual({ label: 'Report', url: link });
+    }
+  });
+
+  it('sends the alerts without a report link while no report was written', async () => {
+    snsAnswers();
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    await handler(event, context);
+    for (const e of published()) {
+      expect((JSON.parse(e.Message ?? '{}') as { email: string }).email).not.toMatch(/\nReport: /);
+    }
   });
 
   it('sends nothing on a rerun of the same cycle', async () => {

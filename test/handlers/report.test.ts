@@ -117,6 +117,9 @@ describe('report handler', () => {
       'search-prod',
     ]);
     expect(puts.has('reports/2026-10-01/2026-10-15/summary.md')).toBe(true);
+    // the newest report under a fixed key too, the one the alerts link to
+    expect(puts.get('reports/latest/report.html')?.body).toBe(html?.body);
+    expect(puts.has('reports/latest/report.md')).toBe(true);
     expect(puts.has('reports/2026-10-01/2026-10-15/cycle.json')).toBe(true);
   });
 

@@ -156,6 +156,17 @@ describe('notify and report links', () => {
     expect(() => synthStack({ reportLinkSeconds: 1.5 })).toThrow(/reportLinkSeconds 1.5 is out of range/);
   });
 
+  it("let notify read only the findings and the newest report (for the alerts' report link)", () => {
+    const { template, stack } = synthStack();
+    const notify = roleIds(stack, ['notify']);
+    const reads = grants(template, 's3:GetObject').filter((g) => g.roles.join() === notify.join());
+    const prefixes = JSON.stringify(reads.map((g) => g.resource))
+      .match(/\/[a-z/]+\/\*/g)
+      ?.sort();
+    expect(prefixes).toEqual(['/findings/*', '/reports/latest/*']);
+    expect(grants(template, 's3:PutObject').filter((g) => g.roles.join() === notify.join())).toEqual([]);
+  });
+
   it('let the report read back its own reports (for the presigned link) and the cycle it reports on', () => {
     const { template, stack } = synthStack();
     const report = roleIds(stack, ['report']);
