@@ -4,6 +4,7 @@
  * to three actions, their savings and latency risk; the exceptions in force; links.
  */
 import type { Alert, AlertKind, AlertTransition } from './alerts.ts';
+import { DRIVER_LABELS } from './cause.ts';
 import { displayMoney, displayUnitPrice, moneyFromNumber } from './money.ts';
 import { addDays } from './period.ts';
 import type { CauseKind, Risk, Severity } from './types.ts';
@@ -66,15 +67,6 @@ export interface AlertMessage {
   readonly alert: Alert;
   readonly text: AlertText;
 }
-
-const DRIVER_LABELS: Readonly<Record<CauseKind | 'other', string>> = {
-  traffic: 'traffic',
-  'idle-capacity': 'idle capacity',
-  'instance-change': 'instance-type change',
-  price: 'price',
-  'new-endpoint': 'new endpoint',
-  other: 'other charges',
-};
 
 /** The runbook section of each alert kind (a heading "Runbook: ..." in the README). */
 export const RUNBOOK_SECTIONS: Readonly<Record<AlertKind, string>> = {

@@ -137,13 +137,16 @@ function dailyOther(other: ReadonlyMap<string, Money> | undefined, days: readonl
   return sum / days.length;
 }
 
-const LABEL: Record<CauseKind, string> = {
+/** The drivers of a spend change as people read them, in sentences, alerts and reports. */
+export const DRIVER_LABELS: Readonly<Record<CauseKind | 'other', string>> = {
   traffic: 'traffic',
   'idle-capacity': 'idle capacity',
   'instance-change': 'instance-type change',
   price: 'price',
   'new-endpoint': 'new endpoint',
+  other: 'other charges',
 };
+const LABEL = DRIVER_LABELS;
 
 /** Explains the change in a budget's (or one endpoint's) spend between a baseline and the current window. */
 export function explainChange(input: ExplainInput): Cause {

@@ -1,4 +1,5 @@
 import type { Limits } from '../core/budget.ts';
+import { DRIVER_LABELS } from '../core/cause.ts';
 import { displayMoney, displayUnitPrice, moneyFromNumber } from '../core/money.ts';
 import type { Status } from '../core/types.ts';
 import type { ActionRecord, ApiSpend, EndpointTrendReport } from './model.ts';
@@ -13,14 +14,7 @@ export const MODE_NEXT: Readonly<Record<string, string>> = {
   enforce: 'applied automatically within the guardrails',
 };
 
-export const CAUSE_LABEL: Readonly<Record<string, string>> = {
-  traffic: 'traffic',
-  'idle-capacity': 'idle capacity',
-  'instance-change': 'instance-type change',
-  price: 'price',
-  'new-endpoint': 'new endpoint',
-  other: 'other charges',
-};
+export const CAUSE_LABEL: Readonly<Record<string, string>> = DRIVER_LABELS;
 
 export function money(x: number | null, currency: string): string {
   return x === null ? 'no data' : displayMoney(moneyFromNumber(x), currency);

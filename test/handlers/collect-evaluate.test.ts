@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import {
   CostExplorerClient,
   GetCostAndUsageCommand,
@@ -8,8 +7,6 @@ import {
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ListEndpointsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { sdkStreamMixin } from '@smithy/core/serde';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type StoredSnapshot, storeSnapshot } from '../../lambdas/core/records.ts';
@@ -17,18 +14,14 @@ import type { Snapshot } from '../../lambdas/core/types.ts';
 import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
 import { collectLocal } from '../../lambdas/local/run.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
 const DEMO = join(ROOT, 'examples/demo');
 const HOME = '111122223333';
 const MEMBER = '444455556666';
 const MEMBER_ROLE = `arn:aws:iam::${MEMBER}:role/perf-budgets-member`;
-const context = {
-  functionName: 'perf-budgets-test',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: `arn:aws:lambda:us-east-1:${HOME}:function:perf-budgets-test`,
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
-const body = (value: unknown) => sdkStreamMixin(Readable.from([Buffer.from(JSON.stringify(value))]));
+const context = lambdaContext('perf-budgets-test', HOME);
+const body = jsonBody;
 
 const s3 = mockClient(S3Client);
 const sagemaker = mockClient(SageMakerClient);

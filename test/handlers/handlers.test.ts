@@ -1,25 +1,18 @@
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { sdkStreamMixin } from '@smithy/core/serde';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeSnapshot } from '../../lambdas/core/records.ts';
 import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
 import { collectLocal } from '../../lambdas/local/run.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
 const DEMO = join(ROOT, 'examples/demo');
-const context = {
-  functionName: 'perf-budgets-test',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:perf-budgets-test',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
-const body = (value: unknown) => sdkStreamMixin(Readable.from([Buffer.from(JSON.stringify(value))]));
+const context = lambdaContext('perf-budgets-test');
+const body = jsonBody;
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);

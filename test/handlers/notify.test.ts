@@ -1,5 +1,4 @@
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
@@ -12,8 +11,6 @@ import {
   type QueryCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { sdkStreamMixin } from '@smithy/core/serde';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
@@ -21,18 +18,14 @@ import { cycleRecords } from '../../lambdas/core/ledger-records.ts';
 import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
 import { collectLocal } from '../../lambdas/local/run.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
 const DEMO = join(ROOT, 'examples/demo');
 const RESULT_KEY = 'findings/2026-10-15/run-1.json';
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:perf-budgets-alerts';
 const event = { runId: 'run-1', asOf: '2026-10-15', resultKey: RESULT_KEY };
-const context = {
-  functionName: 'perf-budgets-notify-test',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:perf-budgets-notify-test',
-  getRemainingTimeInMillis: () => 60_000,
-} as unknown as Context;
-const body = (value: unknown) => sdkStreamMixin(Readable.from([Buffer.from(JSON.stringify(value))]));
+const context = lambdaContext('perf-budgets-notify-test');
+const body = jsonBody;
 
 const s3 = mockClient(S3Client);
 const sns = mockClient(SNSClient);

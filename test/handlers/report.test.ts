@@ -1,28 +1,21 @@
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { sdkStreamMixin } from '@smithy/core/serde';
-import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeSnapshot } from '../../lambdas/core/records.ts';
 import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
 import { collectLocal } from '../../lambdas/local/run.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
 const DEMO = join(ROOT, 'examples/demo');
 const SNAPSHOT_KEY = 'snapshots/2026-10-15/run-1.json';
 const RESULT_KEY = 'findings/2026-10-15/run-1.json';
 const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:perf-budgets-slack-AbCdEf';
 const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/reportSecretPath';
-const context = {
-  functionName: 'perf-budgets-report-test',
-  awsRequestId: 'req-1',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:perf-budgets-report-test',
-  getRemainingTimeInMillis: () => 120_000,
-} as unknown as Context;
-const body = (value: unknown) => sdkStreamMixin(Readable.from([Buffer.from(JSON.stringify(value))]));
+const context = lambdaContext('perf-budgets-report-test', '111122223333', 120_000);
+const body = jsonBody;
 
 const s3 = mockClient(S3Client);
 const secrets = mockClient(SecretsManagerClient);
