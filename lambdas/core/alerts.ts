@@ -336,14 +336,19 @@ function candidatesOf(result: CycleResult, b: BudgetResult): Candidate[] {
   const spendFindings = b.findings.filter((f) => f.kind === 'spend-breach' || f.kind === 'spend-forecast');
 
   if (cap !== null && spent !== null) {
-    const actual = b.thresholds.actual.at(-1);
-    if (actual !== undefined) {
-      const severity: Severity = actual >= 1 ? 'critical' : actual >= 0.8 ? 'warning' : 'info';
-      const key = `spend|${b.name}|actual`;
-      out.push({
+    /** A spend alert of either basis: the same budget facts, cause and actions; its own numbers and sentence. */
+    const spendAlert = (
+      basis: 'actual' | 'forecast',
+      severity: Severity,
+      spend: NonNullable<Alert['spend']>,
+      message: string,
+    ): Candidate => {
+      const key = `spend|${b.name}|${basis}`;
+      const findingKind = basis === 'actual' ? 'spend-breach' : 'spend-forecast';
+      return {
         key,
         severity,
-        level: actual,
+        level: spend.fraction,
         build: (transition, crossing, state) => ({
           ...common,
           key,
@@ -352,16 +357,29 @@ function candidatesOf(result: CycleResult, b: BudgetResult): Candidate[] {
           transition,
           severity,
           kind: 'spend',
-          spend: { basis: 'actual', fraction: actual, amount: spent, cap, spendToDate: spent },
-          message: `${b.name} has spent ${fmt(spent, result.currency)}, ${percent(spent / cap)} of its ${fmt(cap, result.currency)} cap for the period (alert at ${percent(actual)}).`,
-          observed: spent,
+          spend,
+          message,
+          observed: spend.amount,
           limit: cap,
           cause: b.cause ?? undefined,
           actions: b.actions,
           exceptions: exceptionsFor(b),
-          findings: spendFindings.filter((f) => f.kind === 'spend-breach'),
+          findings: spendFindings.filter((f) => f.kind === findingKind),
         }),
-      });
+      };
+    };
+    const money = (x: number) => fmt(x, result.currency);
+
+    const actual = b.thresholds.actual.at(-1);
+    if (actual !== undefined) {
+      out.push(
+        spendAlert(
+          'actual',
+          actual >= 1 ? 'critical' : actual >= 0.8 ? 'warning' : 'info',
+          { basis: 'actual', fraction: actual, amount: spent, cap, spendToDate: spent },
+          `${b.name} has spent ${money(spent)}, ${percent(spent / cap)} of its ${money(cap)} cap for the period (alert at ${percent(actual)}).`,
+        ),
+      );
     }
     const expected = b.forecast.expected;
     // a forecast is news when it crosses the cap (or a fraction above it) before actual spend does: a forecast at
@@ -371,21 +389,11 @@ function candidatesOf(result: CycleResult, b: BudgetResult): Candidate[] {
       const low = b.forecast.low ?? expected;
       const crossesOn = b.crossesCapOn ?? undefined;
       const soon = crossesOn !== undefined && daysBetween(result.asOf, crossesOn) <= CRITICAL_WITHIN_DAYS;
-      const severity: Severity = low >= forecast * cap || soon ? 'critical' : 'warning';
-      const key = `spend|${b.name}|forecast`;
-      out.push({
-        key,
-        severity,
-        level: forecast,
-        build: (transition, crossing, state) => ({
-          ...common,
-          key,
-          state,
-          crossing,
-          transition,
-          severity,
-          kind: 'spend',
-          spend: {
+      out.push(
+        spendAlert(
+          'forecast',
+          low >= forecast * cap || soon ? 'critical' : 'warning',
+          {
             basis: 'forecast',
             fraction: forecast,
             amount: expected,
@@ -395,15 +403,9 @@ function candidatesOf(result: CycleResult, b: BudgetResult): Candidate[] {
             spendToDate: spent,
             ...(crossesOn ? { crossesOn } : {}),
           },
-          message: `${b.name} is forecast to spend ${fmt(expected, result.currency)}, ${percent(expected / cap)} of its ${fmt(cap, result.currency)} cap${crossesOn ? `, crossing it on ${crossesOn}` : ''}.`,
-          observed: expected,
-          limit: cap,
-          cause: b.cause ?? undefined,
-          actions: b.actions,
-          exceptions: exceptionsFor(b),
-          findings: spendFindings.filter((f) => f.kind === 'spend-forecast'),
-        }),
-      });
+          `${b.name} is forecast to spend ${money(expected)}, ${percent(expected / cap)} of its ${money(cap)} cap${crossesOn ? `, crossing it on ${crossesOn}` : ''}.`,
+        ),
+      );
     }
   }
 
