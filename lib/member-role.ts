@@ -8,7 +8,7 @@ import {
   RoleArnSchema,
   roleAccount,
 } from '../lambdas/core/budget.ts';
-import { CENTRAL_ROLE_PATH, MANAGED_TAG } from './perf-budgets.ts';
+import { CENTRAL_ROLE_PATH, MANAGED_TAG, resourceReadStatements } from './perf-budgets.ts';
 
 /** The member role's name: the `roleArn` of an accounts entry is `arn:aws:iam::<member>:role/perf-budgets-member`. */
 export const MEMBER_ROLE_NAME = 'perf-budgets-member';
@@ -66,34 +66,7 @@ export class PerfBudgetsMemberRole extends Construct {
     const regions = props.regions ?? ['*'];
     const arns = (service: string, resource: string) =>
       regions.map((r) => `arn:${Aws.PARTITION}:${service}:${r}:${Aws.ACCOUNT_ID}:${resource}`);
-    const read = new iam.Policy(this, 'Read', {
-      statements: [
-        new iam.PolicyStatement({ sid: 'Metrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
-        new iam.PolicyStatement({
-          sid: 'SageMakerList',
-          actions: ['sagemaker:ListEndpoints', 'sagemaker:ListInferenceComponents'],
-          resources: ['*'],
-        }),
-        new iam.PolicyStatement({
-          sid: 'SageMakerDescribe',
-          actions: ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:ListTags'],
-          resources: [
-            ...arns('sagemaker', 'endpoint/*'),
-            ...arns('sagemaker', 'endpoint-config/*'),
-            ...arns('sagemaker', 'inference-component/*'),
-          ],
-        }),
-        new iam.PolicyStatement({
-          sid: 'AutoScalingDescribe',
-          actions: [
-            'application-autoscaling:DescribeScalableTargets',
-            'application-autoscaling:DescribeScalingPolicies',
-            'application-autoscaling:DescribeScalingActivities',
-          ],
-          resources: ['*'],
-        }),
-      ],
-    });
+    const read = new iam.Policy(this, 'Read', { statements: resourceReadStatements(regions) });
     read.attachToRole(this.role);
     Validations.of(read).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

@@ -797,23 +797,14 @@ export class PerfBudgets extends Construct {
 
 type HouseFunctionOptions = ConstructorParameters<typeof HouseFunction>[2];
 
-/** Read-only access to the account: what collect needs (README "A live account"), on "*" only where AWS forces it. */
-export function accountReadStatements(
-  file: BudgetFile,
-  regions: readonly string[] = [Aws.REGION],
-): iam.PolicyStatement[] {
+/**
+ * Read-only access to the inventory and metrics of an account in `regions`: what collect reads in the deployment
+ * account and, through the member role, in every other. On "*" only where AWS has no resource-level permission.
+ */
+export function resourceReadStatements(regions: readonly string[]): iam.PolicyStatement[] {
   const sagemakerArn = (type: string) =>
     regions.map((r) => `arn:${Aws.PARTITION}:sagemaker:${r}:${Aws.ACCOUNT_ID}:${type}/*`);
-  const statements = [
-    new iam.PolicyStatement({
-      sid: 'CostExplorer',
-      actions: [
-        'ce:GetCostAndUsage',
-        'ce:GetCostForecast',
-        ...(file.costExplorer?.resourceLevel ? ['ce:GetCostAndUsageWithResources'] : []),
-      ],
-      resources: ['*'],
-    }),
+  return [
     new iam.PolicyStatement({ sid: 'Metrics', actions: ['cloudwatch:GetMetricData'], resources: ['*'] }),
     new iam.PolicyStatement({
       sid: 'SageMakerList',
@@ -838,6 +829,25 @@ export function accountReadStatements(
       ],
       resources: ['*'],
     }),
+  ];
+}
+
+/** Read-only access to the account: what collect needs (README "A live account"), on "*" only where AWS forces it. */
+export function accountReadStatements(
+  file: BudgetFile,
+  regions: readonly string[] = [Aws.REGION],
+): iam.PolicyStatement[] {
+  const statements = [
+    new iam.PolicyStatement({
+      sid: 'CostExplorer',
+      actions: [
+        'ce:GetCostAndUsage',
+        'ce:GetCostForecast',
+        ...(file.costExplorer?.resourceLevel ? ['ce:GetCostAndUsageWithResources'] : []),
+      ],
+      resources: ['*'],
+    }),
+    ...resourceReadStatements(regions),
   ];
   if (file.costSource === 'focus-export' && file.focusExport) {
     const { bucket, prefix } = file.focusExport;
