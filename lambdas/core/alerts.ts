@@ -102,15 +102,7 @@ const FINDING_ALERTS: ReadonlySet<FindingKind> = new Set<FindingKind>([
 ]);
 
 /** Kinds judged on metrics: an open alert of these kinds does not resolve while the endpoint's metrics are missing. */
-const METRIC_KINDS: ReadonlySet<string> = new Set([
-  'unit-cost',
-  'latency',
-  'error-rate',
-  'utilization-low',
-  'utilization-high',
-  'max-instances',
-  'exit-criteria',
-]);
+const METRIC_KINDS: ReadonlySet<string> = new Set([...FINDING_ALERTS].filter((k) => k !== 'incomplete-data'));
 
 const STATE = /^(info|warning|critical)@(\d+(?:\.\d+)?)#(\d+)$/;
 const RESOLVED = /^resolved#(\d+)$/;
