@@ -2,10 +2,19 @@
  * The alert step of a cycle, the same for the CLI and the notify Lambda: plan the cycle's alerts against what the
  * ledger recorded earlier in the period, record them (only the first recorder of a state sends it), send them on
  * every channel, and forget again those that no channel delivered, so that the next cycle sends them instead of
- * counting them as sent.
+ * counting them as sent. An alert that reached some channels but not others is owed to the others: the next cycle
+ * sends it to them alone, while it still stands as it was.
  */
 import { type AlertLinks, type AlertMessage, alertMessages } from './core/alert-text.ts';
-import { freshAlerts, planAlerts } from './core/alerts.ts';
+import {
+  type Alert,
+  freshAlerts,
+  planAlerts,
+  type Redelivery,
+  redeliveredAlert,
+  redeliveries,
+  redeliveryState,
+} from './core/alerts.ts';
 import type { CycleResult } from './core/evaluate.ts';
 import type { CycleRecords } from './core/ledger-records.ts';
 import type { Delivery, Ledger, Notifier } from './ports.ts';
@@ -30,8 +39,10 @@ export async function alertStep(opts: {
   readonly now: Date;
 }): Promise<AlertStepOutput> {
   const { result, ledger } = opts;
-  const previous = ledger ? await ledger.alerts(result.period.start) : [];
-  const plan = planAlerts(result, previous, opts.now.toISOString());
+  const period = result.period.start;
+  const sentAt = opts.now.toISOString();
+  const previous = ledger ? await ledger.alerts(period) : [];
+  const plan = planAlerts(result, previous, sentAt);
   const alerts = ledger
     ? freshAlerts(plan, await ledger.commit({ ...opts.records, alerts: plan.records }))
     : plan.alerts;
@@ -39,15 +50,54 @@ export async function alertStep(opts: {
   const deliveries: Delivery[] = [];
   for (const n of opts.notifiers) deliveries.push(...(await n.notify(messages)));
 
-  // an alert that went out on no channel it was tried on is not sent: the ledger forgets it
-  const tried = new Map<string, boolean>();
+  // what each alert became on each channel it was tried on
+  const outcome = new Map<string, Map<string, boolean>>();
   for (const d of deliveries) {
     const id = `${d.key}\u0000${d.state}`;
-    tried.set(id, (tried.get(id) ?? false) || d.status === 'sent');
+    const byChannel = outcome.get(id) ?? new Map<string, boolean>();
+    byChannel.set(d.channel, (byChannel.get(d.channel) ?? false) || d.status === 'sent');
+    outcome.set(id, byChannel);
   }
-  const lost = alerts.filter((a) => tried.get(`${a.key}\u0000${a.state}`) === false);
-  if (ledger && lost.length > 0) {
-    await ledger.forget(lost.map((a) => ({ period: result.period.start, key: a.key, state: a.state })));
+  const sentSomewhere = (a: Alert) =>
+    [...(outcome.get(`${a.key}\u0000${a.state}`)?.values() ?? [])].some(Boolean);
+  const tried = (a: Alert) => outcome.has(`${a.key}\u0000${a.state}`);
+  // an alert that went out on no channel it was tried on is not sent: the ledger forgets it, the next cycle sends it
+  const lost = alerts.filter((a) => tried(a) && !sentSomewhere(a));
+  // one that reached some channels: the others are owed it, and get it (alone) next cycle
+  const owed: Redelivery[] = alerts
+    .filter(sentSomewhere)
+    .flatMap((a) =>
+      [...(outcome.get(`${a.key}\u0000${a.state}`) ?? [])]
+        .filter(([, ok]) => !ok)
+        .map(([channel]) => ({ key: a.key, state: a.state, channel, transition: a.transition })),
+    );
+
+  // the redeliveries owed since earlier cycles, to their channel alone, while the alert still stands as it was
+  const settled: Redelivery[] = [];
+  for (const r of redeliveries(previous)) {
+    const channel = opts.notifiers.find((n) => n.channel === r.channel);
+    const alert = channel ? redeliveredAlert(result, r) : undefined;
+    if (!channel || !alert) {
+      settled.push(r);
+      continue;
+    }
+    const out = await channel.notify(alertMessages([alert], opts.links));
+    deliveries.push(...out);
+    if (out.some((d) => d.status === 'sent')) settled.push(r);
+  }
+
+  if (ledger) {
+    const record = (r: Redelivery) => ({ period, key: r.key, state: redeliveryState(r) });
+    if (owed.length > 0) {
+      await ledger.commit({
+        alerts: owed.map((r) => ({ ...record(r), sentAt, asOf: result.asOf })),
+        closedDays: [],
+        exceptions: [],
+        asOf: result.asOf,
+      });
+    }
+    const forget = [...lost.map((a) => ({ period, key: a.key, state: a.state })), ...settled.map(record)];
+    if (forget.length > 0) await ledger.forget(forget);
   }
   return {
     alerts: messages,

@@ -224,6 +224,55 @@ export function planAlerts(result: CycleResult, previous: readonly AlertState[],
   return { alerts, records, unchanged };
 }
 
+/**
+ * A channel still owed an alert: the alert reached another channel but not this one, so its state counts as sent
+ * and only this channel sends it again. Kept in the ledger as a record of its own, `${state}>${channel}>${transition}`,
+ * which the planner's history passes over.
+ */
+export interface Redelivery {
+  readonly key: string;
+  readonly state: string;
+  readonly channel: string;
+  readonly transition: AlertTransition;
+}
+
+const REDELIVERY = /^(.+)>([a-z]+)>(opened|escalated|resolved)$/;
+
+export function redeliveryState(r: Omit<Redelivery, 'key'>): string {
+  return `${r.state}>${r.channel}>${r.transition}`;
+}
+
+/** The redeliveries recorded among a period's alert records. */
+export function redeliveries(previous: readonly AlertState[]): Redelivery[] {
+  const out: Redelivery[] = [];
+  for (const p of previous) {
+    const m = REDELIVERY.exec(p.state);
+    if (m) {
+      out.push({
+        key: p.key,
+        state: m[1] as string,
+        channel: m[2] as string,
+        transition: m[3] as AlertTransition,
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * The alert a redelivery owes, as it stands in this cycle: undefined when the alert moved on since (worse, better,
+ * resolved or gone), in which case the new state goes to every channel and the old one is owed no more.
+ */
+export function redeliveredAlert(result: CycleResult, r: Redelivery): Alert | undefined {
+  const s = STATE.exec(r.state);
+  if (!s || r.transition === 'resolved') return undefined;
+  const b = result.budgets.find((x) => x.name === r.key.split('|')[1]);
+  if (!b) return undefined;
+  const c = candidatesOf(result, b).find((x) => x.key === r.key);
+  if (!c || c.severity !== s[1] || c.level !== Number(s[2])) return undefined;
+  return c.build(r.transition, Number(s[3]), r.state);
+}
+
 /** The alerts whose state the ledger recorded as new: only those are sent. */
 export function freshAlerts(plan: AlertPlan, fresh: readonly AlertState[]): Alert[] {
   const keys = new Set(fresh.map((a) => `${a.key}\u0000${a.state}`));

@@ -59,13 +59,16 @@ function whatOf(key: string): string {
 /** The alert records as events: the first state of a crossing opened it, later ones escalated it. */
 export function timeline(alerts: readonly AlertRecord[]): TimelineEntry[] {
   // in the order the cycles judged (a backfill sends late), then as sent
-  const sorted = [...alerts].sort(
-    (a, b) =>
-      (a.asOf ?? a.sentAt).localeCompare(b.asOf ?? b.sentAt) ||
-      a.sentAt.localeCompare(b.sentAt) ||
-      a.key.localeCompare(b.key) ||
-      a.state.localeCompare(b.state),
-  );
+  // records of a channel still owed an alert (`state>channel>transition`) are bookkeeping, not events
+  const sorted = [...alerts]
+    .filter((a) => !a.state.includes('>'))
+    .sort(
+      (a, b) =>
+        (a.asOf ?? a.sentAt).localeCompare(b.asOf ?? b.sentAt) ||
+        a.sentAt.localeCompare(b.sentAt) ||
+        a.key.localeCompare(b.key) ||
+        a.state.localeCompare(b.state),
+    );
   const seen = new Set<string>();
   return sorted.map((a) => {
     const s = STATE.exec(a.state);

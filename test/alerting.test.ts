@@ -1,0 +1,142 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { alertStep } from '../lambdas/alerting.ts';
+import type { AlertMessage } from '../lambdas/core/alert-text.ts';
+import { type CycleResult, evaluateCycle } from '../lambdas/core/evaluate.ts';
+import { type CycleRecords, cycleRecords } from '../lambdas/core/ledger-records.ts';
+import { loadBudgetFile } from '../lambdas/local/budget-file.ts';
+import { SqliteLedger } from '../lambdas/local/ledger-sqlite.ts';
+import { collectLocal } from '../lambdas/local/run.ts';
+import type { Delivery, Notifier } from '../lambdas/ports.ts';
+import { ROOT } from './helpers/cli.ts';
+
+const DEMO = join(ROOT, 'examples/demo');
+
+/** A channel that records what it was given and answers as scripted (sent unless `failing` says otherwise). */
+class FakeChannel implements Notifier {
+  readonly received: AlertMessage[][] = [];
+  failing = false;
+  constructor(readonly channel: string) {}
+  async notify(messages: readonly AlertMessage[]): Promise<readonly Delivery[]> {
+    this.received.push([...messages]);
+    return messages.map((m) => ({
+      channel: this.channel,
+      key: m.alert.key,
+      state: m.alert.state,
+      status: this.failing ? 'failed' : 'sent',
+      ...(this.failing ? { detail: 'HTTP 503' } : {}),
+    }));
+  }
+}
+
+let result: CycleResult;
+let records: CycleRecords;
+
+beforeAll(async () => {
+  const budgets = join(DEMO, 'budgets.yaml');
+  const file = await loadBudgetFile(budgets);
+  const snapshot = await collectLocal(
+    {
+      budgets,
+      costs: [join(DEMO, 'data/costs.focus.csv')],
+      metrics: join(DEMO, 'data/metrics.csv'),
+      asOf: '2026-10-15',
+      now: new Date(0),
+    },
+    file,
+  );
+  const evaluation = evaluateCycle(snapshot, file);
+  result = evaluation.result;
+  records = cycleRecords(evaluation, file);
+});
+
+const ids = (ms: readonly AlertMessage[]) => ms.map((m) => `${m.alert.key} ${m.alert.state}`).sort();
+
+describe('alertStep', () => {
+  it('sends an alert that reached one channel but not another to that channel alone, next cycle', async () => {
+    const ledger = new SqliteLedger(join(mkdtempSync(join(tmpdir(), 'pb-alerting-')), 'ledger.db'));
+    const sns = new FakeChannel('sns');
+    const slack = new FakeChannel('slack');
+    const step = (r: CycleResult = result) =>
+      alertStep({
+        result: r,
+        records,
+        ledger,
+        notifiers: [sns, slack],
+        now: new Date('2026-10-16T06:00:00Z'),
+      });
+    try {
+      slack.failing = true;
+      const first = await step();
+      expect(first.alerts.length).toBeGreaterThan(0);
+      expect(first.undelivered).toBe(0);
+      expect(first.deliveries.filter((d) => d.channel === 'slack').every((d) => d.status === 'failed')).toBe(
+        true,
+      );
+
+      slack.failing = false;
+      const second = await step();
+      expect(second.alerts).toEqual([]);
+      // SNS had them: nothing new to it; Slack gets exactly what it missed, as it was
+      expect(sns.received.at(-1)).toEqual([]);
+      const resent = slack.received.slice(2).flat();
+      expect(ids(resent)).toEqual(ids(first.alerts));
+      expect(resent.map((m) => m.text.plain).sort()).toEqual(first.alerts.map((m) => m.text.plain).sort());
+      expect(second.deliveries.every((d) => d.channel === 'slack' && d.status === 'sent')).toBe(true);
+
+      // owed no more: a third cycle sends nothing anywhere
+      const before = slack.received.length;
+      const third = await step();
+      expect(third.deliveries).toEqual([]);
+      expect(slack.received.slice(before).flat()).toEqual([]);
+      // the ledger's alert states are the plan's own: the bookkeeping is gone
+      expect((await ledger.alerts(result.period.start)).some((a) => a.state.includes('>'))).toBe(false);
+    } finally {
+      await ledger.close();
+    }
+  });
+
+  it('owes nothing for an alert that moved on before the channel came back', async () => {
+    const ledger = new SqliteLedger(join(mkdtempSync(join(tmpdir(), 'pb-alerting-')), 'ledger.db'));
+    const sns = new FakeChannel('sns');
+    const slack = new FakeChannel('slack');
+    try {
+      slack.failing = true;
+      await alertStep({
+        result,
+        records,
+        ledger,
+        notifiers: [sns, slack],
+        now: new Date('2026-10-16T06:00:00Z'),
+      });
+      // the next cycle finds embed-prod's latency back within its ceiling
+      const recovered: CycleResult = {
+        ...result,
+        budgets: result.budgets.map((b) =>
+          b.name === 'embed-prod' ? { ...b, findings: b.findings.filter((f) => f.kind !== 'latency') } : b,
+        ),
+      };
+      slack.failing = false;
+      const next = await alertStep({
+        result: recovered,
+        records,
+        ledger,
+        notifiers: [sns, slack],
+        now: new Date('2026-10-17T06:00:00Z'),
+      });
+      // the recovery goes to both channels; the stale breach is not redelivered to Slack
+      expect(next.alerts.map((m) => `${m.alert.transition} ${m.alert.key}`)).toEqual([
+        'resolved latency|embed-prod|embed-prod',
+      ]);
+      const toSlack = slack.received.slice(1).flat();
+      expect(
+        toSlack.filter((m) => m.alert.key === 'latency|embed-prod|embed-prod').map((m) => m.alert.transition),
+      ).toEqual(['resolved']);
+      expect((await ledger.alerts(result.period.start)).some((a) => a.state.includes('>'))).toBe(false);
+    } finally {
+      await ledger.close();
+    }
+  });
+});
