@@ -6,13 +6,9 @@ import { alertStep } from '../lambdas/alerting.ts';
 import type { AlertMessage } from '../lambdas/core/alert-text.ts';
 import { type CycleResult, evaluateCycle } from '../lambdas/core/evaluate.ts';
 import { type CycleRecords, cycleRecords } from '../lambdas/core/ledger-records.ts';
-import { loadBudgetFile } from '../lambdas/local/budget-file.ts';
 import { SqliteLedger } from '../lambdas/local/ledger-sqlite.ts';
-import { collectLocal } from '../lambdas/local/run.ts';
 import type { Delivery, Notifier } from '../lambdas/ports.ts';
-import { ROOT } from './helpers/cli.ts';
-
-const DEMO = join(ROOT, 'examples/demo');
+import { demoSnapshot } from './helpers/demo.ts';
 
 /** A channel that records what it was given and answers as scripted (sent unless `failing` says otherwise). */
 class FakeChannel implements Notifier {
@@ -35,18 +31,7 @@ let result: CycleResult;
 let records: CycleRecords;
 
 beforeAll(async () => {
-  const budgets = join(DEMO, 'budgets.yaml');
-  const file = await loadBudgetFile(budgets);
-  const snapshot = await collectLocal(
-    {
-      budgets,
-      costs: [join(DEMO, 'data/costs.focus.csv')],
-      metrics: join(DEMO, 'data/metrics.csv'),
-      asOf: '2026-10-15',
-      now: new Date(0),
-    },
-    file,
-  );
+  const { file, snapshot } = await demoSnapshot();
   const evaluation = evaluateCycle(snapshot, file);
   result = evaluation.result;
   records = cycleRecords(evaluation, file);

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import {
   CostExplorerClient,
   GetCostAndUsageCommand,
@@ -11,12 +10,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type StoredSnapshot, storeSnapshot } from '../../lambdas/core/records.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
-import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
-import { collectLocal } from '../../lambdas/local/run.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { demoSnapshot } from '../helpers/demo.ts';
 import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
-const DEMO = join(ROOT, 'examples/demo');
 const HOME = '111122223333';
 const MEMBER = '444455556666';
 const MEMBER_ROLE = `arn:aws:iam::${MEMBER}:role/perf-budgets-member`;
@@ -38,18 +34,9 @@ const usage = (requests: number) => ({
 });
 
 beforeAll(async () => {
-  const file = await loadBudgetFile(join(DEMO, 'budgets.yaml'));
-  budgetsJson = file;
-  whole = await collectLocal(
-    {
-      budgets: join(DEMO, 'budgets.yaml'),
-      costs: [join(DEMO, 'data/costs.focus.csv')],
-      metrics: join(DEMO, 'data/metrics.csv'),
-      asOf: '2026-10-15',
-      now: new Date(0),
-    },
-    file,
-  );
+  const demo = await demoSnapshot();
+  budgetsJson = demo.file;
+  whole = demo.snapshot;
 });
 
 beforeEach(() => {

@@ -1,16 +1,12 @@
-import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeSnapshot } from '../../lambdas/core/records.ts';
-import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
-import { collectLocal } from '../../lambdas/local/run.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { demoSnapshot } from '../helpers/demo.ts';
 import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
-const DEMO = join(ROOT, 'examples/demo');
 const context = lambdaContext('perf-budgets-test');
 const body = jsonBody;
 
@@ -23,18 +19,8 @@ let budgetsJson: unknown;
 let snapshot: unknown;
 
 beforeAll(async () => {
-  const file = await loadBudgetFile(join(DEMO, 'budgets.yaml'));
+  const { file, snapshot: snap } = await demoSnapshot();
   budgetsJson = file;
-  const snap = await collectLocal(
-    {
-      budgets: join(DEMO, 'budgets.yaml'),
-      costs: [join(DEMO, 'data/costs.focus.csv')],
-      metrics: join(DEMO, 'data/metrics.csv'),
-      asOf: '2026-10-15',
-      now: new Date(0),
-    },
-    file,
-  );
   snapshot = { snapshot: storeSnapshot(snap), apiUsage: { requests: 0, costUsd: 0, byApi: [] } };
 });
 

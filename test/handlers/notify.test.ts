@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
@@ -15,12 +14,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
 import { cycleRecords } from '../../lambdas/core/ledger-records.ts';
-import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
-import { collectLocal } from '../../lambdas/local/run.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { demoSnapshot } from '../helpers/demo.ts';
 import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
-const DEMO = join(ROOT, 'examples/demo');
 const RESULT_KEY = 'findings/2026-10-15/run-1.json';
 const TOPIC = 'arn:aws:sns:us-east-1:111122223333:perf-budgets-alerts';
 const event = { runId: 'run-1', asOf: '2026-10-15', resultKey: RESULT_KEY };
@@ -39,18 +35,7 @@ let stored: unknown;
 let table: Map<string, Record<string, unknown>>;
 
 beforeAll(async () => {
-  const budgets = join(DEMO, 'budgets.yaml');
-  const file = await loadBudgetFile(budgets);
-  const snapshot = await collectLocal(
-    {
-      budgets,
-      costs: [join(DEMO, 'data/costs.focus.csv')],
-      metrics: join(DEMO, 'data/metrics.csv'),
-      asOf: '2026-10-15',
-      now: new Date(0),
-    },
-    file,
-  );
+  const { file, snapshot } = await demoSnapshot();
   const evaluation = evaluateCycle(snapshot, file);
   // through JSON, as the evaluate step stores it
   stored = JSON.parse(JSON.stringify({ result: evaluation.result, records: cycleRecords(evaluation, file) }));

@@ -1,15 +1,11 @@
-import { join } from 'node:path';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { storeSnapshot } from '../../lambdas/core/records.ts';
-import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
-import { collectLocal } from '../../lambdas/local/run.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { demoSnapshot } from '../helpers/demo.ts';
 import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
-const DEMO = join(ROOT, 'examples/demo');
 const SNAPSHOT_KEY = 'snapshots/2026-10-15/run-1.json';
 const RESULT_KEY = 'findings/2026-10-15/run-1.json';
 const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:perf-budgets-slack-AbCdEf';
@@ -25,19 +21,8 @@ let budgetsJson: unknown;
 let snapshot: unknown;
 
 beforeAll(async () => {
-  const budgets = join(DEMO, 'budgets.yaml');
-  const file = await loadBudgetFile(budgets);
+  const { file, snapshot: snap } = await demoSnapshot();
   budgetsJson = file;
-  const snap = await collectLocal(
-    {
-      budgets,
-      costs: [join(DEMO, 'data/costs.focus.csv')],
-      metrics: join(DEMO, 'data/metrics.csv'),
-      asOf: '2026-10-15',
-      now: new Date(0),
-    },
-    file,
-  );
   snapshot = JSON.parse(JSON.stringify({ snapshot: storeSnapshot(snap) }));
 });
 

@@ -14,19 +14,15 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { alertStep } from '../../lambdas/alerting.ts';
 import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-text.ts';
-import { type Alert, freshAlerts, planAlerts } from '../../lambdas/core/alerts.ts';
+import type { Alert } from '../../lambdas/core/alerts.ts';
 import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
 import { cycleRecords } from '../../lambdas/core/ledger-records.ts';
-import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
-import { collectLocal, type LocalRunOutput, runLocal } from '../../lambdas/local/run.ts';
+import { type LocalRunOutput, runLocal } from '../../lambdas/local/run.ts';
 import type { Delivery, Notifier } from '../../lambdas/ports.ts';
-import { ROOT } from '../helpers/cli.ts';
-
-const DEMO = join(ROOT, 'examples/demo');
-const COSTS = join(DEMO, 'data/costs.focus.csv');
-const METRICS = join(DEMO, 'data/metrics.csv');
+import { DEMO_BUDGETS, DEMO_COSTS, DEMO_METRICS, demoSnapshot } from '../helpers/demo.ts';
 
 let dir: string;
 
@@ -48,7 +44,7 @@ interface Limits {
  * ceiling would.
  */
 function budgetsWith(changes: Record<string, Limits>): string {
-  const doc = parse(readFileSync(join(DEMO, 'budgets.yaml'), 'utf8')) as {
+  const doc = parse(readFileSync(DEMO_BUDGETS, 'utf8')) as {
     budgets: { name: string; limits: Limits }[];
   };
   for (const b of doc.budgets) Object.assign(b.limits, changes[b.name] ?? {});
@@ -103,11 +99,11 @@ const RECOVERED_CYCLE = [
 ];
 
 describe('alerts across cycles with the SQLite ledger', () => {
-  const run = (asOf: string, notifier: Notifier, budgets = join(DEMO, 'budgets.yaml'), hour = 6) =>
+  const run = (asOf: string, notifier: Notifier, budgets = DEMO_BUDGETS, hour = 6) =>
     runLocal({
       budgets,
-      costs: [COSTS],
-      metrics: METRICS,
+      costs: [DEMO_COSTS],
+      metrics: DEMO_METRICS,
       asOf,
       state: join(dir, 'state'),
       now: new Date(`${asOf}T${String(hour).padStart(2, '0')}:00:00.000Z`),
@@ -224,23 +220,17 @@ class FakeTable {
   }
 }
 
-async function evaluateDemo(asOf: string, budgets = join(DEMO, 'budgets.yaml')) {
-  const file = await loadBudgetFile(budgets);
-  const snapshot = await collectLocal(
-    { budgets, costs: [COSTS], metrics: METRICS, asOf, now: new Date(0) },
-    file,
-  );
+async function evaluateDemo(asOf: string, budgets = DEMO_BUDGETS) {
+  const { file, snapshot } = await demoSnapshot(asOf, budgets);
   const evaluation = evaluateCycle(snapshot, file);
   return { result: evaluation.result, records: cycleRecords(evaluation, file) };
 }
 
-/** What the notify Lambda does with a cycle's result: plan against the ledger, commit, send what is fresh. */
+/** The notify Lambda's alert step on a cycle's result, against the DynamoDB ledger, with no channel. */
 async function notifyRun(cycle: Awaited<ReturnType<typeof evaluateDemo>>, sentAt: string): Promise<Alert[]> {
   const ledger = new DynamoDbLedger(TABLE, { client });
-  const previous = await ledger.alerts(cycle.result.period.start);
-  const plan = planAlerts(cycle.result, previous, sentAt);
-  const fresh = await ledger.commit({ ...cycle.records, alerts: plan.records });
-  return freshAlerts(plan, fresh);
+  const step = await alertStep({ ...cycle, ledger, notifiers: [], now: new Date(sentAt) });
+  return step.alerts.map((m) => m.alert);
 }
 
 describe('alerts across cycles with the DynamoDB ledger', () => {
