@@ -14,6 +14,7 @@
 import {
   GetObjectCommand,
   type GetObjectCommandOutput,
+  HeadObjectCommand,
   PutObjectCommand,
   type PutObjectCommandInput,
   S3Client,
@@ -88,7 +89,7 @@ function errorName(err: unknown): string {
 
 export class S3Store {
   readonly bucket: string;
-  private readonly client: S3Client;
+  readonly client: S3Client;
   private readonly encryption: S3Encryption;
   private readonly expectedBucketOwner: string | undefined;
 
@@ -102,6 +103,24 @@ export class S3Store {
 
   uri(key: string): string {
     return `s3://${this.bucket}/${key}`;
+  }
+
+  /** Whether `key` exists (HeadObject); a failure other than "not found" is an error naming s3:GetObject. */
+  async exists(key: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new HeadObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          ...(this.expectedBucketOwner ? { ExpectedBucketOwner: this.expectedBucketOwner } : {}),
+        }),
+      );
+      return true;
+    } catch (err) {
+      const name = (err as { name?: unknown }).name;
+      if (name === 'NotFound' || name === 'NoSuchKey') return false;
+      throw sourceError('outputs', 's3:GetObject', err);
+    }
   }
 
   /** Writes one object, encrypted as configured, and returns its s3:// URI. */
@@ -185,12 +204,20 @@ export class S3Store {
   }
 }
 
+/** Where the newest billing-cycle report is kept besides its own `<period>/<as-of>/` (what alerts link to). */
+export const LATEST_REPORT_DIR = 'latest';
+
 /** The report sink of AWS runs: each output is an object under `reports/` (by default), encrypted at rest. */
 export class S3ReportSink implements ReportSink {
   constructor(
     private readonly store: S3Store,
     private readonly prefix = 'reports/',
   ) {}
+
+  /** The object key a report name is written to. */
+  key(name: string): string {
+    return `${this.prefix}${name}`;
+  }
 
   /** Writes `name` (a relative path such as `2026-10/report.html`) and returns its s3:// URI. */
   async write(name: string, content: string | Uint8Array, contentType: string): Promise<string> {
@@ -204,6 +231,6 @@ export class S3ReportSink implements ReportSink {
         `report name must be a relative path without . or .. parts, got ${JSON.stringify(name)}`,
       );
     }
-    return this.store.put(`${this.prefix}${name}`, content, contentType);
+    return this.store.put(this.key(name), content, contentType);
   }
 }

@@ -17,7 +17,7 @@ export function baseDeps(env: NodeJS.ProcessEnv = process.env) {
     encryption: { type: 'aws:kms' },
     client: s3,
   });
-  return { config, s3, store };
+  return { config, store };
 }
 
 /** The budget file the stack validated at synth and wrote to the bucket as JSON. */

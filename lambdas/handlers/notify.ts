@@ -1,9 +1,9 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import * as z from 'zod';
 import { alertStep } from '../alerting.ts';
 import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
+import { presignedGet } from '../aws/s3-links.ts';
+import { LATEST_REPORT_DIR, S3ReportSink } from '../aws/s3-store.ts';
 import { getSlackCredentials } from '../aws/secrets.ts';
 import { SnsNotifier } from '../aws/sns.ts';
 import type { CycleResult } from '../core/evaluate.ts';
@@ -32,22 +32,16 @@ const channels: readonly Notifier[] = alertChannels(env, {
 const { REPORT_LINK_SECONDS } = readEnv(
   z.object({ REPORT_LINK_SECONDS: z.coerce.number().int().min(60).max(604_800).default(604_800) }),
 );
-/** The newest billing-cycle report, which the report Lambda also writes under this key. */
-const LATEST_REPORT_KEY = 'reports/latest/report.html';
+const newestReport = new S3ReportSink(deps.store).key(`${LATEST_REPORT_DIR}/report.html`);
 
 /** A presigned link to the newest report, when there is one; no link (never a failed cycle) otherwise. */
 async function latestReportLink(): Promise<string | undefined> {
   try {
-    await deps.s3.send(new HeadObjectCommand({ Bucket: deps.config.DATA_BUCKET, Key: LATEST_REPORT_KEY }));
-    return await getSignedUrl(
-      deps.s3,
-      new GetObjectCommand({ Bucket: deps.config.DATA_BUCKET, Key: LATEST_REPORT_KEY }),
-      { expiresIn: REPORT_LINK_SECONDS },
-    );
+    return (await deps.store.exists(newestReport))
+      ? await presignedGet(deps.store, newestReport, REPORT_LINK_SECONDS)
+      : undefined;
   } catch (err) {
-    const name = err instanceof Error ? err.name : 'unknown error';
-    if (name !== 'NotFound' && name !== 'NoSuchKey')
-      logger.warn('no link to the latest report', { reason: name });
+    logger.warn('no link to the latest report', { reason: (err as Error).message });
     return undefined;
   }
 }

@@ -1,7 +1,6 @@
-import { GetObjectCommand } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import * as z from 'zod';
-import { S3ReportSink } from '../aws/s3-store.ts';
+import { presignedGet } from '../aws/s3-links.ts';
+import { LATEST_REPORT_DIR, S3ReportSink } from '../aws/s3-store.ts';
 import { getSlackCredentials } from '../aws/secrets.ts';
 import { type CycleResult, evaluateCycle } from '../core/evaluate.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
@@ -24,8 +23,6 @@ const { REPORT_LINK_SECONDS } = readEnv(
   }),
 );
 const sink = new S3ReportSink(deps.store);
-/** Where the newest report is also kept, under reports/ (the alerts' "Report" button). */
-export const LATEST_REPORT_DIR = 'latest';
 const slack =
   channels.ALERT_CHANNELS.includes('slack') && channels.SLACK_SECRET_ARN
     ? new SlackNotifier(
@@ -90,11 +87,7 @@ export const handler = lambda(ReportEvent, async (event) => {
 
   let slackStatus: string | undefined;
   if (slack) {
-    const url = await getSignedUrl(
-      deps.s3,
-      new GetObjectCommand({ Bucket: deps.config.DATA_BUCKET, Key: `reports/${dir}/report.html` }),
-      { expiresIn: REPORT_LINK_SECONDS },
-    );
+    const url = await presignedGet(deps.store, sink.key(`${dir}/report.html`), REPORT_LINK_SECONDS);
     const posted = await slack.postReport({
       title: `Billing-cycle report ${result.period.start}..${addDays(result.period.end, -1)}`,
       period: `${result.period.start}..${addDays(result.period.end, -1)}, as of ${event.asOf}`,

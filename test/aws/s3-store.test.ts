@@ -1,5 +1,11 @@
 import { Readable } from 'node:stream';
-import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  NoSuchKey,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -126,6 +132,23 @@ describe('S3Store', () => {
     });
     await store.put('reports/a.md', '# a', 'text/markdown');
     expect(s3).toReceiveCommandWith(PutObjectCommand, { ExpectedBucketOwner: '123456789012' });
+  });
+});
+
+describe('S3Store.exists', () => {
+  it('answers from HeadObject: there, not found, or an error naming the IAM action', async () => {
+    const store = sseS3Store();
+    s3.on(HeadObjectCommand, { Key: 'reports/latest/report.html' }).resolves({ ContentLength: 10 });
+    s3.on(HeadObjectCommand, { Key: 'reports/none.html' }).rejects(
+      Object.assign(new Error('Not Found'), { name: 'NotFound', $metadata: { httpStatusCode: 404 } }),
+    );
+    s3.on(HeadObjectCommand, { Key: 'reports/denied.html' }).rejects(
+      Object.assign(new Error('Access Denied'), { name: 'AccessDenied', $metadata: { httpStatusCode: 403 } }),
+    );
+    expect(await store.exists('reports/latest/report.html')).toBe(true);
+    expect(await store.exists('reports/none.html')).toBe(false);
+    await expect(store.exists('reports/denied.html')).rejects.toThrow(/s3:GetObject/);
+    expect(s3).toReceiveCommandWith(HeadObjectCommand, { Bucket: BUCKET, Key: 'reports/latest/report.html' });
   });
 });
 
