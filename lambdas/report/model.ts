@@ -1,5 +1,5 @@
 import { type BudgetFile, endpointLimits, type Limits } from '../core/budget.ts';
-import type { CycleResult, Evaluation } from '../core/evaluate.ts';
+import type { BudgetResult, CycleResult, Evaluation } from '../core/evaluate.ts';
 import { type Money, roundTo } from '../core/money.ts';
 import { addDays, DayClock, dayStartMs, daysBetween, daysOf, minDay } from '../core/period.ts';
 import { dayRange, type EndpointDay, endpointDailyTrends } from '../core/trends.ts';
@@ -65,28 +65,26 @@ export interface EndpointTrendReport {
   readonly daily: readonly EndpointDay[];
 }
 
-export interface BudgetReport {
-  readonly name: string;
-  readonly owner: string;
-  readonly tier: string;
-  readonly mode: string;
-  readonly environment: string;
-  readonly status: Status;
-  readonly cap: number | null;
-  readonly spendToDate: number | null;
+/** A budget in the report: its figures as the evaluation gave them, and the series its charts draw. */
+export interface BudgetReport
+  extends Pick<
+    BudgetResult,
+    | 'name'
+    | 'owner'
+    | 'tier'
+    | 'mode'
+    | 'environment'
+    | 'status'
+    | 'cap'
+    | 'spendToDate'
+    | 'forecast'
+    | 'thresholds'
+    | 'crossesCapOn'
+    | 'limits'
+  > {
   /** Spend to date / cap. */
   readonly shareOfCap: number | null;
-  readonly forecast: {
-    readonly expected: number | null;
-    readonly low: number | null;
-    readonly high: number | null;
-    readonly method: string;
-  };
   readonly forecastShareOfCap: number | null;
-  readonly thresholds: { readonly actual: readonly number[]; readonly forecast: readonly number[] };
-  /** The day the expected forecast crosses the cap, when it does within the period. */
-  readonly crossesCapOn: string | null;
-  readonly limits: Limits;
   readonly burnUp: readonly BurnUpPoint[];
   readonly endpoints: readonly EndpointTrendReport[];
   /** What the evaluation found, most severe first (causes and actions are in `drivers` and `actions`). */
