@@ -242,10 +242,3 @@ export async function collectAwsResources(
   const metrics = await loadMetrics(o, inventory, gaps);
   return { inventory, metrics, gaps };
 }
-
-export {
-  type AttributionTags,
-  mergeSnapshotParts,
-  type SnapshotPart,
-  SnapshotPartsError,
-} from './snapshot-parts.ts';

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { mergeSnapshotParts, type SnapshotPart, SnapshotPartsError } from '../../lambdas/aws/collect.ts';
+import {
+  mergeSnapshotParts,
+  type SnapshotPart,
+  SnapshotPartsError,
+} from '../../lambdas/aws/snapshot-parts.ts';
 import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import { parseBudgetFile } from '../../lambdas/core/budget.ts';
 import { moneyFromNumber } from '../../lambdas/core/money.ts';
