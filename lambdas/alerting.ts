@@ -50,27 +50,26 @@ export async function alertStep(opts: {
   const deliveries: Delivery[] = [];
   for (const n of opts.notifiers) deliveries.push(...(await n.notify(messages)));
 
-  // what each alert became on each channel it was tried on
+  // what each alert became on each channel it was tried on: channel -> sent
   const outcome = new Map<string, Map<string, boolean>>();
+  const idOf = (x: { key: string; state: string }) => `${x.key}\u0000${x.state}`;
   for (const d of deliveries) {
-    const id = `${d.key}\u0000${d.state}`;
-    const byChannel = outcome.get(id) ?? new Map<string, boolean>();
+    const byChannel = outcome.get(idOf(d)) ?? new Map<string, boolean>();
     byChannel.set(d.channel, (byChannel.get(d.channel) ?? false) || d.status === 'sent');
-    outcome.set(id, byChannel);
+    outcome.set(idOf(d), byChannel);
   }
-  const sentSomewhere = (a: Alert) =>
-    [...(outcome.get(`${a.key}\u0000${a.state}`)?.values() ?? [])].some(Boolean);
-  const tried = (a: Alert) => outcome.has(`${a.key}\u0000${a.state}`);
-  // an alert that went out on no channel it was tried on is not sent: the ledger forgets it, the next cycle sends it
-  const lost = alerts.filter((a) => tried(a) && !sentSomewhere(a));
-  // one that reached some channels: the others are owed it, and get it (alone) next cycle
-  const owed: Redelivery[] = alerts
-    .filter(sentSomewhere)
-    .flatMap((a) =>
-      [...(outcome.get(`${a.key}\u0000${a.state}`) ?? [])]
-        .filter(([, ok]) => !ok)
-        .map(([channel]) => ({ key: a.key, state: a.state, channel, transition: a.transition })),
-    );
+  const lost: Alert[] = [];
+  const owed: Redelivery[] = [];
+  for (const a of alerts) {
+    const byChannel = [...(outcome.get(idOf(a)) ?? [])];
+    const failed = byChannel.filter(([, sent]) => !sent).map(([channel]) => channel);
+    if (failed.length === 0) continue;
+    // no channel had it: the ledger forgets it and the next cycle sends it; some had it: the others are owed it
+    if (failed.length === byChannel.length) lost.push(a);
+    else
+      for (const channel of failed)
+        owed.push({ key: a.key, state: a.state, channel, transition: a.transition });
+  }
 
   // the redeliveries owed since earlier cycles, to their channel alone, while the alert still stands as it was
   const settled: Redelivery[] = [];
