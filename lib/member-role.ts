@@ -8,7 +8,8 @@ import {
   RoleArnSchema,
   roleAccount,
 } from '../lambdas/core/budget.ts';
-import { CENTRAL_ROLE_PATH, MANAGED_TAG, resourceReadStatements } from './perf-budgets.ts';
+import { MANAGED_TAG } from '../lambdas/cycle/contract.ts';
+import { CENTRAL_ROLE_PATH, resourceReadStatements } from './perf-budgets.ts';
 
 /** The member role's name: the `roleArn` of an accounts entry is `arn:aws:iam::<member>:role/perf-budgets-member`. */
 export const MEMBER_ROLE_NAME = 'perf-budgets-member';

@@ -25,21 +25,21 @@ import {
   collectionTargets,
   formatPath,
 } from '../lambdas/core/budget.ts';
+import {
+  BUDGETS_KEY,
+  LATEST_REPORT_PREFIX,
+  MANAGED_TAG,
+  METRICS_NAMESPACE,
+  PREFIX,
+  REPORT_LINK_SECONDS,
+  SERVICE,
+} from '../lambdas/cycle/contract.ts';
 import { type AlertTarget, bindAlertTargets, defaultAlertTargets } from './alert-targets.ts';
 import { readBudgetFile } from './budget-config.ts';
 import { acknowledgeDeadLetterQueue, HouseFunction } from './house-function.ts';
 
-/** Where the validated budget file lives in the data bucket (the handlers read BUDGETS_KEY). */
-export const BUDGETS_KEY = 'config/budgets.json';
-/** The tag that opts a SageMaker endpoint or scalable target in to changes made by the tool. */
-export const MANAGED_TAG = 'perf-budgets:managed';
-/** CloudWatch namespace and service dimension of the metrics the evaluate Lambda publishes (Powertools EMF). */
-export const METRICS_NAMESPACE = 'PerfBudgets';
-const SERVICE = 'perf-budgets';
 /** IAM path of the collect and act roles: a member account's role trusts the central account's roles under it. */
 export const CENTRAL_ROLE_PATH = '/perf-budgets/';
-/** The longest a presigned S3 link works (seven days, SigV4), and how long the report's link works by default. */
-export const MAX_REPORT_LINK_SECONDS = 604_800;
 /** Collect parts running at once: bounds the API calls in flight against the accounts' throttling limits. */
 const COLLECT_CONCURRENCY = 10;
 
@@ -279,7 +279,7 @@ export class PerfBudgets extends Construct {
     this.functions = { collect, evaluate, act, notify, report };
 
     // ---- alert targets: notify and report read the same channels
-    const reportLinkSeconds = props.reportLinkSeconds ?? MAX_REPORT_LINK_SECONDS;
+    const reportLinkSeconds = props.reportLinkSeconds ?? REPORT_LINK_SECONDS.default;
     const alertEnvironment = {
       TOPIC_ARN: this.topic.topicArn,
       REPORT_LINK_SECONDS: String(reportLinkSeconds),
@@ -312,14 +312,14 @@ export class PerfBudgets extends Construct {
         'Object keys are made of the day and the execution name, unknown until a run; access is limited to the prefixes this step reads and writes.',
       );
     };
-    s3Access(collect, ['config/'], ['snapshots/']);
-    s3Access(evaluate, ['config/', 'snapshots/'], ['findings/']);
-    s3Access(act, ['findings/'], []);
+    s3Access(collect, [PREFIX.config], [PREFIX.snapshots]);
+    s3Access(evaluate, [PREFIX.config, PREFIX.snapshots], [PREFIX.findings]);
+    s3Access(act, [PREFIX.findings], []);
     // notify links each alert to the newest report (a presigned GetObject URL, after a HeadObject)
-    s3Access(notify, ['findings/', 'reports/latest/'], []);
+    s3Access(notify, [PREFIX.findings, LATEST_REPORT_PREFIX], []);
     // the report evaluates the cycle's snapshot again for its daily series (handlers/cycle-input.ts), and reads
     // reports/ back: the summary links to the report through a presigned GetObject URL
-    s3Access(report, ['config/', 'snapshots/', 'findings/', 'reports/'], ['reports/']);
+    s3Access(report, [PREFIX.config, PREFIX.snapshots, PREFIX.findings, PREFIX.reports], [PREFIX.reports]);
 
     const ledgerActions = [
       'dynamodb:GetItem',
@@ -956,7 +956,10 @@ function validateProps(id: string, props: PerfBudgetsProps, cycle: string, weekl
     );
   }
   const link = props.reportLinkSeconds;
-  if (link !== undefined && (!Number.isInteger(link) || link < 60 || link > MAX_REPORT_LINK_SECONDS)) {
+  if (
+    link !== undefined &&
+    (!Number.isInteger(link) || link < REPORT_LINK_SECONDS.min || link > REPORT_LINK_SECONDS.max)
+  ) {
     fail(
       `reportLinkSeconds ${link} is out of range; use whole seconds from 60 to 604800 (seven days, the longest a presigned S3 link lasts)`,
     );

@@ -1,15 +1,7 @@
 /**
- * Snapshots, stage payloads and reports in one S3 bucket.
+ * Snapshots, stage payloads and reports in one S3 bucket, under the key layout of `cycle/contract.ts`.
  *
  * Step Functions passes at most 256 KB between states, so each stage writes its output here and passes the key on.
- * Key layout (one prefix per kind, so lifecycle rules and IAM policies can target each):
- *
- *   snapshots/<asOf>/<runId>.json   collect -> evaluate: the cycle's Snapshot
- *   findings/<asOf>/<runId>.json    evaluate -> act -> notify: findings and planned actions
- *   reports/<name>                  the billing-cycle report (HTML, Markdown, JSON), written through S3ReportSink
- *
- * `asOf` is the cycle's day (YYYY-MM-DD) and `runId` the Step Functions execution name, so the payloads of one day
- * sort together and a rerun of a day never overwrites another run's.
  */
 import {
   GetObjectCommand,
@@ -19,6 +11,7 @@ import {
   type PutObjectCommandInput,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { PREFIX, payloadKey } from '../cycle/contract.ts';
 import type { ReportSink } from '../ports.ts';
 import { SourceError, sourceError } from './errors.ts';
 
@@ -34,23 +27,6 @@ export interface S3StoreOptions {
   readonly client?: S3Client;
   /** The account that must own the bucket; S3 refuses the call otherwise (guards against a re-created name). */
   readonly expectedBucketOwner?: string;
-}
-
-export type PayloadKind = 'snapshots' | 'findings';
-
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const RUN_ID = /^[A-Za-z0-9._-]{1,128}$/;
-
-/** The key of a stage payload: `<kind>/<asOf>/<runId>.json`. */
-export function payloadKey(kind: PayloadKind, asOf: string, runId: string): string {
-  if (!DAY.test(asOf))
-    throw new RangeError(`payload key: asOf must be YYYY-MM-DD, got ${JSON.stringify(asOf)}`);
-  if (!RUN_ID.test(runId)) {
-    throw new RangeError(
-      `payload key: runId must be 1-128 of A-Z a-z 0-9 . _ - (the execution name, not its ARN), got ${JSON.stringify(runId)}`,
-    );
-  }
-  return `${kind}/${asOf}/${runId}.json`;
 }
 
 export const snapshotKey = (asOf: string, runId: string): string => payloadKey('snapshots', asOf, runId);
@@ -204,14 +180,11 @@ export class S3Store {
   }
 }
 
-/** Where the newest billing-cycle report is kept besides its own `<period>/<as-of>/` (what alerts link to). */
-export const LATEST_REPORT_DIR = 'latest';
-
 /** The report sink of AWS runs: each output is an object under `reports/` (by default), encrypted at rest. */
 export class S3ReportSink implements ReportSink {
   constructor(
     private readonly store: S3Store,
-    private readonly prefix = 'reports/',
+    private readonly prefix: string = PREFIX.reports,
   ) {}
 
   /** The object key a report name is written to. */

@@ -1,15 +1,15 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
-import { payloadKey } from '../aws/s3-store.ts';
 import { evaluateCycle } from '../core/evaluate.ts';
 import { cycleRecords } from '../core/ledger-records.ts';
+import { PREFIX, payloadKey } from '../cycle/contract.ts';
 import { loadCycleInput } from './cycle-input.ts';
 import { baseDeps, loadBudgets } from './deps.ts';
 import { EventError, lambda, logger, metrics } from './middleware.ts';
 
 const deps = baseDeps();
 
-const SnapshotKey = z.string().startsWith('snapshots/');
+const SnapshotKey = z.string().startsWith(PREFIX.snapshots);
 
 export const EvaluateEvent = z
   .object({

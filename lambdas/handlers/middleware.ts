@@ -7,10 +7,10 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
+import { METRICS_NAMESPACE, SERVICE } from '../cycle/contract.ts';
 
-export const SERVICE = 'perf-budgets';
 export const logger = new Logger({ serviceName: SERVICE });
-export const metrics = new Metrics({ namespace: 'PerfBudgets', serviceName: SERVICE });
+export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
 export const tracer = new Tracer({ serviceName: SERVICE });
 
 /** The state machine passed an event this handler cannot read; names the field and what it must be. */

@@ -3,11 +3,12 @@ import * as z from 'zod';
 import { alertStep } from '../alerting.ts';
 import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { presignedGet } from '../aws/s3-links.ts';
-import { LATEST_REPORT_DIR, S3ReportSink } from '../aws/s3-store.ts';
+import { S3ReportSink } from '../aws/s3-store.ts';
 import { getSlackCredentials } from '../aws/secrets.ts';
 import { SnsNotifier } from '../aws/sns.ts';
 import type { CycleResult } from '../core/evaluate.ts';
 import type { CycleRecords } from '../core/ledger-records.ts';
+import { LATEST_REPORT_DIR, REPORT_LINK_SECONDS as LINK } from '../cycle/contract.ts';
 import type { Notifier } from '../ports.ts';
 import { SlackNotifier } from '../slack/notifier.ts';
 import { AlertEnv, alertChannels, alertLinks } from './channels.ts';
@@ -30,7 +31,9 @@ const channels: readonly Notifier[] = alertChannels(env, {
 });
 
 const { REPORT_LINK_SECONDS } = readEnv(
-  z.object({ REPORT_LINK_SECONDS: z.coerce.number().int().min(60).max(604_800).default(604_800) }),
+  z.object({
+    REPORT_LINK_SECONDS: z.coerce.number().int().min(LINK.min).max(LINK.max).default(LINK.default),
+  }),
 );
 const newestReport = new S3ReportSink(deps.store).key(`${LATEST_REPORT_DIR}/report.html`);
 

@@ -1,10 +1,11 @@
 import * as z from 'zod';
 import { presignedGet } from '../aws/s3-links.ts';
-import { LATEST_REPORT_DIR, S3ReportSink } from '../aws/s3-store.ts';
+import { S3ReportSink } from '../aws/s3-store.ts';
 import { getSlackCredentials } from '../aws/secrets.ts';
 import { type CycleResult, evaluateCycle } from '../core/evaluate.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
+import { LATEST_REPORT_DIR, REPORT_LINK_SECONDS as LINK } from '../cycle/contract.ts';
 import { buildReport, reportFiles } from '../report/index.ts';
 import { renderMarkdown } from '../report/summary.ts';
 import { SlackNotifier } from '../slack/notifier.ts';
@@ -19,7 +20,7 @@ const channels = readEnv(AlertEnv);
 const { REPORT_LINK_SECONDS } = readEnv(
   z.object({
     /** Lifetime of the presigned link to the report (S3 allows at most 7 days). */
-    REPORT_LINK_SECONDS: z.coerce.number().int().min(60).max(604_800).default(604_800),
+    REPORT_LINK_SECONDS: z.coerce.number().int().min(LINK.min).max(LINK.max).default(LINK.default),
   }),
 );
 const sink = new S3ReportSink(deps.store);

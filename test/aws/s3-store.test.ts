@@ -11,13 +11,8 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { SourceError } from '../../lambdas/aws/errors.ts';
-import {
-  ObjectNotFoundError,
-  payloadKey,
-  S3ReportSink,
-  S3Store,
-  snapshotKey,
-} from '../../lambdas/aws/s3-store.ts';
+import { ObjectNotFoundError, S3ReportSink, S3Store, snapshotKey } from '../../lambdas/aws/s3-store.ts';
+import { payloadKey } from '../../lambdas/cycle/contract.ts';
 
 const BUCKET = 'perf-budgets-outputs-123456789012';
 const s3 = mockClient(S3Client);

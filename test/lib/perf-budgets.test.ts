@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BUDGETS_KEY, MANAGED_TAG } from '../../lib/perf-budgets.ts';
+import { BUDGETS_KEY, MANAGED_TAG } from '../../lambdas/cycle/contract.ts';
 import {
   actionsOf,
   DEMO_BUDGETS,
