@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { BudgetFile } from '../lambdas/core/budget.ts';
-import { checkBudgetText, formatProblem, type LoadBudgetResult } from '../lambdas/local/budget-file.ts';
+import { checkBudgetText, formatProblem, type LoadBudgetResult } from '../lambdas/formats/budget-file.ts';
 
 /** The budget file is wrong: the message lists every problem as `perf-budgets validate` prints it. */
 export class BudgetFileError extends Error {

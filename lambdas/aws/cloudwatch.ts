@@ -19,11 +19,11 @@ import {
   type MetricDataQuery,
   type MetricDataResult,
 } from '@aws-sdk/client-cloudwatch';
+import type { ApiUsage } from '../core/api-usage.ts';
 import { dayStartMs, isValidTimezone } from '../core/period.ts';
 import type { DataGap, EndpointInfo, MetricName, MetricSeries } from '../core/types.ts';
 import type { MetricLoad, MetricSource, TimeRange } from '../ports.ts';
 import { sourceError } from './errors.ts';
-import type { ApiUsage } from './usage.ts';
 
 export const MAX_QUERIES_PER_REQUEST = 500;
 export const MAX_DATAPOINTS_PER_REQUEST = 100_800;

@@ -8,10 +8,13 @@
  * twice), and inventory and metrics once per account and region. `mergeSnapshotParts` joins them into one Snapshot
  * and only then attributes spend, because an estimated split needs every endpoint that ran an instance type.
  */
+
+import type { ApiUsage } from '../core/api-usage.ts';
 import type { BudgetFile } from '../core/budget.ts';
 import { addDays, maxDay, periodContaining } from '../core/period.ts';
 import { SelectorMatcher } from '../core/selector.ts';
 import type { CostRecord, DataGap, EndpointInfo, MetricName, MetricSeries, Snapshot } from '../core/types.ts';
+import { type AttributionTags, attribute } from '../cycle/parts.ts';
 import type { CostDayCache, CostLoad, CostSource, TimeRange } from '../ports.ts';
 import type { AwsClients } from './clients.ts';
 import { CloudWatchMetricSource } from './cloudwatch.ts';
@@ -19,8 +22,6 @@ import { CostExplorerSource, type ForecastCrossCheck } from './cost-explorer.ts'
 import { SourceError, sourceError } from './errors.ts';
 import { FocusExportSource } from './focus-export.ts';
 import { SageMakerInventory } from './sagemaker.ts';
-import { type AttributionTags, attribute } from './snapshot-parts.ts';
-import type { ApiUsage } from './usage.ts';
 
 export interface AwsCollectOptions {
   readonly file: BudgetFile;

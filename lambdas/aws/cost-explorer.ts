@@ -17,15 +17,15 @@ import {
   GetCostForecastCommand,
   type GroupDefinition,
 } from '@aws-sdk/client-cost-explorer';
+import type { ApiUsage } from '../core/api-usage.ts';
 import { mergeResourceLevel } from '../core/attribution.ts';
 import { type Money, parseMoney } from '../core/money.ts';
 import { addDays, daysOf, maxDay, minDay } from '../core/period.ts';
 import type { CostRecord, DataGap } from '../core/types.ts';
-import { parseCostExplorerResponse, recordsOfResponse } from '../local/cost-explorer-file.ts';
-import { Interner } from '../local/csv.ts';
+import { parseCostExplorerResponse, recordsOfResponse } from '../formats/cost-explorer-file.ts';
+import { Interner } from '../formats/csv.ts';
 import type { CostDayCache, CostLoad, CostSource, TimeRange } from '../ports.ts';
 import { SourceError, sourceError } from './errors.ts';
-import type { ApiUsage } from './usage.ts';
 
 export interface CostExplorerSourceOptions {
   /** Built once per cold start, with `maxAttempts` (and a retry strategy) of the caller's choosing. */

@@ -35,18 +35,18 @@ import {
 } from 'hyparquet';
 // @ts-expect-error TS7016: the package declares types for its index only; that index.d.ts types these two the same.
 import { decompressLz4, decompressLz4Raw } from 'hyparquet-compressors/src/lz4.js';
+import type { ApiUsage } from '../core/api-usage.ts';
 import { dayStartMs } from '../core/period.ts';
 import type { CostRecord, DataGap } from '../core/types.ts';
-import { gunzipNamed } from '../local/csv.ts';
+import { gunzipNamed } from '../formats/csv.ts';
 import {
   type FocusColumn,
   FocusObjectRows,
   type FocusOptions,
   forEachFocusCsvRecord,
-} from '../local/focus.ts';
+} from '../formats/focus.ts';
 import type { CostLoad, CostSource, TimeRange } from '../ports.ts';
 import { SourceError, sourceError } from './errors.ts';
-import type { ApiUsage } from './usage.ts';
 
 export interface FocusExportSourceOptions {
   readonly client: S3Client;

@@ -1,5 +1,5 @@
 /**
- * The ledger of AWS runs: the same ports as the SQLite ledger (`local/ledger-sqlite.ts`), over one DynamoDB table.
+ * The ledger of AWS runs: the same ports as the SQLite ledger (`fs/ledger-sqlite.ts`), over one DynamoDB table.
  *
  * Single-table design. Keys are strings `pk` (partition) and `sk` (sort); every item also carries its fields as plain
  * attributes, so a reader never parses a key. Key parts are escaped ('%' -> '%25', '#' -> '%23') so that '#' only

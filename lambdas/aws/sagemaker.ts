@@ -33,12 +33,12 @@ import {
   type ProductionVariantSummary,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import type { ApiUsage } from '../core/api-usage.ts';
 import { InputError } from '../core/errors.ts';
 import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } from '../core/period.ts';
 import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
 import type { InventorySource } from '../ports.ts';
 import { type FailureKind, SourceError, sourceError } from './errors.ts';
-import type { ApiUsage } from './usage.ts';
 
 export interface SageMakerInventoryOptions {
   readonly sagemaker: SageMakerClient;

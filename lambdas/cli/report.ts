@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { evaluateCycle } from '../core/evaluate.ts';
-import { loadBudgetFile } from '../local/budget-file.ts';
-import { collectLocal, writeAtomically } from '../local/run.ts';
+import { loadBudgetFile } from '../formats/budget-file.ts';
+import { writeAtomically } from '../fs/dir-sink.ts';
 import { buildReport, reportFiles } from '../report/index.ts';
+import { collectLocal } from './run-files.ts';
 
 export interface ReportFlags {
   budgets?: string;

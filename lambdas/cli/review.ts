@@ -2,9 +2,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
-import { loadBudgetFile } from '../local/budget-file.ts';
-import { SqliteLedger } from '../local/ledger-sqlite.ts';
-import { writeAtomically } from '../local/run.ts';
+import { loadBudgetFile } from '../formats/budget-file.ts';
+import { writeAtomically } from '../fs/dir-sink.ts';
+import { SqliteLedger } from '../fs/ledger-sqlite.ts';
 import { renderReview } from '../report/review.ts';
 
 export interface ReviewFlags {

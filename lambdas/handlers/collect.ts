@@ -5,7 +5,7 @@ import { collectAws, collectAwsCosts, collectAwsResources } from '../aws/collect
 import type { ForecastCrossCheck } from '../aws/cost-explorer.ts';
 import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { snapshotKey } from '../aws/s3-store.ts';
-import { ApiUsage } from '../aws/usage.ts';
+import { ApiUsage } from '../core/api-usage.ts';
 import {
   AccountIdSchema,
   type CollectionTarget,

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { evaluateCycle } from '../core/evaluate.ts';
 import { cycleRecords } from '../core/ledger-records.ts';
 import { PREFIX, payloadKey } from '../cycle/contract.ts';
-import { loadCycleInput } from './cycle-input.ts';
+import { loadCycleInput } from '../cycle/inputs.ts';
 import { baseDeps, loadBudgets } from './deps.ts';
 import { EventError, lambda, logger, metrics } from './middleware.ts';
 

@@ -1,6 +1,5 @@
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import * as z from 'zod';
-import { alertStep } from '../alerting.ts';
 import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { presignedGet } from '../aws/s3-links.ts';
 import { S3ReportSink } from '../aws/s3-store.ts';
@@ -9,6 +8,7 @@ import { SnsNotifier } from '../aws/sns.ts';
 import type { CycleResult } from '../core/evaluate.ts';
 import type { CycleRecords } from '../core/ledger-records.ts';
 import { LATEST_REPORT_DIR, REPORT_LINK_SECONDS as LINK } from '../cycle/contract.ts';
+import { alertStep } from '../cycle/notify.ts';
 import type { Notifier } from '../ports.ts';
 import { SlackNotifier } from '../slack/notifier.ts';
 import { AlertEnv, alertChannels, alertLinks } from './channels.ts';

@@ -20,7 +20,7 @@ import {
   minimumRequests,
   planRequests,
 } from '../../lambdas/aws/cloudwatch.ts';
-import { ApiUsage } from '../../lambdas/aws/usage.ts';
+import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import type { EndpointInfo, MetricSeries } from '../../lambdas/core/types.ts';
 
 const FIXTURES = new URL('../fixtures/aws/cloudwatch/', import.meta.url);

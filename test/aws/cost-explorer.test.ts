@@ -20,7 +20,7 @@ import {
   type CostExplorerSourceOptions,
   contiguousRanges,
 } from '../../lambdas/aws/cost-explorer.ts';
-import { ApiUsage } from '../../lambdas/aws/usage.ts';
+import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import { attributeSpend } from '../../lambdas/core/attribution.ts';
 import { formatMoney, parseMoney, sumMoney } from '../../lambdas/core/money.ts';
 import { daysOf } from '../../lambdas/core/period.ts';

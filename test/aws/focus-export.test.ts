@@ -19,12 +19,12 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { SourceError } from '../../lambdas/aws/errors.ts';
 import { billingPeriods, FocusExportSource } from '../../lambdas/aws/focus-export.ts';
-import { ApiUsage } from '../../lambdas/aws/usage.ts';
+import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import { formatMoney, sumMoney } from '../../lambdas/core/money.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
-import { loadFocusCsv } from '../../lambdas/local/focus.ts';
+import { loadFocusCsv } from '../../lambdas/formats/focus.ts';
 import type { TimeRange } from '../../lambdas/ports.ts';
-import { fixture } from '../local/files.ts';
+import { fixture } from '../helpers/fixtures.ts';
 
 const BUCKET = 'cur-exports-111122223333';
 const PREFIX = 'focus/sagemaker-focus';

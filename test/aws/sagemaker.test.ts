@@ -34,7 +34,7 @@ import {
   SageMakerInventory,
   type SageMakerInventoryOptions,
 } from '../../lambdas/aws/sagemaker.ts';
-import { ApiUsage } from '../../lambdas/aws/usage.ts';
+import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 
 const DIR = new URL('../fixtures/aws/sagemaker/', import.meta.url);
 const TIMESTAMPS = new Set(['CreationTime', 'LastModifiedTime', 'StartTime', 'EndTime', 'ResolutionTime']);

@@ -5,7 +5,7 @@
  *
  * Serves the generated account of api-account.ts (2,000 endpoints by default) from the loopback AWS server
  * (test/helpers/aws-server.ts), points the SDK at it with AWS_ENDPOINT_URL, and runs `collectAws` twice with a SQLite
- * ledger (lambdas/local/ledger-sqlite.ts) as the Cost Explorer day cache:
+ * ledger (lambdas/fs/ledger-sqlite.ts) as the Cost Explorer day cache:
  *
  *   first    as of 2026-10-14, an empty ledger: every day of the previous and the current period is asked for
  *   steady   as of 2026-10-15, the ledger of the first: the daily cycle of a deployed pipeline
@@ -25,7 +25,7 @@ import { buildClients } from '../../lambdas/aws/clients.ts';
 import { ENDPOINT_METRICS, MAX_QUERIES_PER_REQUEST, minimumRequests } from '../../lambdas/aws/cloudwatch.ts';
 import { collectAws, selectorTagKeys } from '../../lambdas/aws/collect.ts';
 import { CostExplorerSource } from '../../lambdas/aws/cost-explorer.ts';
-import { ApiUsage, type ApiUsageReport } from '../../lambdas/aws/usage.ts';
+import { ApiUsage, type ApiUsageReport } from '../../lambdas/core/api-usage.ts';
 import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
 import {
   addDays,
@@ -35,7 +35,7 @@ import {
   maxDay,
   periodContaining,
 } from '../../lambdas/core/period.ts';
-import { SqliteLedger } from '../../lambdas/local/ledger-sqlite.ts';
+import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
 import {
   ApiAccount,
   type ApiAccountOptions,

@@ -43,9 +43,9 @@ async function main(): Promise<void> {
   if (scenario === 'parse') {
     const t0 = performance.now();
     const [{ loadBudgetFile }, { loadCostFiles }, { loadMetricsCsv }] = await Promise.all([
-      import('../../lambdas/local/budget-file.ts'),
-      import('../../lambdas/local/cost-files.ts'),
-      import('../../lambdas/local/metrics-csv.ts'),
+      import('../../lambdas/formats/budget-file.ts'),
+      import('../../lambdas/formats/cost-files.ts'),
+      import('../../lambdas/formats/metrics-csv.ts'),
     ]);
     const t1 = performance.now();
     cpu0 = process.cpuUsage();
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
   } else {
     if (!outDir || !stateDir) throw new Error('full needs <outDir> <stateDir>');
     const t0 = performance.now();
-    const { runLocal } = await import('../../lambdas/local/run.ts');
+    const { runLocal } = await import('../../lambdas/cli/run-files.ts');
     const t1 = performance.now();
     cpu0 = process.cpuUsage();
     const run = await runLocal({ budgets, costs: [costs], metrics, out: outDir, state: stateDir, now: NOW });

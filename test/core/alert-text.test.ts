@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { runLocal } from '../../lambdas/cli/run-files.ts';
 import { alertText, MAX_ALERT_ACTIONS, RUNBOOK_SECTIONS } from '../../lambdas/core/alert-text.ts';
 import type { Alert } from '../../lambdas/core/alerts.ts';
-import { runLocal } from '../../lambdas/local/run.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const DEMO = join(ROOT, 'examples/demo');

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { collectLocal } from '../../lambdas/cli/run-files.ts';
 import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import { evaluate } from '../../lambdas/core/evaluate.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
-import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
-import { collectLocal } from '../../lambdas/local/run.ts';
+import { loadBudgetFile } from '../../lambdas/formats/budget-file.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const DEMO = join(ROOT, 'examples/demo');

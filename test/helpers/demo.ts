@@ -1,8 +1,8 @@
 import { join } from 'node:path';
+import { collectLocal } from '../../lambdas/cli/run-files.ts';
 import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
-import { loadBudgetFile } from '../../lambdas/local/budget-file.ts';
-import { collectLocal } from '../../lambdas/local/run.ts';
+import { loadBudgetFile } from '../../lambdas/formats/budget-file.ts';
 import { ROOT } from './cli.ts';
 
 /** The bundled demo account (examples/demo): its inputs, and the day its manifest judges. */

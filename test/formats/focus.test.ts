@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { formatMoney, type Money, parseMoney, sumMoney } from '../../lambdas/core/money.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
-import { loadFocusCsv } from '../../lambdas/local/focus.ts';
-import { fixture, scratch } from './files.ts';
+import { loadFocusCsv } from '../../lambdas/formats/focus.ts';
+import { fixture, scratch } from '../helpers/fixtures.ts';
 
 const SAMPLE = fixture('focus/focus_sample.csv');
 const SAGEMAKER = fixture('focus/sagemaker-endpoints.csv');

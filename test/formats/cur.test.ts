@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { formatMoney, type Money, parseMoney, sumMoney } from '../../lambdas/core/money.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
-import { loadCurCsv } from '../../lambdas/local/cur.ts';
-import { fixture, scratch } from './files.ts';
+import { loadCurCsv } from '../../lambdas/formats/cur.ts';
+import { fixture, scratch } from '../helpers/fixtures.ts';
 
 const SAMPLE = fixture('cur/sample-anonymous-aws-export-dataset.csv');
 const SAVINGS_PLAN = fixture('cur/sagemaker-savings-plan.csv');

@@ -4,8 +4,8 @@ import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { formatMoney, sumMoney } from '../../lambdas/core/money.ts';
-import { detectCostFormat, loadCostFile, loadCostFiles } from '../../lambdas/local/cost-files.ts';
-import { fixture, scratch } from './files.ts';
+import { detectCostFormat, loadCostFile, loadCostFiles } from '../../lambdas/formats/cost-files.ts';
+import { fixture, scratch } from '../helpers/fixtures.ts';
 
 const FOCUS = fixture('focus/sagemaker-endpoints.csv');
 const CUR = fixture('cur/sagemaker-savings-plan.csv');

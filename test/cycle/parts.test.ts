@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  mergeSnapshotParts,
-  type SnapshotPart,
-  SnapshotPartsError,
-} from '../../lambdas/aws/snapshot-parts.ts';
 import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import { parseBudgetFile } from '../../lambdas/core/budget.ts';
 import { moneyFromNumber } from '../../lambdas/core/money.ts';
 import type { CostRecord, EndpointInfo, Snapshot } from '../../lambdas/core/types.ts';
+import { mergeSnapshotParts, type SnapshotPart, SnapshotPartsError } from '../../lambdas/cycle/parts.ts';
 import { series } from '../helpers/build.ts';
 
 const parsed = parseBudgetFile({

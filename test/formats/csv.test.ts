@@ -8,8 +8,8 @@ import {
   moneyCell,
   parseInstant,
   readCsvHeader,
-} from '../../lambdas/local/csv.ts';
-import { scratch } from './files.ts';
+} from '../../lambdas/formats/csv.ts';
+import { scratch } from '../helpers/fixtures.ts';
 
 const tmp = scratch();
 

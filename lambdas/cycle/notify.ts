@@ -5,7 +5,7 @@
  * counting them as sent. An alert that reached some channels but not others is owed to the others: the next cycle
  * sends it to them alone, while it still stands as it was.
  */
-import { type AlertLinks, type AlertMessage, alertMessages } from './core/alert-text.ts';
+import { type AlertLinks, type AlertMessage, alertMessages } from '../core/alert-text.ts';
 import {
   type Alert,
   freshAlerts,
@@ -14,10 +14,10 @@ import {
   redeliveredAlert,
   redeliveries,
   redeliveryState,
-} from './core/alerts.ts';
-import type { CycleResult } from './core/evaluate.ts';
-import type { CycleRecords } from './core/ledger-records.ts';
-import type { Delivery, Ledger, Notifier } from './ports.ts';
+} from '../core/alerts.ts';
+import type { CycleResult } from '../core/evaluate.ts';
+import type { CycleRecords } from '../core/ledger-records.ts';
+import type { Delivery, Ledger, Notifier } from '../ports.ts';
 
 export interface AlertStepOutput {
   /** The alerts this cycle opened, escalated or resolved, with their words. */

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteLedger } from '../../lambdas/local/ledger-sqlite.ts';
+import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
 import { alert, cycle, launchWeek, OCT } from '../helpers/ledger.ts';
 
 let dir: string;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { formatMoney, parseMoney, sumMoney } from '../../lambdas/core/money.ts';
-import { ALL_SERVICES, loadCostExplorerJson } from '../../lambdas/local/cost-explorer-file.ts';
-import { fixture, scratch } from './files.ts';
+import { ALL_SERVICES, loadCostExplorerJson } from '../../lambdas/formats/cost-explorer-file.ts';
+import { fixture, scratch } from '../helpers/fixtures.ts';
 
 const DAILY = fixture('cost-explorer/cloudtoolbox-daily-by-service.json');
 const MONTHLY = fixture('cost-explorer/cloudscape-monthly-by-service.json');

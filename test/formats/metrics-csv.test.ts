@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InputError } from '../../lambdas/core/errors.ts';
-import { loadMetricsCsv } from '../../lambdas/local/metrics-csv.ts';
-import { scratch } from './files.ts';
+import { loadMetricsCsv } from '../../lambdas/formats/metrics-csv.ts';
+import { scratch } from '../helpers/fixtures.ts';
 
 const tmp = scratch();
 const HEADER = 'timestamp,endpoint,variant,metric,stat,value';

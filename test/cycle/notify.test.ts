@@ -2,13 +2,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { alertStep } from '../lambdas/alerting.ts';
-import type { AlertMessage } from '../lambdas/core/alert-text.ts';
-import { type CycleResult, evaluateCycle } from '../lambdas/core/evaluate.ts';
-import { type CycleRecords, cycleRecords } from '../lambdas/core/ledger-records.ts';
-import { SqliteLedger } from '../lambdas/local/ledger-sqlite.ts';
-import type { Delivery, Notifier } from '../lambdas/ports.ts';
-import { demoSnapshot } from './helpers/demo.ts';
+import type { AlertMessage } from '../../lambdas/core/alert-text.ts';
+import { type CycleResult, evaluateCycle } from '../../lambdas/core/evaluate.ts';
+import { type CycleRecords, cycleRecords } from '../../lambdas/core/ledger-records.ts';
+import { alertStep } from '../../lambdas/cycle/notify.ts';
+import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
+import type { Delivery, Notifier } from '../../lambdas/ports.ts';
+import { demoSnapshot } from '../helpers/demo.ts';
 
 /** A channel that records what it was given and answers as scripted (sent unless `failing` says otherwise). */
 class FakeChannel implements Notifier {

@@ -1,6 +1,4 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { alertStep } from '../alerting.ts';
 import type { AlertLinks, AlertMessage } from '../core/alert-text.ts';
 import type { BudgetFile } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
@@ -8,13 +6,15 @@ import { type CycleResult, evaluateCycle } from '../core/evaluate.ts';
 import { cycleRecords } from '../core/ledger-records.ts';
 import { DayClock, parseDay } from '../core/period.ts';
 import type { CostRecord, Snapshot } from '../core/types.ts';
+import { alertStep } from '../cycle/notify.ts';
+import { loadBudgetFile } from '../formats/budget-file.ts';
+import { loadCostFiles } from '../formats/cost-files.ts';
+import { loadMetricsCsv } from '../formats/metrics-csv.ts';
+import { writeAtomically } from '../fs/dir-sink.ts';
+import { SqliteLedger } from '../fs/ledger-sqlite.ts';
 import type { Delivery, Ledger, Notifier } from '../ports.ts';
 import { buildReport, reportFiles } from '../report/index.ts';
 import { renderMarkdown } from '../report/summary.ts';
-import { loadBudgetFile } from './budget-file.ts';
-import { loadCostFiles } from './cost-files.ts';
-import { SqliteLedger } from './ledger-sqlite.ts';
-import { loadMetricsCsv } from './metrics-csv.ts';
 
 export interface LocalRunOptions {
   readonly budgets: string;
@@ -90,24 +90,6 @@ function checkCurrency(records: readonly CostRecord[], currency: string): void {
       );
     }
   }
-}
-
-/** Writes files so that a reader never sees half of one: each goes to a temporary name, then is renamed. */
-export async function writeAtomically(dir: string, files: Record<string, string>): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const staged: [string, string][] = [];
-  try {
-    for (const [name, content] of Object.entries(files)) {
-      const tmp = join(dir, `.${name}.${process.pid}.tmp`);
-      await writeFile(tmp, content);
-      staged.push([tmp, join(dir, name)]);
-    }
-    for (const [tmp, final] of staged) await rename(tmp, final);
-  } catch (err) {
-    await Promise.all(staged.map(([tmp]) => rm(tmp, { force: true })));
-    throw err;
-  }
-  return staged.map(([, final]) => final);
 }
 
 /** One full governance cycle on files: collect, evaluate, write outputs, remember alerts. */

@@ -3,12 +3,13 @@
  * parts the collect Map wrote (one with the spend, one per account and region), merged. Shared by evaluate and
  * report, which evaluates the same snapshot again for the report's daily series.
  */
-import { type AttributionTags, mergeSnapshotParts, type SnapshotPart } from '../aws/snapshot-parts.ts';
-import type { ApiUsageLine, ApiUsageReport } from '../aws/usage.ts';
+
+import type { ApiUsageLine, ApiUsageReport } from '../core/api-usage.ts';
 import type { BudgetFile, CollectionTarget } from '../core/budget.ts';
 import { loadSnapshot, type StoredSnapshot } from '../core/records.ts';
 import type { Snapshot } from '../core/types.ts';
-import { EventError } from './middleware.ts';
+import { EventError } from '../handlers/middleware.ts';
+import { type AttributionTags, mergeSnapshotParts, type SnapshotPart } from './parts.ts';
 
 /** Where a cycle's snapshot is: one key, or the keys of its parts. */
 export interface CycleInputs {

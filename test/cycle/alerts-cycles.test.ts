@@ -14,13 +14,13 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { alertStep } from '../../lambdas/alerting.ts';
 import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
+import { type LocalRunOutput, runLocal } from '../../lambdas/cli/run-files.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-text.ts';
 import type { Alert } from '../../lambdas/core/alerts.ts';
 import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
 import { cycleRecords } from '../../lambdas/core/ledger-records.ts';
-import { type LocalRunOutput, runLocal } from '../../lambdas/local/run.ts';
+import { alertStep } from '../../lambdas/cycle/notify.ts';
 import type { Delivery, Notifier } from '../../lambdas/ports.ts';
 import { DEMO_BUDGETS, DEMO_COSTS, DEMO_METRICS, demoSnapshot } from '../helpers/demo.ts';
 

@@ -1,15 +1,15 @@
 import { join } from 'node:path';
+import { buildClients } from '../aws/clients.ts';
+import { collectAws } from '../aws/collect.ts';
 import type { AlertLinks } from '../core/alert-text.ts';
+import { ApiUsage } from '../core/api-usage.ts';
 import { InputError } from '../core/errors.ts';
 import { formatMoney } from '../core/money.ts';
 import { addDays, DayClock, parseDay } from '../core/period.ts';
-import { loadBudgetFile } from '../local/budget-file.ts';
-import { SqliteLedger } from '../local/ledger-sqlite.ts';
-import { finishCycle, type LocalRunOutput } from '../local/run.ts';
+import { loadBudgetFile } from '../formats/budget-file.ts';
+import { SqliteLedger } from '../fs/ledger-sqlite.ts';
 import type { Notifier } from '../ports.ts';
-import { buildClients } from './clients.ts';
-import { collectAws } from './collect.ts';
-import { ApiUsage } from './usage.ts';
+import { finishCycle, type LocalRunOutput } from './run-files.ts';
 
 export interface AwsRunOptions {
   readonly budgets: string;
