@@ -3,7 +3,9 @@
  * (Cost Explorer, CloudWatch, SageMaker, DynamoDB, SNS, S3) implement the same ports.
  */
 import type { AlertMessage } from './core/alert-text.ts';
-import type { CostRecord, DataGap, EndpointInfo, MetricSeries } from './core/types.ts';
+import type { ApiUsage } from './core/api-usage.ts';
+import type { CostExplorerForecast } from './core/evaluate.ts';
+import type { CostRecord, DataGap, EndpointInfo, MetricName, MetricSeries } from './core/types.ts';
 
 export interface TimeRange {
   /** First day, inclusive (YYYY-MM-DD, billing time zone). */
@@ -21,6 +23,19 @@ export interface CostLoad {
 
 export interface CostSource {
   load(range: TimeRange): Promise<CostLoad>;
+}
+
+/** Tags that place cost rows on endpoints: the endpoint's own tag, or the tag the rows were grouped by. */
+export interface AttributionTags {
+  readonly endpointTag?: string;
+  readonly groupTag?: string;
+}
+
+/** A cycle's spend source: the cost rows, how to place them on endpoints, and the source's own forecast if any. */
+export interface SpendSource {
+  load(range: TimeRange): Promise<CostLoad & { readonly attribution?: AttributionTags }>;
+  /** The source's own forecast of the account for `range` (Cost Explorer's), beside ours; undefined if it has none. */
+  forecast?(range: TimeRange): Promise<CostExplorerForecast | undefined>;
 }
 
 /**
@@ -43,8 +58,41 @@ export interface MetricSource {
   load(range: TimeRange, endpoints: readonly string[]): Promise<MetricLoad>;
 }
 
+/** What the metrics of a cycle are asked for: the endpoints some budget selects, at one resolution. */
+export interface MetricQuery {
+  readonly range: TimeRange;
+  readonly endpoints: readonly EndpointInfo[];
+  readonly periodSeconds: number;
+  /** Only these metrics (all the cycle reads when absent). */
+  readonly metrics?: readonly MetricName[];
+}
+
+/** A cycle's metric source, asked per query. */
+export interface MetricsSource {
+  load(query: MetricQuery): Promise<MetricLoad>;
+}
+
 export interface InventorySource {
   endpoints(): Promise<readonly EndpointInfo[]>;
+}
+
+/** A cycle's inventory: the endpoints, and what could not be read about them. */
+export interface EndpointsSource {
+  load(): Promise<{ readonly endpoints: readonly EndpointInfo[]; readonly gaps: readonly DataGap[] }>;
+}
+
+/** Where one part of a cycle reads: the spend, or the endpoints and their metrics; `usage` counts paid calls. */
+export interface CycleSources {
+  readonly spend?: SpendSource;
+  readonly inventory?: EndpointsSource;
+  readonly metrics?: MetricsSource;
+  readonly usage?: ApiUsage;
+}
+
+/** Where the steps of the deployed pipeline keep their payloads (S3); values are JSON. */
+export interface PayloadStore {
+  getJson(key: string): Promise<unknown>;
+  putJson(key: string, value: unknown): Promise<string>;
 }
 
 export interface AlertRecord {

@@ -38,7 +38,7 @@ import {
   type QueryCommandOutput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { loadCostRecord, type StoredCostRecord, storeCostRecord } from '../core/records.ts';
+import { loadCostRecords, type StoredCostRecord, storeCostRecord } from '../core/records.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, Ledger } from '../ports.ts';
 import { SourceError, sourceError } from './errors.ts';
@@ -263,7 +263,7 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
       if (!complete) continue;
       out.set(
         day,
-        texts.flatMap((t) => (JSON.parse(t) as StoredCostRecord[]).map(loadCostRecord)),
+        texts.flatMap((t) => loadCostRecords(JSON.parse(t), `${this.tableName} cost day ${source} ${day}`)),
       );
     }
     return out;

@@ -9,8 +9,7 @@ import { renderText } from '../report/summary.ts';
 import { localNotifiers } from './notifiers.ts';
 import { registerReport } from './report.ts';
 import { registerReview } from './review.ts';
-import { runAws } from './run-aws.ts';
-import { type LocalRunOutput, runLocal } from './run-files.ts';
+import { type RunOutput, runCycle } from './run.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEMO_MANIFEST = resolve(ROOT, 'examples/demo/demo.json');
@@ -65,29 +64,18 @@ async function run(flags: RunFlags): Promise<number> {
   // read before anything runs: a malformed webhook URL is bad input, and nothing gets written
   const notifiers = localNotifiers(process.env);
   const links = flags.out ? { report: resolve(flags.out, 'report.html') } : {};
-  const out = flags.aws
-    ? await runAws({
-        budgets,
-        region: flags.region,
-        profile: flags.profile,
-        asOf: flags.asOf,
-        out: flags.out,
-        state: flags.state,
-        now: new Date(),
-        notifiers,
-        links,
-      })
-    : await runLocal({
-        budgets,
-        costs: costs ?? [],
-        metrics: flags.metrics ?? demo?.metrics,
-        asOf: flags.asOf ?? demo?.asOf,
-        out: flags.out,
-        state: flags.state,
-        now: new Date(),
-        notifiers,
-        links,
-      });
+  const out = await runCycle({
+    budgets,
+    ...(flags.aws
+      ? { live: { region: flags.region, profile: flags.profile } }
+      : { files: { costs: costs ?? [], metrics: flags.metrics ?? demo?.metrics } }),
+    asOf: flags.asOf ?? demo?.asOf,
+    out: flags.out,
+    state: flags.state,
+    now: new Date(),
+    notifiers,
+    links,
+  });
   if (flags.format === 'json') {
     process.stdout.write(`${JSON.stringify(out.result, null, 2)}\n`);
   } else {
@@ -101,7 +89,7 @@ async function run(flags: RunFlags): Promise<number> {
 }
 
 /** The cycle's alerts, one headline each, what the channels did with them, and the files written. */
-export function alertSummary(out: LocalRunOutput): string {
+export function alertSummary(out: RunOutput): string {
   const count = (t: string) => out.alerts.filter((m) => m.alert.transition === t).length;
   const lines = [
     `Alerts: ${count('opened')} opened, ${count('escalated')} escalated, ${count('resolved')} resolved; ${out.unchanged} unchanged since last sent.`,

@@ -4,7 +4,7 @@ import { evaluateCycle } from '../core/evaluate.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
 import { writeAtomically } from '../fs/dir-sink.ts';
 import { buildReport, reportFiles } from '../report/index.ts';
-import { collectLocal } from './run-files.ts';
+import { snapshotOfFiles } from './run.ts';
 
 export interface ReportFlags {
   budgets?: string;
@@ -33,15 +33,10 @@ export async function report(flags: ReportFlags, demoInputs: () => Promise<DemoI
   if (!budgets) throw new InputError('report: --budgets FILE is required (or --demo)');
   if (!costs || costs.length === 0) throw new InputError('report: --costs FILE is required (or --demo)');
   const file = await loadBudgetFile(budgets);
-  const snapshot = await collectLocal(
-    {
-      budgets,
-      costs,
-      metrics: flags.metrics ?? demo?.metrics,
-      asOf: flags.asOf ?? demo?.asOf,
-      now: new Date(),
-    },
+  const snapshot = await snapshotOfFiles(
     file,
+    { costs, metrics: flags.metrics ?? demo?.metrics },
+    { asOf: flags.asOf ?? demo?.asOf, now: new Date() },
   );
   const evaluation = evaluateCycle(snapshot, file);
   const built = await buildReport({ evaluation, snapshot, file });

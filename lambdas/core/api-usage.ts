@@ -54,13 +54,45 @@ export class ApiUsage {
           api,
           requests: c.requests,
           ...(c.metrics > 0 ? { metrics: c.metrics } : {}),
-          costUsd: Math.round(cost * 1e6) / 1e6,
+          costUsd: round6(cost),
         };
       });
     return {
       requests: byApi.reduce((s, l) => s + l.requests, 0),
-      costUsd: Math.round(byApi.reduce((s, l) => s + l.costUsd, 0) * 1e6) / 1e6,
+      costUsd: round6(byApi.reduce((s, l) => s + l.costUsd, 0)),
       byApi,
     };
   }
+}
+
+/** The API requests of several reports (the parts of a cycle), added up per API, in API order. */
+export function sumApiUsage(reports: readonly ApiUsageReport[]): ApiUsageReport {
+  const byApi = new Map<string, { requests: number; metrics: number; costUsd: number }>();
+  for (const r of reports) {
+    for (const l of r.byApi) {
+      const had = byApi.get(l.api) ?? { requests: 0, metrics: 0, costUsd: 0 };
+      had.requests += l.requests;
+      had.metrics += l.metrics ?? 0;
+      had.costUsd += l.costUsd;
+      byApi.set(l.api, had);
+    }
+  }
+  const lines: ApiUsageLine[] = [...byApi.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([api, l]) => ({
+      api,
+      requests: l.requests,
+      ...(l.metrics > 0 ? { metrics: l.metrics } : {}),
+      costUsd: round6(l.costUsd),
+    }));
+  return {
+    requests: lines.reduce((s, l) => s + l.requests, 0),
+    costUsd: round6(lines.reduce((s, l) => s + l.costUsd, 0)),
+    byApi: lines,
+  };
+}
+
+/** Millionths of a dollar: summing floats of a few hundred requests keeps far more precision than is shown. */
+function round6(x: number): number {
+  return Math.round(x * 1e6) / 1e6;
 }

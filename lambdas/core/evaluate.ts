@@ -9,6 +9,7 @@ import {
   rightSizeInstance,
   scheduleScaleDown,
 } from './actions.ts';
+import type { ApiUsageReport } from './api-usage.ts';
 import { type BudgetFile, effectiveLimits, endpointLimits, type Limits } from './budget.ts';
 import { explainChange, type Window } from './cause.ts';
 import { InputError } from './errors.ts';
@@ -117,17 +118,18 @@ export interface BudgetResult {
   readonly findings: readonly Finding[];
 }
 
+/**
+ * Cost Explorer's own forecast of the whole account for the rest of the period, beside ours (live runs): its mean in
+ * currency units, or why it is missing.
+ */
+export type CostExplorerForecast =
+  | { readonly from: string; readonly to: string; readonly metric: string; readonly mean: number }
+  | { readonly from: string; readonly to: string; readonly error: string };
+
 export interface CycleResult {
   /** Requests a live cycle made per AWS API and what they cost (absent for file-based runs). */
-  readonly apiUsage?: unknown;
-  /** Cost Explorer's own forecast of the whole account for the rest of the period, beside ours (live runs). */
-  readonly costExplorerForecast?: {
-    readonly from: string;
-    readonly to: string;
-    readonly metric?: string;
-    readonly mean?: number;
-    readonly error?: string;
-  };
+  readonly apiUsage?: ApiUsageReport;
+  readonly costExplorerForecast?: CostExplorerForecast;
   readonly asOf: string;
   readonly period: { readonly start: string; readonly end: string };
   readonly currency: string;

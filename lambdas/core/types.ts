@@ -132,18 +132,20 @@ export interface Snapshot {
 
 export type Status = 'ok' | 'at-risk' | 'breached';
 
-export type FindingKind =
-  | 'spend-breach'
-  | 'spend-forecast'
-  | 'unit-cost'
-  | 'latency'
-  | 'error-rate'
-  | 'utilization-low'
-  | 'utilization-high'
-  | 'max-instances'
-  | 'exit-criteria'
-  | 'exception-expired'
-  | 'incomplete-data';
+export const FINDING_KINDS = [
+  'spend-breach',
+  'spend-forecast',
+  'unit-cost',
+  'latency',
+  'error-rate',
+  'utilization-low',
+  'utilization-high',
+  'max-instances',
+  'exit-criteria',
+  'exception-expired',
+  'incomplete-data',
+] as const;
+export type FindingKind = (typeof FINDING_KINDS)[number];
 
 export type Severity = 'info' | 'warning' | 'critical';
 
@@ -173,20 +175,22 @@ export interface EndpointCause {
   readonly typeAfter?: string;
 }
 
-export type ActionType =
-  | 'lower-min-instances'
-  | 'schedule-scale-down'
-  | 'right-size-instance'
-  | 'retire-endpoint'
-  | 'raise-max-instances'
-  | 'lower-max-instances'
-  | 'raise-scaling-target'
-  | 'revert-instance-type'
-  | 'end-experiment'
-  | 'investigate-errors'
-  | 'review-model-latency'
-  | 'enable-managed-spot'
-  | 'restore-data';
+export const ACTION_TYPES = [
+  'lower-min-instances',
+  'schedule-scale-down',
+  'right-size-instance',
+  'retire-endpoint',
+  'raise-max-instances',
+  'lower-max-instances',
+  'raise-scaling-target',
+  'revert-instance-type',
+  'end-experiment',
+  'investigate-errors',
+  'review-model-latency',
+  'enable-managed-spot',
+  'restore-data',
+] as const;
+export type ActionType = (typeof ACTION_TYPES)[number];
 
 export type Risk = 'low' | 'medium' | 'high';
 

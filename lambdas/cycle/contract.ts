@@ -4,6 +4,20 @@
  * or is stored. The stack (`lib/`) imports its constants from here, the steps read payloads only through these
  * schemas: a shape exists once.
  */
+import * as z from 'zod';
+import type { ApiUsageReport } from '../core/api-usage.ts';
+import {
+  AccountIdSchema,
+  ExternalIdSchema,
+  LimitsSchema,
+  RegionSchema,
+  RoleArnSchema,
+  roleAccount,
+} from '../core/budget.ts';
+import type { BudgetResult, CostExplorerForecast, CycleResult, EndpointResult } from '../core/evaluate.ts';
+import type { CycleRecords } from '../core/ledger-records.ts';
+import { SnapshotCodec } from '../core/records.ts';
+import { ACTION_TYPES, type Action, CAUSES, type Cause, FINDING_KINDS, type Finding } from '../core/types.ts';
 
 /** Service name in logs, metrics and traces. */
 export const SERVICE = 'perf-budgets';
@@ -54,5 +68,302 @@ export function payloadKey(kind: PayloadKind, asOf: string, runId: string): stri
   return `${PREFIX[kind]}${asOf}/${runId}.json`;
 }
 
+/** The files a cycle writes (out dir, reports/<period>/<asOf>/) and their content types. */
+export const CYCLE_FILES = {
+  'cycle.json': 'application/json',
+  'summary.md': 'text/markdown; charset=utf-8',
+  'report.html': 'text/html; charset=utf-8',
+  'report.md': 'text/markdown; charset=utf-8',
+  'report.json': 'application/json',
+} as const;
+export type CycleFileName = keyof typeof CYCLE_FILES;
+
 /** The presigned link to a report: S3 (SigV4) honours at most seven days. */
 export const REPORT_LINK_SECONDS = { min: 60, max: 604_800, default: 604_800 } as const;
+
+// ---- payload schemas -------------------------------------------------------------------------------------------
+
+const Day = z.iso.date();
+const Num = z.number();
+const NullableNum = z.number().nullable();
+const Severity = z.enum(['info', 'warning', 'critical']);
+const Status = z.enum(['ok', 'at-risk', 'breached']);
+const CauseKind = z.enum(CAUSES);
+const Parts = z.strictObject({
+  traffic: Num,
+  'idle-capacity': Num,
+  'instance-change': Num,
+  price: Num,
+  'new-endpoint': Num,
+  other: Num,
+});
+
+/** What the tool's own AWS calls cost in one cycle. */
+export const ApiUsageSchema = z.strictObject({
+  requests: z.number().int().min(0),
+  costUsd: Num,
+  byApi: z
+    .array(
+      z.strictObject({
+        api: z.string(),
+        requests: z.number().int().min(0),
+        metrics: z.number().int().min(0).optional(),
+        costUsd: Num,
+      }),
+    )
+    .readonly(),
+}) satisfies z.ZodType<ApiUsageReport>;
+
+/** Cost Explorer's forecast of the account for the rest of the period (a live cycle's cross-check), or why not. */
+export const CostExplorerForecastSchema = z.union([
+  z.strictObject({ from: Day, to: Day, metric: z.string(), mean: Num }),
+  z.strictObject({ from: Day, to: Day, error: z.string() }),
+]) satisfies z.ZodType<CostExplorerForecast>;
+
+const CauseSchema = z.strictObject({
+  primary: CauseKind,
+  change: Num,
+  parts: Parts,
+  baseline: z.strictObject({ from: Day, to: Day, dailySpend: Num }),
+  current: z.strictObject({ from: Day, to: Day, dailySpend: Num }),
+  summary: z.string(),
+  endpoints: z
+    .array(
+      z.strictObject({
+        endpoint: z.string(),
+        parts: Parts,
+        typeBefore: z.string().optional(),
+        typeAfter: z.string().optional(),
+      }),
+    )
+    .readonly()
+    .optional(),
+}) satisfies z.ZodType<Cause>;
+
+const ActionSchema = z.strictObject({
+  type: z.enum(ACTION_TYPES),
+  endpoint: z.string().optional(),
+  estimatedSavings: Num,
+  risk: z.enum(['low', 'medium', 'high']),
+  description: z.string(),
+  change: z.record(z.string(), z.unknown()).optional(),
+}) satisfies z.ZodType<Action>;
+
+const FindingSchema = z.strictObject({
+  kind: z.enum(FINDING_KINDS),
+  budget: z.string(),
+  endpoint: z.string().optional(),
+  severity: Severity,
+  message: z.string(),
+  observed: Num.optional(),
+  limit: Num.optional(),
+  cause: CauseSchema.optional(),
+  actions: z.array(ActionSchema).readonly(),
+  key: z.string(),
+}) satisfies z.ZodType<Finding>;
+
+const EndpointResultSchema = z.strictObject({
+  name: z.string(),
+  attribution: z.enum(['resource', 'tag', 'estimated']).nullable(),
+  instanceType: z.string().nullable(),
+  peakInstances: NullableNum,
+  spendToDate: Num,
+  invocations: NullableNum,
+  costPer1k: NullableNum,
+  latencyP99Ms: NullableNum,
+  errorRate: NullableNum,
+  utilization: NullableNum,
+}) satisfies z.ZodType<EndpointResult>;
+
+const BudgetResultSchema = z.strictObject({
+  name: z.string(),
+  owner: z.string(),
+  tier: z.string(),
+  mode: z.string(),
+  environment: z.string(),
+  status: Status,
+  cap: NullableNum,
+  spendToDate: NullableNum,
+  spendToDateExact: z.string().nullable(),
+  forecast: z.strictObject({
+    expected: NullableNum,
+    low: NullableNum,
+    high: NullableNum,
+    method: z.string(),
+  }),
+  thresholds: z.strictObject({ actual: z.array(Num).readonly(), forecast: z.array(Num).readonly() }),
+  cause: CauseSchema.nullable(),
+  actions: z.array(ActionSchema).readonly(),
+  crossesCapOn: Day.nullable(),
+  limits: LimitsSchema,
+  exceptions: z
+    .array(
+      z.strictObject({
+        reason: z.string(),
+        approvedBy: z.string(),
+        expires: Day,
+        inForce: z.boolean(),
+        endpoints: z.array(z.string()).readonly().optional(),
+        limits: LimitsSchema,
+      }),
+    )
+    .readonly(),
+  endpoints: z.array(EndpointResultSchema).readonly(),
+  findings: z.array(FindingSchema).readonly(),
+}) satisfies z.ZodType<BudgetResult>;
+
+/** One cycle's result: `run --format json`, cycle.json, and the findings payload of the deployed pipeline. */
+export const CycleResultSchema = z.strictObject({
+  apiUsage: ApiUsageSchema.optional(),
+  costExplorerForecast: CostExplorerForecastSchema.optional(),
+  asOf: Day,
+  period: z.strictObject({ start: Day, end: Day }),
+  currency: z.string(),
+  window: z.strictObject({ start: Day, end: Day }),
+  data: z.strictObject({ costsFrom: Day.nullable(), costsThrough: Day.nullable(), metrics: z.boolean() }),
+  budgets: z.array(BudgetResultSchema).readonly(),
+}) satisfies z.ZodType<CycleResult>;
+
+/** What a cycle leaves in the ledger besides its alerts. */
+export const CycleRecordsSchema = z.strictObject({
+  closedDays: z.array(z.strictObject({ budget: z.string(), day: Day, amount: z.string() })).readonly(),
+  exceptions: z
+    .array(z.strictObject({ budget: z.string(), reason: z.string(), approvedBy: z.string(), expires: Day }))
+    .readonly(),
+  asOf: Day,
+}) satisfies z.ZodType<CycleRecords>;
+
+/** Where a collection target is: an account and region (how to get in is the collect step's business). */
+export const TargetSchema = z.strictObject({ account: AccountIdSchema, region: RegionSchema });
+
+/**
+ * One part of a cycle's snapshot, as collect stores it under snapshots/: the spend (read once, from the deployment
+ * account, not yet placed on endpoints) or the inventory and metrics of one account and region.
+ */
+export const SnapshotPartSchema = z.discriminatedUnion('part', [
+  z.strictObject({
+    part: z.literal('costs'),
+    snapshot: SnapshotCodec,
+    /** Tags that place cost rows on endpoints, for the merge. */
+    attribution: z.strictObject({ endpointTag: z.string().optional(), groupTag: z.string().optional() }),
+    /** The paid API calls the part made (absent when it read files). */
+    apiUsage: ApiUsageSchema.optional(),
+    costExplorerForecast: CostExplorerForecastSchema.optional(),
+  }),
+  z.strictObject({
+    part: z.literal('resources'),
+    snapshot: SnapshotCodec,
+    /** Where the part was read (absent when it read files). */
+    target: TargetSchema.optional(),
+    apiUsage: ApiUsageSchema.optional(),
+  }),
+]);
+export type SnapshotPart = z.output<typeof SnapshotPartSchema>;
+
+/** Where the findings came from: the snapshot parts, so that the report can evaluate them again. */
+export const CycleInputsSchema = z.strictObject({
+  partKeys: z.array(z.string().startsWith(PREFIX.snapshots)).min(1).max(1000).readonly(),
+});
+
+/** What evaluate stores under findings/ for act, notify and report. */
+export const FindingsSchema = z.strictObject({
+  result: CycleResultSchema,
+  records: CycleRecordsSchema,
+  inputs: CycleInputsSchema,
+});
+export type Findings = z.output<typeof FindingsSchema>;
+
+/** What act decided about the findings' actions (until actuation: all advised, none applied). */
+export const ActOutcomeSchema = z.strictObject({
+  advised: z.number().int().min(0),
+  applied: z.array(z.string()).readonly(),
+});
+export type ActOutcome = z.output<typeof ActOutcomeSchema>;
+
+// ---- step events: what the state machine passes to each Lambda, and what each returns -----------------------------
+
+const RunIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9._-]{1,80}$/, 'expected the execution name (1-80 of A-Z a-z 0-9 . _ -)');
+const SnapshotKeySchema = z.string().startsWith(PREFIX.snapshots);
+const FindingsKeySchema = z.string().startsWith(PREFIX.findings);
+
+/** Where a collect part reads: an account and region, and the member role to assume there. */
+export const CollectTargetSchema = z
+  .strictObject({
+    account: AccountIdSchema,
+    region: RegionSchema,
+    /** The member role to assume; absent for the deployment account, read with the function's own role. */
+    roleArn: RoleArnSchema.optional(),
+    externalId: ExternalIdSchema.optional(),
+  })
+  .refine((t) => t.roleArn === undefined || roleAccount(t.roleArn) === t.account, {
+    message: 'roleArn must be a role in the target account',
+    path: ['roleArn'],
+  })
+  .refine((t) => t.externalId === undefined || t.roleArn !== undefined, {
+    message: 'externalId is sent only when assuming roleArn',
+    path: ['externalId'],
+  });
+
+export const CollectEventSchema = z
+  .object({
+    /** The execution name: payload keys are made of it. */
+    runId: RunIdSchema,
+    /** The day to judge (a manual run's choice). */
+    asOf: z.iso.date().optional(),
+    /** The instant the cycle runs for (a schedule's time, an execution's start): the day before it is judged. */
+    at: z.iso.datetime({ offset: true }).optional(),
+    /** What to collect: the spend (once per cycle, from the deployment account), or one target's resources. */
+    part: z.enum(['costs', 'resources']),
+    /** Where to collect resources. @default the deployment account in the function's region */
+    target: CollectTargetSchema.optional(),
+  })
+  .refine((e) => e.asOf === undefined || e.at === undefined, {
+    message: 'give asOf or at, not both',
+    path: ['at'],
+  })
+  .refine((e) => e.part === 'resources' || e.target?.roleArn === undefined, {
+    message: 'spend is read from the deployment account only (Cost Explorer covers the organisation there)',
+    path: ['target', 'roleArn'],
+  });
+export const CollectOutputSchema = z.strictObject({
+  runId: RunIdSchema,
+  asOf: Day,
+  snapshotKey: SnapshotKeySchema,
+});
+
+export const EvaluateEventSchema = z.object({
+  runId: RunIdSchema,
+  asOf: Day,
+  /** The parts of the cycle in the Map's order: the spend, then one per account and region. */
+  partKeys: CycleInputsSchema.shape.partKeys,
+});
+export const EvaluateOutputSchema = z.strictObject({
+  runId: RunIdSchema,
+  asOf: Day,
+  resultKey: FindingsKeySchema,
+  breached: z.number().int(),
+  atRisk: z.number().int(),
+  ok: z.number().int(),
+});
+
+/** Act and notify read the findings evaluate stored. */
+export const FindingsEventSchema = z.object({ runId: RunIdSchema, asOf: Day, resultKey: FindingsKeySchema });
+export const ActOutputSchema = FindingsEventSchema.extend(ActOutcomeSchema.shape);
+export const NotifyOutputSchema = z.strictObject({
+  runId: RunIdSchema,
+  asOf: Day,
+  alerts: z.number().int(),
+  sent: z.number().int(),
+  failed: z.number().int(),
+});
+
+export const ReportEventSchema = z.object({ asOf: Day, resultKey: FindingsKeySchema });
+export const ReportOutputSchema = z.strictObject({
+  asOf: Day,
+  html: z.string(),
+  markdown: z.string(),
+  json: z.string(),
+  slack: z.enum(['sent', 'failed']).optional(),
+});

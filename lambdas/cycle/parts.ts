@@ -1,17 +1,13 @@
 /**
- * The parts of a cycle (one with the spend, one per account and region) and how they join into one Snapshot.
+ * How the parts of a cycle (one with the spend, one per account and region) join into one Snapshot.
  * No SDK client here: evaluate and report read the parts without loading the collectors.
  */
 import { attributeSpend } from '../core/attribution.ts';
-import type { BudgetFile, CollectionTarget } from '../core/budget.ts';
+import type { BudgetFile } from '../core/budget.ts';
 import { DayClock } from '../core/period.ts';
 import type { CostRecord, DataGap, EndpointInfo, MetricSeries, Snapshot } from '../core/types.ts';
-
-/** Tags that place cost rows on endpoints: what `attributeSpend` needs besides the inventory. */
-export interface AttributionTags {
-  readonly endpointTag?: string;
-  readonly groupTag?: string;
-}
+import type { AttributionTags } from '../ports.ts';
+import type { SnapshotPart } from './contract.ts';
 
 /** Places cost rows on endpoints and records on each endpoint how its spend was placed. */
 export function attribute(
@@ -19,7 +15,7 @@ export function attribute(
   inventory: readonly EndpointInfo[],
   tags: AttributionTags,
   timezone: string,
-): { records: CostRecord[]; inventory: EndpointInfo[] } {
+): { records: readonly CostRecord[]; inventory: EndpointInfo[] } {
   const clock = new DayClock(timezone);
   const attributed = attributeSpend(records, inventory, { ...tags, dayOf: (ms) => clock.dayOf(ms) });
   return {
@@ -30,19 +26,6 @@ export function attribute(
     }),
   };
 }
-
-/** One part of a cycle as the collect step stored it. */
-export type SnapshotPart =
-  | {
-      readonly kind: 'costs';
-      readonly snapshot: Snapshot;
-      readonly attribution: AttributionTags;
-    }
-  | {
-      readonly kind: 'resources';
-      readonly snapshot: Snapshot;
-      readonly target: CollectionTarget;
-    };
 
 /** The parts of a cycle do not fit together (different days or currencies): merging them would mix cycles. */
 export class SnapshotPartsError extends Error {
@@ -71,21 +54,19 @@ export function mergeSnapshotParts(parts: readonly SnapshotPart[], file: BudgetF
       );
     }
   }
-  const resourceParts = parts.filter((p) => p.kind === 'resources');
-  const costParts = parts.filter((p) => p.kind === 'costs');
+  const resourceParts = parts.filter((p) => p.part === 'resources');
+  const costParts = parts.filter((p) => p.part === 'costs');
   const labelled = resourceParts.length > 1;
-  const costs: CostRecord[] = [];
   const gaps: DataGap[] = [];
   const inventory: EndpointInfo[] = [];
-  const metrics: MetricSeries[] = [];
+  let metrics: MetricSeries[] | undefined;
   const owner = new Map<string, string>();
   for (const p of parts) {
-    costs.push(...p.snapshot.costs);
-    if (p.kind === 'costs') {
+    if (p.part === 'costs') {
       gaps.push(...p.snapshot.gaps);
       continue;
     }
-    const where = `${p.target.account} ${p.target.region}`;
+    const where = p.target ? `${p.target.account} ${p.target.region}` : 'the files';
     gaps.push(
       ...(labelled
         ? p.snapshot.gaps.map((g) => ({ ...g, message: `${where}: ${g.message}` }))
@@ -106,24 +87,40 @@ export function mergeSnapshotParts(parts: readonly SnapshotPart[], file: BudgetF
       owner.set(e.name, where);
       inventory.push(e);
     }
-    for (const m of p.snapshot.metrics ?? []) if (!dropped.has(m.endpoint)) metrics.push(m);
+    if (p.snapshot.metrics) {
+      metrics ??= [];
+      for (const m of p.snapshot.metrics) if (!dropped.has(m.endpoint)) metrics.push(m);
+    }
   }
   if (costParts.length === 0) {
     gaps.push({ source: 'costs', message: 'no cost data was collected in this cycle' });
   }
+  const costs = concat(costParts.map((p) => p.snapshot.costs));
   const complete = costParts
     .map((p) => p.snapshot.costsCompleteThrough)
     .filter((d): d is string => d !== undefined)
     .sort();
   const tags = costParts[0]?.attribution ?? {};
-  const attributed = attribute(costs, inventory, tags, file.billingPeriod.timezone);
+  // nothing to place rows on: the rows keep the endpoints their own columns name (files)
+  const attributed =
+    inventory.length === 0
+      ? { records: costs, inventory }
+      : attribute(costs, inventory, tags, file.billingPeriod.timezone);
   return {
     asOf: first.snapshot.asOf,
     currency: file.currency,
     costs: attributed.records,
-    metrics,
+    ...(metrics ? { metrics } : {}),
     inventory: attributed.inventory,
     gaps,
     ...(complete[0] !== undefined ? { costsCompleteThrough: complete[0] } : {}),
   };
+}
+
+/** One array of several, without spreading a file's millions of rows onto the stack. */
+function concat<T>(arrays: readonly (readonly T[])[]): readonly T[] {
+  if (arrays.length === 1) return arrays[0] as readonly T[];
+  const out: T[] = [];
+  for (const a of arrays) for (const x of a) out.push(x);
+  return out;
 }

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { loadCostRecord, type StoredCostRecord, storeCostRecord } from '../core/records.ts';
+import { loadCostRecords, storeCostRecord } from '../core/records.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, Ledger } from '../ports.ts';
 
@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS exceptions_seen (
 export class SqliteLedger implements Ledger, CostDayCache {
   private readonly db: Database.Database;
 
-  constructor(path: string) {
+  constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
@@ -130,7 +130,8 @@ export class SqliteLedger implements Ledger, CostDayCache {
     const out = new Map<string, CostRecord[]>();
     for (const day of days) {
       const row = get.get(source, day) as { records: string } | undefined;
-      if (row) out.set(day, (JSON.parse(row.records) as StoredCostRecord[]).map(loadCostRecord));
+      if (row)
+        out.set(day, loadCostRecords(JSON.parse(row.records), `${this.path} cost day ${source} ${day}`));
     }
     return out;
   }

@@ -1,26 +1,15 @@
-import * as z from 'zod';
-import type { CycleResult } from '../core/evaluate.ts';
+import { actStep } from '../cycle/act.ts';
+import { FindingsEventSchema, FindingsSchema } from '../cycle/contract.ts';
+import { readPayload } from '../cycle/payloads.ts';
 import { baseDeps } from './deps.ts';
 import { lambda, logger } from './middleware.ts';
 
-const deps = baseDeps();
+const { store } = baseDeps();
 
-export const ActEvent = z.object({
-  runId: z.string().min(1),
-  asOf: z.iso.date(),
-  resultKey: z.string().min(1),
-});
-
-/**
- * Act: the planner hook. Until actuation lands, every tier is treated as advise: the actions stay recommendations
- * in the findings, nothing in the account is changed, and this step reports what it would have considered.
- */
-export const handler = lambda(ActEvent, async (event) => {
-  const { result } = await deps.store.getJson<{ result: CycleResult }>(event.resultKey);
-  const advised = result.budgets.reduce(
-    (n, b) => n + b.findings.reduce((m, f) => m + f.actions.length, 0),
-    0,
-  );
-  logger.info('planned', { asOf: event.asOf, advised, applied: 0 });
-  return { ...event, applied: [], advised };
+/** Act: what the cycle's findings would have the tool change, within each tier's mode (advise only, for now). */
+export const handler = lambda(FindingsEventSchema, async (event) => {
+  const { result } = await readPayload(store, event.resultKey, FindingsSchema);
+  const outcome = actStep(result);
+  logger.info('planned', { asOf: event.asOf, advised: outcome.advised, applied: outcome.applied.length });
+  return { ...event, ...outcome };
 });

@@ -1,10 +1,13 @@
 /**
  * The alert channels of a deployment, from its environment: which of SNS and Slack get alerts (ALERT_CHANNELS,
- * set by the stack's alert targets), and the links an alert carries.
+ * set by the stack's alert targets), the links an alert carries, and how long a presigned report link lasts.
  */
 import * as z from 'zod';
+import { getSlackCredentials } from '../aws/secrets.ts';
 import type { AlertLinks } from '../core/alert-text.ts';
+import { REPORT_LINK_SECONDS } from '../cycle/contract.ts';
 import type { Notifier } from '../ports.ts';
+import { SlackNotifier } from '../slack/notifier.ts';
 
 const CHANNELS = ['sns', 'slack'] as const;
 export type Channel = (typeof CHANNELS)[number];
@@ -30,6 +33,13 @@ export const AlertEnv = z
     DASHBOARD_URL: z.url().optional(),
     /** Where the runbook lives (the README's "Runbook" sections); a section anchor is appended per alert kind. */
     RUNBOOK_URL: z.url().optional(),
+    /** Lifetime of the presigned links to the report (S3 allows at most seven days). */
+    REPORT_LINK_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(REPORT_LINK_SECONDS.min)
+      .max(REPORT_LINK_SECONDS.max)
+      .default(REPORT_LINK_SECONDS.default),
     AWS_REGION: z.string().min(1),
   })
   .refine((e) => !e.ALERT_CHANNELS.includes('slack') || e.SLACK_SECRET_ARN !== undefined, {
@@ -47,17 +57,29 @@ export function alertLinks(env: AlertEnv, report?: string): AlertLinks {
   };
 }
 
+/**
+ * Slack through the deployment's secret, when Slack is a channel. The webhook URL is read when there is something
+ * to send, through Powertools Parameters (cached 5 minutes), and never logged.
+ */
+export function slackChannel(env: AlertEnv, timeBudgetMs: number): SlackNotifier | undefined {
+  const secretId = env.SLACK_SECRET_ARN;
+  if (!env.ALERT_CHANNELS.includes('slack') || secretId === undefined) return undefined;
+  return new SlackNotifier(async () => (await getSlackCredentials({ secretId })).webhookUrl, {
+    timeBudgetMs,
+  });
+}
+
 export interface ChannelFactories {
   readonly sns: (topicArn: string) => Notifier;
-  readonly slack?: (secretArn: string) => Notifier;
+  readonly slack?: () => Notifier | undefined;
 }
 
 /** One notifier per configured channel, in the order ALERT_CHANNELS names them, each once. */
 export function alertChannels(env: AlertEnv, make: ChannelFactories): Notifier[] {
   const out: Notifier[] = [];
   for (const c of new Set(env.ALERT_CHANNELS)) {
-    if (c === 'sns') out.push(make.sns(env.TOPIC_ARN));
-    else if (c === 'slack' && make.slack && env.SLACK_SECRET_ARN) out.push(make.slack(env.SLACK_SECRET_ARN));
+    const n = c === 'sns' ? make.sns(env.TOPIC_ARN) : make.slack?.();
+    if (n) out.push(n);
   }
   return out;
 }

@@ -1,6 +1,8 @@
 import type { Limits } from '../core/budget.ts';
 import { DRIVER_LABELS } from '../core/cause.ts';
+import type { CostExplorerForecast } from '../core/evaluate.ts';
 import { displayMoney, displayUnitPrice, moneyFromNumber } from '../core/money.ts';
+import { addDays } from '../core/period.ts';
 import type { Status } from '../core/types.ts';
 import type { ActionRecord, ApiSpend, EndpointTrendReport } from './model.ts';
 
@@ -18,6 +20,14 @@ export const CAUSE_LABEL: Readonly<Record<string, string>> = DRIVER_LABELS;
 
 export function money(x: number | null, currency: string): string {
   return x === null ? 'no data' : displayMoney(moneyFromNumber(x), currency);
+}
+
+/** Cost Explorer's own forecast of the account beside ours, or why it is missing: a live run's cross-check. */
+export function costExplorerForecastText(ce: CostExplorerForecast, currency: string): string {
+  const days = `${ce.from} to ${addDays(ce.to, -1)}`;
+  return 'mean' in ce
+    ? `Cost Explorer forecasts ${money(ce.mean, currency)} for the whole account from ${days}.`
+    : `Cost Explorer's forecast for ${days} is missing: ${ce.error}`;
 }
 
 export function signedMoney(x: number, currency: string): string {

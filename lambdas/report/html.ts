@@ -4,6 +4,7 @@ import {
   actionRecordText,
   apiSpendText,
   CAUSE_LABEL,
+  costExplorerForecastText,
   limitsText,
   MODE_NEXT,
   money,
@@ -182,10 +183,8 @@ export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): str
       [2, 3, 4, 5, 6, 7],
     ),
   );
-  if (m.costExplorerForecast?.mean !== undefined) {
-    out.push(
-      `<p class="muted">Cost Explorer's own forecast for the whole account from ${e(m.costExplorerForecast.from)}: ${money(m.costExplorerForecast.mean, c)}.</p>`,
-    );
+  if (m.costExplorerForecast) {
+    out.push(`<p class="muted">${e(costExplorerForecastText(m.costExplorerForecast, c))}</p>`);
   }
   out.push('</section>');
 

@@ -40,6 +40,6 @@ export async function buildReport(input: ReportInput): Promise<BuiltReport> {
 }
 
 /** File names and contents of a built report, for a writer (local directory or bucket). */
-export function reportFiles(r: BuiltReport): Record<string, string> {
+export function reportFiles(r: BuiltReport): Record<'report.html' | 'report.md' | 'report.json', string> {
   return { 'report.html': r.html, 'report.md': r.markdown, 'report.json': r.json };
 }

@@ -2,6 +2,7 @@ import {
   actionRecordText,
   apiSpendText,
   CAUSE_LABEL,
+  costExplorerForecastText,
   limitsText,
   MODE_NEXT,
   money,
@@ -71,6 +72,7 @@ export function renderReportMarkdown(m: ReportModel): string {
     '',
     `${m.counts.breached} breached, ${m.counts['at-risk']} at risk, ${m.counts.ok} ok.`,
     '',
+    ...(m.costExplorerForecast ? [costExplorerForecastText(m.costExplorerForecast, c), ''] : []),
     ...table(
       ['Budget', 'Status', 'Spend to date', 'Cap', 'Of cap', 'Forecast', 'Forecast range', 'Tier (mode)'],
       m.budgets.map((b) => [

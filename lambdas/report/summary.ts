@@ -2,6 +2,7 @@ import type { BudgetResult, CycleResult } from '../core/evaluate.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
 import type { Action, Finding, Status } from '../core/types.ts';
+import { costExplorerForecastText } from './format.ts';
 
 const STATUS_LABEL: Record<Status, string> = { breached: 'BREACHED', 'at-risk': 'AT RISK', ok: 'OK' };
 
@@ -46,11 +47,7 @@ export function renderText(r: CycleResult): string {
     `perf-budgets · as of ${r.asOf} · period ${r.period.start}..${last} (${r.currency}) · ${counts.breached} breached, ${counts['at-risk']} at risk, ${counts.ok} ok`,
   );
   const ce = r.costExplorerForecast;
-  if (ce?.mean !== undefined) {
-    out.push(
-      `Cost Explorer forecasts ${money(ce.mean, r.currency)} for the whole account from ${ce.from} to ${addDays(ce.to, -1)}.`,
-    );
-  } else if (ce?.error) out.push(`Cost Explorer's forecast: ${ce.error}`);
+  if (ce) out.push(costExplorerForecastText(ce, r.currency));
   out.push('');
   const width = Math.max(...r.budgets.map((b) => b.name.length), 8);
   for (const b of r.budgets) {

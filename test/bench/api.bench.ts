@@ -4,7 +4,7 @@
  *   npm run bench:api [-- --endpoints 2000] [-- --ce-page-groups 1000]
  *
  * Serves the generated account of api-account.ts (2,000 endpoints by default) from the loopback AWS server
- * (test/helpers/aws-server.ts), points the SDK at it with AWS_ENDPOINT_URL, and runs `collectAws` twice with a SQLite
+ * (test/helpers/aws-server.ts), points the SDK at it with AWS_ENDPOINT_URL, and runs the collect step's parts twice with a SQLite
  * ledger (lambdas/fs/ledger-sqlite.ts) as the Cost Explorer day cache:
  *
  *   first    as of 2026-10-14, an empty ledger: every day of the previous and the current period is asked for
@@ -23,8 +23,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildClients } from '../../lambdas/aws/clients.ts';
 import { ENDPOINT_METRICS, MAX_QUERIES_PER_REQUEST, minimumRequests } from '../../lambdas/aws/cloudwatch.ts';
-import { collectAws, selectorTagKeys } from '../../lambdas/aws/collect.ts';
 import { CostExplorerSource } from '../../lambdas/aws/cost-explorer.ts';
+import { awsResourceSources, awsSpendSources, selectorTagKeys } from '../../lambdas/aws/sources.ts';
 import { ApiUsage, type ApiUsageReport } from '../../lambdas/core/api-usage.ts';
 import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
 import {
@@ -35,6 +35,9 @@ import {
   maxDay,
   periodContaining,
 } from '../../lambdas/core/period.ts';
+import type { Snapshot } from '../../lambdas/core/types.ts';
+import { collectResources, collectSpend, historyStart } from '../../lambdas/cycle/collect.ts';
+import { mergeSnapshotParts } from '../../lambdas/cycle/parts.ts';
 import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
 import {
   ApiAccount,
@@ -232,9 +235,23 @@ async function runCycle(
   await server.requests();
   const usage = new ApiUsage();
   const started = performance.now();
-  let collection: Awaited<ReturnType<typeof collectAws>>;
+  let s: Snapshot;
   try {
-    collection = await collectAws({ file, asOf, clients, usage, cache: ledger, now: () => now });
+    // the parts of a cycle as the CLI and the pipeline collect them: the spend, then the account's resources
+    const o = {
+      file,
+      asOf,
+      clients,
+      usage,
+      cache: ledger,
+      now: () => now,
+      historyFrom: historyStart(file, asOf),
+    };
+    const parts = [
+      await collectSpend({ file, asOf, sources: awsSpendSources(o) }),
+      await collectResources({ file, asOf, sources: awsResourceSources(o) }),
+    ];
+    s = mergeSnapshotParts(parts, file);
   } finally {
     await ledger.close();
   }
@@ -312,7 +329,6 @@ async function runCycle(
     };
   });
 
-  const s = collection.snapshot;
   console.log('');
   console.log(`${cycle.label}: as of ${asOf}, ${cycle.ledger}, collect ${seconds(ms)}`);
   console.log(

@@ -68,10 +68,16 @@ async function main(): Promise<void> {
   } else {
     if (!outDir || !stateDir) throw new Error('full needs <outDir> <stateDir>');
     const t0 = performance.now();
-    const { runLocal } = await import('../../lambdas/cli/run-files.ts');
+    const { runCycle } = await import('../../lambdas/cli/run.ts');
     const t1 = performance.now();
     cpu0 = process.cpuUsage();
-    const run = await runLocal({ budgets, costs: [costs], metrics, out: outDir, state: stateDir, now: NOW });
+    const run = await runCycle({
+      budgets,
+      files: { costs: [costs], metrics },
+      out: outDir,
+      state: stateDir,
+      now: NOW,
+    });
     const t2 = performance.now();
     cpuWork = process.cpuUsage(cpu0);
     importMs = t1 - t0;

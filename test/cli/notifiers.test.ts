@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localNotifiers } from '../../lambdas/cli/notifiers.ts';
-import { runLocal } from '../../lambdas/cli/run-files.ts';
+import { runCycle } from '../../lambdas/cli/run.ts';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { SlackNotifier } from '../../lambdas/slack/notifier.ts';
 import { cli, ROOT } from '../helpers/cli.ts';
@@ -13,10 +13,9 @@ const DEMO = join(ROOT, 'examples/demo');
 const SECRET_PATH = '/services/T000/B000/localSecretPath';
 
 const demoRun = (state: string, notifiers: SlackNotifier[]) =>
-  runLocal({
+  runCycle({
     budgets: join(DEMO, 'budgets.yaml'),
-    costs: [join(DEMO, 'data/costs.focus.csv')],
-    metrics: join(DEMO, 'data/metrics.csv'),
+    files: { costs: [join(DEMO, 'data/costs.focus.csv')], metrics: join(DEMO, 'data/metrics.csv') },
     asOf: '2026-10-15',
     state,
     now: new Date('2026-10-16T06:00:00Z'),

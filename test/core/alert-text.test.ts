@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runLocal } from '../../lambdas/cli/run-files.ts';
+import { runCycle } from '../../lambdas/cli/run.ts';
 import { alertText, MAX_ALERT_ACTIONS, RUNBOOK_SECTIONS } from '../../lambdas/core/alert-text.ts';
 import type { Alert } from '../../lambdas/core/alerts.ts';
 import { ROOT } from '../helpers/cli.ts';
@@ -10,10 +10,9 @@ const DEMO = join(ROOT, 'examples/demo');
 let alerts: Alert[];
 
 beforeAll(async () => {
-  const out = await runLocal({
+  const out = await runCycle({
     budgets: join(DEMO, 'budgets.yaml'),
-    costs: [join(DEMO, 'data/costs.focus.csv')],
-    metrics: join(DEMO, 'data/metrics.csv'),
+    files: { costs: [join(DEMO, 'data/costs.focus.csv')], metrics: join(DEMO, 'data/metrics.csv') },
     asOf: '2026-10-15',
     state: false,
     now: new Date('2026-10-15T06:00:00.000Z'),

@@ -15,7 +15,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
-import { type LocalRunOutput, runLocal } from '../../lambdas/cli/run-files.ts';
+import { type RunOutput, runCycle } from '../../lambdas/cli/run.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-text.ts';
 import type { Alert } from '../../lambdas/core/alerts.ts';
 import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
@@ -100,10 +100,9 @@ const RECOVERED_CYCLE = [
 
 describe('alerts across cycles with the SQLite ledger', () => {
   const run = (asOf: string, notifier: Notifier, budgets = DEMO_BUDGETS, hour = 6) =>
-    runLocal({
+    runCycle({
       budgets,
-      costs: [DEMO_COSTS],
-      metrics: DEMO_METRICS,
+      files: { costs: [DEMO_COSTS], metrics: DEMO_METRICS },
       asOf,
       state: join(dir, 'state'),
       now: new Date(`${asOf}T${String(hour).padStart(2, '0')}:00:00.000Z`),
@@ -164,7 +163,7 @@ describe('alerts across cycles with the SQLite ledger', () => {
   it('closes a forecast alert quietly when actual spend overtakes the cap', async () => {
     const n = new Recorder();
     await run('2026-10-15', n);
-    const later: LocalRunOutput = await run('2026-10-25', n);
+    const later: RunOutput = await run('2026-10-25', n);
     const keys = summary(later.alerts);
     expect(keys).toEqual(
       expect.arrayContaining([

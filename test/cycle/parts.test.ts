@@ -3,7 +3,8 @@ import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import { parseBudgetFile } from '../../lambdas/core/budget.ts';
 import { moneyFromNumber } from '../../lambdas/core/money.ts';
 import type { CostRecord, EndpointInfo, Snapshot } from '../../lambdas/core/types.ts';
-import { mergeSnapshotParts, type SnapshotPart, SnapshotPartsError } from '../../lambdas/cycle/parts.ts';
+import type { SnapshotPart } from '../../lambdas/cycle/contract.ts';
+import { mergeSnapshotParts, SnapshotPartsError } from '../../lambdas/cycle/parts.ts';
 import { series } from '../helpers/build.ts';
 
 const parsed = parseBudgetFile({
@@ -56,7 +57,7 @@ const hosting = (amount: number): CostRecord => ({
 const home = { account: '111122223333', region: 'us-east-1' };
 const member = { account: '444455556666', region: 'us-east-1', roleArn: 'arn:aws:iam::444455556666:role/m' };
 const costs = (s: Partial<Snapshot> = {}): SnapshotPart => ({
-  kind: 'costs',
+  part: 'costs',
   snapshot: snap(s),
   attribution: {},
 });
@@ -67,12 +68,12 @@ describe('mergeSnapshotParts', () => {
       [
         costs({ costs: [hosting(100)] }),
         {
-          kind: 'resources',
+          part: 'resources',
           target: home,
           snapshot: snap({ inventory: [endpoint('a', home.account, 'us-east-1')] }),
         },
         {
-          kind: 'resources',
+          part: 'resources',
           target: member,
           snapshot: snap({ inventory: [endpoint('b', member.account, 'us-east-1')] }),
         },
@@ -96,12 +97,12 @@ describe('mergeSnapshotParts', () => {
       [
         costs({ gaps: [{ source: 'costs', message: 'day 2026-10-15 not final' }] }),
         {
-          kind: 'resources',
+          part: 'resources',
           target: home,
           snapshot: snap({ metrics: [m1], inventory: [endpoint('a', home.account, 'us-east-1')] }),
         },
         {
-          kind: 'resources',
+          part: 'resources',
           target: member,
           snapshot: snap({
             metrics: [m2],
@@ -122,7 +123,7 @@ describe('mergeSnapshotParts', () => {
   it('leaves the gaps of a single target as they are, as a one-account cycle reports them', () => {
     const gap = { source: 'inventory' as const, message: 'sagemaker:ListEndpoints denied' };
     const merged = mergeSnapshotParts(
-      [costs(), { kind: 'resources', target: home, snapshot: snap({ gaps: [gap] }) }],
+      [costs(), { part: 'resources', target: home, snapshot: snap({ gaps: [gap] }) }],
       file,
     );
     expect(merged.gaps).toEqual([gap]);
@@ -143,12 +144,12 @@ describe('mergeSnapshotParts', () => {
       [
         costs(),
         {
-          kind: 'resources',
+          part: 'resources',
           target: home,
           snapshot: snap({ metrics: [m1], inventory: [endpoint('a', home.account, 'us-east-1')] }),
         },
         {
-          kind: 'resources',
+          part: 'resources',
           target: member,
           snapshot: snap({ metrics: [m2], inventory: [endpoint('a', member.account, 'us-east-1')] }),
         },
@@ -168,7 +169,7 @@ describe('mergeSnapshotParts', () => {
   });
 
   it('reports missing spend as a gap when no part carries costs', () => {
-    const merged = mergeSnapshotParts([{ kind: 'resources', target: home, snapshot: snap({}) }], file);
+    const merged = mergeSnapshotParts([{ part: 'resources', target: home, snapshot: snap({}) }], file);
     expect(merged.gaps).toEqual([{ source: 'costs', message: 'no cost data was collected in this cycle' }]);
     expect(merged.costsCompleteThrough).toBeUndefined();
   });
@@ -176,7 +177,7 @@ describe('mergeSnapshotParts', () => {
   it('refuses parts of different days or another currency than the budget file', () => {
     expect(() =>
       mergeSnapshotParts(
-        [costs(), { kind: 'resources', target: home, snapshot: snap({ asOf: '2026-10-14' }) }],
+        [costs(), { part: 'resources', target: home, snapshot: snap({ asOf: '2026-10-14' }) }],
         file,
       ),
     ).toThrow(SnapshotPartsError);

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collectLocal } from '../../lambdas/cli/run-files.ts';
+import { snapshotOfFiles } from '../../lambdas/cli/run.ts';
 import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import { evaluate } from '../../lambdas/core/evaluate.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
@@ -24,14 +24,10 @@ describe('forecast backtest on the demo account', () => {
   let snapshot: Snapshot;
   beforeAll(async () => {
     file = await loadBudgetFile(join(DEMO, 'budgets.yaml'));
-    snapshot = await collectLocal(
-      {
-        budgets: join(DEMO, 'budgets.yaml'),
-        costs: [join(DEMO, 'data/costs.focus.csv')],
-        metrics: join(DEMO, 'data/metrics.csv'),
-        now: new Date(0),
-      },
+    snapshot = await snapshotOfFiles(
       file,
+      { costs: [join(DEMO, 'data/costs.focus.csv')], metrics: join(DEMO, 'data/metrics.csv') },
+      { now: new Date(0) },
     );
   });
 

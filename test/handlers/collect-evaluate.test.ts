@@ -8,9 +8,9 @@ import { ListEndpointsCommand, SageMakerClient } from '@aws-sdk/client-sagemaker
 import { BatchGetCommand, BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type StoredSnapshot, storeSnapshot } from '../../lambdas/core/records.ts';
-import type { Snapshot } from '../../lambdas/core/types.ts';
-import { demoSnapshot } from '../helpers/demo.ts';
+import { FindingsSchema, type SnapshotPart } from '../../lambdas/cycle/contract.ts';
+import { evaluateStep } from '../../lambdas/cycle/evaluate.ts';
+import { demoParts, storedParts } from '../helpers/demo.ts';
 import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
 const HOME = '111122223333';
@@ -26,7 +26,6 @@ const doc = mockClient(DynamoDBDocumentClient);
 
 let objects: Map<string, unknown>;
 let budgetsJson: unknown;
-let whole: Snapshot;
 const usage = (requests: number) => ({
   requests,
   costUsd: requests * 0.01,
@@ -34,9 +33,7 @@ const usage = (requests: number) => ({
 });
 
 beforeAll(async () => {
-  const demo = await demoSnapshot();
-  budgetsJson = demo.file;
-  whole = demo.snapshot;
+  budgetsJson = (await demoParts()).file;
 });
 
 beforeEach(() => {
@@ -168,111 +165,91 @@ describe('collect handler', () => {
   it('refuses a day and an instant together, and a malformed day', async () => {
     const handler = await collect();
     await expect(
-      handler({ runId: 'run-1', asOf: '2026-10-15', at: '2026-10-16T06:00:00Z' }, context),
+      handler({ runId: 'run-1', asOf: '2026-10-15', at: '2026-10-16T06:00:00Z', part: 'costs' }, context),
     ).rejects.toThrow(/at: give asOf or at, not both/);
-    await expect(handler({ runId: 'run-1', asOf: '15/10/2026' }, context)).rejects.toThrow(/asOf: /);
+    await expect(handler({ runId: 'run-1', asOf: '15/10/2026', part: 'costs' }, context)).rejects.toThrow(
+      /asOf: /,
+    );
+  });
+
+  it('refuses a day after yesterday: Cost Explorer has not closed it, and its spend would be cached short', async () => {
+    vi.useFakeTimers({ now: Date.parse('2026-10-16T06:00:00Z'), toFake: ['Date'] });
+    try {
+      await expect(
+        (await collect())({ runId: 'run-1', asOf: '2026-10-16', part: 'costs' }, context),
+      ).rejects.toThrow(/asOf: 2026-10-16 is after yesterday \(2026-10-15 in UTC\)/);
+      expect(ce).not.toHaveReceivedAnyCommand();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
-function split(s: Snapshot): { costs: unknown; resources: unknown } {
-  const stored = storeSnapshot(s);
-  const costs: StoredSnapshot = { ...stored, inventory: [], metrics: undefined, gaps: [] };
-  const resources: StoredSnapshot = { ...stored, costs: [], costsCompleteThrough: undefined };
-  return {
-    costs: { part: 'costs', snapshot: costs, attribution: {}, apiUsage: usage(3), crossCheck: { ok: false } },
-    resources: {
-      part: 'resources',
-      target: { account: HOME, region: 'us-east-1' },
-      snapshot: resources,
-      apiUsage: usage(2),
-    },
-  };
-}
-
 describe('evaluate handler', () => {
-  it('merges the parts of a cycle into the same findings a whole snapshot gives', async () => {
-    const { costs, resources } = split(whole);
-    objects.set('snapshots/2026-10-15/run-1.json', { snapshot: storeSnapshot(whole), apiUsage: usage(0) });
-    objects.set('snapshots/2026-10-15/run-2.costs.json', costs);
-    objects.set(`snapshots/2026-10-15/run-2.${HOME}.us-east-1.json`, resources);
-    const handler = await evaluate();
-    const fromWhole = await handler(
-      { runId: 'run-1', asOf: '2026-10-15', snapshotKey: 'snapshots/2026-10-15/run-1.json' },
-      context,
+  it('stores the findings the cycle step gives for the same parts, after a JSON round trip', async () => {
+    const { file, parts } = await demoParts();
+    const { objects: stored, partKeys } = storedParts(parts, 'run-2');
+    for (const [k, v] of stored) objects.set(k, v);
+    const out = await (await evaluate())({ runId: 'run-2', asOf: '2026-10-15', partKeys }, context);
+    expect(out).toMatchObject({
+      runId: 'run-2',
+      asOf: '2026-10-15',
+      resultKey: 'findings/2026-10-15/run-2.json',
+    });
+    const findings = FindingsSchema.parse(objects.get(out.resultKey));
+    const local = evaluateStep(file, parts);
+    expect(findings.result).toEqual(JSON.parse(JSON.stringify(local.result)));
+    expect(findings.records).toEqual(JSON.parse(JSON.stringify(local.records)));
+    expect(findings.inputs).toEqual({ partKeys });
+  });
+
+  it('adds up the API requests of every part per API, and keeps the forecast of the costs part', async () => {
+    const { parts } = await demoParts();
+    const [spend, resources] = parts as [SnapshotPart & { part: 'costs' }, SnapshotPart];
+    const forecast = { from: '2026-10-16', to: '2026-11-01', metric: 'UNBLENDED_COST', mean: 5391.41 };
+    const { objects: stored, partKeys } = storedParts(
+      [
+        { ...spend, apiUsage: usage(3), costExplorerForecast: forecast },
+        { ...resources, apiUsage: usage(2) },
+      ],
+      'run-3',
     );
-    const fromParts = await handler(
-      {
-        runId: 'run-2',
-        asOf: '2026-10-15',
-        partKeys: [
-          'snapshots/2026-10-15/run-2.costs.json',
-          `snapshots/2026-10-15/run-2.${HOME}.us-east-1.json`,
-        ],
-      },
-      context,
-    );
-    expect(fromParts).toEqual({ ...fromWhole, runId: 'run-2', resultKey: 'findings/2026-10-15/run-2.json' });
-    const a = objects.get('findings/2026-10-15/run-1.json') as { result: { budgets: unknown[] } };
-    const b = objects.get('findings/2026-10-15/run-2.json') as {
-      result: { budgets: unknown[]; apiUsage: unknown; costExplorerForecast: unknown };
-    };
-    expect(b.result.budgets).toEqual(a.result.budgets);
-    // the API requests of both parts, added up per API; the forecast cross-check from the costs part
-    expect(b.result.apiUsage).toEqual({
+    for (const [k, v] of stored) objects.set(k, v);
+    const out = await (await evaluate())({ runId: 'run-3', asOf: '2026-10-15', partKeys }, context);
+    const { result } = FindingsSchema.parse(objects.get(out.resultKey));
+    expect(result.apiUsage).toEqual({
       requests: 5,
       costUsd: 0.05,
       byApi: [{ api: 'ce:GetCostAndUsage', requests: 5, costUsd: 0.05 }],
     });
-    expect(b.result.costExplorerForecast).toEqual({ ok: false });
+    expect(result.costExplorerForecast).toEqual(forecast);
   });
 
   it('refuses parts of another day than the cycle judges', async () => {
-    const { costs, resources } = split(whole);
-    objects.set('snapshots/2026-10-15/run-2.costs.json', costs);
-    objects.set('snapshots/2026-10-15/run-2.res.json', resources);
+    const { parts } = await demoParts();
+    const { objects: stored, partKeys } = storedParts(parts, 'run-2');
+    for (const [k, v] of stored) objects.set(k, v);
     await expect(
-      (await evaluate())(
-        {
-          runId: 'run-2',
-          asOf: '2026-10-14',
-          partKeys: ['snapshots/2026-10-15/run-2.costs.json', 'snapshots/2026-10-15/run-2.res.json'],
-        },
-        context,
-      ),
+      (await evaluate())({ runId: 'run-2', asOf: '2026-10-14', partKeys }, context),
     ).rejects.toThrow(/asOf 2026-10-14 does not match the snapshot's 2026-10-15/);
   });
 
-  it('refuses a whole snapshot among parts: its spend is attributed already and would count again', async () => {
-    const { costs } = split(whole);
-    objects.set('snapshots/2026-10-15/run-2.costs.json', costs);
-    objects.set('snapshots/2026-10-15/run-1.json', { snapshot: storeSnapshot(whole) });
+  it('refuses a stored part of another shape, naming its key and the field', async () => {
+    const { parts } = await demoParts();
+    const { objects: stored, partKeys } = storedParts(parts, 'run-2');
+    for (const [k, v] of stored) objects.set(k, v);
+    // a costs part as an older collect wrote it: the forecast cross-check under its own key, no part tag
+    const [costsKey, costs] = stored[0] as [string, Record<string, unknown>];
+    const { part: _part, ...untagged } = costs;
+    objects.set(costsKey, { ...untagged, crossCheck: { ok: true, mean: '5391.41' } });
     await expect(
-      (await evaluate())(
-        {
-          runId: 'run-2',
-          asOf: '2026-10-15',
-          partKeys: ['snapshots/2026-10-15/run-2.costs.json', 'snapshots/2026-10-15/run-1.json'],
-        },
-        context,
-      ),
-    ).rejects.toThrow(/partKeys\[1\] snapshots\/2026-10-15\/run-1\.json is not a part of a cycle/);
+      (await evaluate())({ runId: 'run-2', asOf: '2026-10-15', partKeys }, context),
+    ).rejects.toThrow(`${costsKey} is not the payload this step reads: part: `);
   });
 
-  it('refuses both a snapshot key and part keys, and keys outside snapshots/', async () => {
-    const handler = await evaluate();
+  it('refuses keys outside snapshots/', async () => {
     await expect(
-      handler(
-        {
-          runId: 'run-1',
-          asOf: '2026-10-15',
-          snapshotKey: 'snapshots/a.json',
-          partKeys: ['snapshots/b.json'],
-        },
-        context,
-      ),
-    ).rejects.toThrow(/snapshotKey: give snapshotKey \(a whole snapshot\) or partKeys/);
-    await expect(
-      handler({ runId: 'run-1', asOf: '2026-10-15', partKeys: ['config/budgets.json'] }, context),
+      (await evaluate())({ runId: 'run-1', asOf: '2026-10-15', partKeys: ['config/budgets.json'] }, context),
     ).rejects.toThrow(/partKeys\.0: /);
   });
 });

@@ -3,8 +3,8 @@ import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { storeSnapshot } from '../../lambdas/core/records.ts';
-import { demoSnapshot } from '../helpers/demo.ts';
+import { FindingsSchema } from '../../lambdas/cycle/contract.ts';
+import { demoParts, storedParts } from '../helpers/demo.ts';
 import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
 const context = lambdaContext('perf-budgets-test');
@@ -16,12 +16,12 @@ const doc = mockClient(DynamoDBDocumentClient);
 
 let objects: Map<string, unknown>;
 let budgetsJson: unknown;
-let snapshot: unknown;
+let stored: ReturnType<typeof storedParts>;
 
 beforeAll(async () => {
-  const { file, snapshot: snap } = await demoSnapshot();
+  const { file, parts } = await demoParts();
   budgetsJson = file;
-  snapshot = { snapshot: storeSnapshot(snap), apiUsage: { requests: 0, costUsd: 0, byApi: [] } };
+  stored = storedParts(parts, 'run-1');
 });
 
 beforeEach(() => {
@@ -31,10 +31,7 @@ beforeEach(() => {
   vi.stubEnv('BUDGETS_KEY', 'config/budgets.json');
   vi.stubEnv('LEDGER_TABLE', 'perf-budgets-ledger');
   vi.stubEnv('TOPIC_ARN', 'arn:aws:sns:us-east-1:111122223333:perf-budgets-alerts');
-  objects = new Map<string, unknown>([
-    ['config/budgets.json', budgetsJson],
-    ['snapshots/2026-10-15/run-1.json', snapshot],
-  ]);
+  objects = new Map<string, unknown>([['config/budgets.json', budgetsJson], ...stored.objects]);
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     if (!objects.has(input.Key)) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
     return { Body: body(objects.get(input.Key)) };
@@ -60,15 +57,12 @@ describe('handlers', () => {
 
   it('reject an event that lacks what the state machine must pass, naming the field', async () => {
     const { handler } = await import('../../lambdas/handlers/evaluate.ts');
-    await expect(handler({ runId: 'run-1', asOf: '2026-10-15' }, context)).rejects.toThrow(/snapshotKey: /);
+    await expect(handler({ runId: 'run-1', asOf: '2026-10-15' }, context)).rejects.toThrow(/partKeys: /);
   });
 
-  it('evaluate a stored snapshot into findings and ledger records, passed on as an S3 key', async () => {
+  it('evaluate stored snapshot parts into findings and ledger records, passed on as an S3 key', async () => {
     const { handler } = await import('../../lambdas/handlers/evaluate.ts');
-    const out = await handler(
-      { runId: 'run-1', asOf: '2026-10-15', snapshotKey: 'snapshots/2026-10-15/run-1.json' },
-      context,
-    );
+    const out = await handler({ runId: 'run-1', asOf: '2026-10-15', partKeys: stored.partKeys }, context);
     expect(out).toEqual({
       runId: 'run-1',
       asOf: '2026-10-15',
@@ -82,7 +76,7 @@ describe('handlers', () => {
       Key: 'findings/2026-10-15/run-1.json',
       ContentType: 'application/json',
     });
-    const stored = objects.get('findings/2026-10-15/run-1.json') as { records: { closedDays: unknown[] } };
-    expect(stored.records.closedDays.length).toBeGreaterThan(0);
+    const findings = FindingsSchema.parse(objects.get('findings/2026-10-15/run-1.json'));
+    expect(findings.records.closedDays.length).toBeGreaterThan(0);
   });
 });

@@ -12,9 +12,10 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
-import { cycleRecords } from '../../lambdas/core/ledger-records.ts';
-import { demoSnapshot } from '../helpers/demo.ts';
+import * as z from 'zod';
+import { FindingsSchema } from '../../lambdas/cycle/contract.ts';
+import { evaluateStep } from '../../lambdas/cycle/evaluate.ts';
+import { demoParts, storedParts } from '../helpers/demo.ts';
 import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
 const RESULT_KEY = 'findings/2026-10-15/run-1.json';
@@ -35,10 +36,11 @@ let stored: unknown;
 let table: Map<string, Record<string, unknown>>;
 
 beforeAll(async () => {
-  const { file, snapshot } = await demoSnapshot();
-  const evaluation = evaluateCycle(snapshot, file);
-  // through JSON, as the evaluate step stores it
-  stored = JSON.parse(JSON.stringify({ result: evaluation.result, records: cycleRecords(evaluation, file) }));
+  const { file, parts } = await demoParts();
+  const { result, records } = evaluateStep(file, parts);
+  const inputs = { partKeys: storedParts(parts, 'run-1').partKeys };
+  // through the contract and JSON, as the evaluate step stores it
+  stored = JSON.parse(JSON.stringify(z.encode(FindingsSchema, { result, records, inputs })));
 });
 
 const published = () =>

@@ -2,11 +2,9 @@ import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { storeSnapshot } from '../../lambdas/core/records.ts';
-import { demoSnapshot } from '../helpers/demo.ts';
+import { demoParts, storedParts } from '../helpers/demo.ts';
 import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
-const SNAPSHOT_KEY = 'snapshots/2026-10-15/run-1.json';
 const RESULT_KEY = 'findings/2026-10-15/run-1.json';
 const SECRET = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:perf-budgets-slack-AbCdEf';
 const WEBHOOK = 'https://hooks.slack.com/services/T000/B000/reportSecretPath';
@@ -18,12 +16,12 @@ const secrets = mockClient(SecretsManagerClient);
 let objects: Map<string, unknown>;
 let puts: Map<string, { body: string; type: string }>;
 let budgetsJson: unknown;
-let snapshot: unknown;
+let stored: ReturnType<typeof storedParts>;
 
 beforeAll(async () => {
-  const { file, snapshot: snap } = await demoSnapshot();
+  const { file, parts } = await demoParts();
   budgetsJson = file;
-  snapshot = JSON.parse(JSON.stringify({ snapshot: storeSnapshot(snap) }));
+  stored = storedParts(parts, 'run-1');
 });
 
 beforeEach(() => {
@@ -37,10 +35,7 @@ beforeEach(() => {
   vi.stubEnv('AWS_REGION', 'us-east-1');
   vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
   vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
-  objects = new Map<string, unknown>([
-    ['config/budgets.json', budgetsJson],
-    [SNAPSHOT_KEY, snapshot],
-  ]);
+  objects = new Map<string, unknown>([['config/budgets.json', budgetsJson], ...stored.objects]);
   puts = new Map();
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     if (!objects.has(input.Key)) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
@@ -58,10 +53,10 @@ afterEach(() => {
   vi.unstubAllGlobals();
 });
 
-/** Runs evaluate on the stored snapshot, as the state machine does before the report. */
+/** Runs evaluate on the stored snapshot parts, as the state machine does before the report. */
 async function evaluated(): Promise<void> {
   const { handler } = await import('../../lambdas/handlers/evaluate.ts');
-  await handler({ runId: 'run-1', asOf: '2026-10-15', snapshotKey: SNAPSHOT_KEY }, context);
+  await handler({ runId: 'run-1', asOf: '2026-10-15', partKeys: stored.partKeys }, context);
   expect(objects.has(RESULT_KEY)).toBe(true);
 }
 
@@ -144,12 +139,37 @@ describe('report handler', () => {
     expect(logged.join('')).not.toContain('reportSecretPath');
   });
 
-  it('refuses a result that names no snapshot', async () => {
+  it('refuses findings that name no snapshot, naming the key and the field', async () => {
     vi.stubEnv('ALERT_CHANNELS', '');
-    objects.set(RESULT_KEY, { result: { period: { start: '2026-10-01', end: '2026-11-01' } } });
+    await evaluated();
+    const { inputs: _inputs, ...withoutInputs } = objects.get(RESULT_KEY) as Record<string, unknown>;
+    objects.set(RESULT_KEY, withoutInputs);
     const { handler } = await import('../../lambdas/handlers/report.ts');
     await expect(handler({ asOf: '2026-10-15', resultKey: RESULT_KEY }, context)).rejects.toThrow(
-      /names no snapshot/,
+      `${RESULT_KEY} is not the payload this step reads: inputs: `,
+    );
+  });
+
+  it("shows Cost Explorer's forecast, or why it is missing, in the report", async () => {
+    vi.stubEnv('ALERT_CHANNELS', '');
+    await evaluated();
+    const findings = objects.get(RESULT_KEY) as { result: Record<string, unknown> };
+    const { handler } = await import('../../lambdas/handlers/report.ts');
+    const forecasts = [
+      { from: '2026-10-16', to: '2026-11-01', metric: 'UNBLENDED_COST', mean: 5391.41 },
+      { from: '2026-10-16', to: '2026-11-01', error: 'ce:GetCostForecast was throttled' },
+    ];
+    const shown = [];
+    for (const costExplorerForecast of forecasts) {
+      objects.set(RESULT_KEY, { ...findings, result: { ...findings.result, costExplorerForecast } });
+      await handler({ asOf: '2026-10-15', resultKey: RESULT_KEY }, context);
+      shown.push(puts.get('reports/2026-10-01/2026-10-15/report.html')?.body ?? '');
+    }
+    expect(shown[0]).toContain(
+      'Cost Explorer forecasts $5,391.41 for the whole account from 2026-10-16 to 2026-10-31.',
+    );
+    expect(shown[1]).toContain(
+      'Cost Explorer&#39;s forecast for 2026-10-16 to 2026-10-31 is missing: ce:GetCostForecast was throttled',
     );
   });
 });

@@ -1,7 +1,9 @@
 import { join } from 'node:path';
-import { collectLocal } from '../../lambdas/cli/run-files.ts';
+import * as z from 'zod';
+import { collectFiles, snapshotOfFiles } from '../../lambdas/cli/run.ts';
 import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
+import { payloadKey, type SnapshotPart, SnapshotPartSchema } from '../../lambdas/cycle/contract.ts';
 import { loadBudgetFile } from '../../lambdas/formats/budget-file.ts';
 import { ROOT } from './cli.ts';
 
@@ -18,9 +20,36 @@ export async function demoSnapshot(
   budgets = DEMO_BUDGETS,
 ): Promise<{ file: BudgetFile; snapshot: Snapshot }> {
   const file = await loadBudgetFile(budgets);
-  const snapshot = await collectLocal(
-    { budgets, costs: [DEMO_COSTS], metrics: DEMO_METRICS, asOf, now: new Date(0) },
+  const snapshot = await snapshotOfFiles(
     file,
+    { costs: [DEMO_COSTS], metrics: DEMO_METRICS },
+    { asOf, now: new Date(0) },
   );
   return { file, snapshot };
+}
+
+/** The demo's snapshot parts as the collect step makes them from the files, for the handlers' stored payloads. */
+export async function demoParts(asOf = DEMO_AS_OF): Promise<{ file: BudgetFile; parts: SnapshotPart[] }> {
+  const file = await loadBudgetFile(DEMO_BUDGETS);
+  const parts = await collectFiles(
+    file,
+    { costs: [DEMO_COSTS], metrics: DEMO_METRICS },
+    { asOf, now: new Date(0) },
+  );
+  return { file, parts };
+}
+
+/**
+ * The parts as collect stores them (JSON, through the contract's schema) under the keys of run `runId`, and those
+ * keys in the order evaluate takes them.
+ */
+export function storedParts(
+  parts: readonly SnapshotPart[],
+  runId: string,
+): { objects: [string, unknown][]; partKeys: string[] } {
+  const objects = parts.map((p, i): [string, unknown] => [
+    payloadKey('snapshots', p.snapshot.asOf, `${runId}.${p.part}${i}`),
+    JSON.parse(JSON.stringify(z.encode(SnapshotPartSchema, p))),
+  ]);
+  return { objects, partKeys: objects.map(([k]) => k) };
 }

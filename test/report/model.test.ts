@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { collectLocal } from '../../lambdas/cli/run-files.ts';
+import { snapshotOfFiles } from '../../lambdas/cli/run.ts';
 import { type BudgetFile, globToRegExp, parseBudgetFile } from '../../lambdas/core/budget.ts';
 import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
 import { type Money, parseMoney, roundTo, toNumber } from '../../lambdas/core/money.ts';
@@ -92,15 +92,10 @@ describe('reportModel on the demo account', () => {
 
   beforeAll(async () => {
     file = await loadBudgetFile(join(DEMO, 'budgets.yaml'));
-    const snapshot = await collectLocal(
-      {
-        budgets: join(DEMO, 'budgets.yaml'),
-        costs: [join(DEMO, 'data/costs.focus.csv')],
-        metrics: join(DEMO, 'data/metrics.csv'),
-        asOf: AS_OF,
-        now: new Date(0),
-      },
+    const snapshot = await snapshotOfFiles(
       file,
+      { costs: [join(DEMO, 'data/costs.focus.csv')], metrics: join(DEMO, 'data/metrics.csv') },
+      { asOf: AS_OF, now: new Date(0) },
     );
     model = reportModel({ evaluation: evaluateCycle(snapshot, file), snapshot, file });
     expected = independentDailySpend(file);

@@ -268,7 +268,7 @@ describe('renderText: Cost Explorer cross-check', () => {
   it("shows Cost Explorer's own forecast of the account beside ours, with its last day inclusive", () => {
     const withCe = {
       ...result,
-      costExplorerForecast: { from: '2026-10-16', to: '2026-11-01', mean: 1234.5 },
+      costExplorerForecast: { from: '2026-10-16', to: '2026-11-01', metric: 'UNBLENDED_COST', mean: 1234.5 },
     };
     expect(renderText(withCe)).toContain(
       'Cost Explorer forecasts $1,234.50 for the whole account from 2026-10-16 to 2026-10-31.',
@@ -280,6 +280,6 @@ describe('renderText: Cost Explorer cross-check', () => {
       ...result,
       costExplorerForecast: { from: '2026-10-16', to: '2026-11-01', error: 'denied' },
     };
-    expect(renderText(failed)).toContain("Cost Explorer's forecast: denied");
+    expect(renderText(failed)).toContain("Cost Explorer's forecast for 2026-10-16 to 2026-10-31 is missing: denied");
   });
 });

@@ -1,0 +1,144 @@
+/**
+ * The sources of a live cycle on AWS: the adapters of one account and region behind the cycle's ports, with every
+ * failure turned into an error that names the API (and, if denied, the IAM action to grant). What each part reads:
+ * spend from Cost Explorer or a FOCUS export in S3 (with Cost Explorer's forecast), the inventory from SageMaker and
+ * Application Auto Scaling, metrics from CloudWatch.
+ */
+import type { ApiUsage } from '../core/api-usage.ts';
+import type { BudgetFile } from '../core/budget.ts';
+import type { CostExplorerForecast } from '../core/evaluate.ts';
+import { formatMoney } from '../core/money.ts';
+import type { CostDayCache, CycleSources, EndpointsSource, MetricsSource, SpendSource } from '../ports.ts';
+import type { AwsClients } from './clients.ts';
+import { CloudWatchMetricSource } from './cloudwatch.ts';
+import { CostExplorerSource, type ForecastCrossCheck } from './cost-explorer.ts';
+import { SourceError, sourceError } from './errors.ts';
+import { FocusExportSource } from './focus-export.ts';
+import { SageMakerInventory } from './sagemaker.ts';
+
+export interface AwsSourcesOptions {
+  readonly file: BudgetFile;
+  /** The day judged (inclusive, billing time zone). */
+  readonly asOf: string;
+  readonly clients: AwsClients;
+  readonly usage: ApiUsage;
+  /** Closed days of earlier cycles (the ledger): Cost Explorer is asked only for days that can still change. */
+  readonly cache?: CostDayCache;
+  /** The wall clock, for the inventory's current counts; never what counts as "to date". */
+  readonly now: () => number;
+  /** Export name under focusExport.prefix, for costSource focus-export. */
+  readonly focusExportName?: string;
+  /** The first day the inventory reconstructs instance-hours for (the start of the cost history). */
+  readonly historyFrom: string;
+}
+
+/** Rethrows a failure as a SourceError naming the API (SourceErrors pass through). */
+function failed(source: SourceError['source'], api: string) {
+  return (err: unknown): never => {
+    throw err instanceof SourceError ? err : sourceError(source, api, err);
+  };
+}
+
+/** The tag keys the budgets select on, in file order: Cost Explorer groups by the first (or the endpoint tag). */
+export function selectorTagKeys(file: BudgetFile): string[] {
+  const keys: string[] = [];
+  for (const b of file.budgets)
+    for (const k of Object.keys(b.selector.tags ?? {})) if (!keys.includes(k)) keys.push(k);
+  return keys;
+}
+
+/** Cost Explorer's forecast as the result carries it: the mean to the cent, or why it is missing. */
+export function forecastOf(c: ForecastCrossCheck): CostExplorerForecast {
+  const days = { from: c.range.start, to: c.range.end };
+  return c.ok
+    ? { ...days, metric: c.metric, mean: Number(formatMoney(c.mean, 2)) }
+    : { ...days, error: c.gap.message };
+}
+
+function spendSource(o: AwsSourcesOptions): SpendSource {
+  const { file, clients, usage } = o;
+  if (file.costSource === 'focus-export' && file.focusExport) {
+    const focus = new FocusExportSource({
+      client: clients.s3,
+      usage,
+      bucket: file.focusExport.bucket,
+      prefix: [file.focusExport.prefix, o.focusExportName].filter((p) => p).join('/'),
+      costMetric: file.costMetric,
+      timezone: file.billingPeriod.timezone,
+    });
+    const endpointTag = file.costExplorer?.endpointTag;
+    return {
+      load: async (range) => ({
+        ...(await focus.load(range).catch(failed('costs', 's3:GetObject'))),
+        attribution: endpointTag !== undefined ? { endpointTag } : {},
+      }),
+    };
+  }
+  const ce = new CostExplorerSource({
+    client: clients.costExplorer,
+    usage,
+    cache: o.cache,
+    costMetric: file.costMetric,
+    tagKeys: selectorTagKeys(file),
+    endpointTag: file.costExplorer?.endpointTag,
+    resourceLevel: file.costExplorer?.resourceLevel,
+    asOf: o.asOf,
+  });
+  const attribution = {
+    ...(ce.endpointTag !== undefined ? { endpointTag: ce.endpointTag } : {}),
+    ...(ce.groupTag !== undefined ? { groupTag: ce.groupTag } : {}),
+  };
+  return {
+    load: async (range) => ({
+      ...(await ce.load(range).catch(failed('costs', 'ce:GetCostAndUsage'))),
+      attribution,
+    }),
+    forecast: async (range) => {
+      const c = await ce.forecastCrossCheck(range);
+      return c ? forecastOf(c) : undefined;
+    },
+  };
+}
+
+function inventorySource(o: AwsSourcesOptions): EndpointsSource {
+  const inventory = new SageMakerInventory({
+    sagemaker: o.clients.sageMaker,
+    autoscaling: o.clients.autoScaling,
+    usage: o.usage,
+    region: o.clients.region,
+    timezone: o.file.billingPeriod.timezone,
+    historyFrom: o.historyFrom,
+    asOf: o.asOf,
+    now: o.now,
+  });
+  return { load: () => inventory.endpointsWithGaps().catch(failed('inventory', 'sagemaker:ListEndpoints')) };
+}
+
+function metricsSource(o: AwsSourcesOptions): MetricsSource {
+  return {
+    load: (q) =>
+      new CloudWatchMetricSource({
+        client: o.clients.cloudWatch,
+        usage: o.usage,
+        inventory: q.endpoints,
+        periodSeconds: q.periodSeconds,
+        timeZone: o.file.billingPeriod.timezone,
+        metrics: q.metrics,
+      })
+        .load(
+          q.range,
+          q.endpoints.map((e) => e.name),
+        )
+        .catch(failed('metrics', 'cloudwatch:GetMetricData')),
+  };
+}
+
+/** The spend sources of the deployment account (spend is read once per cycle, there). */
+export function awsSpendSources(o: AwsSourcesOptions): CycleSources {
+  return { spend: spendSource(o), usage: o.usage };
+}
+
+/** The inventory and metric sources of one account and region. */
+export function awsResourceSources(o: AwsSourcesOptions): CycleSources {
+  return { inventory: inventorySource(o), metrics: metricsSource(o), usage: o.usage };
+}

@@ -1,0 +1,189 @@
+/**
+ * `perf-budgets run`: one governance cycle in one process, through the same steps the deployed pipeline runs
+ * (collect, evaluate, report, notify), on files or on a live account. The parts a live run collects are those of the
+ * deployed cycle (spend once, then inventory and metrics per account and region), so that one account gives the
+ * same result on both paths.
+ */
+import { join } from 'node:path';
+import type { AlertLinks, AlertMessage } from '../core/alert-text.ts';
+import { ApiUsage } from '../core/api-usage.ts';
+import { type BudgetFile, collectionTargets } from '../core/budget.ts';
+import { InputError } from '../core/errors.ts';
+import type { CycleResult } from '../core/evaluate.ts';
+import { DayClock } from '../core/period.ts';
+import type { Snapshot } from '../core/types.ts';
+import { resolveAsOf } from '../cycle/as-of.ts';
+import { collectResources, collectSpend, historyStart } from '../cycle/collect.ts';
+import type { SnapshotPart } from '../cycle/contract.ts';
+import { evaluateStep } from '../cycle/evaluate.ts';
+import { alertStep } from '../cycle/notify.ts';
+import { mergeSnapshotParts } from '../cycle/parts.ts';
+import { reportStep } from '../cycle/report.ts';
+import { loadBudgetFile } from '../formats/budget-file.ts';
+import { loadCostFiles } from '../formats/cost-files.ts';
+import { loadMetricsCsv } from '../formats/metrics-csv.ts';
+import { writeAtomically } from '../fs/dir-sink.ts';
+import { SqliteLedger } from '../fs/ledger-sqlite.ts';
+import type { Delivery, Notifier } from '../ports.ts';
+
+export interface FileInputs {
+  /** Cost files: FOCUS 1.0 CSV, legacy CUR CSV, saved Cost Explorer responses. */
+  readonly costs: readonly string[];
+  /** Metrics CSV: timestamp,endpoint,variant,metric,stat,value. */
+  readonly metrics?: string;
+}
+
+export interface LiveInputs {
+  readonly region?: string;
+  readonly profile?: string;
+  readonly focusExportName?: string;
+}
+
+export interface RunOptions {
+  readonly budgets: string;
+  /** Files to read; a live account when absent. */
+  readonly files?: FileInputs;
+  readonly live?: LiveInputs;
+  /** Day judged (inclusive, billing time zone); default: the last day of the files' data, or yesterday live. */
+  readonly asOf?: string;
+  /** Directory for cycle.json, summary.md and the report (report.html, .md, .json); nothing is written when absent. */
+  readonly out?: string;
+  /** Ledger directory; `false` runs without one (every finding counts as new, no day is cached). */
+  readonly state?: string | false;
+  /** The wall clock, read once at the edge: alert timestamps and a live run's default day, never "to date". */
+  readonly now: Date;
+  /** Where the cycle's new alerts go (Slack when SLACK_WEBHOOK_URL is set); none by default. */
+  readonly notifiers?: readonly Notifier[];
+  /** Links the alerts carry (report, dashboard, runbook). */
+  readonly links?: AlertLinks;
+}
+
+export interface RunOutput {
+  readonly result: CycleResult;
+  readonly file: BudgetFile;
+  /** The alerts this cycle opened, escalated or resolved (with --no-state: every open one), with their words. */
+  readonly alerts: readonly AlertMessage[];
+  /** Alerts still open in the same state as already sent this period: not sent again. */
+  readonly unchanged: number;
+  /** What became of each alert on each notifier. */
+  readonly deliveries: readonly Delivery[];
+  /** Alerts no channel delivered: forgotten by the ledger, so the next run sends them again. */
+  readonly undelivered: number;
+  readonly written: readonly string[];
+}
+
+const ledgerAt = (state: string | undefined) => new SqliteLedger(join(state ?? '.perf-budgets', 'ledger.db'));
+
+/** The parts of a cycle read from files: their spend, and their metrics (files hold no inventory). */
+export async function collectFiles(
+  file: BudgetFile,
+  inputs: FileInputs,
+  o: { readonly asOf?: string; readonly now: Date },
+): Promise<SnapshotPart[]> {
+  const costs = await loadCostFiles([...inputs.costs], { costMetric: file.costMetric });
+  let last = Number.NEGATIVE_INFINITY;
+  for (const r of costs.records) if (r.start > last) last = r.start;
+  if (o.asOf === undefined && !Number.isFinite(last))
+    throw new InputError(`${inputs.costs.join(', ')}: no cost rows; give --as-of or a file with data`);
+  const timezone = file.billingPeriod.timezone;
+  const asOf = resolveAsOf({
+    given: o.asOf,
+    now: o.now.getTime(),
+    timezone,
+    live: false,
+    ...(Number.isFinite(last) ? { dataEnd: new DayClock(timezone).dayOf(last) } : {}),
+    label: '--as-of',
+  });
+  const metrics = inputs.metrics === undefined ? undefined : await loadMetricsCsv(inputs.metrics);
+  return [
+    await collectSpend({ file, asOf, sources: { spend: { load: async () => costs } } }),
+    await collectResources({
+      file,
+      asOf,
+      sources: metrics ? { metrics: { load: async () => metrics } } : {},
+    }),
+  ];
+}
+
+/** The snapshot of files, merged: what `perf-budgets report` and the tests judge. */
+export async function snapshotOfFiles(
+  file: BudgetFile,
+  inputs: FileInputs,
+  o: { readonly asOf?: string; readonly now: Date },
+): Promise<Snapshot> {
+  return mergeSnapshotParts(await collectFiles(file, inputs, o), file);
+}
+
+/** The parts of a live cycle, as the deployed pipeline collects them: spend once, then each account and region. */
+export async function collectLive(
+  file: BudgetFile,
+  inputs: LiveInputs,
+  o: { readonly asOf?: string; readonly now: Date; readonly state?: string | false },
+): Promise<SnapshotPart[]> {
+  const timezone = file.billingPeriod.timezone;
+  const asOf = resolveAsOf({ given: o.asOf, now: o.now.getTime(), timezone, live: true, label: '--as-of' });
+  // the SDK is loaded only for live runs: a file run does not pay for it
+  const { buildClients, TargetClients } = await import('../aws/clients.ts');
+  const { awsResourceSources, awsSpendSources } = await import('../aws/sources.ts');
+  const home = buildClients({ region: inputs.region, profile: inputs.profile });
+  const cache = o.state === false ? undefined : ledgerAt(o.state);
+  const common = {
+    file,
+    asOf,
+    cache,
+    now: () => o.now.getTime(),
+    focusExportName: inputs.focusExportName,
+    historyFrom: historyStart(file, asOf),
+  };
+  try {
+    const parts: SnapshotPart[] = [
+      await collectSpend({
+        file,
+        asOf,
+        sources: awsSpendSources({ ...common, clients: home, usage: new ApiUsage() }),
+      }),
+    ];
+    const targets = file.accounts ? collectionTargets(file.accounts, home.region) : [];
+    const members = new TargetClients({ homeRegion: home.region, sessionName: 'perf-budgets-cli' });
+    for (const target of targets.length > 0 ? targets : [undefined]) {
+      const clients =
+        target === undefined || (target.roleArn === undefined && target.region === home.region)
+          ? home
+          : members.for(target);
+      const sources = awsResourceSources({ ...common, clients, usage: new ApiUsage() });
+      parts.push(await collectResources({ file, asOf, sources }, target));
+    }
+    return parts;
+  } finally {
+    await cache?.close();
+  }
+}
+
+/** One full governance cycle: collect, evaluate, write the outputs, then alert and remember in the ledger. */
+export async function runCycle(opts: RunOptions): Promise<RunOutput> {
+  const file = await loadBudgetFile(opts.budgets);
+  const parts = opts.files
+    ? await collectFiles(file, opts.files, opts)
+    : await collectLive(file, opts.live ?? {}, opts);
+  const { snapshot, evaluation, result, records } = evaluateStep(file, parts);
+
+  // everything is computed before anything is written
+  const written = opts.out
+    ? await writeAtomically(opts.out, (await reportStep({ evaluation, snapshot, file, result })).files)
+    : [];
+
+  const ledger = opts.state === false ? undefined : ledgerAt(opts.state);
+  try {
+    const step = await alertStep({
+      result,
+      records,
+      ledger,
+      notifiers: opts.notifiers ?? [],
+      links: opts.links,
+      now: opts.now,
+    });
+    return { result, file, ...step, written };
+  } finally {
+    await ledger?.close();
+  }
+}

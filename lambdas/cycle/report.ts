@@ -1,0 +1,48 @@
+/**
+ * The report step: the files a cycle writes, the same for `run --out`, `perf-budgets report` and the report Lambda:
+ * the billing-cycle report (HTML with charts, Markdown, JSON), and the cycle's own summary and JSON beside it.
+ */
+
+import type { CycleResult } from '../core/evaluate.ts';
+import { displayMoney, moneyFromNumber } from '../core/money.ts';
+import { addDays } from '../core/period.ts';
+import { type BuiltReport, buildReport, type ReportInput, reportFiles } from '../report/index.ts';
+import { renderMarkdown } from '../report/summary.ts';
+import type { ReportSummary } from '../slack/blocks.ts';
+import type { CycleFileName } from './contract.ts';
+
+/** The cycle's result as cycle.json and summary.md. */
+export function resultFiles(result: CycleResult): Record<'cycle.json' | 'summary.md', string> {
+  return { 'cycle.json': `${JSON.stringify(result, null, 2)}\n`, 'summary.md': renderMarkdown(result) };
+}
+
+/** The billing-cycle report of an evaluated cycle, and the cycle's own files beside it. */
+export async function reportStep(input: ReportInput & { readonly result: CycleResult }): Promise<{
+  readonly report: BuiltReport;
+  readonly files: Record<CycleFileName, string>;
+}> {
+  const report = await buildReport(input);
+  return { report, files: { ...resultFiles(input.result), ...reportFiles(report) } };
+}
+
+/** The Slack summary of a report: a line per budget with status, spend against cap and forecast. */
+export function reportSummary(result: CycleResult, url: string): ReportSummary {
+  const last = addDays(result.period.end, -1);
+  return {
+    title: `Billing-cycle report ${result.period.start}..${last}`,
+    period: `${result.period.start}..${last}, as of ${result.asOf}`,
+    lines: summaryLines(result),
+    url,
+  };
+}
+
+/** One line per budget for the Slack summary: status, spend against cap, forecast. */
+export function summaryLines(result: CycleResult): string[] {
+  const money = (x: number | null) =>
+    x === null ? 'unknown' : displayMoney(moneyFromNumber(x), result.currency);
+  return result.budgets.map((b) => {
+    const status = b.status === 'breached' ? 'BREACHED' : b.status === 'at-risk' ? 'AT RISK' : 'OK';
+    const cap = b.cap === null ? 'no cap' : `of ${money(b.cap)}`;
+    return `${status} ${b.name}: ${money(b.spendToDate)} ${cap}, forecast ${money(b.forecast.expected)}`;
+  });
+}

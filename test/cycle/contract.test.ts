@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
+import {
+  CycleResultSchema,
+  FindingsSchema,
+  payloadKey,
+  SnapshotPartSchema,
+} from '../../lambdas/cycle/contract.ts';
+import { evaluateStep } from '../../lambdas/cycle/evaluate.ts';
+import { PayloadError, readPayload, writePayload } from '../../lambdas/cycle/payloads.ts';
+import type { PayloadStore } from '../../lambdas/ports.ts';
+import { demoParts } from '../helpers/demo.ts';
+
+/** A store that keeps what it is given as JSON text, as S3 does. */
+function memoryStore(): PayloadStore & { readonly texts: Map<string, string> } {
+  const texts = new Map<string, string>();
+  return {
+    texts,
+    getJson: async (key) => JSON.parse(texts.get(key) ?? 'null'),
+    putJson: async (key, value) => {
+      texts.set(key, JSON.stringify(value));
+      return `mem://${key}`;
+    },
+  };
+}
+
+const { file, parts } = await demoParts();
+const evaluated = evaluateStep(file, parts);
+
+describe('the cycle contract', () => {
+  it('holds every field of a real result: parsing the JSON of the demo cycle gives it back whole', () => {
+    const json = JSON.parse(JSON.stringify(evaluated.result));
+    expect(CycleResultSchema.parse(json)).toEqual(json);
+  });
+
+  it('keeps snapshot parts exact through JSON: money to the pico-unit, metric columns as typed arrays', async () => {
+    const store = memoryStore();
+    const key = payloadKey('snapshots', '2026-10-15', 'run-1.costs');
+    await writePayload(store, key, SnapshotPartSchema, parts[0] as (typeof parts)[0]);
+    const back = await readPayload(store, key, SnapshotPartSchema);
+    expect(back).toEqual(parts[0]);
+    expect(typeof back.snapshot.costs[0]?.amount).toBe('bigint');
+    const resources = parts[1] as (typeof parts)[1];
+    await writePayload(store, 'snapshots/x.json', SnapshotPartSchema, resources);
+    const metrics = (await readPayload(store, 'snapshots/x.json', SnapshotPartSchema)).snapshot.metrics;
+    expect(metrics?.[0]?.v).toBeInstanceOf(Float64Array);
+    expect(metrics).toEqual(resources.snapshot.metrics);
+  });
+
+  it('refuses a payload of another shape, naming the key and the first fields that are wrong', async () => {
+    const store = memoryStore();
+    const findings = {
+      result: evaluated.result,
+      records: evaluated.records,
+      inputs: { partKeys: ['snapshots/a.json'] },
+    };
+    const json = JSON.parse(JSON.stringify(z.encode(FindingsSchema, findings)));
+    // Cost Explorer's forecast in the shape collect once stored it
+    json.result.costExplorerForecast = {
+      ok: true,
+      range: { start: '2026-10-16', end: '2026-11-01' },
+      mean: '5391.41',
+    };
+    await store.putJson('findings/2026-10-15/run-1.json', json);
+    const read = readPayload(store, 'findings/2026-10-15/run-1.json', FindingsSchema);
+    await expect(read).rejects.toBeInstanceOf(PayloadError);
+    await expect(read).rejects.toThrow(
+      /^findings\/2026-10-15\/run-1\.json is not the payload this step reads: result\.costExplorerForecast/,
+    );
+  });
+
+  it('refuses a cost record whose amount is not a decimal', async () => {
+    const store = memoryStore();
+    const json = JSON.parse(JSON.stringify(z.encode(SnapshotPartSchema, parts[0] as (typeof parts)[0])));
+    json.snapshot.costs[0].amount = '12,50';
+    await store.putJson('snapshots/bad.json', json);
+    await expect(readPayload(store, 'snapshots/bad.json', SnapshotPartSchema)).rejects.toThrow(
+      /snapshot\.costs\.0\.amount: expected a decimal amount, got "12,50"/,
+    );
+  });
+});
