@@ -280,6 +280,8 @@ describe('renderText: Cost Explorer cross-check', () => {
       ...result,
       costExplorerForecast: { from: '2026-10-16', to: '2026-11-01', error: 'denied' },
     };
-    expect(renderText(failed)).toContain("Cost Explorer's forecast for 2026-10-16 to 2026-10-31 is missing: denied");
+    expect(renderText(failed)).toContain(
+      "Cost Explorer's forecast for 2026-10-16 to 2026-10-31 is missing: denied",
+    );
   });
 });
