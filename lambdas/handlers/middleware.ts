@@ -8,10 +8,15 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
 import { METRICS_NAMESPACE, SERVICE } from '../cycle/contract.ts';
+import { redactError, redactingReplacer, redactTraces } from './redact.ts';
 
-export const logger = new Logger({ serviceName: SERVICE });
+// every log line and every trace is serialized with the URLs in it cut to scheme and host (see redact.ts)
+export const logger = new Logger({ serviceName: SERVICE, jsonReplacerFn: redactingReplacer });
 export const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: SERVICE });
-export const tracer = new Tracer({ serviceName: SERVICE });
+const tracesRedacted = redactTraces();
+export const tracer = new Tracer({ serviceName: SERVICE, enabled: tracesRedacted });
+if (!tracesRedacted)
+  logger.warn('tracing is off: this X-Ray SDK serializes segments without the URL redaction');
 
 /** The state machine passed an event this handler cannot read; names the field and what it must be. */
 export class EventError extends Error {
@@ -20,7 +25,8 @@ export class EventError extends Error {
 
 /**
  * One thin Lambda: the event validated with zod at the edge, then the function; Powertools logs (with the Lambda
- * context), metrics (EMF, flushed at the end) and traces through their middy middlewares.
+ * context), metrics (EMF, flushed at the end) and traces through their middy middlewares. An error leaves with
+ * the URLs in its messages redacted, before the tracer records it and the runtime logs it.
  */
 export function lambda<S extends z.ZodType, R>(
   eventSchema: S,
@@ -36,6 +42,10 @@ export function lambda<S extends z.ZodType, R>(
         const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(event)'}: ${i.message}`);
         throw new EventError(`event: ${problems.join('; ')}`);
       }
-      return fn(parsed.data, context);
+      try {
+        return await fn(parsed.data, context);
+      } catch (err) {
+        throw redactError(err);
+      }
     });
 }
