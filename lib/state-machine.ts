@@ -57,11 +57,15 @@ export function addCycleStateMachine(scope: Construct, props: CycleStateMachineP
     new sfn.Fail(states, 'CycleFailed', { error: 'PipelineFailed', cause: 'see the alert topic' }),
   );
 
+  // Each task waits as long as its function may run (Step Functions has no default), and a task whose result
+  // replaces its input leaves ResultPath out rather than writing "$": the two mean the same in AWS, and the
+  // definition then runs the same under aws-local-stepfunctions (which times a task out after 60 s by default and
+  // writes a "$" ResultPath to a key of that name).
   const step = (
     id: string,
     f: HouseFunction,
     payload: sfn.TaskInput | undefined,
-    resultPath: string,
+    resultPath: string | undefined,
     catchFailure = true,
   ) => {
     const task = new tasks.LambdaInvoke(states, id, {
@@ -70,6 +74,7 @@ export function addCycleStateMachine(scope: Construct, props: CycleStateMachineP
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
       resultPath,
+      taskTimeout: sfn.Timeout.duration(Duration.seconds(f.timeoutSeconds)),
     });
     task.addRetry({
       errors: [
@@ -136,7 +141,7 @@ export function addCycleStateMachine(scope: Construct, props: CycleStateMachineP
     },
     outputPath: '$.event',
   });
-  collectParts.itemProcessor(partEvent.next(step('CollectPart', collect, undefined, '$', false)));
+  collectParts.itemProcessor(partEvent.next(step('CollectPart', collect, undefined, undefined, false)));
   collectParts.addCatch(failure, { errors: ['States.ALL'], resultPath: '$.error' });
 
   const definition = when

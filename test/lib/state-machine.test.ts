@@ -1,7 +1,27 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { actionsOf, definition, identityStatements, synthStack } from './helpers.ts';
+import {
+  actionsOf,
+  definition,
+  identityStatements,
+  refDefinition,
+  type States,
+  synthStack,
+} from './helpers.ts';
+
+const LAMBDA_TASKS = ['CollectPart', 'Evaluate', 'Act', 'Notify', 'Report'] as const;
+
+/** Every state of the definition, those inside the Map's item processor included, by name. */
+function allStates(states: States): States {
+  const out: States = {};
+  for (const [name, state] of Object.entries(states)) {
+    out[name] = state;
+    const inner = (state.ItemProcessor as { States?: States } | undefined)?.States;
+    if (inner) Object.assign(out, allStates(inner));
+  }
+  return out;
+}
 
 let template: Template;
 
@@ -127,5 +147,29 @@ describe('PerfBudgets state machine', () => {
     expect(
       statements.filter((s) => actionsOf(s).includes('kms:GenerateDataKey')).map((s) => s.Resource),
     ).toContainEqual({ 'Fn::GetAtt': [expect.stringContaining('Key'), 'Arn'] });
+  });
+
+  it.each(LAMBDA_TASKS)('%s waits as long as its function may run, and no longer', (name) => {
+    const state = allStates(refDefinition(template).States)[name];
+    // the task invokes the function by its ARN: "<logical id>.Arn"
+    const [fn] = String(state?.Resource).split('.');
+    const timeout = template.toJSON().Resources[fn ?? '']?.Properties.Timeout;
+    expect(timeout).toEqual(expect.any(Number));
+    expect(state?.TimeoutSeconds).toBe(timeout);
+  });
+
+  it('never writes ResultPath "$" (the default, which a local runner would write to a key named "$")', () => {
+    const states = allStates(definition(template).States);
+    const written = Object.entries(states).flatMap(([name, state]) => [
+      ...('ResultPath' in state ? [[name, state.ResultPath]] : []),
+      ...((state.Catch as { ResultPath?: string }[] | undefined) ?? []).map((c) => [
+        `${name} catch`,
+        c.ResultPath,
+      ]),
+    ]);
+    expect(written.length).toBeGreaterThan(0);
+    expect(written.filter(([, path]) => path === '$')).toEqual([]);
+    // a collect part's result is the part's whole output: the default ResultPath, left out
+    expect(states.CollectPart).not.toHaveProperty('ResultPath');
   });
 });
