@@ -33,6 +33,23 @@ export interface StepsProps {
 }
 
 /**
+ * Size of each step's function. Collect and act run under the IAM path that member roles trust; one planner runs
+ * at a time (two concurrent runs could both change the same endpoint's scaling).
+ */
+const STEP_SIZES = {
+  collect: { memorySizeMiB: 1024, timeoutSeconds: 600, rolePath: CENTRAL_ROLE_PATH },
+  evaluate: { memorySizeMiB: 1024, timeoutSeconds: 120 },
+  act: {
+    memorySizeMiB: 256,
+    timeoutSeconds: 60,
+    reservedConcurrentExecutions: 1,
+    rolePath: CENTRAL_ROLE_PATH,
+  },
+  notify: { memorySizeMiB: 256, timeoutSeconds: 60 },
+  report: { memorySizeMiB: 512, timeoutSeconds: 120 },
+} as const satisfies Record<keyof Steps, Partial<HouseFunctionProps>>;
+
+/**
  * Adds the five functions to `scope` (ids Collect, Evaluate, Act, Notify, Report; each handler is
  * `lambdas/handlers/<id in lower case>.ts`), every one with the bucket, the budget file's key and the ledger table.
  */
@@ -42,40 +59,21 @@ export function addSteps(scope: Construct, props: StepsProps): Steps {
     BUDGETS_KEY,
     LEDGER_TABLE: props.table.tableName,
   };
-  const fn = (name: string, description: string, options: Partial<HouseFunctionProps>) =>
+  const fn = (name: string, description: string, size: Partial<HouseFunctionProps>) =>
     new HouseFunction(scope, name, {
       entry: `${HANDLERS_DIR}${name.toLowerCase()}.ts`,
       description,
       logRetention: props.logRetention,
       deadLetterQueue: props.deadLetterQueue,
       environment,
-      ...options,
+      ...size,
     });
   return {
-    collect: fn('Collect', 'perf-budgets: inventory, spend and metrics into a snapshot', {
-      memorySizeMiB: 1024,
-      timeoutSeconds: 600,
-      rolePath: CENTRAL_ROLE_PATH,
-    }),
-    evaluate: fn('Evaluate', 'perf-budgets: snapshot and budget file into findings', {
-      memorySizeMiB: 1024,
-      timeoutSeconds: 120,
-    }),
-    // one planner at a time: two concurrent runs could both change the same endpoint's scaling
-    act: fn('Act', 'perf-budgets: findings into planned actions', {
-      memorySizeMiB: 256,
-      timeoutSeconds: 60,
-      reservedConcurrentExecutions: 1,
-      rolePath: CENTRAL_ROLE_PATH,
-    }),
-    notify: fn('Notify', 'perf-budgets: new alerts to SNS and Slack', {
-      memorySizeMiB: 256,
-      timeoutSeconds: 60,
-    }),
-    report: fn('Report', 'perf-budgets: the billing-cycle report', {
-      memorySizeMiB: 512,
-      timeoutSeconds: 120,
-    }),
+    collect: fn('Collect', 'perf-budgets: inventory, spend and metrics into a snapshot', STEP_SIZES.collect),
+    evaluate: fn('Evaluate', 'perf-budgets: snapshot and budget file into findings', STEP_SIZES.evaluate),
+    act: fn('Act', 'perf-budgets: findings into planned actions', STEP_SIZES.act),
+    notify: fn('Notify', 'perf-budgets: new alerts to SNS and Slack', STEP_SIZES.notify),
+    report: fn('Report', 'perf-budgets: the billing-cycle report', STEP_SIZES.report),
   };
 }
 
