@@ -77,12 +77,15 @@ export class HouseFunction extends Construct {
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
   readonly deadLetterQueue: sqs.IQueue;
+  /** The function's timeout: a caller that waits for it (a Step Functions task) waits as long. */
+  readonly timeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: HouseFunctionProps) {
     super(scope, id);
     const memorySizeMiB = props.memorySizeMiB ?? 512;
     const timeoutSeconds = props.timeoutSeconds ?? 60;
     validate(id, props, memorySizeMiB, timeoutSeconds);
+    this.timeoutSeconds = timeoutSeconds;
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,

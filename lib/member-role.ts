@@ -1,4 +1,4 @@
-import { Aws, Validations } from 'aws-cdk-lib';
+import { Aws } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
@@ -8,8 +8,12 @@ import {
   RoleArnSchema,
   roleAccount,
 } from '../lambdas/core/budget.ts';
-import { MANAGED_TAG } from '../lambdas/cycle/contract.ts';
-import { CENTRAL_ROLE_PATH, resourceReadStatements } from './perf-budgets.ts';
+import {
+  attachActuationPolicy,
+  attachReadPolicy,
+  CENTRAL_ROLE_PATH,
+  resourceReadStatements,
+} from './iam-statements.ts';
 
 /** The member role's name: the `roleArn` of an accounts entry is `arn:aws:iam::<member>:role/perf-budgets-member`. */
 export const MEMBER_ROLE_NAME = 'perf-budgets-member';
@@ -65,66 +69,9 @@ export class PerfBudgetsMemberRole extends Construct {
     });
 
     const regions = props.regions ?? ['*'];
-    const arns = (service: string, resource: string) =>
-      regions.map((r) => `arn:${Aws.PARTITION}:${service}:${r}:${Aws.ACCOUNT_ID}:${resource}`);
-    const read = new iam.Policy(this, 'Read', { statements: resourceReadStatements(regions) });
-    read.attachToRole(this.role);
-    Validations.of(read).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'cloudwatch:GetMetricData, sagemaker:ListEndpoints/ListInferenceComponents and application-autoscaling Describe* have no resource-level permissions: AWS requires "*".',
-    });
-    acknowledge(
-      read,
-      ['endpoint/*', 'endpoint-config/*', 'inference-component/*'].flatMap((r) =>
-        nagArns('sagemaker', regions, r),
-      ),
-      'SageMaker describes are limited to endpoint, endpoint-config and inference-component ARNs of this account; the central budget file selects endpoints by name globs and tags at run time.',
-    );
-
-    if (props.allowActuation) {
-      const managed = { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } };
-      const write = new iam.Policy(this, 'ManagedActuation', {
-        statements: [
-          new iam.PolicyStatement({
-            sid: 'ManagedScaling',
-            actions: [
-              'application-autoscaling:RegisterScalableTarget',
-              'application-autoscaling:PutScalingPolicy',
-            ],
-            resources: arns('application-autoscaling', 'scalable-target/*'),
-            conditions: managed,
-          }),
-          new iam.PolicyStatement({
-            sid: 'ManagedEndpoints',
-            actions: ['sagemaker:UpdateEndpointWeightsAndCapacities'],
-            resources: arns('sagemaker', 'endpoint/*'),
-            conditions: managed,
-          }),
-        ],
-      });
-      write.attachToRole(this.role);
-      acknowledge(
-        write,
-        [
-          ...nagArns('application-autoscaling', regions, 'scalable-target/*'),
-          ...nagArns('sagemaker', regions, 'endpoint/*'),
-        ],
-        `Changes are allowed only on resources tagged ${MANAGED_TAG}=true (aws:ResourceTag condition); the endpoints are not known at deploy time.`,
-      );
-    }
+    attachReadPolicy(this, 'Read', this.role, resourceReadStatements(regions), regions);
+    if (props.allowActuation) attachActuationPolicy(this, this.role, regions);
   }
-}
-
-/** How cdk-nag prints an ARN of this account built from pseudo parameters. */
-function nagArns(service: string, regions: readonly string[], resource: string): string[] {
-  return regions.map((r) => `arn:<AWS::Partition>:${service}:${r}:<AWS::AccountId>:${resource}`);
-}
-
-function acknowledge(scope: Construct, resources: readonly string[], reason: string): void {
-  Validations.of(scope).acknowledge(
-    ...resources.map((r) => ({ id: `AwsSolutions-IAM5[Resource::${r}]`, reason })),
-  );
 }
 
 function validate(id: string, props: PerfBudgetsMemberRoleProps): void {

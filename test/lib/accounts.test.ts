@@ -7,32 +7,14 @@ import { PerfBudgetsStack } from '../../lib/stack.ts';
 import {
   actionsOf,
   DEMO_BUDGETS,
+  definition,
   editedBudgets,
-  flatten,
   identityStatements,
+  refDefinition,
+  type States,
   synthStack,
   testApp,
 } from './helpers.ts';
-
-type States = Record<string, Record<string, unknown>>;
-
-function definition(t: Template): { StartAt: string; States: States } {
-  const [sm] = Object.values(t.findResources('AWS::StepFunctions::StateMachine'));
-  return JSON.parse(flatten(sm?.Properties.DefinitionString));
-}
-
-/** The state machine definition with each Ref kept as `{Ref:<name>}`, to read the Parts list as deployed. */
-function refDefinition(t: Template): { States: States } {
-  const [sm] = Object.values(t.findResources('AWS::StepFunctions::StateMachine'));
-  const joined = sm?.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
-  const [sep, parts] = joined['Fn::Join'];
-  const text = parts
-    .map((p) =>
-      typeof p === 'string' ? p : p && typeof p === 'object' && 'Ref' in p ? `{Ref:${p.Ref}}` : 'TOKEN',
-    )
-    .join(sep);
-  return JSON.parse(text);
-}
 
 const MEMBER_A = 'arn:aws:iam::123456789012:role/perf-budgets-member';
 const MEMBER_B = 'arn:aws:iam::210987654321:role/perf-budgets-member';

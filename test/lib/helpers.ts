@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PerfBudgetsStack, type PerfBudgetsStackProps } from '../../lib/stack.ts';
 
 export const DEMO_BUDGETS = 'examples/demo/budgets.yaml';
@@ -34,6 +34,39 @@ export function flatten(value: unknown): string {
   }
   return 'TOKEN';
 }
+
+export type States = Record<string, Record<string, unknown>>;
+
+function stateMachineDefinition(template: Template, render: (token: object) => string) {
+  const [sm] = Object.values(template.findResources('AWS::StepFunctions::StateMachine'));
+  const joined = sm?.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
+  const [sep, parts] = joined['Fn::Join'];
+  const text = parts.map((p) => (typeof p === 'string' ? p : render(p as object))).join(sep);
+  return JSON.parse(text) as { StartAt: string; States: States };
+}
+
+/** The state machine definition with every token as "TOKEN". */
+export function definition(template: Template): { StartAt: string; States: States } {
+  return stateMachineDefinition(template, () => 'TOKEN');
+}
+
+/**
+ * The state machine definition with each Ref kept as `{Ref:<name>}` and each GetAtt as `<logical id>.<attribute>`,
+ * to read what the definition points at as deployed.
+ */
+export function refDefinition(template: Template): { StartAt: string; States: States } {
+  return stateMachineDefinition(template, (p) => {
+    if ('Ref' in p) return `{Ref:${p.Ref}}`;
+    if ('Fn::GetAtt' in p) return (p['Fn::GetAtt'] as string[]).join('.');
+    return 'TOKEN';
+  });
+}
+
+/** A bucket or topic policy statement that refuses requests without TLS. */
+export const secureTransportDeny = Match.objectLike({
+  Effect: 'Deny',
+  Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+});
 
 export interface Statement {
   Effect: string;

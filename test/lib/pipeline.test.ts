@@ -1,0 +1,225 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { Match } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { BUDGETS_KEY, MANAGED_TAG } from '../../lambdas/cycle/contract.ts';
+import {
+  actionsOf,
+  editedBudgets,
+  flatten,
+  identityStatements,
+  type Statement,
+  synthStack,
+} from './helpers.ts';
+
+let template: Template;
+
+beforeAll(() => {
+  template = synthStack({ alarmEmail: 'finops@example.com' }).template;
+});
+
+describe('PerfBudgets functions', () => {
+  it('deploys the five handlers through the house construct', () => {
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
+    });
+    expect(Object.keys(fns)).toHaveLength(5);
+  });
+
+  it('gives every handler the bucket, the budget file key and the ledger table', () => {
+    const fns = template.findResources('AWS::Lambda::Function', {
+      Properties: {
+        Environment: {
+          Variables: Match.objectLike({
+            DATA_BUCKET: { Ref: Match.stringLikeRegexp('Data') },
+            BUDGETS_KEY,
+            LEDGER_TABLE: { Ref: Match.stringLikeRegexp('Ledger') },
+          }),
+        },
+      },
+    });
+    expect(Object.keys(fns)).toHaveLength(5);
+  });
+
+  it('lets only one planner run at a time', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('planned actions'),
+      ReservedConcurrentExecutions: 1,
+    });
+  });
+});
+
+describe('PerfBudgets schedules', () => {
+  const schedules = (t: Template) =>
+    Object.values(t.findResources('AWS::Scheduler::Schedule')).map((r) => r.Properties);
+
+  it('starts the cycle daily in the budget file time zone', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 6 * * ? *)',
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: Match.objectLike({
+        Arn: { Ref: Match.stringLikeRegexp('Cycle') },
+        Input: '{"at":"<aws.scheduler.scheduled-time>"}',
+        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 3600 },
+        DeadLetterConfig: { Arn: Match.anyValue() },
+      }),
+    });
+  });
+
+  it('runs the report weekly and on the first day of each billing period', () => {
+    const reports = schedules(template).filter(
+      (s) => s.Target.Input === '{"report":true,"at":"<aws.scheduler.scheduled-time>"}',
+    );
+    expect(reports.map((s) => s.ScheduleExpression).sort()).toEqual([
+      'cron(0 7 ? * MON *)',
+      'cron(0 8 1 * ? *)',
+    ]);
+  });
+
+  it('takes its time zone from the budget file', () => {
+    const path = editedBudgets((t) => t.replace('timezone: UTC', 'timezone: Europe/Berlin'));
+    const all = schedules(synthStack({ budgetsFile: path }).template);
+    expect(all).toHaveLength(3);
+    for (const s of all) expect(s.ScheduleExpressionTimezone).toBe('Europe/Berlin');
+  });
+
+  it('takes the time zone and expressions from props when given', () => {
+    const t = synthStack({
+      timeZone: 'America/New_York',
+      scheduleExpression: 'cron(30 5 * * ? *)',
+      reportScheduleExpression: 'cron(0 9 ? * FRI *)',
+    }).template;
+    const all = schedules(t);
+    expect(all.map((s) => s.ScheduleExpression).sort()).toEqual([
+      'cron(0 8 1 * ? *)',
+      'cron(0 9 ? * FRI *)',
+      'cron(30 5 * * ? *)',
+    ]);
+    for (const s of all) expect(s.ScheduleExpressionTimezone).toBe('America/New_York');
+  });
+
+  it('lets the scheduler start this state machine and nothing else', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+          }),
+        ],
+      },
+    });
+    const starts = identityStatements(template).filter((s) => actionsOf(s).includes('states:StartExecution'));
+    expect(starts).toHaveLength(1);
+    expect(starts[0]?.Resource).toEqual({ Ref: expect.stringContaining('Cycle') });
+  });
+});
+
+describe('PerfBudgets least privilege', () => {
+  const statementsWith = (action: string) =>
+    identityStatements(template).filter((s) => actionsOf(s).includes(action));
+
+  it('has no wildcard action anywhere', () => {
+    const wild = identityStatements(template)
+      .flatMap(actionsOf)
+      .filter((a) => a.includes('*'));
+    expect(wild).toEqual([]);
+  });
+
+  it('reads cost, metrics, SageMaker and autoscaling read-only, on "*" only where AWS forces it', () => {
+    const star = identityStatements(template)
+      .filter((s) => s.Resource === '*')
+      .flatMap(actionsOf)
+      .sort();
+    expect(star).toEqual(
+      [
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:DescribeScalingActivities',
+        'application-autoscaling:DescribeScalingPolicies',
+        'ce:GetCostAndUsage',
+        'ce:GetCostForecast',
+        'cloudwatch:GetMetricData',
+        'sagemaker:ListEndpoints',
+        'sagemaker:ListInferenceComponents',
+        // written by CDK for active tracing (five functions and the state machine)
+        ...Array(6).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat(),
+        'xray:GetSamplingRules',
+        'xray:GetSamplingTargets',
+        // written by CDK for state machine logging
+        'logs:CreateLogDelivery',
+        'logs:DeleteLogDelivery',
+        'logs:DescribeLogGroups',
+        'logs:DescribeResourcePolicies',
+        'logs:GetLogDelivery',
+        'logs:ListLogDeliveries',
+        'logs:PutResourcePolicy',
+        'logs:UpdateLogDelivery',
+      ].sort(),
+    );
+  });
+
+  it('scopes SageMaker describes to this account and region', () => {
+    const [describe] = statementsWith('sagemaker:DescribeEndpoint');
+    expect(JSON.stringify(describe?.Resource)).toContain(':endpoint/*');
+    expect(describe?.Resource).not.toBe('*');
+  });
+
+  it('asks for resource-level Cost Explorer only when the budget file opts in', () => {
+    expect(statementsWith('ce:GetCostAndUsageWithResources')).toEqual([]);
+    const path = editedBudgets((t) =>
+      t.replace('costMetric: billed', 'costMetric: billed\ncostExplorer: { resourceLevel: true }'),
+    );
+    const opted = identityStatements(synthStack({ budgetsFile: path }).template).filter((s) =>
+      actionsOf(s).includes('ce:GetCostAndUsageWithResources'),
+    );
+    expect(opted).toHaveLength(1);
+  });
+
+  it.each([
+    'application-autoscaling:RegisterScalableTarget',
+    'application-autoscaling:PutScalingPolicy',
+    'sagemaker:UpdateEndpointWeightsAndCapacities',
+  ])('allows %s only on resources tagged perf-budgets:managed=true', (action) => {
+    const statements = statementsWith(action);
+    expect(statements.length).toBeGreaterThan(0);
+    for (const s of statements) {
+      expect(s.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } });
+      expect(s.Resource).not.toBe('*');
+    }
+  });
+
+  it('scopes bucket access to the prefixes each step reads and writes', () => {
+    for (const s of [...statementsWith('s3:GetObject'), ...statementsWith('s3:PutObject')]) {
+      const resources = (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map(flatten);
+      for (const r of resources) expect(r).toMatch(/\/(config|snapshots|findings|reports)\//);
+    }
+    expect(statementsWith('s3:DeleteObject')).toEqual([]);
+  });
+
+  it('scopes table, topic and secret access to those resources', () => {
+    for (const s of statementsWith('dynamodb:PutItem')) {
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': [expect.stringContaining('Ledger'), 'Arn'] });
+    }
+    for (const s of statementsWith('secretsmanager:GetSecretValue')) {
+      expect(s.Resource).toEqual({ Ref: expect.stringContaining('SlackSecret') });
+    }
+  });
+
+  it('reads a FOCUS export bucket only when the budget file uses one', () => {
+    expect(statementsWith('s3:ListBucket')).toEqual([]);
+    const path = editedBudgets((t) =>
+      t.replace(
+        'costMetric: billed',
+        'costMetric: billed\ncostSource: focus-export\nfocusExport: { bucket: my-exports, prefix: focus/ }',
+      ),
+    );
+    const statements = identityStatements(synthStack({ budgetsFile: path }).template);
+    const list = statements.find((s: Statement) => actionsOf(s).includes('s3:ListBucket'));
+    expect(list?.Condition).toEqual({ StringLike: { 's3:prefix': ['focus/*'] } });
+    const read = statements.find(
+      (s) => actionsOf(s).includes('s3:GetObject') && flatten(s.Resource).includes('my-exports'),
+    );
+    expect(flatten(read?.Resource)).toBe('arn:TOKEN:s3:::my-exports/focus/*');
+  });
+});
