@@ -109,7 +109,7 @@ export function grantSteps(steps: Steps, props: StepGrantsProps): void {
   data(act, [PREFIX.findings], []);
   // notify links each alert to the newest report (a presigned GetObject URL, after a HeadObject)
   data(notify, [PREFIX.findings, LATEST_REPORT_PREFIX], []);
-  // the report evaluates the cycle's snapshot again for its daily series (cycle/inputs.ts), and reads
+  // the report evaluates the cycle's snapshot again for its daily series (cycle/payloads.ts readParts), and reads
   // reports/ back: the summary links to the report through a presigned GetObject URL
   data(report, [PREFIX.config, PREFIX.snapshots, PREFIX.findings, PREFIX.reports], [PREFIX.reports]);
 
