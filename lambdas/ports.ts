@@ -104,6 +104,12 @@ export interface AlertRecord {
   readonly summary?: string;
   /** The day the cycle that recorded it judged (absent on records written before it was kept). */
   readonly asOf?: string;
+  /**
+   * Records to write with this one in the same transaction, and only if this one is new: the deliveries it still
+   * owes, one per channel, which the alert step forgets as each channel delivers. A cycle that dies between
+   * recording and delivering leaves them for the next cycle to deliver.
+   */
+  readonly pending?: readonly string[];
 }
 
 export interface DailySpend {

@@ -20,7 +20,9 @@
  *
  * Alerts are written with `attribute_not_exists(pk)`, so two cycles running at once cannot both record, and
  * therefore both send, the same alert: the loser gets ConditionalCheckFailedException, which here means "already
- * recorded", not an error.
+ * recorded", not an error. An alert still to be delivered is written in one transaction with a record per channel
+ * that owes it (an alert item of its own, state `<state>><channel>><transition>`), so that no alert is ever recorded
+ * without what tells the next cycle to deliver it.
  */
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -36,6 +38,7 @@ import {
   QueryCommand,
   type QueryCommandInput,
   type QueryCommandOutput,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { loadCostRecords, type StoredCostRecord, storeCostRecord } from '../core/records.ts';
@@ -91,6 +94,15 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 function isConditionalCheckFailed(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
+}
+
+/** A transaction cancelled because its first item, the alert, was recorded before: "already recorded". */
+function isAlertConditionCancelled(err: unknown): boolean {
+  const e = err as { name?: unknown; CancellationReasons?: { Code?: string }[] } | null;
+  return (
+    e?.name === 'TransactionCanceledException' &&
+    e.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+  );
 }
 
 function chunked<T>(items: readonly T[], size: number): T[][] {
@@ -367,29 +379,11 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
     const commitId = randomUUID();
     const outcomes: Array<'new' | 'recorded' | { error: unknown }> = [];
     for (const part of chunked(list, ALERT_WRITE_CONCURRENCY)) {
-      const settled = await Promise.allSettled(
-        part.map((a) =>
-          this.client.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: {
-                ...ledgerKeys.alert(a),
-                period: a.period,
-                key: a.key,
-                state: a.state,
-                sentAt: a.sentAt,
-                ...(a.summary ? { summary: a.summary } : {}),
-                ...(a.asOf ? { asOf: a.asOf } : {}),
-                commitId,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            }),
-          ),
-        ),
-      );
+      const settled = await Promise.allSettled(part.map((a) => this.putAlert(a, commitId)));
       for (const s of settled) {
         if (s.status === 'fulfilled') outcomes.push('new');
-        else if (isConditionalCheckFailed(s.reason)) outcomes.push('recorded');
+        else if (isConditionalCheckFailed(s.reason) || isAlertConditionCancelled(s.reason))
+          outcomes.push('recorded');
         else outcomes.push({ error: s.reason });
       }
       if (outcomes.some((o) => typeof o === 'object')) break;
@@ -411,6 +405,40 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
     );
   }
 
+  /**
+   * One alert, if no cycle recorded it before; with its pending deliveries, in the same transaction (at most 100
+   * items: an alert is owed to a handful of channels).
+   */
+  private async putAlert(a: AlertRecord, commitId: string): Promise<void> {
+    const item = (state: string): Item => ({
+      ...ledgerKeys.alert({ ...a, state }),
+      period: a.period,
+      key: a.key,
+      state,
+      sentAt: a.sentAt,
+      ...(a.summary ? { summary: a.summary } : {}),
+      ...(a.asOf ? { asOf: a.asOf } : {}),
+      commitId,
+    });
+    const alert = {
+      TableName: this.tableName,
+      Item: item(a.state),
+      ConditionExpression: 'attribute_not_exists(pk)',
+    };
+    if (!a.pending?.length) {
+      await this.client.send(new PutCommand(alert));
+      return;
+    }
+    await this.client.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: alert },
+          ...a.pending.map((state) => ({ Put: { TableName: this.tableName, Item: item(state) } })),
+        ],
+      }),
+    );
+  }
+
   async forget(alerts: readonly Pick<AlertRecord, 'period' | 'key' | 'state'>[]): Promise<void> {
     for (const part of chunked([...alerts], ALERT_WRITE_CONCURRENCY)) {
       const settled = await Promise.allSettled(
@@ -423,19 +451,21 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
     }
   }
 
-  /** Deletes an alert this commit wrote; the condition keeps it from deleting another cycle's record. */
+  /** Deletes an alert this commit wrote, and its pending deliveries; the condition spares another cycle's. */
   private async unrecordAlert(a: AlertRecord, commitId: string): Promise<void> {
-    try {
-      await this.client.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: ledgerKeys.alert(a),
-          ConditionExpression: 'commitId = :commitId',
-          ExpressionAttributeValues: { ':commitId': commitId },
-        }),
-      );
-    } catch (err) {
-      if (!isConditionalCheckFailed(err)) throw err;
+    for (const state of [a.state, ...(a.pending ?? [])]) {
+      try {
+        await this.client.send(
+          new DeleteCommand({
+            TableName: this.tableName,
+            Key: ledgerKeys.alert({ ...a, state }),
+            ConditionExpression: 'commitId = :commitId',
+            ExpressionAttributeValues: { ':commitId': commitId },
+          }),
+        );
+      } catch (err) {
+        if (!isConditionalCheckFailed(err)) throw err;
+      }
     }
   }
 

@@ -95,8 +95,11 @@ export class SqliteLedger implements Ledger, CostDayCache {
     const tx = this.db.transaction(() => {
       const fresh: AlertRecord[] = [];
       for (const a of cycle.alerts) {
-        if (insertAlert.run({ ...a, summary: a.summary ?? null, asOf: a.asOf ?? null }).changes === 1)
-          fresh.push(a);
+        const row = { ...a, summary: a.summary ?? null, asOf: a.asOf ?? null };
+        if (insertAlert.run(row).changes !== 1) continue;
+        // the deliveries still owed, in the same transaction: an alert is never recorded without them
+        for (const state of a.pending ?? []) insertAlert.run({ ...row, state });
+        fresh.push(a);
       }
       for (const d of cycle.closedDays) upsertDay.run(d);
       for (const x of cycle.exceptions) upsertException.run({ ...x, asOf: cycle.asOf });

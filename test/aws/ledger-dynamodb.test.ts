@@ -9,6 +9,7 @@ import {
   PutCommand,
   type PutCommandInput,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -17,6 +18,7 @@ import { SourceError } from '../../lambdas/aws/errors.ts';
 import { COST_CHUNK_BYTES, DynamoDbLedger, ledgerKeys } from '../../lambdas/aws/ledger-dynamodb.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
 import type { DailySpend } from '../../lambdas/ports.ts';
+import { conditionalCheckFailed, fakeLedgerTable, type Item } from '../helpers/dynamodb-table.ts';
 import { alert, cycle, launchWeek, OCT } from '../helpers/ledger.ts';
 
 const TABLE = 'perf-budgets-ledger';
@@ -33,63 +35,14 @@ const ledger = (maxBatchAttempts = 8) =>
     },
   });
 
-/** What DynamoDB answers when a condition fails: the SDK's modelled exception, as deserialised from a 400. */
-const conditionalCheckFailed = () =>
-  new ConditionalCheckFailedException({
-    message: 'The conditional request failed',
-    $metadata: { httpStatusCode: 400, requestId: 'REQ1' },
-  });
-
 const throttled = () =>
   Object.assign(new Error('Rate of requests exceeds the allowed throughput.'), {
     name: 'ProvisionedThroughputExceededException',
     $metadata: { httpStatusCode: 400 },
   });
 
-type Item = Record<string, unknown>;
-
-/**
- * An in-memory table behind the mock: key-value puts (honouring `attribute_not_exists(pk)` atomically, as DynamoDB
- * does), batch writes and gets, and conditional deletes. Each put yields first, so calls issued together overlap.
- */
-function fakeTable(failPut?: (item: Item) => Error | undefined) {
-  const items = new Map<string, Item>();
-  const id = (k: Item) => `${k.pk}\u0000${k.sk}`;
-  ddb.on(PutCommand).callsFake(async (input: PutCommandInput) => {
-    await new Promise((r) => setTimeout(r, 1));
-    const item = input.Item as Item;
-    const failure = failPut?.(item);
-    if (failure) throw failure;
-    if (input.ConditionExpression === 'attribute_not_exists(pk)' && items.has(id(item))) {
-      throw conditionalCheckFailed();
-    }
-    items.set(id(item), item);
-    return {};
-  });
-  ddb
-    .on(DeleteCommand)
-    .callsFake(
-      async (input: { Key: Item; ConditionExpression?: string; ExpressionAttributeValues?: Item }) => {
-        const current = items.get(id(input.Key));
-        if (input.ConditionExpression && current?.commitId !== input.ExpressionAttributeValues?.[':commitId'])
-          throw conditionalCheckFailed();
-        items.delete(id(input.Key));
-        return {};
-      },
-    );
-  ddb.on(BatchWriteCommand).callsFake(async (input: BatchWriteCommandInput) => {
-    for (const r of input.RequestItems?.[TABLE] ?? []) {
-      const item = r.PutRequest?.Item as Item;
-      items.set(id(item), item);
-    }
-    return { UnprocessedItems: {} };
-  });
-  ddb.on(BatchGetCommand).callsFake(async (input: BatchGetCommandInput) => {
-    const keys = (input.RequestItems?.[TABLE]?.Keys ?? []) as Item[];
-    return { Responses: { [TABLE]: keys.flatMap((k) => items.get(id(k)) ?? []) }, UnprocessedKeys: {} };
-  });
-  return items;
-}
+/** The ledger table in memory behind the mock (puts, transactions, conditional deletes, batches). */
+const fakeTable = (failPut?: (item: Item) => Error | undefined) => fakeLedgerTable(ddb, TABLE, { failPut });
 
 const batchWrites = () =>
   ddb.commandCalls(BatchWriteCommand).map((c) => c.args[0].input.RequestItems?.[TABLE] ?? []);
@@ -171,6 +124,35 @@ describe('DynamoDbLedger alerts', () => {
     ]);
     expect([...first, ...second]).toEqual([alert('spend-breach|search-prod')]);
     expect(ddb).toReceiveCommandTimes(PutCommand, 2);
+  });
+
+  it('writes an alert and its pending deliveries in one transaction, and none of them when it was recorded before', async () => {
+    const items = fakeTable();
+    const pending = ['warning>sns>opened', 'warning>slack>opened'];
+    const first = await ledger().commit(cycle({ alerts: [{ ...alert('latency|search-prod'), pending }] }));
+    expect(first.map((a) => a.state)).toEqual(['warning']);
+    expect(ddb).toReceiveCommandWith(TransactWriteCommand, {
+      TransactItems: [
+        expect.objectContaining({
+          Put: expect.objectContaining({ ConditionExpression: 'attribute_not_exists(pk)' }),
+        }),
+        { Put: expect.objectContaining({ Item: expect.objectContaining({ state: 'warning>sns>opened' }) }) },
+        {
+          Put: expect.objectContaining({ Item: expect.objectContaining({ state: 'warning>slack>opened' }) }),
+        },
+      ],
+    });
+    expect([...items.values()].map((i) => i.state).sort()).toEqual([
+      'warning',
+      'warning>slack>opened',
+      'warning>sns>opened',
+    ]);
+
+    // delivered on one channel, then committed again by a racing cycle: nothing new, nothing pending again
+    await ledger().forget([{ period: OCT, key: 'latency|search-prod', state: 'warning>sns>opened' }]);
+    const again = await ledger().commit(cycle({ alerts: [{ ...alert('latency|search-prod'), pending }] }));
+    expect(again).toEqual([]);
+    expect([...items.values()].map((i) => i.state).sort()).toEqual(['warning', 'warning>slack>opened']);
   });
 
   it('keeps keys apart whose parts contain the separator', () => {

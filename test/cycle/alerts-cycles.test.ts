@@ -1,16 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  BatchWriteCommand,
-  DynamoDBDocumentClient,
-  PutCommand,
-  type PutCommandInput,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
@@ -23,6 +15,7 @@ import { cycleRecords } from '../../lambdas/core/ledger-records.ts';
 import { alertStep } from '../../lambdas/cycle/notify.ts';
 import type { Delivery, Notifier } from '../../lambdas/ports.ts';
 import { DEMO_BUDGETS, DEMO_COSTS, DEMO_METRICS, demoSnapshot } from '../helpers/demo.ts';
+import { fakeLedgerTable, type Item } from '../helpers/dynamodb-table.ts';
 
 let dir: string;
 
@@ -187,35 +180,13 @@ const TABLE = 'perf-budgets-ledger';
 const ddb = mockClient(DynamoDBDocumentClient);
 const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
 
-/** A fake table keyed by pk|sk: a conditional put of a key already there fails as DynamoDB fails it. */
+/** The ledger table, in memory behind the client mock. */
 class FakeTable {
-  readonly items = new Map<string, Record<string, unknown>>();
+  items = new Map<string, Item>();
 
   install(): void {
     ddb.reset();
-    ddb.on(PutCommand).callsFake(async (input: PutCommandInput) => {
-      const item = input.Item as Record<string, unknown>;
-      const id = `${item.pk}|${item.sk}`;
-      // yield first, so concurrent writers interleave as they do over the network
-      await new Promise((resolve) => setImmediate(resolve));
-      if (input.ConditionExpression === 'attribute_not_exists(pk)' && this.items.has(id)) {
-        throw new ConditionalCheckFailedException({
-          message: 'The conditional request failed',
-          $metadata: { httpStatusCode: 400 },
-        });
-      }
-      this.items.set(id, item);
-      return {};
-    });
-    ddb.on(QueryCommand).callsFake(async (input: QueryCommandInput) => {
-      const values = input.ExpressionAttributeValues as { ':pk': string; ':prefix': string };
-      const Items = [...this.items.values()].filter(
-        (i) => i.pk === values[':pk'] && String(i.sk).startsWith(values[':prefix']),
-      );
-      return { Items };
-    });
-    ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
-    ddb.on(UpdateCommand).resolves({});
+    this.items = fakeLedgerTable(ddb, TABLE);
   }
 }
 

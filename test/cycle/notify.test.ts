@@ -124,4 +124,34 @@ describe('alertStep', () => {
       await ledger.close();
     }
   });
+
+  it('delivers next cycle, once on each channel, what a step that died after recording never sent', async () => {
+    const ledger = new SqliteLedger(join(mkdtempSync(join(tmpdir(), 'pb-alerting-')), 'ledger.db'));
+    const sns = new FakeChannel('sns');
+    const slack = new FakeChannel('slack');
+    const step = (notifiers: Notifier[]) =>
+      alertStep({ result, records, ledger, notifiers, now: new Date('2026-10-16T06:00:00Z') });
+    try {
+      // the process dies in the first channel: the alerts are recorded, and nothing was delivered
+      const dying: Notifier = { channel: 'sns', notify: () => Promise.reject(new Error('Task timed out')) };
+      await expect(step([dying, slack])).rejects.toThrow('Task timed out');
+      expect(slack.received).toEqual([]);
+      const planned = (await ledger.alerts(result.period.start)).filter((a) => !a.state.includes('>'));
+      expect(planned.length).toBeGreaterThan(0);
+
+      const next = await step([sns, slack]);
+      expect(next.alerts).toEqual([]);
+      const ids = (c: FakeChannel) =>
+        c.received
+          .flat()
+          .map((m) => `${m.alert.key} ${m.alert.state}`)
+          .sort();
+      const recorded = planned.map((a) => `${a.key} ${a.state}`).sort();
+      expect(ids(sns)).toEqual(recorded);
+      expect(ids(slack)).toEqual(recorded);
+      expect((await ledger.alerts(result.period.start)).some((a) => a.state.includes('>'))).toBe(false);
+    } finally {
+      await ledger.close();
+    }
+  });
 });

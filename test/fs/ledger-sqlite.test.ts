@@ -62,6 +62,20 @@ describe('SqliteLedger', () => {
     expect(fresh.map((x) => x.key)).toEqual(['a']);
   });
 
+  it('writes an alert with its pending deliveries, and none of them when it was recorded before', async () => {
+    const l = ledger();
+    const pending = ['warning>sns>opened', 'warning>slack>opened'];
+    expect(await l.commit(cycle({ alerts: [{ ...alert('latency|search-prod'), pending }] }))).toHaveLength(1);
+    expect((await l.alerts(OCT)).map((a) => a.state).sort()).toEqual([
+      'warning',
+      'warning>slack>opened',
+      'warning>sns>opened',
+    ]);
+    await l.forget([{ period: OCT, key: 'latency|search-prod', state: 'warning>sns>opened' }]);
+    expect(await l.commit(cycle({ alerts: [{ ...alert('latency|search-prod'), pending }] }))).toEqual([]);
+    expect((await l.alerts(OCT)).map((a) => a.state).sort()).toEqual(['warning', 'warning>slack>opened']);
+  });
+
   it('adds the summary and as-of columns to a ledger written before they were kept', async () => {
     const { mkdirSync } = await import('node:fs');
     mkdirSync(join(dir, 'state'), { recursive: true });

@@ -1,21 +1,13 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { PublishBatchCommand, type PublishBatchCommandInput, SNSClient } from '@aws-sdk/client-sns';
-import {
-  BatchWriteCommand,
-  DynamoDBDocumentClient,
-  PutCommand,
-  type PutCommandInput,
-  QueryCommand,
-  type QueryCommandInput,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { FindingsSchema } from '../../lambdas/cycle/contract.ts';
 import { evaluateStep } from '../../lambdas/cycle/evaluate.ts';
 import { demoParts, storedParts } from '../helpers/demo.ts';
+import { fakeLedgerTable, type Item } from '../helpers/dynamodb-table.ts';
 import { jsonBody, lambdaContext } from '../helpers/lambda.ts';
 
 const RESULT_KEY = 'findings/2026-10-15/run-1.json';
@@ -33,7 +25,7 @@ const DEMO_ALERTS = 11;
 
 let stored: unknown;
 /** The ledger table: items by pk|sk; a conditional put of a key already there fails as in DynamoDB. */
-let table: Map<string, Record<string, unknown>>;
+let table: Map<string, Item>;
 
 beforeAll(async () => {
   const { file, parts } = await demoParts();
@@ -45,9 +37,15 @@ beforeAll(async () => {
 
 const published = () =>
   sns.commandCalls(PublishBatchCommand).flatMap((c) => c.args[0].input.PublishBatchRequestEntries ?? []);
-const alertPuts = () =>
-  doc.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.sk).startsWith('ALERT#'));
-const recordedAlerts = () => [...table.values()].filter((i) => String(i.sk).startsWith('ALERT#'));
+/** Writes of an alert record: a put, or a transaction with its pending deliveries. */
+const alertWrites = () => [
+  ...doc.commandCalls(PutCommand).filter((c) => String(c.args[0].input.Item?.sk).startsWith('ALERT#')),
+  ...doc.commandCalls(TransactWriteCommand),
+];
+const ledgerItems = () => [...table.values()].filter((i) => String(i.sk).startsWith('ALERT#'));
+/** Alert records, without the deliveries still pending (state `<state>><channel>><transition>`). */
+const recordedAlerts = () => ledgerItems().filter((i) => !String(i.state).includes('>'));
+const pendingDeliveries = () => ledgerItems().filter((i) => String(i.state).includes('>'));
 
 /** SNS accepting every entry except those whose Id is listed. */
 const snsAnswers = (refuse: readonly string[] = []) =>
@@ -70,33 +68,12 @@ beforeEach(() => {
   vi.stubEnv('BUDGETS_KEY', 'config/budgets.json');
   vi.stubEnv('LEDGER_TABLE', 'perf-budgets-ledger');
   vi.stubEnv('TOPIC_ARN', TOPIC);
-  table = new Map();
 
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
     if (input.Key !== RESULT_KEY) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
     return { Body: body(stored) };
   });
-  doc.on(QueryCommand).callsFake(async (input: QueryCommandInput) => {
-    const v = input.ExpressionAttributeValues as { ':pk': string; ':prefix': string };
-    return {
-      Items: [...table.values()].filter((i) => i.pk === v[':pk'] && String(i.sk).startsWith(v[':prefix'])),
-    };
-  });
-  doc.on(PutCommand).callsFake(async (input: PutCommandInput) => {
-    const item = input.Item as Record<string, unknown>;
-    const id = `${item.pk}|${item.sk}`;
-    await new Promise((resolve) => setImmediate(resolve));
-    if (input.ConditionExpression === 'attribute_not_exists(pk)' && table.has(id)) {
-      throw new ConditionalCheckFailedException({
-        message: 'The conditional request failed',
-        $metadata: { httpStatusCode: 400 },
-      });
-    }
-    table.set(id, item);
-    return {};
-  });
-  doc.on(UpdateCommand).resolves({});
-  doc.on(BatchWriteCommand).resolves({ UnprocessedItems: {} });
+  table = fakeLedgerTable(doc, 'perf-budgets-ledger');
   // no report written yet, unless a test says otherwise
   s3.on(HeadObjectCommand).rejects(Object.assign(new Error('NotFound'), { name: 'NotFound' }));
 });
@@ -207,7 +184,7 @@ describe('notify', () => {
     expect(again).toEqual({ runId: 'run-1', asOf: '2026-10-15', alerts: 0, sent: 0, failed: 0 });
     expect(sns).not.toReceiveCommand(PublishBatchCommand);
     // the rerun planned nothing new, so it wrote no alert
-    expect(alertPuts()).toHaveLength(DEMO_ALERTS);
+    expect(alertWrites()).toHaveLength(DEMO_ALERTS);
   });
 
   it('lets only one of two concurrent runs send each alert', async () => {
@@ -220,7 +197,35 @@ describe('notify', () => {
     expect(new Set(subjects).size).toBe(DEMO_ALERTS);
     expect(subjects).toHaveLength(DEMO_ALERTS);
     // both tried to record every alert; the conditional puts let one of them win each
-    expect(alertPuts()).toHaveLength(2 * DEMO_ALERTS);
+    expect(alertWrites()).toHaveLength(2 * DEMO_ALERTS);
+  });
+
+  it('loses no alert when a run dies between recording and delivering: the next run delivers each once', async () => {
+    // the first run records the alerts, then hangs in SNS until the Lambda's time is up: nothing was delivered
+    sns.on(PublishBatchCommand).callsFake(() => new Promise(() => {}));
+    const first = (await import('../../lambdas/handlers/notify.ts')).handler(event, context);
+    await vi.waitFor(() => expect(sns).toReceiveCommand(PublishBatchCommand));
+    void first;
+    expect(recordedAlerts()).toHaveLength(DEMO_ALERTS);
+    expect(pendingDeliveries().map((i) => String(i.state).split('>')[1])).toEqual(
+      Array(DEMO_ALERTS).fill('sns'),
+    );
+
+    // a new container runs the cycle again
+    sns.reset();
+    snsAnswers();
+    vi.resetModules();
+    const { handler } = await import('../../lambdas/handlers/notify.ts');
+    const again = await handler(event, context);
+    expect(again).toMatchObject({ alerts: 0, sent: DEMO_ALERTS, failed: 0 });
+    const subjects = published().map((e) => e.Subject);
+    expect(new Set(subjects).size).toBe(DEMO_ALERTS);
+    expect(subjects).toHaveLength(DEMO_ALERTS);
+    expect(pendingDeliveries()).toEqual([]);
+
+    sns.resetHistory();
+    await handler(event, context);
+    expect(sns).not.toReceiveCommand(PublishBatchCommand);
   });
 
   it('counts an entry SNS refused as failed, without throwing', async () => {
@@ -234,6 +239,9 @@ describe('notify', () => {
       sent: DEMO_ALERTS - 1,
       failed: 1,
     });
+    // the alert no channel delivered is forgotten, for the next cycle to plan again; nothing stays pending
+    expect(recordedAlerts()).toHaveLength(DEMO_ALERTS - 1);
+    expect(pendingDeliveries()).toEqual([]);
   });
 
   it('counts every alert as failed when SNS is unreachable, without throwing', async () => {
