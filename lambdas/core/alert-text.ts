@@ -3,11 +3,13 @@
  * a headline with the budget, the number and the date; why, from the cause split in dollars; what to do, with one
  * to three actions, their savings and latency risk; the exceptions in force; links.
  */
-import type { Alert, AlertKind, AlertTransition } from './alerts.ts';
+import type { Alert } from './alerts.ts';
 import { DRIVER_LABELS } from './cause.ts';
-import { displayMoney, displayUnitPrice, moneyFromNumber } from './money.ts';
+import { ALERTED_KINDS, alertedKind } from './limits/index.ts';
+import { fallbackHeadline } from './limits/limit.ts';
+import { displayMoney, moneyFromNumber } from './money.ts';
 import { addDays } from './period.ts';
-import type { CauseKind, Risk, Severity } from './types.ts';
+import type { AlertKind, AlertTransition, CauseKind, Risk, Severity } from './types.ts';
 
 export interface AlertLinks {
   /** The billing-cycle report of the period (a presigned S3 URL in AWS, a file path locally). */
@@ -69,17 +71,9 @@ export interface AlertMessage {
 }
 
 /** The runbook section of each alert kind (a heading "Runbook: ..." in the README). */
-export const RUNBOOK_SECTIONS: Readonly<Record<AlertKind, string>> = {
-  spend: 'runbook-spend',
-  latency: 'runbook-latency',
-  'unit-cost': 'runbook-unit-cost',
-  'error-rate': 'runbook-error-rate',
-  'utilization-low': 'runbook-utilisation',
-  'utilization-high': 'runbook-utilisation',
-  'max-instances': 'runbook-instance-ceiling',
-  'exit-criteria': 'runbook-exit-criteria',
-  'incomplete-data': 'runbook-incomplete-data',
-};
+export const RUNBOOK_SECTIONS: Readonly<Record<AlertKind, string>> = Object.fromEntries(
+  ALERTED_KINDS.map((k) => [k.alert, k.runbook]),
+) as Record<AlertKind, string>;
 
 /** At most this many actions are named in an alert (the report lists them all). */
 export const MAX_ALERT_ACTIONS = 3;
@@ -106,51 +100,9 @@ function subjectOf(a: Alert): string {
 }
 
 function headlineOf(a: Alert): string {
-  const c = a.currency;
-  const o = a.observed;
-  const l = a.limit;
   if (a.transition === 'resolved') return oneLine(a.message.replace(/\.$/, ''));
-  const who = subjectOf(a);
-  let what: string;
-  if (a.spend) {
-    const s = a.spend;
-    what =
-      s.basis === 'actual'
-        ? `spent ${money(s.amount, c)} of ${money(s.cap, c)} cap (${pct(s.amount / s.cap)}) by ${a.asOf}`
-        : `forecast ${money(s.amount, c)} vs ${money(s.cap, c)} cap (${pct(s.amount / s.cap)})${s.crossesOn ? `, crosses ${s.crossesOn}` : ''}`;
-  } else if (o !== undefined && l !== undefined) {
-    switch (a.kind) {
-      case 'latency':
-        what = `ModelLatency p99 ${o.toFixed(1)} ms, above its ${l} ms ceiling`;
-        break;
-      case 'unit-cost':
-        what = `${displayUnitPrice(o, c)} per 1k inferences, above its ${displayUnitPrice(l, c)} limit`;
-        break;
-      case 'error-rate':
-        what = `${pct(o, 2)} of invocations fail, above its ${pct(l, 2)} limit`;
-        break;
-      case 'utilization-low':
-        what = `${pct(o)} utilisation, below its ${pct(l)} floor`;
-        break;
-      case 'utilization-high':
-        what = `${pct(o)} utilisation, above its ${pct(l)} ceiling`;
-        break;
-      case 'max-instances':
-        what = `ran ${o} instances, above its limit of ${l}`;
-        break;
-      default:
-        what = a.message.replace(/\.$/, '');
-    }
-    what += ` (as of ${a.asOf})`;
-  } else if (a.kind === 'exit-criteria') {
-    what = `the experiment meets its exit criteria (as of ${a.asOf})`;
-  } else if (a.kind === 'incomplete-data') {
-    const n = a.findings.length;
-    what = `incomplete data, ${n} gap${n === 1 ? '' : 's'}: numbers are lower bounds (as of ${a.asOf})`;
-  } else {
-    what = a.message.replace(/\.$/, '');
-  }
-  return oneLine(`${who}: ${what}`);
+  const what = alertedKind(a.kind)?.headline(a) ?? fallbackHeadline(a);
+  return oneLine(`${subjectOf(a)}: ${what}`);
 }
 
 function factsOf(a: Alert): AlertFact[] {

@@ -1,6 +1,6 @@
 import type { Limits } from '../core/budget.ts';
 import { DRIVER_LABELS } from '../core/cause.ts';
-import type { CostExplorerForecast } from '../core/evaluate.ts';
+import type { CostExplorerForecast } from '../core/evaluate/types.ts';
 import { displayMoney, displayUnitPrice, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
 import type { Status } from '../core/types.ts';

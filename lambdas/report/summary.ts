@@ -1,4 +1,4 @@
-import type { BudgetResult, CycleResult } from '../core/evaluate.ts';
+import type { BudgetResult, CycleResult } from '../core/evaluate/types.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
 import type { Action, Finding, Status } from '../core/types.ts';

@@ -4,11 +4,11 @@ import {
   type Alert,
   type AlertPlan,
   type AlertState,
-  CRITICAL_WITHIN_DAYS,
   freshAlerts,
   planAlerts,
 } from '../../lambdas/core/alerts.ts';
-import type { BudgetResult, CycleResult, EndpointResult } from '../../lambdas/core/evaluate.ts';
+import type { BudgetResult, CycleResult, EndpointResult } from '../../lambdas/core/evaluate/types.ts';
+import { CRITICAL_WITHIN_DAYS } from '../../lambdas/core/limits/spend.ts';
 import { addDays } from '../../lambdas/core/period.ts';
 import type { Action, Cause, Finding, FindingKind, Severity } from '../../lambdas/core/types.ts';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
-import { InputError } from '../../lambdas/core/errors.ts';
-import { evaluate } from '../../lambdas/core/evaluate.ts';
-import type { CostRecord, MetricSeries, Snapshot } from '../../lambdas/core/types.ts';
-import { dailyRow, hostingRows, series } from '../helpers/build.ts';
+import { type BudgetFile, parseBudgetFile } from '../../../lambdas/core/budget.ts';
+import { InputError } from '../../../lambdas/core/errors.ts';
+import { evaluate } from '../../../lambdas/core/evaluate/index.ts';
+import type { CostRecord, MetricSeries, Snapshot } from '../../../lambdas/core/types.ts';
+import { dailyRow, hostingRows, series } from '../../helpers/build.ts';
 
 function file(
   budgets: unknown[],

@@ -1,14 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ENDPOINT_RULES,
-  type EndpointFacts,
-  errorRateRule,
-  latencyRule,
-  maxInstancesRule,
-  unitCostRule,
-  utilizationHighRule,
-  utilizationLowRule,
-} from '../../lambdas/core/rules.ts';
+import { errorRate as errorRateRule } from '../../../lambdas/core/limits/error-rate.ts';
+import { ENDPOINT_LIMITS as ENDPOINT_RULES } from '../../../lambdas/core/limits/index.ts';
+import { latency as latencyRule } from '../../../lambdas/core/limits/latency.ts';
+import type { EndpointFacts } from '../../../lambdas/core/limits/limit.ts';
+import { maxInstances as maxInstancesRule } from '../../../lambdas/core/limits/max-instances.ts';
+import { unitCost as unitCostRule } from '../../../lambdas/core/limits/unit-cost.ts';
+import { utilizationHigh as utilizationHighRule } from '../../../lambdas/core/limits/utilization-high.ts';
+import { utilizationLow as utilizationLowRule } from '../../../lambdas/core/limits/utilization-low.ts';
 
 const facts = (f: Partial<EndpointFacts>): EndpointFacts => ({
   name: 'e',
