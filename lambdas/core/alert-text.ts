@@ -5,11 +5,11 @@
  */
 import type { Alert } from './alerts.ts';
 import { DRIVER_LABELS } from './cause.ts';
-import { ALERTED_KINDS, alertedKind } from './limits/index.ts';
-import { fallbackHeadline } from './limits/limit.ts';
+import { alertedKind } from './limits/index.ts';
+import { fallbackHeadline, pct } from './limits/limit.ts';
 import { displayMoney, moneyFromNumber } from './money.ts';
 import { addDays } from './period.ts';
-import type { AlertKind, AlertTransition, CauseKind, Risk, Severity } from './types.ts';
+import type { AlertTransition, CauseKind, Risk, Severity } from './types.ts';
 
 export interface AlertLinks {
   /** The billing-cycle report of the period (a presigned S3 URL in AWS, a file path locally). */
@@ -70,11 +70,6 @@ export interface AlertMessage {
   readonly text: AlertText;
 }
 
-/** The runbook section of each alert kind (a heading "Runbook: ..." in the README). */
-export const RUNBOOK_SECTIONS: Readonly<Record<AlertKind, string>> = Object.fromEntries(
-  ALERTED_KINDS.map((k) => [k.alert, k.runbook]),
-) as Record<AlertKind, string>;
-
 /** At most this many actions are named in an alert (the report lists them all). */
 export const MAX_ALERT_ACTIONS = 3;
 
@@ -87,12 +82,16 @@ function signedMoney(x: number, currency: string): string {
   return x < 0 ? `−${m}` : `+${m}`;
 }
 
-const pct = (x: number, digits = 0) => `${(x * 100).toFixed(digits)}%`;
 
 function oneLine(s: string): string {
   // \s covers line and paragraph separators; other control characters are dropped
   const printable = [...s.replace(/\s+/g, ' ')].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
   return printable.replace(/ +/g, ' ').trim();
+}
+
+/** The README section of the alert's runbook (a heading "Runbook: ..."), as its kind registers it. */
+function runbookSection(a: Alert): string | undefined {
+  return alertedKind(a.kind)?.runbook;
 }
 
 function subjectOf(a: Alert): string {
@@ -176,7 +175,7 @@ function linksOf(a: Alert, links: AlertLinks): AlertLink[] {
       url: `https://${r}.console.aws.amazon.com/sagemaker/home?region=${r}#/endpoints/${encodeURIComponent(a.endpoint)}`,
     });
   }
-  if (links.runbook) out.push({ label: 'Runbook', url: `${links.runbook}#${RUNBOOK_SECTIONS[a.kind]}` });
+  if (links.runbook) out.push({ label: 'Runbook', url: `${links.runbook}#${runbookSection(a)}` });
   return out;
 }
 
@@ -213,7 +212,7 @@ export function alertText(alert: Alert, links: AlertLinks = {}): AlertText {
   if (exceptions.length > 0) lines.push('', ...exceptions);
   lines.push('');
   for (const l of linkList) lines.push(`${l.label}: ${l.url}`);
-  if (!links.runbook) lines.push(`Runbook: README.md#${RUNBOOK_SECTIONS[alert.kind]}`);
+  if (!links.runbook) lines.push(`Runbook: README.md#${runbookSection(alert)}`);
 
   return {
     severity: alert.severity,
