@@ -82,7 +82,6 @@ function signedMoney(x: number, currency: string): string {
   return x < 0 ? `−${m}` : `+${m}`;
 }
 
-
 function oneLine(s: string): string {
   // \s covers line and paragraph separators; other control characters are dropped
   const printable = [...s.replace(/\s+/g, ' ')].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
