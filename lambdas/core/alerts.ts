@@ -291,31 +291,46 @@ function endpointCause(
   };
 }
 
-/** A spend alert of either basis: the same budget facts, cause and actions; its own numbers and sentence. */
-function spendCandidate(b: BudgetResult, common: Common, a: SpendAlert): Candidate {
-  const key = alertKey('spend', b.name, a.spend.basis);
+/** What an alert says beyond its budget, identity and state. */
+type AlertBody = Omit<Alert, keyof Common | 'key' | 'state' | 'crossing' | 'transition' | 'severity'>;
+
+function candidate(
+  common: Common,
+  key: string,
+  severity: Severity,
+  level: number,
+  body: () => AlertBody,
+): Candidate {
   return {
     key,
-    severity: a.severity,
-    level: a.spend.fraction,
+    severity,
+    level,
     build: (transition, crossing, state) => ({
       ...common,
       key,
       state,
       crossing,
       transition,
-      severity: a.severity,
-      kind: 'spend',
-      spend: a.spend,
-      message: a.message,
-      observed: a.spend.amount,
-      limit: a.spend.cap,
-      cause: b.cause ?? undefined,
-      actions: b.actions,
-      exceptions: exceptionsFor(b),
-      findings: b.findings.filter((f) => f.kind === a.finding),
+      severity,
+      ...body(),
     }),
   };
+}
+
+/** A spend alert of either basis: the same budget facts, cause and actions; its own numbers and sentence. */
+function spendCandidate(b: BudgetResult, common: Common, a: SpendAlert): Candidate {
+  const key = alertKey('spend', b.name, a.spend.basis);
+  return candidate(common, key, a.severity, a.spend.fraction, () => ({
+    kind: 'spend',
+    spend: a.spend,
+    message: a.message,
+    observed: a.spend.amount,
+    limit: a.spend.cap,
+    cause: b.cause ?? undefined,
+    actions: b.actions,
+    exceptions: exceptionsFor(b),
+    findings: b.findings.filter((f) => f.kind === a.finding),
+  }));
 }
 
 /** One alert for the findings of one kind on one endpoint (or on the whole budget). */
@@ -330,28 +345,17 @@ function findingCandidate(
     (s, f) => (SEVERITY_ORDER[f.severity] > SEVERITY_ORDER[s] ? f.severity : s),
     'info',
   );
-  return {
-    key,
-    severity,
-    level: 0,
-    build: (transition, crossing, state) => ({
-      ...common,
-      key,
-      state,
-      crossing,
-      transition,
-      severity,
-      kind: first.kind as AlertKind,
-      ...(first.endpoint ? { endpoint: first.endpoint } : {}),
-      message: findings.map((f) => f.message).join(' '),
-      ...(first.observed !== undefined ? { observed: first.observed } : {}),
-      ...(first.limit !== undefined ? { limit: first.limit } : {}),
-      cause: endpointCause(b, first.endpoint, first.cause?.primary) ?? first.cause,
-      actions: dedupeActions(findings.flatMap((f) => f.actions)),
-      exceptions: exceptionsFor(b, first.endpoint),
-      findings,
-    }),
-  };
+  return candidate(common, key, severity, 0, () => ({
+    kind: first.kind as AlertKind,
+    ...(first.endpoint ? { endpoint: first.endpoint } : {}),
+    message: findings.map((f) => f.message).join(' '),
+    ...(first.observed !== undefined ? { observed: first.observed } : {}),
+    ...(first.limit !== undefined ? { limit: first.limit } : {}),
+    cause: endpointCause(b, first.endpoint, first.cause?.primary) ?? first.cause,
+    actions: dedupeActions(findings.flatMap((f) => f.actions)),
+    exceptions: exceptionsFor(b, first.endpoint),
+    findings,
+  }));
 }
 
 function candidatesOf(result: CycleResult, b: BudgetResult): Candidate[] {

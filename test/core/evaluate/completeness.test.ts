@@ -9,7 +9,7 @@ import type { EndpointView } from '../../../lambdas/core/evaluate/endpoints.ts';
 import { budgetEndpoints } from '../../../lambdas/core/evaluate/endpoints.ts';
 import type { EndpointMetrics } from '../../../lambdas/core/metrics.ts';
 import { dailyRow, hostingRows, series } from '../../helpers/build.ts';
-import { endpointResult } from '../limits/fixtures.ts';
+import { endpointResult } from '../../helpers/results.ts';
 import { budget, contextOf, file, snap, steady } from './fixtures.ts';
 
 const METRICS: EndpointMetrics = { hours: new Map(), present: new Set() };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { errorRate } from '../../../lambdas/core/limits/error-rate.ts';
-import { endpointResult, facts, remedyInput, WORDING } from './fixtures.ts';
+import { endpointResult } from '../../helpers/results.ts';
+import { facts, remedyInput, WORDING } from './fixtures.ts';
 
 describe('error rate', () => {
   it('breaches above the limit', () => {

@@ -1,6 +1,7 @@
-import type { BudgetResult, EndpointResult } from '../../../lambdas/core/evaluate/types.ts';
+import type { BudgetResult } from '../../../lambdas/core/evaluate/types.ts';
 import type { EndpointFacts, RemedyInput, Wording } from '../../../lambdas/core/limits/limit.ts';
 import type { Cause, Finding } from '../../../lambdas/core/types.ts';
+import { endpointResult } from '../../helpers/results.ts';
 
 export const WORDING: Wording = { window: '2026-10-09..2026-10-15', currency: 'USD' };
 
@@ -14,20 +15,6 @@ export const facts = (f: Partial<EndpointFacts> = {}): EndpointFacts => ({
   utilization: null,
   peakInstances: null,
   ...f,
-});
-
-export const endpointResult = (name: string, over: Partial<EndpointResult> = {}): EndpointResult => ({
-  name,
-  attribution: 'resource',
-  instanceType: 'ml.g5.xlarge',
-  peakInstances: 2,
-  spendToDate: 500,
-  invocations: 1_000_000,
-  costPer1k: 0.5,
-  latencyP99Ms: 40,
-  errorRate: 0.001,
-  utilization: 0.5,
-  ...over,
 });
 
 export const budgetResult = (over: Partial<BudgetResult> = {}): BudgetResult => ({

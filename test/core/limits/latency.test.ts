@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { latency } from '../../../lambdas/core/limits/latency.ts';
-import { endpointResult, facts, remedyInput, WORDING } from './fixtures.ts';
+import { endpointResult } from '../../helpers/results.ts';
+import { facts, remedyInput, WORDING } from './fixtures.ts';
 
 describe('p99 latency', () => {
   it('breaches above the ceiling', () => {

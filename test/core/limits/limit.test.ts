@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ENDPOINT_LIMITS } from '../../../lambdas/core/limits/index.ts';
 import { fallbackHeadline, measuredAgain, measuredHeadline } from '../../../lambdas/core/limits/limit.ts';
-import { budgetResult, endpointResult, facts, gap } from './fixtures.ts';
+import { endpointResult } from '../../helpers/results.ts';
+import { budgetResult, facts, gap } from './fixtures.ts';
 
 describe('every endpoint limit', () => {
   it('is not applicable without its limit, or without the measurement it judges', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { maxInstances } from '../../../lambdas/core/limits/max-instances.ts';
-import { budgetResult, endpointResult, facts, remedyInput, WORDING } from './fixtures.ts';
+import { endpointResult } from '../../helpers/results.ts';
+import { budgetResult, facts, remedyInput, WORDING } from './fixtures.ts';
 
 describe('instance ceiling', () => {
   it('allows the limit itself and breaches above it', () => {

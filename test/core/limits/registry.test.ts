@@ -3,7 +3,6 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { alertText } from '../../../lambdas/core/alert-text.ts';
 import { type Alert, planAlerts } from '../../../lambdas/core/alerts.ts';
-import { parseBudgetFile } from '../../../lambdas/core/budget.ts';
 import { evaluate } from '../../../lambdas/core/evaluate/index.ts';
 import type { CycleResult } from '../../../lambdas/core/evaluate/types.ts';
 import { alertKey } from '../../../lambdas/core/ledger-state.ts';
@@ -19,8 +18,8 @@ import type { AlertedKind } from '../../../lambdas/core/limits/limit.ts';
 import type { AlertKind, FindingKind } from '../../../lambdas/core/types.ts';
 import { limitsText } from '../../../lambdas/report/format.ts';
 import { timeline } from '../../../lambdas/report/review.ts';
-import { hostingRows } from '../../helpers/build.ts';
 import { ROOT } from '../../helpers/cli.ts';
+import { budget, file, snap, steady } from '../evaluate/fixtures.ts';
 import { budgetResult } from './fixtures.ts';
 
 // Every finding kind, sorted: a kind added to FindingKind does not compile here until it is said to be a limit or not.
@@ -98,34 +97,8 @@ describe('the limit registry', () => {
   });
 });
 
-/** A cycle of one budget whose only endpoint, api-a, has a week of cost rows and no limit of its own. */
-function oneEndpointCycle() {
-  const r = parseBudgetFile({
-    version: 1,
-    currency: 'USD',
-    billingPeriod: { startDay: 1, timezone: 'UTC' },
-    tiers: { production: { mode: 'advise' } },
-    budgets: [
-      {
-        name: 'api',
-        owner: 'team@example.com',
-        tier: 'production',
-        environment: 'prod',
-        selector: { endpoints: ['api-*'] },
-        limits: {},
-      },
-    ],
-  });
-  if (!r.ok) throw new Error('invalid budget file');
-  const costs = hostingRows({
-    endpoint: 'api-a',
-    from: '2026-10-01',
-    days: 10,
-    type: 'ml.m5.xlarge',
-    instances: () => 1,
-  });
-  return evaluate({ asOf: '2026-10-10', currency: 'USD', costs, inventory: [], gaps: [] }, r.file);
-}
+/** A cycle of one budget whose only endpoint, api-a, has cost rows and no limit of its own. */
+const oneEndpointCycle = () => evaluate(snap(steady, '2026-10-10'), file([budget({})]));
 
 function alertOf(k: AlertedKind): Alert {
   return {

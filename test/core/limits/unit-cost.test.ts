@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { unitCost } from '../../../lambdas/core/limits/unit-cost.ts';
-import { CAUSE, endpointResult, facts, remedyInput, WORDING } from './fixtures.ts';
+import { endpointResult } from '../../helpers/results.ts';
+import { CAUSE, facts, remedyInput, WORDING } from './fixtures.ts';
 
 describe('cost per 1k inferences', () => {
   it('breaches only strictly above the limit', () => {

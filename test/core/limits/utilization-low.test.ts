@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { utilizationLow } from '../../../lambdas/core/limits/utilization-low.ts';
-import { CAUSE, endpointResult, facts, remedyInput, WORDING } from './fixtures.ts';
+import { endpointResult } from '../../helpers/results.ts';
+import { CAUSE, facts, remedyInput, WORDING } from './fixtures.ts';
 
 describe('utilisation below the floor', () => {
   it('judges the floor of the band only', () => {
