@@ -4,7 +4,7 @@
  */
 import type { AlertMessage } from './core/alert-text.ts';
 import type { ApiUsage } from './core/api-usage.ts';
-import type { CostExplorerForecast } from './core/evaluate.ts';
+import type { CostExplorerForecast } from './core/evaluate/types.ts';
 import type { CostRecord, DataGap, EndpointInfo, MetricName, MetricSeries } from './core/types.ts';
 
 export interface TimeRange {

@@ -6,7 +6,7 @@
  */
 import type { ApiUsage } from '../core/api-usage.ts';
 import type { BudgetFile } from '../core/budget.ts';
-import type { CostExplorerForecast } from '../core/evaluate.ts';
+import type { CostExplorerForecast } from '../core/evaluate/types.ts';
 import { formatMoney } from '../core/money.ts';
 import type { CostDayCache, CycleSources, EndpointsSource, MetricsSource, SpendSource } from '../ports.ts';
 import type { AwsClients } from './clients.ts';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
-import { evaluateCycle } from '../core/evaluate.ts';
+import { evaluateCycle } from '../core/evaluate/index.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
 import { writeAtomically } from '../fs/dir-sink.ts';
 import { buildReport, reportFiles } from '../report/index.ts';

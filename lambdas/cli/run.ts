@@ -9,7 +9,7 @@ import type { AlertLinks, AlertMessage } from '../core/alert-text.ts';
 import { ApiUsage } from '../core/api-usage.ts';
 import { type BudgetFile, collectionTargets } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
-import type { CycleResult } from '../core/evaluate.ts';
+import type { CycleResult } from '../core/evaluate/types.ts';
 import { DayClock } from '../core/period.ts';
 import type { Snapshot } from '../core/types.ts';
 import { resolveAsOf } from '../cycle/as-of.ts';

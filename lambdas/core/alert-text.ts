@@ -3,11 +3,13 @@
  * a headline with the budget, the number and the date; why, from the cause split in dollars; what to do, with one
  * to three actions, their savings and latency risk; the exceptions in force; links.
  */
-import type { Alert, AlertKind, AlertTransition } from './alerts.ts';
+import type { Alert } from './alerts.ts';
 import { DRIVER_LABELS } from './cause.ts';
-import { displayMoney, displayUnitPrice, moneyFromNumber } from './money.ts';
+import { alertedKind } from './limits/index.ts';
+import { fallbackHeadline, pct } from './limits/limit.ts';
+import { displayMoney, moneyFromNumber } from './money.ts';
 import { addDays } from './period.ts';
-import type { CauseKind, Risk, Severity } from './types.ts';
+import type { AlertTransition, CauseKind, Risk, Severity } from './types.ts';
 
 export interface AlertLinks {
   /** The billing-cycle report of the period (a presigned S3 URL in AWS, a file path locally). */
@@ -68,19 +70,6 @@ export interface AlertMessage {
   readonly text: AlertText;
 }
 
-/** The runbook section of each alert kind (a heading "Runbook: ..." in the README). */
-export const RUNBOOK_SECTIONS: Readonly<Record<AlertKind, string>> = {
-  spend: 'runbook-spend',
-  latency: 'runbook-latency',
-  'unit-cost': 'runbook-unit-cost',
-  'error-rate': 'runbook-error-rate',
-  'utilization-low': 'runbook-utilisation',
-  'utilization-high': 'runbook-utilisation',
-  'max-instances': 'runbook-instance-ceiling',
-  'exit-criteria': 'runbook-exit-criteria',
-  'incomplete-data': 'runbook-incomplete-data',
-};
-
 /** At most this many actions are named in an alert (the report lists them all). */
 export const MAX_ALERT_ACTIONS = 3;
 
@@ -93,12 +82,15 @@ function signedMoney(x: number, currency: string): string {
   return x < 0 ? `−${m}` : `+${m}`;
 }
 
-const pct = (x: number, digits = 0) => `${(x * 100).toFixed(digits)}%`;
-
 function oneLine(s: string): string {
   // \s covers line and paragraph separators; other control characters are dropped
   const printable = [...s.replace(/\s+/g, ' ')].filter((ch) => ch >= ' ' && ch !== '\u007f').join('');
   return printable.replace(/ +/g, ' ').trim();
+}
+
+/** The README section of the alert's runbook (a heading "Runbook: ..."), as its kind registers it. */
+function runbookSection(a: Alert): string | undefined {
+  return alertedKind(a.kind)?.runbook;
 }
 
 function subjectOf(a: Alert): string {
@@ -106,51 +98,9 @@ function subjectOf(a: Alert): string {
 }
 
 function headlineOf(a: Alert): string {
-  const c = a.currency;
-  const o = a.observed;
-  const l = a.limit;
   if (a.transition === 'resolved') return oneLine(a.message.replace(/\.$/, ''));
-  const who = subjectOf(a);
-  let what: string;
-  if (a.spend) {
-    const s = a.spend;
-    what =
-      s.basis === 'actual'
-        ? `spent ${money(s.amount, c)} of ${money(s.cap, c)} cap (${pct(s.amount / s.cap)}) by ${a.asOf}`
-        : `forecast ${money(s.amount, c)} vs ${money(s.cap, c)} cap (${pct(s.amount / s.cap)})${s.crossesOn ? `, crosses ${s.crossesOn}` : ''}`;
-  } else if (o !== undefined && l !== undefined) {
-    switch (a.kind) {
-      case 'latency':
-        what = `ModelLatency p99 ${o.toFixed(1)} ms, above its ${l} ms ceiling`;
-        break;
-      case 'unit-cost':
-        what = `${displayUnitPrice(o, c)} per 1k inferences, above its ${displayUnitPrice(l, c)} limit`;
-        break;
-      case 'error-rate':
-        what = `${pct(o, 2)} of invocations fail, above its ${pct(l, 2)} limit`;
-        break;
-      case 'utilization-low':
-        what = `${pct(o)} utilisation, below its ${pct(l)} floor`;
-        break;
-      case 'utilization-high':
-        what = `${pct(o)} utilisation, above its ${pct(l)} ceiling`;
-        break;
-      case 'max-instances':
-        what = `ran ${o} instances, above its limit of ${l}`;
-        break;
-      default:
-        what = a.message.replace(/\.$/, '');
-    }
-    what += ` (as of ${a.asOf})`;
-  } else if (a.kind === 'exit-criteria') {
-    what = `the experiment meets its exit criteria (as of ${a.asOf})`;
-  } else if (a.kind === 'incomplete-data') {
-    const n = a.findings.length;
-    what = `incomplete data, ${n} gap${n === 1 ? '' : 's'}: numbers are lower bounds (as of ${a.asOf})`;
-  } else {
-    what = a.message.replace(/\.$/, '');
-  }
-  return oneLine(`${who}: ${what}`);
+  const what = alertedKind(a.kind)?.headline(a) ?? fallbackHeadline(a);
+  return oneLine(`${subjectOf(a)}: ${what}`);
 }
 
 function factsOf(a: Alert): AlertFact[] {
@@ -224,7 +174,7 @@ function linksOf(a: Alert, links: AlertLinks): AlertLink[] {
       url: `https://${r}.console.aws.amazon.com/sagemaker/home?region=${r}#/endpoints/${encodeURIComponent(a.endpoint)}`,
     });
   }
-  if (links.runbook) out.push({ label: 'Runbook', url: `${links.runbook}#${RUNBOOK_SECTIONS[a.kind]}` });
+  if (links.runbook) out.push({ label: 'Runbook', url: `${links.runbook}#${runbookSection(a)}` });
   return out;
 }
 
@@ -261,7 +211,7 @@ export function alertText(alert: Alert, links: AlertLinks = {}): AlertText {
   if (exceptions.length > 0) lines.push('', ...exceptions);
   lines.push('');
   for (const l of linkList) lines.push(`${l.label}: ${l.url}`);
-  if (!links.runbook) lines.push(`Runbook: README.md#${RUNBOOK_SECTIONS[alert.kind]}`);
+  if (!links.runbook) lines.push(`Runbook: README.md#${runbookSection(alert)}`);
 
   return {
     severity: alert.severity,

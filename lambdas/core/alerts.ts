@@ -5,21 +5,18 @@
  * worse, sends a resolved notice when it recovers, and sends nothing twice for the same state.
  */
 import { globToRegExp } from './budget.ts';
-import type { BudgetResult, CycleResult, EndpointResult, ExceptionResult } from './evaluate.ts';
-import { displayMoney, displayUnitPrice, moneyFromNumber } from './money.ts';
-import { addDays, daysBetween } from './period.ts';
-import type { Action, Cause, Finding, FindingKind, Severity } from './types.ts';
-
-export type AlertTransition = 'opened' | 'escalated' | 'resolved';
-
-export type AlertKind =
-  | Exclude<FindingKind, 'spend-breach' | 'spend-forecast' | 'exception-expired'>
-  | 'spend';
+import type { BudgetResult, CycleResult, ExceptionResult } from './evaluate/types.ts';
+import { alertKey, decodeState, encodeState, parseAlertKey } from './ledger-state.ts';
+import { alertedKind, PER_FINDING_ALERTS } from './limits/index.ts';
+import type { ResolvedText, SpendAlertFacts } from './limits/limit.ts';
+import { type SpendAlert, spend } from './limits/spend.ts';
+import { addDays } from './period.ts';
+import type { Action, AlertKind, AlertTransition, Cause, Finding, Severity } from './types.ts';
 
 export interface Alert {
   /** Stable identity of what is alerted on within the period (budget, kind, endpoint or basis). */
   readonly key: string;
-  /** The ledger's record of this state: `${severity}@${level}#${crossing}` or `resolved#${crossing}`. */
+  /** The ledger's record of this state (see `ledger-state.ts`). */
   readonly state: string;
   /** 1 for the first crossing in the period; a recovery and a new crossing count up. */
   readonly crossing: number;
@@ -37,17 +34,7 @@ export interface Alert {
   readonly period: { readonly start: string; readonly end: string };
   readonly currency: string;
   /** For spend alerts: actual or forecast spend, the alertAt fraction crossed, the amounts. */
-  readonly spend?: {
-    readonly basis: 'actual' | 'forecast';
-    readonly fraction: number;
-    readonly amount: number;
-    readonly low?: number;
-    readonly high?: number;
-    readonly cap: number;
-    readonly spendToDate: number;
-    /** The day the cap is crossed at the forecast rate, when it is ahead. */
-    readonly crossesOn?: string;
-  };
+  readonly spend?: SpendAlertFacts;
   /** The finding's sentence (for a resolved notice, the one it had last). */
   readonly message: string;
   readonly observed?: number;
@@ -84,28 +71,7 @@ export interface AlertPlan {
   readonly unchanged: number;
 }
 
-/** Days before the cap is crossed within which a forecast breach is critical. */
-export const CRITICAL_WITHIN_DAYS = 7;
-
 const SEVERITY_ORDER: Readonly<Record<Severity, number>> = { info: 0, warning: 1, critical: 2 };
-
-/** Finding kinds alerted on one by one (the spend findings become spend alerts; expired exceptions go to reports). */
-const FINDING_ALERTS: ReadonlySet<FindingKind> = new Set<FindingKind>([
-  'unit-cost',
-  'latency',
-  'error-rate',
-  'utilization-low',
-  'utilization-high',
-  'max-instances',
-  'exit-criteria',
-  'incomplete-data',
-]);
-
-/** Kinds judged on metrics: an open alert of these kinds does not resolve while the endpoint's metrics are missing. */
-const METRIC_KINDS: ReadonlySet<string> = new Set([...FINDING_ALERTS].filter((k) => k !== 'incomplete-data'));
-
-const STATE = /^(info|warning|critical)@(\d+(?:\.\d+)?)#(\d+)$/;
-const RESOLVED = /^resolved#(\d+)$/;
 
 interface Candidate {
   readonly key: string;
@@ -134,34 +100,28 @@ function histories(previous: readonly AlertState[]): Map<string, History> {
     return h;
   };
   // resolved records last, so a crossing's close is seen after its states whatever the input order
-  const sorted = [...previous].sort(
-    (a, b) => Number(RESOLVED.test(a.state)) - Number(RESOLVED.test(b.state)),
-  );
-  for (const r of sorted) {
-    const s = STATE.exec(r.state);
-    if (s) {
-      const crossing = Number(s[3]);
-      const h = entry(r.key, crossing);
-      if (h.crossing !== crossing) continue;
-      const level = Number(s[2]);
-      const severity = SEVERITY_ORDER[s[1] as Severity];
-      if (level > h.level || (level === h.level && severity > h.severity)) {
-        h.level = level;
+  const sorted = previous
+    .map((r) => ({ key: r.key, state: decodeState(r.state) }))
+    .sort((a, b) => Number(a.state?.kind === 'resolved') - Number(b.state?.kind === 'resolved'));
+  for (const { key, state: s } of sorted) {
+    if (s?.kind === 'open') {
+      const h = entry(key, s.crossing);
+      if (h.crossing !== s.crossing) continue;
+      const severity = SEVERITY_ORDER[s.severity];
+      if (s.level > h.level || (s.level === h.level && severity > h.severity)) {
+        h.level = s.level;
         h.severity = severity;
       }
-      continue;
-    }
-    const c = RESOLVED.exec(r.state);
-    if (c) {
-      const crossing = Number(c[1]);
-      const h = entry(r.key, crossing);
-      if (h.crossing === crossing) h.open = false;
+    } else if (s?.kind === 'resolved') {
+      const h = entry(key, s.crossing);
+      if (h.crossing === s.crossing) h.open = false;
     }
   }
   return out;
 }
 
-const stateOf = (severity: Severity, level: number, crossing: number) => `${severity}@${level}#${crossing}`;
+const openState = (severity: Severity, level: number, crossing: number) =>
+  encodeState({ kind: 'open', severity, level, crossing });
 
 /**
  * Plans the alerts of one cycle against what the ledger recorded earlier in the period: a candidate whose key has
@@ -185,12 +145,12 @@ export function planAlerts(result: CycleResult, previous: readonly AlertState[],
     const h = history.get(c.key);
     if (!h?.open) {
       const crossing = (h?.crossing ?? 0) + 1;
-      const state = stateOf(c.severity, c.level, crossing);
+      const state = openState(c.severity, c.level, crossing);
       const alert = c.build('opened', crossing, state);
       alerts.push(alert);
       record(c.key, state, alert.message);
     } else if (c.level > h.level || (c.level === h.level && SEVERITY_ORDER[c.severity] > h.severity)) {
-      const state = stateOf(c.severity, c.level, h.crossing);
+      const state = openState(c.severity, c.level, h.crossing);
       const alert = c.build('escalated', h.crossing, state);
       alerts.push(alert);
       record(c.key, state, alert.message);
@@ -200,17 +160,18 @@ export function planAlerts(result: CycleResult, previous: readonly AlertState[],
   const budgets = new Map(result.budgets.map((b) => [b.name, b]));
   for (const [key, h] of history) {
     if (!h.open || candidates.has(key)) continue;
-    const [kind, budgetName, subject] = key.split('|') as [string, string, string | undefined];
-    const b = budgets.get(budgetName);
+    const { kind, budget, subject } = parseAlertKey(key);
+    const b = budgets.get(budget);
+    const info = alertedKind(kind);
     // a budget no longer in the file, or whose data is missing this cycle, cannot be said to have recovered
-    if (!b || !recoveryKnown(b, kind, subject)) continue;
-    const state = `resolved#${h.crossing}`;
-    // actual spend overtaking a forecast alert is no recovery: that crossing closes without a notice
-    if (kind === 'spend' && subject === 'forecast' && (b.thresholds.actual.at(-1) ?? 0) >= h.level) {
-      record(key, state, `${b.name}'s actual spend reached the level its forecast had alerted on.`);
+    if (!b || !(info?.recoveryKnown(b, subject) ?? true)) continue;
+    const state = encodeState({ kind: 'resolved', crossing: h.crossing });
+    const quiet = info?.closesQuietly?.(b, subject, h.level);
+    if (quiet !== undefined) {
+      record(key, state, quiet);
       continue;
     }
-    const alert = resolvedAlert(result, b, key, kind, subject, h, state);
+    const alert = resolvedAlert(result, b, key, h, state);
     alerts.push(alert);
     record(key, state, alert.message);
   }
@@ -226,8 +187,8 @@ export function planAlerts(result: CycleResult, previous: readonly AlertState[],
 
 /**
  * A channel still owed an alert: the alert reached another channel but not this one, so its state counts as sent
- * and only this channel sends it again. Kept in the ledger as a record of its own, `${state}>${channel}>${transition}`,
- * which the planner's history passes over.
+ * and only this channel sends it again. Kept in the ledger as a record of its own (an `owed` state, see
+ * `ledger-state.ts`), which the planner's history passes over.
  */
 export interface Redelivery {
   readonly key: string;
@@ -236,25 +197,17 @@ export interface Redelivery {
   readonly transition: AlertTransition;
 }
 
-const REDELIVERY = /^(.+)>([a-z]+)>(opened|escalated|resolved)$/;
-
 export function redeliveryState(r: Omit<Redelivery, 'key'>): string {
-  return `${r.state}>${r.channel}>${r.transition}`;
+  return encodeState({ kind: 'owed', state: r.state, channel: r.channel, transition: r.transition });
 }
 
 /** The redeliveries recorded among a period's alert records. */
 export function redeliveries(previous: readonly AlertState[]): Redelivery[] {
   const out: Redelivery[] = [];
   for (const p of previous) {
-    const m = REDELIVERY.exec(p.state);
-    if (m) {
-      out.push({
-        key: p.key,
-        state: m[1] as string,
-        channel: m[2] as string,
-        transition: m[3] as AlertTransition,
-      });
-    }
+    const s = decodeState(p.state);
+    if (s?.kind === 'owed')
+      out.push({ key: p.key, state: s.state, channel: s.channel, transition: s.transition });
   }
   return out;
 }
@@ -264,13 +217,13 @@ export function redeliveries(previous: readonly AlertState[]): Redelivery[] {
  * resolved or gone), in which case the new state goes to every channel and the old one is owed no more.
  */
 export function redeliveredAlert(result: CycleResult, r: Redelivery): Alert | undefined {
-  const s = STATE.exec(r.state);
-  if (!s || r.transition === 'resolved') return undefined;
-  const b = result.budgets.find((x) => x.name === r.key.split('|')[1]);
+  const s = decodeState(r.state);
+  if (s?.kind !== 'open' || r.transition === 'resolved') return undefined;
+  const b = result.budgets.find((x) => x.name === parseAlertKey(r.key).budget);
   if (!b) return undefined;
   const c = candidatesOf(result, b).find((x) => x.key === r.key);
-  if (!c || c.severity !== s[1] || c.level !== Number(s[2])) return undefined;
-  return c.build(r.transition, Number(s[3]), r.state);
+  if (!c || c.severity !== s.severity || c.level !== s.level) return undefined;
+  return c.build(r.transition, s.crossing, r.state);
 }
 
 /** The alerts whose state the ledger recorded as new: only those are sent. */
@@ -279,43 +232,12 @@ export function freshAlerts(plan: AlertPlan, fresh: readonly AlertState[]): Aler
   return plan.alerts.filter((a) => keys.has(`${a.key}\u0000${a.state}`));
 }
 
-function recoveryKnown(b: BudgetResult, kind: string, subject: string | undefined): boolean {
-  if (kind === 'spend') return b.spendToDate !== null;
-  if (kind === 'incomplete-data') return true;
-  if (!METRIC_KINDS.has(kind)) return true;
-  // a missing metric for the budget or the endpoint is itself a finding; while it stands, nothing is known
-  if (
-    b.findings.some(
-      (f) => f.kind === 'incomplete-data' && (f.endpoint === undefined || f.endpoint === subject),
-    )
-  ) {
-    return false;
-  }
-  // an endpoint gone from the budget has recovered by leaving; one still there must have been measured again
-  const r = b.endpoints.find((e) => e.name === subject);
-  return r === undefined || measured(kind, r);
-}
+type Common = Pick<
+  Alert,
+  'budget' | 'tier' | 'mode' | 'environment' | 'owner' | 'asOf' | 'period' | 'currency'
+>;
 
-/** Whether this cycle measured what an alert of `kind` judges on the endpoint. */
-function measured(kind: string, r: EndpointResult): boolean {
-  switch (kind) {
-    case 'latency':
-      return r.latencyP99Ms !== null;
-    case 'unit-cost':
-      return r.costPer1k !== null;
-    case 'error-rate':
-      return r.errorRate !== null;
-    case 'utilization-low':
-    case 'utilization-high':
-      return r.utilization !== null;
-    case 'max-instances':
-      return r.peakInstances !== null;
-    default:
-      return true;
-  }
-}
-
-function base(result: CycleResult, b: BudgetResult) {
+function base(result: CycleResult, b: BudgetResult): Common {
   return {
     budget: b.name,
     tier: b.tier,
@@ -369,123 +291,84 @@ function endpointCause(
   };
 }
 
+/** What an alert says beyond its budget, identity and state. */
+type AlertBody = Omit<Alert, keyof Common | 'key' | 'state' | 'crossing' | 'transition' | 'severity'>;
+
+function candidate(
+  common: Common,
+  key: string,
+  severity: Severity,
+  level: number,
+  body: () => AlertBody,
+): Candidate {
+  return {
+    key,
+    severity,
+    level,
+    build: (transition, crossing, state) => ({
+      ...common,
+      key,
+      state,
+      crossing,
+      transition,
+      severity,
+      ...body(),
+    }),
+  };
+}
+
+/** A spend alert of either basis: the same budget facts, cause and actions; its own numbers and sentence. */
+function spendCandidate(b: BudgetResult, common: Common, a: SpendAlert): Candidate {
+  const key = alertKey('spend', b.name, a.spend.basis);
+  return candidate(common, key, a.severity, a.spend.fraction, () => ({
+    kind: 'spend',
+    spend: a.spend,
+    message: a.message,
+    observed: a.spend.amount,
+    limit: a.spend.cap,
+    cause: b.cause ?? undefined,
+    actions: b.actions,
+    exceptions: exceptionsFor(b),
+    findings: b.findings.filter((f) => f.kind === a.finding),
+  }));
+}
+
+/** One alert for the findings of one kind on one endpoint (or on the whole budget). */
+function findingCandidate(
+  b: BudgetResult,
+  common: Common,
+  key: string,
+  findings: readonly Finding[],
+): Candidate {
+  const first = findings[0] as Finding;
+  const severity = findings.reduce<Severity>(
+    (s, f) => (SEVERITY_ORDER[f.severity] > SEVERITY_ORDER[s] ? f.severity : s),
+    'info',
+  );
+  return candidate(common, key, severity, 0, () => ({
+    kind: first.kind as AlertKind,
+    ...(first.endpoint ? { endpoint: first.endpoint } : {}),
+    message: findings.map((f) => f.message).join(' '),
+    ...(first.observed !== undefined ? { observed: first.observed } : {}),
+    ...(first.limit !== undefined ? { limit: first.limit } : {}),
+    cause: endpointCause(b, first.endpoint, first.cause?.primary) ?? first.cause,
+    actions: dedupeActions(findings.flatMap((f) => f.actions)),
+    exceptions: exceptionsFor(b, first.endpoint),
+    findings,
+  }));
+}
+
 function candidatesOf(result: CycleResult, b: BudgetResult): Candidate[] {
-  const out: Candidate[] = [];
   const common = base(result, b);
-  const cap = b.cap;
-  const spent = b.spendToDate;
-  const spendFindings = b.findings.filter((f) => f.kind === 'spend-breach' || f.kind === 'spend-forecast');
-
-  if (cap !== null && spent !== null) {
-    /** A spend alert of either basis: the same budget facts, cause and actions; its own numbers and sentence. */
-    const spendAlert = (
-      basis: 'actual' | 'forecast',
-      severity: Severity,
-      spend: NonNullable<Alert['spend']>,
-      message: string,
-    ): Candidate => {
-      const key = `spend|${b.name}|${basis}`;
-      const findingKind = basis === 'actual' ? 'spend-breach' : 'spend-forecast';
-      return {
-        key,
-        severity,
-        level: spend.fraction,
-        build: (transition, crossing, state) => ({
-          ...common,
-          key,
-          state,
-          crossing,
-          transition,
-          severity,
-          kind: 'spend',
-          spend,
-          message,
-          observed: spend.amount,
-          limit: cap,
-          cause: b.cause ?? undefined,
-          actions: b.actions,
-          exceptions: exceptionsFor(b),
-          findings: spendFindings.filter((f) => f.kind === findingKind),
-        }),
-      };
-    };
-    const money = (x: number) => fmt(x, result.currency);
-
-    const actual = b.thresholds.actual.at(-1);
-    if (actual !== undefined) {
-      out.push(
-        spendAlert(
-          'actual',
-          actual >= 1 ? 'critical' : actual >= 0.8 ? 'warning' : 'info',
-          { basis: 'actual', fraction: actual, amount: spent, cap, spendToDate: spent },
-          `${b.name} has spent ${money(spent)}, ${percent(spent / cap)} of its ${money(cap)} cap for the period (alert at ${percent(actual)}).`,
-        ),
-      );
-    }
-    const expected = b.forecast.expected;
-    // a forecast is news when it crosses the cap (or a fraction above it) before actual spend does: a forecast at
-    // half the cap is the plan, not an alert
-    const forecast = b.thresholds.forecast.filter((f) => f >= 1 && f > (actual ?? 0)).at(-1);
-    if (forecast !== undefined && expected !== null) {
-      const low = b.forecast.low ?? expected;
-      const crossesOn = b.crossesCapOn ?? undefined;
-      const soon = crossesOn !== undefined && daysBetween(result.asOf, crossesOn) <= CRITICAL_WITHIN_DAYS;
-      out.push(
-        spendAlert(
-          'forecast',
-          low >= forecast * cap || soon ? 'critical' : 'warning',
-          {
-            basis: 'forecast',
-            fraction: forecast,
-            amount: expected,
-            low,
-            high: b.forecast.high ?? expected,
-            cap,
-            spendToDate: spent,
-            ...(crossesOn ? { crossesOn } : {}),
-          },
-          `${b.name} is forecast to spend ${money(expected)}, ${percent(expected / cap)} of its ${money(cap)} cap${crossesOn ? `, crossing it on ${crossesOn}` : ''}.`,
-        ),
-      );
-    }
-  }
-
+  const out = spend.alerts(b, result.asOf, result.currency).map((a) => spendCandidate(b, common, a));
   // one alert per endpoint breach, and per incomplete-data scope (the budget's sources, or one endpoint)
   const grouped = new Map<string, Finding[]>();
   for (const f of b.findings) {
-    if (!FINDING_ALERTS.has(f.kind)) continue;
-    const key = `${f.kind}|${b.name}|${f.endpoint ?? '*'}`;
+    if (!PER_FINDING_ALERTS.has(f.kind)) continue;
+    const key = alertKey(f.kind, b.name, f.endpoint ?? '*');
     grouped.set(key, [...(grouped.get(key) ?? []), f]);
   }
-  for (const [key, findings] of grouped) {
-    const first = findings[0] as Finding;
-    const severity = findings.reduce<Severity>(
-      (s, f) => (SEVERITY_ORDER[f.severity] > SEVERITY_ORDER[s] ? f.severity : s),
-      'info',
-    );
-    out.push({
-      key,
-      severity,
-      level: 0,
-      build: (transition, crossing, state) => ({
-        ...common,
-        key,
-        state,
-        crossing,
-        transition,
-        severity,
-        kind: first.kind as AlertKind,
-        ...(first.endpoint ? { endpoint: first.endpoint } : {}),
-        message: findings.map((f) => f.message).join(' '),
-        ...(first.observed !== undefined ? { observed: first.observed } : {}),
-        ...(first.limit !== undefined ? { limit: first.limit } : {}),
-        cause: endpointCause(b, first.endpoint, first.cause?.primary) ?? first.cause,
-        actions: dedupeActions(findings.flatMap((f) => f.actions)),
-        exceptions: exceptionsFor(b, first.endpoint),
-        findings,
-      }),
-    });
-  }
+  for (const [key, findings] of grouped) out.push(findingCandidate(b, common, key, findings));
   return out;
 }
 
@@ -499,40 +382,19 @@ function dedupeActions(actions: readonly Action[]): Action[] {
   });
 }
 
-function resolvedAlert(
-  result: CycleResult,
-  b: BudgetResult,
-  key: string,
-  kind: string,
-  subject: string | undefined,
-  h: History,
-  state: string,
-): Alert {
+/** The notice that an alert recovered: the kind's own words, else "back within its limit" with the value now. */
+function resolvedAlert(result: CycleResult, b: BudgetResult, key: string, h: History, state: string): Alert {
+  const { kind, subject } = parseAlertKey(key);
+  const info = alertedKind(kind);
   const severity = (Object.keys(SEVERITY_ORDER) as Severity[])[Math.max(0, h.severity)] as Severity;
-  const endpoint = subject && subject !== '*' && kind !== 'spend' ? subject : undefined;
+  const endpoint = subject && subject !== '*' && info?.subject !== 'basis' ? subject : undefined;
   const r = endpoint ? b.endpoints.find((e) => e.name === endpoint) : undefined;
-  const money = (x: number | null) => (x === null ? 'unknown' : fmt(x, result.currency));
-  let message: string;
-  let observed: number | undefined;
-  let limit: number | undefined;
-  if (kind === 'spend' && b.cap === null) {
-    message = `${b.name} no longer has a spend cap; its ${subject === 'forecast' ? 'forecast' : 'spend'} alert is closed.`;
-  } else if (kind === 'spend') {
-    observed = subject === 'forecast' ? (b.forecast.expected ?? undefined) : (b.spendToDate ?? undefined);
-    limit = b.cap ?? undefined;
-    message =
-      subject === 'forecast'
-        ? `${b.name}'s forecast is back under its alert threshold: ${money(b.forecast.expected)} against its ${money(b.cap)} cap.`
-        : `${b.name}'s spend to date is back under its alert threshold: ${money(b.spendToDate)} of its ${money(b.cap)} cap.`;
-  } else if (kind === 'incomplete-data') {
-    message = endpoint
-      ? `The data of ${endpoint} is complete again.`
-      : `${b.name}'s cost and metric data is complete again.`;
-  } else if (endpoint && !r) {
-    message = `${endpoint} is no longer part of ${b.name}; its ${kind} alert is closed.`;
-  } else {
-    message = `${endpoint ?? b.name} is back within its ${kind} limit${r ? ` (${currentValue(kind, r, result.currency)})` : ''}.`;
-  }
+  const text: ResolvedText = info?.resolved?.(b, subject, result.currency) ?? {
+    message:
+      endpoint && !r
+        ? `${endpoint} is no longer part of ${b.name}; its ${kind} alert is closed.`
+        : `${endpoint ?? b.name} is back within its ${kind} limit${r ? ` (${info?.now?.(r, result.currency) ?? r.name})` : ''}.`,
+  };
   return {
     ...base(result, b),
     key,
@@ -542,35 +404,11 @@ function resolvedAlert(
     severity,
     kind: kind as AlertKind,
     ...(endpoint ? { endpoint } : {}),
-    message,
-    ...(observed !== undefined ? { observed } : {}),
-    ...(limit !== undefined ? { limit } : {}),
+    message: text.message,
+    ...(text.observed !== undefined ? { observed: text.observed } : {}),
+    ...(text.limit !== undefined ? { limit: text.limit } : {}),
     actions: [],
     exceptions: exceptionsFor(b, endpoint),
     findings: [],
   };
 }
-
-function currentValue(kind: string, r: EndpointResult, currency: string): string {
-  const unknown = 'now not measured';
-  switch (kind) {
-    case 'latency':
-      return r.latencyP99Ms === null ? unknown : `p99 now ${r.latencyP99Ms.toFixed(1)} ms`;
-    case 'unit-cost':
-      return r.costPer1k === null
-        ? unknown
-        : `now ${displayUnitPrice(r.costPer1k, currency)} per 1k inferences`;
-    case 'error-rate':
-      return r.errorRate === null ? unknown : `errors now ${(r.errorRate * 100).toFixed(2)}%`;
-    case 'utilization-low':
-    case 'utilization-high':
-      return r.utilization === null ? unknown : `utilisation now ${Math.round(r.utilization * 100)}%`;
-    case 'max-instances':
-      return r.peakInstances === null ? unknown : `peak now ${r.peakInstances} instances`;
-    default:
-      return `${r.name}`;
-  }
-}
-
-const percent = (x: number) => `${Math.round(x * 100)}%`;
-const fmt = (x: number, currency: string) => displayMoney(moneyFromNumber(x), currency);

@@ -1,5 +1,5 @@
 import type { BudgetFile } from './budget.ts';
-import type { Evaluation } from './evaluate.ts';
+import type { Evaluation } from './evaluate/types.ts';
 import { formatMoney } from './money.ts';
 import { addDays } from './period.ts';
 

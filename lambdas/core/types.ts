@@ -147,6 +147,17 @@ export const FINDING_KINDS = [
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
+/**
+ * What alerts are about: each finding kind alerted one by one, and `spend`, one alert per basis (actual or forecast)
+ * that the alertAt thresholds drive instead of the spend findings. Expired exceptions go to reports only.
+ */
+export type AlertKind =
+  | Exclude<FindingKind, 'spend-breach' | 'spend-forecast' | 'exception-expired'>
+  | 'spend';
+
+/** What an alert tells of its state: newly crossed, worse than what was sent, or back within its limit. */
+export type AlertTransition = 'opened' | 'escalated' | 'resolved';
+
 export type Severity = 'info' | 'warning' | 'critical';
 
 export const CAUSES = ['traffic', 'idle-capacity', 'instance-change', 'price', 'new-endpoint'] as const;

@@ -2,7 +2,7 @@
  * The act step. Until actuation lands every tier is treated as advise: the actions stay recommendations in the
  * findings, nothing in the account is changed, and the step says how many it would have considered.
  */
-import type { CycleResult } from '../core/evaluate.ts';
+import type { CycleResult } from '../core/evaluate/types.ts';
 import type { ActOutcome } from './contract.ts';
 
 export function actStep(result: CycleResult): ActOutcome {

@@ -14,7 +14,12 @@ import {
   RoleArnSchema,
   roleAccount,
 } from '../core/budget.ts';
-import type { BudgetResult, CostExplorerForecast, CycleResult, EndpointResult } from '../core/evaluate.ts';
+import type {
+  BudgetResult,
+  CostExplorerForecast,
+  CycleResult,
+  EndpointResult,
+} from '../core/evaluate/types.ts';
 import type { CycleRecords } from '../core/ledger-records.ts';
 import { SnapshotCodec } from '../core/records.ts';
 import { ACTION_TYPES, type Action, CAUSES, type Cause, FINDING_KINDS, type Finding } from '../core/types.ts';

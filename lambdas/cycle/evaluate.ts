@@ -5,7 +5,8 @@
  */
 import { sumApiUsage } from '../core/api-usage.ts';
 import type { BudgetFile } from '../core/budget.ts';
-import { type CycleResult, type Evaluation, evaluateCycle } from '../core/evaluate.ts';
+import { evaluateCycle } from '../core/evaluate/index.ts';
+import type { CycleResult, Evaluation } from '../core/evaluate/types.ts';
 import { type CycleRecords, cycleRecords } from '../core/ledger-records.ts';
 import type { Snapshot } from '../core/types.ts';
 import type { SnapshotPart } from './contract.ts';

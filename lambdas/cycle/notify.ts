@@ -17,7 +17,7 @@ import {
   redeliveries,
   redeliveryState,
 } from '../core/alerts.ts';
-import type { CycleResult } from '../core/evaluate.ts';
+import type { CycleResult } from '../core/evaluate/types.ts';
 import type { CycleRecords } from '../core/ledger-records.ts';
 import type { Delivery, Ledger, Notifier } from '../ports.ts';
 

@@ -3,7 +3,7 @@
  * the billing-cycle report (HTML with charts, Markdown, JSON), and the cycle's own summary and JSON beside it.
  */
 
-import type { CycleResult } from '../core/evaluate.ts';
+import type { CycleResult } from '../core/evaluate/types.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
 import { type BuiltReport, buildReport, type ReportInput, reportFiles } from '../report/index.ts';

@@ -3,7 +3,7 @@
  * and one-line summaries for the logs, never the payloads themselves (large, and commercially sensitive).
  */
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { CycleResult } from '../core/evaluate.ts';
+import type { CycleResult } from '../core/evaluate/types.ts';
 import type { SnapshotPart } from '../cycle/contract.ts';
 import type { AlertStepOutput } from '../cycle/notify.ts';
 import type { Notifier } from '../ports.ts';

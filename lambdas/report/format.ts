@@ -1,6 +1,7 @@
 import type { Limits } from '../core/budget.ts';
 import { DRIVER_LABELS } from '../core/cause.ts';
-import type { CostExplorerForecast } from '../core/evaluate.ts';
+import type { CostExplorerForecast } from '../core/evaluate/types.ts';
+import { LIMITS } from '../core/limits/index.ts';
 import { displayMoney, displayUnitPrice, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
 import type { Status } from '../core/types.ts';
@@ -49,17 +50,10 @@ export function percent(x: number | null): string {
   return x === null ? '–' : `${(x * 100).toFixed(1)}%`;
 }
 
+/** A budget's limits in words, each as its limit kind states it. */
 export function limitsText(l: Limits, currency: string): string {
-  const out: string[] = [];
-  if (l.spendPerPeriod !== undefined) out.push(`spend per period ${money(l.spendPerPeriod, currency)}`);
-  if (l.costPer1kInferences !== undefined)
-    out.push(`cost per 1k ${displayUnitPrice(l.costPer1kInferences, currency)}`);
-  if (l.latencyP99Ms !== undefined) out.push(`p99 latency ${l.latencyP99Ms} ms`);
-  if (l.errorRate !== undefined) out.push(`error rate ${percent(l.errorRate)}`);
-  if (l.utilization?.min !== undefined) out.push(`utilisation at least ${percent(l.utilization.min)}`);
-  if (l.utilization?.max !== undefined) out.push(`utilisation at most ${percent(l.utilization.max)}`);
-  if (l.maxInstances !== undefined) out.push(`at most ${l.maxInstances} instances`);
-  return out.join(', ') || '–';
+  const said = LIMITS.map((k) => k.describe?.(l, currency)).filter((x): x is string => x !== undefined);
+  return said.join(', ') || '–';
 }
 
 export function actionRecordText(r: ActionRecord): string {

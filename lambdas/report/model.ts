@@ -1,5 +1,5 @@
 import { type BudgetFile, endpointLimits, type Limits } from '../core/budget.ts';
-import type { BudgetResult, CostExplorerForecast, CycleResult, Evaluation } from '../core/evaluate.ts';
+import type { BudgetResult, CostExplorerForecast, CycleResult, Evaluation } from '../core/evaluate/types.ts';
 import { type Money, roundTo } from '../core/money.ts';
 import { addDays, DayClock, dayStartMs, daysBetween, daysOf, minDay } from '../core/period.ts';
 import { dayRange, type EndpointDay, endpointDailyTrends } from '../core/trends.ts';

@@ -2,6 +2,9 @@
  * The post-incident review skeleton of one budget: the timeline of its alerts (opened, escalated, resolved) as the
  * ledger recorded them, the exceptions seen, and the sections people fill in. Pure: the caller reads the ledger.
  */
+import { decodeState, parseAlertKey } from '../core/ledger-state.ts';
+import { alertedKind } from '../core/limits/index.ts';
+import { endpointWhat } from '../core/limits/limit.ts';
 import type { AlertRecord, ExceptionSeen } from '../ports.ts';
 
 export interface ReviewInput {
@@ -34,34 +37,18 @@ export interface TimelineEntry {
   readonly summary: string;
 }
 
-const KIND_LABEL: Readonly<Record<string, string>> = {
-  spend: 'spend',
-  latency: 'p99 latency',
-  'unit-cost': 'cost per 1k inferences',
-  'error-rate': 'error rate',
-  'utilization-low': 'utilisation below floor',
-  'utilization-high': 'utilisation above ceiling',
-  'max-instances': 'instance ceiling',
-  'exit-criteria': 'exit criteria',
-  'incomplete-data': 'incomplete data',
-};
-
-const STATE = /^(info|warning|critical)@(\d+(?:\.\d+)?)#(\d+)$/;
-const RESOLVED = /^resolved#(\d+)$/;
-
+/** What an alert key names, as people read it: "p99 latency: embed-prod", "spend (forecast)". */
 function whatOf(key: string): string {
-  const [kind = key, , subject] = key.split('|');
-  const label = KIND_LABEL[kind] ?? kind;
-  if (kind === 'spend') return subject === 'forecast' ? 'spend (forecast)' : 'spend (actual)';
-  return subject && subject !== '*' ? `${label}: ${subject}` : label;
+  const { kind, subject } = parseAlertKey(key);
+  return alertedKind(kind)?.what(subject) ?? endpointWhat(kind, subject);
 }
 
 /** The alert records as events: the first state of a crossing opened it, later ones escalated it. */
 export function timeline(alerts: readonly AlertRecord[]): TimelineEntry[] {
   // in the order the cycles judged (a backfill sends late), then as sent
-  // records of a channel still owed an alert (`state>channel>transition`) are bookkeeping, not events
+  // records of a channel still owed an alert are bookkeeping, not events
   const sorted = [...alerts]
-    .filter((a) => !a.state.includes('>'))
+    .filter((a) => decodeState(a.state)?.kind !== 'owed')
     .sort(
       (a, b) =>
         (a.asOf ?? a.sentAt).localeCompare(b.asOf ?? b.sentAt) ||
@@ -71,20 +58,19 @@ export function timeline(alerts: readonly AlertRecord[]): TimelineEntry[] {
     );
   const seen = new Set<string>();
   return sorted.map((a) => {
-    const s = STATE.exec(a.state);
-    const r = RESOLVED.exec(a.state);
-    const crossing = s ? Number(s[3]) : r ? Number(r[1]) : null;
+    const s = decodeState(a.state);
+    const crossing = s?.kind === 'open' || s?.kind === 'resolved' ? s.crossing : null;
     const id = `${a.key}#${crossing}`;
     let event: TimelineEntry['event'] = 'recorded';
-    if (r) event = 'resolved';
-    else if (s) event = seen.has(id) ? 'escalated' : 'opened';
+    if (s?.kind === 'resolved') event = 'resolved';
+    else if (s?.kind === 'open') event = seen.has(id) ? 'escalated' : 'opened';
     seen.add(id);
     return {
       at: a.sentAt,
       asOf: a.asOf ?? null,
       event,
       what: whatOf(a.key),
-      severity: s ? (s[1] as string) : r ? '—' : a.state,
+      severity: s?.kind === 'open' ? s.severity : s?.kind === 'resolved' ? '—' : a.state,
       crossing,
       summary: a.summary ?? '',
     };

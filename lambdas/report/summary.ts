@@ -1,4 +1,5 @@
-import type { BudgetResult, CycleResult } from '../core/evaluate.ts';
+import type { BudgetResult, CycleResult } from '../core/evaluate/types.ts';
+import { isLimitFinding } from '../core/limits/index.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
 import type { Action, Finding, Status } from '../core/types.ts';
@@ -10,9 +11,9 @@ function money(x: number | null, currency: string): string {
   return x === null ? 'unknown' : displayMoney(moneyFromNumber(x), currency);
 }
 
-/** The one or two findings a person should read first for a budget: breaches, then forecasts, then the rest. */
+/** The findings a person should read first for a budget: its limits' (gaps and expired exceptions are said apart). */
 function headline(b: BudgetResult): Finding[] {
-  return b.findings.filter((f) => f.kind !== 'incomplete-data' && f.kind !== 'exception-expired');
+  return b.findings.filter((f) => isLimitFinding(f.kind));
 }
 
 function bestAction(f: Finding): Action | undefined {

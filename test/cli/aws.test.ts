@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CycleResult } from '../../lambdas/core/evaluate.ts';
+import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
 import { ROOT } from '../helpers/cli.ts';
 

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CycleResult } from '../../lambdas/core/evaluate.ts';
+import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { parseMoney, toNumber } from '../../lambdas/core/money.ts';
 import { cli, ROOT } from '../helpers/cli.ts';
 

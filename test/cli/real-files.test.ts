@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { CycleResult } from '../../lambdas/core/evaluate.ts';
+import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { cli, ROOT } from '../helpers/cli.ts';
 
 const FOCUS = join(ROOT, 'test/fixtures/focus/focus_sample.csv');

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { CycleResult } from '../../lambdas/core/evaluate.ts';
+import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import type { ReportModel } from '../../lambdas/report/model.ts';
 import { cli } from '../helpers/cli.ts';
 

@@ -1,8 +1,9 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCycle } from '../../lambdas/cli/run.ts';
-import { alertText, MAX_ALERT_ACTIONS, RUNBOOK_SECTIONS } from '../../lambdas/core/alert-text.ts';
+import { alertText, MAX_ALERT_ACTIONS } from '../../lambdas/core/alert-text.ts';
 import type { Alert } from '../../lambdas/core/alerts.ts';
+import { alertedKind } from '../../lambdas/core/limits/index.ts';
 import { ROOT } from '../helpers/cli.ts';
 
 const DEMO = join(ROOT, 'examples/demo');
@@ -143,7 +144,7 @@ describe('alert text on the demo account', () => {
     };
     for (const a of alerts) {
       const t = alertText(a, links);
-      const anchor = RUNBOOK_SECTIONS[a.kind];
+      const anchor = alertedKind(a.kind)?.runbook;
       expect(t.links).toEqual([
         { label: 'Report', url: links.report },
         { label: 'Dashboard', url: links.dashboard },
@@ -153,7 +154,7 @@ describe('alert text on the demo account', () => {
       expect(t.plain).not.toContain('Runbook: README.md');
       expect(alertText(a).plain.endsWith(`\nRunbook: README.md#${anchor}\n`)).toBe(true);
     }
-    expect(RUNBOOK_SECTIONS.latency).toBe('runbook-latency');
+    expect(alertedKind('latency')?.runbook).toBe('runbook-latency');
   });
 
   it('tells a resolved notice without cause or actions, tagged as resolved', () => {

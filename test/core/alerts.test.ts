@@ -4,13 +4,14 @@ import {
   type Alert,
   type AlertPlan,
   type AlertState,
-  CRITICAL_WITHIN_DAYS,
   freshAlerts,
   planAlerts,
 } from '../../lambdas/core/alerts.ts';
-import type { BudgetResult, CycleResult, EndpointResult } from '../../lambdas/core/evaluate.ts';
+import type { BudgetResult, CycleResult } from '../../lambdas/core/evaluate/types.ts';
+import { CRITICAL_WITHIN_DAYS } from '../../lambdas/core/limits/spend.ts';
 import { addDays } from '../../lambdas/core/period.ts';
 import type { Action, Cause, Finding, FindingKind, Severity } from '../../lambdas/core/types.ts';
+import { endpointResult } from '../helpers/results.ts';
 
 const PERIOD = { start: '2026-10-01', end: '2026-11-01' };
 const AS_OF = '2026-10-10';
@@ -33,22 +34,6 @@ const lowerMin: Action = {
   risk: 'medium',
   description: 'Lower the autoscaling minimum of chat-a from 4 to 1.',
 };
-
-function endpoint(name: string, over: Partial<EndpointResult> = {}): EndpointResult {
-  return {
-    name,
-    attribution: 'resource',
-    instanceType: 'ml.g5.xlarge',
-    peakInstances: 2,
-    spendToDate: 500,
-    invocations: 1_000_000,
-    costPer1k: 0.5,
-    latencyP99Ms: 40,
-    errorRate: 0.001,
-    utilization: 0.5,
-    ...over,
-  };
-}
 
 function finding(kind: FindingKind, over: Partial<Finding> = {}): Finding {
   return {
@@ -111,7 +96,7 @@ function budget(name = 'chat-prod', shape: SpendShape = {}, over: Partial<Budget
     crossesCapOn: shape.crossesCapOn ?? null,
     limits: {},
     exceptions: [],
-    endpoints: [endpoint('chat-a'), endpoint('chat-b')],
+    endpoints: [endpointResult('chat-a'), endpointResult('chat-b')],
     findings: [],
     ...over,
   };
@@ -362,7 +347,7 @@ describe('planAlerts', () => {
     expect(summary(open.alerts)).toEqual(['opened latency|chat-prod|chat-a warning@0#1']);
 
     const back = planAlerts(
-      cycle([budget('chat-prod', {}, { endpoints: [endpoint('chat-a', { latencyP99Ms: 42 })] })]),
+      cycle([budget('chat-prod', {}, { endpoints: [endpointResult('chat-a', { latencyP99Ms: 42 })] })]),
       states(open),
       SENT_AT,
     );
@@ -424,7 +409,7 @@ describe('planAlerts', () => {
     const open = planAlerts(cycle([budget('chat-prod', {}, { findings: [latencyBreach()] })]), [], SENT_AT);
     // an idle endpoint has no ModelLatency and, spending nothing in the window, no incomplete-data finding
     const unmeasured = planAlerts(
-      cycle([budget('chat-prod', {}, { endpoints: [endpoint('chat-a', { latencyP99Ms: null })] })]),
+      cycle([budget('chat-prod', {}, { endpoints: [endpointResult('chat-a', { latencyP99Ms: null })] })]),
       states(open),
       SENT_AT,
     );
@@ -432,7 +417,7 @@ describe('planAlerts', () => {
     expect(unmeasured.records).toEqual([]);
     // an endpoint gone from the budget has recovered by leaving
     const gone = planAlerts(
-      cycle([budget('chat-prod', {}, { endpoints: [endpoint('chat-b')] })]),
+      cycle([budget('chat-prod', {}, { endpoints: [endpointResult('chat-b')] })]),
       states(open),
       SENT_AT,
     );

@@ -10,7 +10,7 @@ import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
 import { type RunOutput, runCycle } from '../../lambdas/cli/run.ts';
 import type { AlertMessage } from '../../lambdas/core/alert-text.ts';
 import type { Alert } from '../../lambdas/core/alerts.ts';
-import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
+import { evaluateCycle } from '../../lambdas/core/evaluate/index.ts';
 import { cycleRecords } from '../../lambdas/core/ledger-records.ts';
 import { alertStep } from '../../lambdas/cycle/notify.ts';
 import type { Delivery, Notifier } from '../../lambdas/ports.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { snapshotOfFiles } from '../../lambdas/cli/run.ts';
 import type { BudgetFile } from '../../lambdas/core/budget.ts';
-import { evaluate } from '../../lambdas/core/evaluate.ts';
+import { evaluate } from '../../lambdas/core/evaluate/index.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
 import { loadBudgetFile } from '../../lambdas/formats/budget-file.ts';
 import { ROOT } from '../helpers/cli.ts';

@@ -4,7 +4,7 @@ import { parse } from 'csv-parse/sync';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { snapshotOfFiles } from '../../lambdas/cli/run.ts';
 import { type BudgetFile, globToRegExp, parseBudgetFile } from '../../lambdas/core/budget.ts';
-import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
+import { evaluateCycle } from '../../lambdas/core/evaluate/index.ts';
 import { type Money, parseMoney, roundTo, toNumber } from '../../lambdas/core/money.ts';
 import type { CostRecord, MetricSeries, Snapshot } from '../../lambdas/core/types.ts';
 import { loadBudgetFile } from '../../lambdas/formats/budget-file.ts';

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
-import { evaluateCycle } from '../../lambdas/core/evaluate.ts';
+import { evaluateCycle } from '../../lambdas/core/evaluate/index.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
 import { escapeHtml } from '../../lambdas/report/html.ts';
 import { type BuiltReport, buildReport, reportFiles } from '../../lambdas/report/index.ts';

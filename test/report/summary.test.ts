@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { BudgetResult, CycleResult, ExceptionResult } from '../../lambdas/core/evaluate.ts';
+import type { BudgetResult, CycleResult, ExceptionResult } from '../../lambdas/core/evaluate/types.ts';
 import type { Action, Cause, Finding } from '../../lambdas/core/types.ts';
 import { renderMarkdown, renderText } from '../../lambdas/report/summary.ts';
 

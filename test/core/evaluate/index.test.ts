@@ -1,47 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
-import { InputError } from '../../lambdas/core/errors.ts';
-import { evaluate } from '../../lambdas/core/evaluate.ts';
-import type { CostRecord, MetricSeries, Snapshot } from '../../lambdas/core/types.ts';
-import { dailyRow, hostingRows, series } from '../helpers/build.ts';
-
-function file(
-  budgets: unknown[],
-  tiers: Record<string, unknown> = { production: { mode: 'advise' } },
-): BudgetFile {
-  const r = parseBudgetFile({
-    version: 1,
-    currency: 'USD',
-    billingPeriod: { startDay: 1, timezone: 'UTC' },
-    tiers,
-    budgets,
-  });
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.file;
-}
-
-const budget = (limits: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
-  name: 'api',
-  owner: 'team@example.com',
-  tier: 'production',
-  environment: 'prod',
-  selector: { endpoints: ['api-*'] },
-  limits,
-  ...extra,
-});
-
-function snap(costs: CostRecord[], asOf: string, metrics?: MetricSeries[]): Snapshot {
-  return { asOf, currency: 'USD', costs, metrics, inventory: [], gaps: [] };
-}
-
-// api-a: 2 x ml.m5.xlarge ($0.23/h) all of September and October: $11.04 a day
-const steady = hostingRows({
-  endpoint: 'api-a',
-  from: '2026-09-01',
-  days: 61,
-  type: 'ml.m5.xlarge',
-  instances: () => 2,
-});
+import { parseBudgetFile } from '../../../lambdas/core/budget.ts';
+import { InputError } from '../../../lambdas/core/errors.ts';
+import { evaluate } from '../../../lambdas/core/evaluate/index.ts';
+import type { CostRecord } from '../../../lambdas/core/types.ts';
+import { dailyRow, hostingRows, series } from '../../helpers/build.ts';
+import { budget, file, snap, steady } from './fixtures.ts';
 
 describe('evaluate', () => {
   it('judges spend to date against the cap, counting only rows up to as-of', () => {

@@ -1,0 +1,65 @@
+/** What every part of an evaluation reads: the budget file, the snapshot, and the days it looks at. */
+import type { BudgetFile } from '../budget.ts';
+import { addDays, DayClock, dayStartMs } from '../period.ts';
+import type { MetricSeries, Snapshot } from '../types.ts';
+import { type CostSpan, type CycleWindow, checkAsOf, costSpan, cycleWindow } from './window.ts';
+
+export interface Context extends CycleWindow {
+  readonly file: BudgetFile;
+  readonly asOf: string;
+  readonly currency: string;
+  readonly snapshot: Snapshot;
+  readonly clock: DayClock;
+  /** Start of the day after as-of (epoch ms): what starts from then on is not "to date". */
+  readonly asOfEndMs: number;
+  /** The snapshot's metric series per endpoint; undefined for a cost-only run. */
+  readonly metricsByEndpoint: ReadonlyMap<string, MetricSeries[]> | undefined;
+  readonly span: CostSpan;
+}
+
+/** The context of one evaluation; refuses an as-of outside the cost data. */
+export function cycleContext(snapshot: Snapshot, file: BudgetFile): Context {
+  const tz = file.billingPeriod.timezone;
+  const clock = new DayClock(tz);
+  const asOfEndMs = dayStartMs(addDays(snapshot.asOf, 1), tz);
+  const span = costSpan(snapshot.costs, clock, asOfEndMs);
+  checkAsOf(snapshot.asOf, span);
+  return {
+    ...cycleWindow({
+      asOf: snapshot.asOf,
+      billingPeriod: file.billingPeriod,
+      span,
+      costsCompleteThrough: snapshot.costsCompleteThrough,
+    }),
+    file,
+    asOf: snapshot.asOf,
+    currency: snapshot.currency,
+    snapshot,
+    clock,
+    asOfEndMs,
+    metricsByEndpoint: snapshot.metrics ? groupByEndpoint(snapshot.metrics) : undefined,
+    span,
+  };
+}
+
+function groupByEndpoint(series: readonly MetricSeries[]): Map<string, MetricSeries[]> {
+  const out = new Map<string, MetricSeries[]>();
+  for (const s of series) {
+    const list = out.get(s.endpoint) ?? [];
+    list.push(s);
+    out.set(s.endpoint, list);
+  }
+  return out;
+}
+
+/** A finding's stable identity for alert de-duplication: its kind, budget, endpoint and threshold. */
+export function findingKey(...parts: (string | number | undefined)[]): string {
+  return parts.filter((p) => p !== undefined).join('|');
+}
+
+/** The judging window as people read it: `2026-10-09..2026-10-15`. */
+export function windowText(ctx: Context): string {
+  return `${ctx.window.from}..${addDays(ctx.window.to, -1)}`;
+}
+
+export const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;

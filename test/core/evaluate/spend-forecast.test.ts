@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import {
+  budgetForecast,
+  crossingDay,
+  isSpendUnknown,
+  spendThresholds,
+} from '../../../lambdas/core/evaluate/spend-forecast.ts';
+import { dailyRow } from '../../helpers/build.ts';
+import { budget, contextOf, file, snap, steady } from './fixtures.ts';
+
+const api = (asOf = '2026-10-10', costs = steady, gaps: { source: 'costs'; message: string }[] = []) =>
+  contextOf(snap(costs, asOf, undefined, { gaps }), file([budget({ spendPerPeriod: 300 })]));
+
+describe('the forecast of a budget', () => {
+  it('adds the expected spend of the remaining days to spend to date', () => {
+    const { ctx, view } = api();
+    const { forecast, remaining } = budgetForecast(ctx, view);
+    // $11.04 a day, 10 days spent and 21 to go
+    expect(remaining).toBeCloseTo(21 * 11.04, 0);
+    expect(forecast.expected).toBeCloseTo(31 * 11.04, 0);
+    expect(forecast.low).toBeLessThanOrEqual(forecast.expected);
+    expect(forecast.high).toBeGreaterThanOrEqual(forecast.expected);
+  });
+});
+
+describe('the day the cap is crossed', () => {
+  const { ctx } = api();
+
+  it('spreads the forecast evenly over the remaining days', () => {
+    // 21 days at $10 from $100 spent: $300 is reached on the 20th day after as-of
+    expect(crossingDay(ctx, 100, 210, 300)).toBe('2026-10-30');
+    expect(crossingDay(ctx, 100, 210, 101)).toBe('2026-10-11');
+  });
+
+  it('is none when the cap is not reached within the period, or nothing more is spent', () => {
+    expect(crossingDay(ctx, 100, 210, 311)).toBeUndefined();
+    expect(crossingDay(ctx, 100, 0, 101)).toBeUndefined();
+  });
+});
+
+describe('alertAt thresholds', () => {
+  it('lists the fractions reached, in order, on actual and on forecast spend', () => {
+    expect(spendThresholds([1, 0.5, 0.8], 1000, 800, 1200)).toEqual({
+      actual: [0.5, 0.8],
+      forecast: [0.5, 0.8, 1],
+    });
+  });
+
+  it('lists none when spend is not judged', () => {
+    expect(spendThresholds([0.5], undefined, 800, 1200)).toEqual({ actual: [], forecast: [] });
+  });
+});
+
+describe('unknown spend', () => {
+  it('is unknown when nothing the selector takes was read', () => {
+    const { ctx, view } = api('2026-10-10', [dailyRow({ day: '2026-10-09', amount: 5 })]);
+    expect(isSpendUnknown(ctx, view, [])).toBe(true);
+  });
+
+  it('is unknown when the cost source failed and nothing of the period came through', () => {
+    const september = steady.filter((r) => r.start < Date.parse('2026-10-01'));
+    const { ctx, view } = api('2026-10-03', september);
+    expect(isSpendUnknown(ctx, view, ['costs: throttled'])).toBe(true);
+    expect(isSpendUnknown(ctx, view, ['metrics: denied'])).toBe(false);
+  });
+
+  it('is known when the period has rows, whatever failed', () => {
+    const { ctx, view } = api();
+    expect(isSpendUnknown(ctx, view, ['costs: throttled'])).toBe(false);
+  });
+});
