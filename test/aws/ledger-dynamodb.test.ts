@@ -1,13 +1,10 @@
-import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  type BatchGetCommandInput,
   BatchWriteCommand,
-  type BatchWriteCommandInput,
   DeleteCommand,
   DynamoDBDocumentClient,
   PutCommand,
-  type PutCommandInput,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
