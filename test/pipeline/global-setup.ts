@@ -4,12 +4,12 @@
  * the bundles, `node_modules/@aws-sdk` links to the project's SDK: the bundles leave it out because the Lambda
  * runtime ships one.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { pipelineAccount, pipelineBudgetFile } from './harness/account.ts';
+import { environmentWithoutAws, runCommand } from './harness/command.ts';
 import { ROOT } from './harness/lambda.ts';
 
 declare module 'vitest' {
@@ -19,25 +19,13 @@ declare module 'vitest' {
   }
 }
 
-function synth(budgets: string, out: string): Promise<void> {
-  const child = spawn('npx', ['cdk', 'synth', '--quiet', '-c', `budgets=${budgets}`, '-o', out], {
+async function synth(budgets: string, out: string): Promise<void> {
+  const r = await runCommand('npx', ['cdk', 'synth', '--quiet', '-c', `budgets=${budgets}`, '-o', out], {
     cwd: ROOT,
-    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // no AWS settings of the caller's: the synth never asks an account what it is
+    env: { ...environmentWithoutAws(), CDK_DISABLE_VERSION_CHECK: '1' },
   });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => {
-    output += c.toString('utf8');
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    output += c.toString('utf8');
-  });
-  return new Promise((resolve, reject) => {
-    child.once('error', reject);
-    child.once('exit', (code) =>
-      code === 0 ? resolve() : reject(new Error(`cdk synth exited ${code}:\n${output.slice(-4000)}`)),
-    );
-  });
+  if (r.code !== 0) throw new Error(`cdk synth exited ${r.code}:\n${r.output.slice(-4000)}`);
 }
 
 export default async function setup(project: TestProject): Promise<() => void> {

@@ -28,6 +28,9 @@ interface Cycle {
   readonly sent: Sent;
   /** The bucket's report keys after it. */
   readonly reports: readonly string[];
+  /** Its report page and cycle.json (the next cycle of the same day writes over them). */
+  readonly reportHtml: string;
+  readonly cycleJson: string;
   /** Requests the JSON services received during it, by x-amz-target. */
   readonly requests: readonly string[];
 }
@@ -54,6 +57,8 @@ async function runCycle(name: string): Promise<Cycle> {
       slack: loopback.slack.requests.slice(before.slack).map((r) => (r.json as { text: string }).text),
     },
     reports: await loopback.keys('reports/'),
+    reportHtml: await loopback.getText(`${REPORT_DIR}report.html`).catch(() => ''),
+    cycleJson: await loopback.getText(`${REPORT_DIR}cycle.json`).catch(() => ''),
     requests: loopback.aws.requests.slice(before.aws).map((r) => r.target),
   };
 }
@@ -135,8 +140,8 @@ describe('the first cycle with the report', () => {
     for (const m of published) expect(alertPosts).toContain((m.subject ?? '').replace(/^\[\w+\] /, ''));
   });
 
-  it('writes the report, the summary and cycle.json under reports/<period>/<as-of>/ and the report under reports/latest/', async () => {
-    const { reports } = cycle('first');
+  it('writes the report, the summary and cycle.json under reports/<period>/<as-of>/ and the report under reports/latest/', () => {
+    const { reports, reportHtml, cycleJson } = cycle('first');
     expect(reports).toEqual(
       expect.arrayContaining(
         ['report.html', 'report.md', 'report.json', 'summary.md', 'cycle.json'].map(
@@ -147,9 +152,7 @@ describe('the first cycle with the report', () => {
     expect(reports).toEqual(
       expect.arrayContaining(['report.html', 'report.md', 'report.json'].map((f) => `reports/latest/${f}`)),
     );
-    const result = await deployed.loopback.getJson<{ asOf: string; budgets: { name: string }[] }>(
-      `${REPORT_DIR}cycle.json`,
-    );
+    const result = JSON.parse(cycleJson) as { asOf: string; budgets: { name: string }[] };
     expect(result.asOf).toBe(AS_OF);
     expect(result.budgets.map((b) => b.name).sort()).toEqual([
       'team-01-inference',
@@ -158,9 +161,23 @@ describe('the first cycle with the report', () => {
       'team-04-inference',
     ]);
     // Cost Explorer's forecast succeeded, and the report shows it
-    expect(await deployed.loopback.getText(`${REPORT_DIR}report.html`)).toContain(
-      "Cost Explorer's own forecast for the whole account",
-    );
+    expect(reportHtml).toContain("Cost Explorer's own forecast for the whole account");
+  });
+});
+
+describe('every cycle', () => {
+  it("keeps the webhook's secret path and the presigned report links out of the logs and the execution's data", () => {
+    for (const name of ['first', 'rerun', 'degraded'] as const) {
+      const { execution } = cycle(name);
+      // what CloudWatch Logs would hold: the functions' output, and the states' data (includeExecutionData)
+      const logged = [
+        ...execution.invocations.map((i) => i.output),
+        JSON.stringify(execution.output),
+        ...execution.tasks.map((t) => t.cause ?? ''),
+      ].join('\n');
+      expect(logged).not.toContain(SLACK_WEBHOOK_PATH);
+      expect(logged).not.toContain('X-Amz-Signature');
+    }
   });
 });
 

