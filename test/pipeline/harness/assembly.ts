@@ -135,7 +135,7 @@ export class Assembly {
     return Object.fromEntries(entries.map(([k, v]) => [k, this.resolve(v)]));
   }
 
-  /** The functions of the state machine, by ARN. */
+  /** The stack's bundled functions (the cycle's five; not CDK's custom resource provider), by ARN. */
   functions(): Map<string, FunctionSpec> {
     const out = new Map<string, FunctionSpec>();
     for (const id of this.ofType('AWS::Lambda::Function')) {
@@ -144,6 +144,7 @@ export class Assembly {
       const path = r.Metadata?.['aws:cdk:path'];
       const asset = r.Metadata?.['aws:asset:path'];
       const handler = p.Handler;
+      if (r.Metadata?.['aws:asset:is-bundled'] !== true) continue;
       if (typeof path !== 'string' || typeof asset !== 'string' || typeof handler !== 'string') continue;
       // HouseFunction: <stack>/<construct>/<Name>/Function/Resource
       const name = path.split('/').at(-3) ?? id;

@@ -35,6 +35,8 @@ export async function deploy(assemblyDir: string): Promise<Deployed> {
 export function explain(e: Execution | undefined): string {
   if (!e) return 'the execution did not run';
   const tasks = e.tasks.map((t) => `  ${t.state}: ${t.status}${t.cause ? ` ${t.cause.slice(0, 600)}` : ''}`);
-  const failed = e.invocations.filter((i) => !i.ok).map((i) => `--- ${i.function}\n${i.output.slice(-3000)}`);
+  const failed = e.invocations
+    .filter((i) => !i.ok)
+    .map((i) => `--- ${i.function} (${i.coldStart ? 'cold' : 'warm'}, ${i.ms} ms)\n${i.output.slice(-3000)}`);
   return [`execution ${e.name} ${e.status}`, ...tasks, ...failed].join('\n');
 }

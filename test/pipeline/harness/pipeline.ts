@@ -104,13 +104,6 @@ export class Pipeline {
     });
   }
 
-  /** The function of the state machine named `name` in the app (Collect, Evaluate, ...). */
-  fn(name: string): FunctionSpec {
-    const f = [...this.functions.values()].find((x) => x.name === name);
-    if (!f) throw new Error(`the stack has no function ${name}`);
-    return f;
-  }
-
   /** One execution named `name` (the run id) with `input`, as StartExecution would start it. */
   async run(name: string, input: Record<string, unknown>, hooks: Hooks = {}): Promise<Execution> {
     const invocations: Invocation[] = [];
