@@ -161,7 +161,9 @@ describe('the first cycle with the report', () => {
       'team-04-inference',
     ]);
     // Cost Explorer's forecast succeeded, and the report shows it
-    expect(reportHtml).toContain("Cost Explorer's own forecast for the whole account");
+    expect(reportHtml).toMatch(
+      /Cost Explorer forecasts \$[\d,]+\.\d\d for the whole account from 2026-10-15/,
+    );
   });
 });
 
@@ -199,6 +201,12 @@ describe('a cycle with Cost Explorer throttled and CloudWatch denied', () => {
     const c = cycle('degraded');
     expectEveryStepSucceeded(c);
     expect(c.execution.output?.reported).toMatchObject({ asOf: AS_OF });
+  });
+
+  it("says in the report why Cost Explorer's forecast is missing", () => {
+    expect(cycle('degraded').reportHtml).toContain(
+      'forecast for 2026-10-15 to 2026-10-31 is missing: ce:GetCostForecast was throttled (ThrottlingException)',
+    );
   });
 
   it('gave up on Cost Explorer only after the SDK retried it', () => {

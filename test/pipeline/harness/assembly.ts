@@ -39,8 +39,6 @@ export interface FunctionSpec {
 export interface StateDefinition {
   Type: string;
   Resource?: string;
-  ResultPath?: string | null;
-  TimeoutSeconds?: number;
   ItemProcessor?: { States: Record<string, StateDefinition> };
   [key: string]: unknown;
 }

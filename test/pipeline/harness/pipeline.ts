@@ -46,41 +46,9 @@ interface StateEvent {
   readonly Cause?: unknown;
 }
 
-/**
- * TEMPORARY, for the definition the stack synthesizes today; delete once every Lambda Task of the stack sets
- * `TimeoutSeconds` and none writes `ResultPath: "$"`. aws-local-stepfunctions fails a Task without
- * `TimeoutSeconds` after 60 s (Step Functions has no such default), and writes a `ResultPath` of `"$"` to a key
- * literally named `$` (for Step Functions it is the default: the result replaces the input). Returns what it changed.
- */
-export function patchDefinitionForLocalRun(
-  definition: Definition,
-  functions: ReadonlyMap<string, FunctionSpec>,
-): string[] {
-  const changed: string[] = [];
-  const visit = (states: Record<string, StateDefinition>) => {
-    for (const [name, s] of Object.entries(states)) {
-      if (s.ItemProcessor) visit(s.ItemProcessor.States);
-      const fn = s.Resource === undefined ? undefined : functions.get(s.Resource);
-      if (s.Type !== 'Task' || !fn) continue;
-      if (s.TimeoutSeconds === undefined) {
-        s.TimeoutSeconds = fn.timeoutSeconds;
-        changed.push(`${name}: TimeoutSeconds ${fn.timeoutSeconds}`);
-      }
-      if (s.ResultPath === '$') {
-        delete s.ResultPath;
-        changed.push(`${name}: ResultPath "$" dropped`);
-      }
-    }
-  };
-  visit(definition.States);
-  return changed;
-}
-
 export class Pipeline {
   readonly definition: Definition;
   readonly functions: ReadonlyMap<string, FunctionSpec>;
-  /** What `patchDefinitionForLocalRun` had to change in the synthesized definition. */
-  readonly patched: readonly string[];
   private readonly machine: StateMachine;
   private readonly lambda: LambdaService;
   private readonly sns: SNSClient;
@@ -91,7 +59,6 @@ export class Pipeline {
   ) {
     this.functions = assembly.functions();
     this.definition = assembly.definition();
-    this.patched = patchDefinitionForLocalRun(this.definition, this.functions);
     this.machine = new StateMachine(this.definition as never);
     this.lambda = new LambdaService(loopback.env);
     this.sns = new SNSClient({
