@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // the deployed pipeline run offline has its own config and command: npm run test:pipeline
+    exclude: [...configDefaults.exclude, 'test/pipeline/**'],
     setupFiles: ['test/setup.ts'],
     env: {
       POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -3,9 +3,9 @@
  * Powertools Parameters (cached for `maxAgeSeconds`, so a warm Lambda does not call Secrets Manager each cycle);
  * in local runs from the environment variables SLACK_WEBHOOK_URL and SLACK_SIGNING_SECRET.
  *
- * The secret holds JSON: `{"webhookUrl": "https://hooks.slack.com/services/...", "signingSecret": "..."}`; a secret
- * that is a bare URL is read as the webhook URL alone. The signing secret is needed only where Slack calls us
- * back (approvals in `approve` mode).
+ * The secret holds JSON: `{"webhookUrl": "https://hooks.slack.com/services/...", "signingSecret": "..."}` (the URL
+ * may be GovSlack's, https://hooks.slack-gov.com/...); a secret that is a bare URL is read as the webhook URL alone.
+ * The signing secret is needed only where Slack calls us back (approvals in `approve` mode).
  *
  * The values never reach a log or an error: errors name the secret (its name or ARN) or the variable only, and the
  * credentials object prints as "[redacted]" through JSON.stringify (which the Powertools Logger uses) and
@@ -14,6 +14,7 @@
 import { inspect } from 'node:util';
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { webhookUrlProblem } from '../slack/webhook-url.ts';
 
 export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
 
@@ -76,28 +77,12 @@ export class SlackCredentials {
 }
 
 /**
- * Checks that a webhook URL is https://hooks.slack.com/... without ever putting the URL (its path is the secret)
- * into the error: `where` says which secret or variable held it.
+ * Checks that a webhook URL is one to post to (`webhookUrlProblem`: Slack's or GovSlack's webhook host, or loopback)
+ * without ever putting the URL (its path is the secret) into the error: `where` says which secret or variable held it.
  */
 export function validateWebhookUrl(value: string, where: string): void {
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    // The parse error carries the input; it is dropped on purpose.
-  }
-  if (url?.protocol !== 'https:' || url.hostname !== 'hooks.slack.com' || url.pathname.length <= 1) {
-    throw new SecretError(
-      where,
-      `the Slack webhook URL in ${where} is not an https://hooks.slack.com/... URL`,
-    );
-  }
-  if (url.username || url.password || url.port) {
-    throw new SecretError(
-      where,
-      `the Slack webhook URL in ${where} carries a port or user info; use the URL Slack gave`,
-    );
-  }
+  const problem = webhookUrlProblem(value, where);
+  if (problem) throw new SecretError(where, problem);
 }
 
 function nameOf(err: unknown): string | undefined {

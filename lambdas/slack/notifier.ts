@@ -3,9 +3,8 @@
  * webhook, one `Delivery` per alert, and the billing-cycle report summary.
  *
  * The webhook URL is asked for lazily, once per call (from `SlackCredentials` in AWS, SLACK_WEBHOOK_URL locally),
- * so building the notifier needs no secret and a rotated secret is picked up by the next call. It must be an
- * https://hooks.slack.com/... URL; `allowInsecureLoopback` also admits http(s) on 127.0.0.1, ::1 and localhost,
- * for a test server only.
+ * so building the notifier needs no secret and a rotated secret is picked up by the next call. It must be a URL
+ * that `webhookUrlProblem` admits: Slack's or GovSlack's webhook host, or a server on loopback.
  */
 import type { AlertMessage } from '../core/alert-text.ts';
 import type { Delivery, Notifier } from '../ports.ts';
@@ -17,10 +16,9 @@ import {
   reportBlocks,
 } from './blocks.ts';
 import { type PostResult, postMessage, scrub, type WebhookOptions } from './webhook.ts';
+import { webhookUrlProblem } from './webhook-url.ts';
 
 export interface SlackNotifierOptions extends WebhookOptions {
-  /** Admit http(s)://127.0.0.1, [::1] and localhost webhook URLs. For tests against a loopback server only. */
-  readonly allowInsecureLoopback?: boolean;
   /** More alerts than this in one call go out as a digest (default 5). */
   readonly digestThreshold?: number;
   /**
@@ -41,26 +39,6 @@ export interface SlackPostOutcome {
 
 /** Statuses that say the webhook itself is gone or forbidden: the rest of a batch is not tried. */
 const WEBHOOK_DEAD = new Set([401, 403, 404, 410]);
-const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
-
-/** Why a URL is not one to post to, or undefined when it is. The reason never quotes the URL. */
-export function webhookUrlProblem(value: string, allowInsecureLoopback = false): string | undefined {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    return 'the Slack webhook URL is not a URL';
-  }
-  if (allowInsecureLoopback && LOOPBACK.has(url.hostname) && /^https?:$/.test(url.protocol)) return undefined;
-  if (url.protocol !== 'https:' || url.hostname !== 'hooks.slack.com' || url.pathname.length <= 1) {
-    return 'the Slack webhook URL is not an https://hooks.slack.com/... URL';
-  }
-  if (url.username || url.password || url.port) {
-    return 'the Slack webhook URL carries a port or user info';
-  }
-  return undefined;
-}
-
 const errorName = (err: unknown) => (err instanceof Error ? err.name : typeof err);
 
 export class SlackNotifier implements Notifier {
@@ -159,7 +137,7 @@ export class SlackNotifier implements Notifier {
     if (typeof value !== 'string' || value === '') {
       return { ok: false, detail: 'the Slack webhook URL is empty' };
     }
-    const problem = webhookUrlProblem(value, this.#options.allowInsecureLoopback);
+    const problem = webhookUrlProblem(value);
     return problem ? { ok: false, detail: problem } : { ok: true, value };
   }
 

@@ -147,7 +147,7 @@ describe('Slack credentials from Secrets Manager', () => {
     );
   });
 
-  it('refuses a webhook URL that is not https://hooks.slack.com without echoing it', async () => {
+  it("refuses a webhook URL that is not https on Slack's webhook host, without echoing it", async () => {
     sm.on(GetSecretValueCommand).resolves({
       SecretString: secretJson({
         webhookUrl: 'http://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
@@ -156,9 +156,20 @@ describe('Slack credentials from Secrets Manager', () => {
     const err = await getSlackCredentials({ secretId: SECRET }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SecretError);
     expect((err as Error).message).toBe(
-      `the Slack webhook URL in secret ${SECRET} is not an https://hooks.slack.com/... URL`,
+      `the Slack webhook URL in secret ${SECRET} is not an https://hooks.slack.com/... or https://hooks.slack-gov.com/... URL`,
     );
     expect(leaked([everythingIn(err)])).toEqual([]);
+  });
+
+  it("reads a GovSlack webhook, and a loopback one (a rehearsal's local server)", async () => {
+    for (const url of [
+      'https://hooks.slack-gov.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+      'http://127.0.0.1:8080/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX',
+    ]) {
+      clearCaches();
+      sm.on(GetSecretValueCommand).resolves({ SecretString: secretJson({ webhookUrl: url }) });
+      expect((await getSlackCredentials({ secretId: SECRET })).webhookUrl).toBe(url);
+    }
   });
 
   it('refuses a secret that is broken JSON without quoting any of it', async () => {
@@ -194,7 +205,7 @@ describe('Slack credentials from the environment (local runs)', () => {
     const bad = 'https://example.com/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX';
     const err = await getSlackCredentials({ env: { SLACK_WEBHOOK_URL: bad } }).catch((e: unknown) => e);
     expect((err as Error).message).toBe(
-      'the Slack webhook URL in SLACK_WEBHOOK_URL is not an https://hooks.slack.com/... URL',
+      'the Slack webhook URL in SLACK_WEBHOOK_URL is not an https://hooks.slack.com/... or https://hooks.slack-gov.com/... URL',
     );
     expect(leaked([everythingIn(err)])).toEqual([]);
   });

@@ -29,6 +29,23 @@ describe('localNotifiers', () => {
     expect(slack?.channel).toBe('slack');
   });
 
+  it("takes GovSlack's webhook host, and plain http on loopback for a local rehearsal", () => {
+    for (const url of [
+      `https://hooks.slack-gov.com${SECRET_PATH}`,
+      `http://127.0.0.1:3000${SECRET_PATH}`,
+      `http://[::1]:3000${SECRET_PATH}`,
+      `http://localhost:3000${SECRET_PATH}`,
+    ]) {
+      expect(localNotifiers({ SLACK_WEBHOOK_URL: url }).map((n) => n.channel)).toEqual(['slack']);
+    }
+  });
+
+  it('refuses plain http anywhere but loopback', () => {
+    for (const url of [`http://10.0.0.7:3000${SECRET_PATH}`, `http://hooks.slack-gov.com${SECRET_PATH}`]) {
+      expect(() => localNotifiers({ SLACK_WEBHOOK_URL: url })).toThrow(InputError);
+    }
+  });
+
   it('refuses a URL that is not a Slack webhook, without quoting it', () => {
     const bad = `https://example.com${SECRET_PATH}`;
     expect(() => localNotifiers({ SLACK_WEBHOOK_URL: bad })).toThrow(InputError);
@@ -54,7 +71,6 @@ describe('a local cycle with Slack', () => {
     const state = mkdtempSync(join(tmpdir(), 'pb-slack-'));
     const slack = () =>
       new SlackNotifier(() => `${server.url}${SECRET_PATH}`, {
-        allowInsecureLoopback: true,
         sleep: async () => {},
       });
     const first = await demoRun(state, [slack()]);
@@ -78,7 +94,6 @@ describe('a local cycle with Slack', () => {
     server.reply({ status: 404, body: 'no_service' });
     const out = await demoRun(state, [
       new SlackNotifier(() => `${server.url}${SECRET_PATH}`, {
-        allowInsecureLoopback: true,
         sleep: async () => {},
       }),
     ]);
@@ -91,7 +106,6 @@ describe('a local cycle with Slack', () => {
     // the ledger forgot what no channel delivered: the next cycle sends the same alerts again
     const again = await demoRun(state, [
       new SlackNotifier(() => `${server.url}${SECRET_PATH}`, {
-        allowInsecureLoopback: true,
         sleep: async () => {},
       }),
     ]);

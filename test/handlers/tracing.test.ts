@@ -90,7 +90,7 @@ function reportLambda(options: { fail?: boolean } = {}) {
   const s3 = new S3Client(client);
   const tracedS3 = tracer.captureAWSv3Client(new S3Client(client));
   const webhook = `${slack.url}${WEBHOOK_PATH}`;
-  const notifier = new SlackNotifier(() => webhook, { allowInsecureLoopback: true, maxRetries: 0 });
+  const notifier = new SlackNotifier(() => webhook, { maxRetries: 0 });
   return lambda(z.object({ key: z.string() }), async (event) => {
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: event.key, Body: '<html></html>' }));
     const link = await getSignedUrl(tracedS3, new GetObjectCommand({ Bucket: BUCKET, Key: event.key }), {

@@ -1,0 +1,236 @@
+/**
+ * The AWS services one deployed cycle talks to, on loopback: S3 (s3rver), DynamoDB (dynalite), SNS (a Query-protocol
+ * fake), and one JSON-protocol server (test/helpers/aws-server.ts) answering Cost Explorer, CloudWatch, SageMaker and
+ * Application Auto Scaling from the synthetic account, and Secrets Manager with the Slack secret, whose webhook is a
+ * loopback Slack (test/helpers/slack-server.ts). The bucket, its budget file and the ledger table are created as
+ * the stack would create them, from the template.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CreateTableCommand, type CreateTableCommandInput, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
+import dynalite from 'dynalite';
+import S3rver from 's3rver';
+import type { ApiAccount } from '../../bench/api-account.ts';
+import { type AwsTestServer, type Handler, startAwsServer } from '../../helpers/aws-server.ts';
+import { type SlackTestServer, startSlackServer } from '../../helpers/slack-server.ts';
+import { type Assembly, REGION } from './assembly.ts';
+import { type SnsTestServer, startSnsServer } from './sns-server.ts';
+
+/** s3rver accepts only its own key pair; the other services take any. */
+const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+/** The webhook path is the secret of a Slack webhook: this one must never show in logs or outputs. */
+export const SLACK_WEBHOOK_PATH = '/services/T0PIPELINE/B0PIPELINE/pipelinewebhooksecret00';
+
+/** An AWS error the JSON server answers an operation with instead of its result. */
+export interface Fault {
+  readonly awsError: string;
+  readonly status: number;
+  readonly message?: string;
+}
+
+export class Loopback {
+  /** What any SDK client (a bundle, the CLI) needs to reach these services and nothing else. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly s3: S3Client;
+  /** Operations (x-amz-target) answered with an error until `heal`. */
+  private readonly faults = new Map<string, Fault>();
+
+  private constructor(
+    readonly bucket: string,
+    readonly sns: SnsTestServer,
+    readonly slack: SlackTestServer,
+    readonly aws: AwsTestServer,
+    private readonly s3rver: S3rver,
+    s3Url: string,
+    private readonly dynamo: Server,
+    dynamoUrl: string,
+    private readonly scratch: string,
+  ) {
+    this.env = {
+      AWS_REGION: REGION,
+      AWS_DEFAULT_REGION: REGION,
+      AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+      AWS_EC2_METADATA_DISABLED: 'true',
+      // a service with no fake fails at once instead of reaching AWS
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+      AWS_ENDPOINT_URL_S3: s3Url,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoUrl,
+      AWS_ENDPOINT_URL_SNS: sns.url,
+      AWS_ENDPOINT_URL_SECRETS_MANAGER: aws.url,
+      AWS_ENDPOINT_URL_COST_EXPLORER: aws.url,
+      AWS_ENDPOINT_URL_CLOUDWATCH: aws.url,
+      AWS_ENDPOINT_URL_SAGEMAKER: aws.url,
+      AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: aws.url,
+    };
+    this.s3 = new S3Client({
+      region: REGION,
+      endpoint: s3Url,
+      forcePathStyle: true,
+      credentials: CREDENTIALS,
+    });
+  }
+
+  /** Starts the services for the stack of `assembly`, serving `account`, with the deploy-time state in place. */
+  static async start(assembly: Assembly, account: ApiAccount): Promise<Loopback> {
+    const scratch = mkdtempSync(join(tmpdir(), 'perf-budgets-loopback-'));
+    const upload = assembly.budgetUpload();
+    const s3rver = new S3rver({ address: '127.0.0.1', port: 0, directory: scratch, silent: true });
+    const { port: s3Port } = await s3rver.run();
+    const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
+    const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+    const [topic] = assembly.ofType('AWS::SNS::Topic');
+    const [secret] = assembly.ofType('AWS::SecretsManager::Secret');
+    const sns = await startSnsServer([assembly.ref(topic as string)]);
+    const slack = await startSlackServer();
+    const secretArn = assembly.ref(secret as string);
+    let loopback: Loopback | undefined;
+    const handlers = guarded(
+      {
+        ...account.handlers(),
+        'secretsmanager.GetSecretValue': (input) =>
+          input.SecretId === secretArn
+            ? {
+                ARN: secretArn,
+                Name: secretArn.split(':').at(-1),
+                VersionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
+                SecretString: JSON.stringify({ webhookUrl: `${slack.url}${SLACK_WEBHOOK_PATH}` }),
+                VersionStages: ['AWSCURRENT'],
+                CreatedDate: 1_767_225_600,
+              }
+            : {
+                awsError: 'ResourceNotFoundException',
+                message: "Secrets Manager can't find the specified secret.",
+              },
+      },
+      (target) => loopback?.faults.get(target),
+    );
+    const aws = await startAwsServer(handlers);
+    loopback = new Loopback(
+      upload.bucket,
+      sns,
+      slack,
+      aws,
+      s3rver,
+      `http://127.0.0.1:${s3Port}`,
+      dynamo,
+      dynamoUrl,
+      scratch,
+    );
+    await loopback.deploy(assembly, upload);
+    return loopback;
+  }
+
+  /** What `cdk deploy` leaves behind: the data bucket with the budget file in it, and the ledger table. */
+  private async deploy(
+    assembly: Assembly,
+    upload: { bucket: string; key: string; body: string },
+  ): Promise<void> {
+    await this.s3.send(new CreateBucketCommand({ Bucket: upload.bucket }));
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: upload.bucket,
+        Key: upload.key,
+        Body: upload.body,
+        ContentType: 'application/json',
+      }),
+    );
+    const table = assembly.table();
+    const dynamo = new DynamoDBClient({
+      region: REGION,
+      endpoint: this.env.AWS_ENDPOINT_URL_DYNAMODB,
+      credentials: CREDENTIALS,
+    });
+    await dynamo.send(
+      new CreateTableCommand({
+        TableName: table.name,
+        BillingMode: 'PAY_PER_REQUEST',
+        KeySchema: table.keySchema as CreateTableCommandInput['KeySchema'],
+        AttributeDefinitions: table.attributeDefinitions as CreateTableCommandInput['AttributeDefinitions'],
+      }),
+    );
+    dynamo.destroy();
+  }
+
+  /** Answers `target` (e.g. `AWSInsightsIndexService.GetCostAndUsage`) with `fault` until `heal`. */
+  fail(target: string, fault: Fault): void {
+    this.faults.set(target, fault);
+  }
+
+  heal(): void {
+    this.faults.clear();
+  }
+
+  async getText(key: string): Promise<string> {
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return (await out.Body?.transformToString('utf-8')) ?? '';
+  }
+
+  async getJson<T = Record<string, unknown>>(key: string): Promise<T> {
+    return JSON.parse(await this.getText(key)) as T;
+  }
+
+  async putJson(key: string, value: unknown): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Body: JSON.stringify(value),
+        ContentType: 'application/json',
+      }),
+    );
+  }
+
+  /** The keys under `prefix`, sorted. */
+  async keys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const out = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: prefix, ContinuationToken: token }),
+      );
+      keys.push(...(out.Contents ?? []).map((o) => o.Key as string));
+      token = out.NextContinuationToken;
+    } while (token);
+    return keys.sort();
+  }
+
+  async close(): Promise<void> {
+    this.s3.destroy();
+    await Promise.all([
+      this.sns.close(),
+      this.slack.close(),
+      this.aws.close(),
+      this.s3rver.close(),
+      new Promise<void>((resolve) => {
+        this.dynamo.closeAllConnections?.();
+        this.dynamo.close(() => resolve());
+      }),
+    ]);
+    rmSync(this.scratch, { recursive: true, force: true });
+  }
+}
+
+/** The handlers, each answering with the fault set for its operation instead, when there is one. */
+function guarded(
+  handlers: Readonly<Record<string, Handler>>,
+  faultOf: (target: string) => Fault | undefined,
+): Record<string, Handler> {
+  return Object.fromEntries(
+    Object.entries(handlers).map(([target, handler]) => [
+      target,
+      (input: Record<string, unknown>) => faultOf(target) ?? handler(input),
+    ]),
+  );
+}
