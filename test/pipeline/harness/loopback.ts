@@ -1,5 +1,6 @@
 /**
- * The AWS services one deployed cycle talks to, on loopback: S3 (s3rver), DynamoDB (dynalite), SNS (a Query-protocol
+ * The AWS services one deployed cycle talks to, on loopback: S3 (s3rver), DynamoDB (dynalite, with transactions
+ * emulated in front of it), SNS (a Query-protocol
  * fake), and one JSON-protocol server (test/helpers/aws-server.ts) answering Cost Explorer, CloudWatch, SageMaker and
  * Application Auto Scaling from the synthetic account, and Secrets Manager with the Slack secret, whose webhook is a
  * loopback Slack (test/helpers/slack-server.ts). The bucket, its budget file and the ledger table are created as
@@ -24,6 +25,7 @@ import type { ApiAccount } from '../../bench/api-account.ts';
 import { type AwsTestServer, type Handler, startAwsServer } from '../../helpers/aws-server.ts';
 import { type SlackTestServer, startSlackServer } from '../../helpers/slack-server.ts';
 import { type Assembly, REGION } from './assembly.ts';
+import { DynamoTransactions } from './dynamo-transactions.ts';
 import { type SnsTestServer, startSnsServer } from './sns-server.ts';
 
 /** s3rver accepts only its own key pair; the other services take any. */
@@ -53,6 +55,7 @@ export class Loopback {
     private readonly s3rver: S3rver,
     s3Url: string,
     private readonly dynamo: Server,
+    private readonly transactions: DynamoTransactions,
     dynamoUrl: string,
     private readonly scratch: string,
   ) {
@@ -89,7 +92,11 @@ export class Loopback {
     const { port: s3Port } = await s3rver.run();
     const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     await new Promise<void>((resolve) => dynamo.listen(0, '127.0.0.1', resolve));
-    const dynamoUrl = `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`;
+    // dynalite has no transactions: a proxy in front answers TransactWriteItems over it
+    const transactions = await DynamoTransactions.start(
+      `http://127.0.0.1:${(dynamo.address() as AddressInfo).port}`,
+    );
+    const dynamoUrl = transactions.url;
     const [topic] = assembly.ofType('AWS::SNS::Topic');
     const [secret] = assembly.ofType('AWS::SecretsManager::Secret');
     const sns = await startSnsServer([assembly.ref(topic as string)]);
@@ -125,6 +132,7 @@ export class Loopback {
       s3rver,
       `http://127.0.0.1:${s3Port}`,
       dynamo,
+      transactions,
       dynamoUrl,
       scratch,
     );
@@ -213,6 +221,7 @@ export class Loopback {
       this.slack.close(),
       this.aws.close(),
       this.s3rver.close(),
+      this.transactions.close(),
       new Promise<void>((resolve) => {
         this.dynamo.closeAllConnections?.();
         this.dynamo.close(() => resolve());
