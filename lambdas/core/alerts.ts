@@ -214,14 +214,26 @@ export function redeliveries(previous: readonly AlertState[]): Redelivery[] {
 
 /**
  * The alert a redelivery owes, as it stands in this cycle: undefined when the alert moved on since (worse, better,
- * resolved or gone), in which case the new state goes to every channel and the old one is owed no more.
+ * resolved, reopened or gone), in which case the new state goes to every channel and the old one is owed no more.
+ * `previous` is the period's ledger before this cycle: what a resolved notice says of the crossing it closes.
  */
-export function redeliveredAlert(result: CycleResult, r: Redelivery): Alert | undefined {
+export function redeliveredAlert(
+  result: CycleResult,
+  r: Redelivery,
+  previous: readonly AlertState[],
+): Alert | undefined {
   const s = decodeState(r.state);
-  if (s?.kind !== 'open' || r.transition === 'resolved') return undefined;
   const b = result.budgets.find((x) => x.name === parseAlertKey(r.key).budget);
-  if (!b) return undefined;
+  if (!b || !s) return undefined;
   const c = candidatesOf(result, b).find((x) => x.key === r.key);
+  if (s.kind === 'resolved' && r.transition === 'resolved') {
+    // still recovered, and no later crossing since
+    const h = histories(previous).get(r.key);
+    return !c && h && !h.open && h.crossing === s.crossing
+      ? resolvedAlert(result, b, r.key, h, r.state)
+      : undefined;
+  }
+  if (s.kind !== 'open' || r.transition === 'resolved') return undefined;
   if (!c || c.severity !== s.severity || c.level !== s.level) return undefined;
   return c.build(r.transition, s.crossing, r.state);
 }

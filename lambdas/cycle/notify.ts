@@ -92,7 +92,7 @@ export async function alertStep(opts: {
   // the deliveries owed since earlier cycles, to their channel alone, while the alert still stands as it was
   for (const r of redeliveries(previous)) {
     const channel = opts.notifiers.find((n) => n.channel === r.channel);
-    const alert = channel ? redeliveredAlert(result, r) : undefined;
+    const alert = channel ? redeliveredAlert(result, r, previous) : undefined;
     const out = alert && channel ? await channel.notify(alertMessages([alert], opts.links)) : [];
     deliveries.push(...out);
     if (!alert || out.some((d) => d.status === 'sent')) forget.push(record(r));

@@ -155,4 +155,34 @@ describe('alertStep', () => {
       await ledger.close();
     }
   });
+
+  it('delivers a recovery notice that a dying step recorded, while the alert stays recovered', async () => {
+    const ledger = new SqliteLedger(join(mkdtempSync(join(tmpdir(), 'pb-alerting-')), 'ledger.db'));
+    const sns = new FakeChannel('sns');
+    const dying: Notifier = { channel: 'sns', notify: () => Promise.reject(new Error('Task timed out')) };
+    const recovered: CycleResult = {
+      ...result,
+      budgets: result.budgets.map((b) =>
+        b.name === 'embed-prod' ? { ...b, findings: b.findings.filter((f) => f.kind !== 'latency') } : b,
+      ),
+    };
+    const step = (r: CycleResult, n: Notifier, day: string) =>
+      alertStep({ result: r, records, ledger, notifiers: [n], now: new Date(`${day}T06:00:00Z`) });
+    try {
+      await step(result, sns, '2026-10-16');
+      await expect(step(recovered, dying, '2026-10-17')).rejects.toThrow('Task timed out');
+      const before = sns.received.length;
+      const next = await step(recovered, sns, '2026-10-18');
+      expect(next.alerts).toEqual([]);
+      expect(
+        sns.received
+          .slice(before)
+          .flat()
+          .map((m) => `${m.alert.transition} ${m.alert.key} ${m.alert.state}`),
+      ).toEqual(['resolved latency|embed-prod|embed-prod resolved#1']);
+      expect((await ledger.alerts(result.period.start)).some((a) => a.state.includes('>'))).toBe(false);
+    } finally {
+      await ledger.close();
+    }
+  });
 });
