@@ -8,6 +8,7 @@ import type { ApiUsage } from '../core/api-usage.ts';
 import type { BudgetFile } from '../core/budget.ts';
 import type { CostExplorerForecast } from '../core/evaluate/types.ts';
 import { formatMoney } from '../core/money.ts';
+import { historyStart } from '../core/period.ts';
 import type { CostDayCache, CycleSources, EndpointsSource, MetricsSource, SpendSource } from '../ports.ts';
 import type { AwsClients } from './clients.ts';
 import { CloudWatchMetricSource } from './cloudwatch.ts';
@@ -28,8 +29,6 @@ export interface AwsSourcesOptions {
   readonly now: () => number;
   /** Export name under focusExport.prefix, for costSource focus-export. */
   readonly focusExportName?: string;
-  /** The first day the inventory reconstructs instance-hours for (the start of the cost history). */
-  readonly historyFrom: string;
 }
 
 /** Rethrows a failure as a SourceError naming the API (SourceErrors pass through). */
@@ -107,7 +106,8 @@ function inventorySource(o: AwsSourcesOptions): EndpointsSource {
     usage: o.usage,
     region: o.clients.region,
     timezone: o.file.billingPeriod.timezone,
-    historyFrom: o.historyFrom,
+    // instance-hours are rebuilt as far back as spend is read
+    historyFrom: historyStart(o.asOf, o.file.billingPeriod),
     asOf: o.asOf,
     now: o.now,
   });

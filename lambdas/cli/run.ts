@@ -13,7 +13,7 @@ import type { CycleResult } from '../core/evaluate/types.ts';
 import { DayClock } from '../core/period.ts';
 import type { Snapshot } from '../core/types.ts';
 import { resolveAsOf } from '../cycle/as-of.ts';
-import { collectResources, collectSpend, historyStart } from '../cycle/collect.ts';
+import { collectResources, collectSpend } from '../cycle/collect.ts';
 import type { SnapshotPart } from '../cycle/contract.ts';
 import { evaluateStep } from '../cycle/evaluate.ts';
 import { alertStep } from '../cycle/notify.ts';
@@ -133,7 +133,6 @@ export async function collectLive(
     cache,
     now: () => o.now.getTime(),
     focusExportName: inputs.focusExportName,
-    historyFrom: historyStart(file, asOf),
   };
   try {
     const parts: SnapshotPart[] = [

@@ -47,6 +47,11 @@ export function previousPeriod(p: Period, cfg: BillingPeriodConfig): Period {
   return periodContaining(addDays(p.start, -1), cfg);
 }
 
+/** How far back a cycle reads spend: the start of the period before the one containing as-of (the baseline). */
+export function historyStart(asOf: string, cfg: BillingPeriodConfig): string {
+  return previousPeriod(periodContaining(asOf, cfg), cfg).start;
+}
+
 /** Calendar arithmetic on YYYY-MM-DD days (no time zone is involved in counting days). */
 function utcDays(day: string): number {
   const ms = Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));

@@ -16,7 +16,7 @@
 import type { ApiUsage } from '../core/api-usage.ts';
 import type { BudgetFile } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
-import { addDays, maxDay, periodContaining } from '../core/period.ts';
+import { addDays, historyStart, maxDay, periodContaining } from '../core/period.ts';
 import { SelectorMatcher } from '../core/selector.ts';
 import type { CostRecord, DataGap, EndpointInfo, MetricSeries } from '../core/types.ts';
 import type { CycleSources, MetricQuery, TimeRange } from '../ports.ts';
@@ -31,12 +31,6 @@ export interface CollectOptions {
 
 type SpendPart = Extract<SnapshotPart, { part: 'costs' }>;
 type ResourcesPart = Extract<SnapshotPart, { part: 'resources' }>;
-
-/** Days the cost history reaches back to: the start of the previous billing period. */
-export function historyStart(file: BudgetFile, asOf: string): string {
-  const period = periodContaining(asOf, file.billingPeriod);
-  return periodContaining(addDays(period.start, -1), file.billingPeriod).start;
-}
 
 /** A source that failed: a gap naming what failed, unless it is bad input, which stops the cycle. */
 function gapOf(source: DataGap['source'], err: unknown): DataGap {
@@ -57,7 +51,10 @@ export async function collectSpend(o: CollectOptions): Promise<SpendPart> {
     gaps.push({ source: 'costs', message: 'no cost source was given' });
   } else {
     try {
-      const loaded = await sources.spend.load({ start: historyStart(file, asOf), end: addDays(asOf, 1) });
+      const loaded = await sources.spend.load({
+        start: historyStart(asOf, file.billingPeriod),
+        end: addDays(asOf, 1),
+      });
       ({ records, completeThrough } = loaded);
       gaps.push(...loaded.gaps);
       attribution = loaded.attribution ?? {};
@@ -122,7 +119,7 @@ export async function collectResources(
     const queries = !sources.inventory
       ? [
           {
-            range: { start: historyStart(file, asOf), end: addDays(asOf, 1) },
+            range: { start: historyStart(asOf, file.billingPeriod), end: addDays(asOf, 1) },
             endpoints: [],
             periodSeconds: 3600,
           },
@@ -164,7 +161,7 @@ export function metricQueries(
   asOf: string,
   endpoints: readonly EndpointInfo[],
 ): MetricQuery[] {
-  const previous = historyStart(file, asOf);
+  const previous = historyStart(asOf, file.billingPeriod);
   const windowStart = maxDay(addDays(asOf, -6), previous);
   const queries: MetricQuery[] = [
     { range: { start: windowStart, end: addDays(asOf, 1) }, endpoints, periodSeconds: 3600 },

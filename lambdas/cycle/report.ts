@@ -6,10 +6,11 @@
 import type { CycleResult } from '../core/evaluate/types.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
+import type { ReportSink } from '../ports.ts';
 import { type BuiltReport, buildReport, type ReportInput, reportFiles } from '../report/index.ts';
 import { renderMarkdown } from '../report/summary.ts';
 import type { ReportSummary } from '../slack/blocks.ts';
-import type { CycleFileName } from './contract.ts';
+import { CYCLE_FILES, type CycleFileName, LATEST_REPORT_DIR } from './contract.ts';
 
 /** The cycle's result as cycle.json and summary.md. */
 export function resultFiles(result: CycleResult): Record<'cycle.json' | 'summary.md', string> {
@@ -23,6 +24,33 @@ export async function reportStep(input: ReportInput & { readonly result: CycleRe
 }> {
   const report = await buildReport(input);
   return { report, files: { ...resultFiles(input.result), ...reportFiles(report) } };
+}
+
+/**
+ * Writes a cycle's files under `<period start>/<as-of>/` of the sink, and the report under `latest/` too (what the
+ * alerts of the days between two reports link to). Returns where the report's three forms went, and the key of its
+ * page.
+ */
+export async function publishReport(
+  sink: ReportSink,
+  result: CycleResult,
+  files: Record<CycleFileName, string>,
+): Promise<{ html: string; markdown: string; json: string; page: string }> {
+  const dir = `${result.period.start}/${result.asOf}`;
+  const written = new Map<string, string>();
+  for (const [name, type] of Object.entries(CYCLE_FILES)) {
+    written.set(name, await sink.write(`${dir}/${name}`, files[name as CycleFileName], type));
+  }
+  for (const name of ['report.html', 'report.md', 'report.json'] as const) {
+    await sink.write(`${LATEST_REPORT_DIR}/${name}`, files[name], CYCLE_FILES[name]);
+  }
+  const at = (name: string) => written.get(name) ?? name;
+  return {
+    html: at('report.html'),
+    markdown: at('report.md'),
+    json: at('report.json'),
+    page: `${dir}/report.html`,
+  };
 }
 
 /** The Slack summary of a report: a line per budget with status, spend against cap and forecast. */

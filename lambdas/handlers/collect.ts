@@ -3,7 +3,7 @@ import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { awsResourceSources, awsSpendSources } from '../aws/sources.ts';
 import { ApiUsage } from '../core/api-usage.ts';
 import { resolveAsOf } from '../cycle/as-of.ts';
-import { collectResources, collectSpend, historyStart } from '../cycle/collect.ts';
+import { collectResources, collectSpend } from '../cycle/collect.ts';
 import { CollectEventSchema, payloadKey, SnapshotPartSchema } from '../cycle/contract.ts';
 import { writePayload } from '../cycle/payloads.ts';
 import { baseDeps, loadBudgets } from './deps.ts';
@@ -38,7 +38,6 @@ export const handler = lambda(CollectEventSchema, async (event, context) => {
     usage: new ApiUsage(),
     cache: ledger,
     now: Date.now,
-    historyFrom: historyStart(file, asOf),
   };
   const part =
     event.part === 'costs'

@@ -1,15 +1,9 @@
 import { presignedGet } from '../aws/s3-links.ts';
 import { S3ReportSink } from '../aws/s3-store.ts';
-import {
-  CYCLE_FILES,
-  type CycleFileName,
-  FindingsSchema,
-  LATEST_REPORT_DIR,
-  ReportEventSchema,
-} from '../cycle/contract.ts';
+import { FindingsSchema, ReportEventSchema } from '../cycle/contract.ts';
 import { evaluateStep } from '../cycle/evaluate.ts';
 import { readParts, readPayload } from '../cycle/payloads.ts';
-import { reportStep, reportSummary } from '../cycle/report.ts';
+import { publishReport, reportStep, reportSummary } from '../cycle/report.ts';
 import { AlertEnv, slackChannel } from './channels.ts';
 import { baseDeps, loadBudgets } from './deps.ts';
 import { readEnv } from './env.ts';
@@ -32,16 +26,8 @@ export const handler = lambda(ReportEventSchema, async (event) => {
   if (snapshot.asOf !== event.asOf)
     throw new EventError(`asOf ${event.asOf} does not match the snapshot's ${snapshot.asOf}`);
   const { files, report } = await reportStep({ evaluation, snapshot, file, result });
-  const dir = `${result.period.start}/${event.asOf}`;
-  const written: Record<string, string> = {};
-  for (const [name, type] of Object.entries(CYCLE_FILES)) {
-    written[name] = await sink.write(`${dir}/${name}`, files[name as CycleFileName], type);
-  }
-  // the newest report under a fixed key too: the alerts of the days between reports link to it
-  for (const name of ['report.html', 'report.md', 'report.json'] as const) {
-    await sink.write(`${LATEST_REPORT_DIR}/${name}`, files[name], CYCLE_FILES[name]);
-  }
-  const url = slack && (await presignedGet(store, sink.key(`${dir}/report.html`), env.REPORT_LINK_SECONDS));
+  const { page, ...written } = await publishReport(sink, result, files);
+  const url = slack && (await presignedGet(store, sink.key(page), env.REPORT_LINK_SECONDS));
   const posted = slack && url ? await slack.postReport(reportSummary(result, url)) : undefined;
   if (posted?.status === 'failed')
     logger.warn('report summary not posted to Slack', { reason: posted.detail });
@@ -50,11 +36,5 @@ export const handler = lambda(ReportEventSchema, async (event) => {
     budgets: report.model.budgets.length,
     slack: posted?.status ?? 'off',
   });
-  return {
-    asOf: event.asOf,
-    html: written['report.html'] as string,
-    markdown: written['report.md'] as string,
-    json: written['report.json'] as string,
-    ...(posted ? { slack: posted.status } : {}),
-  };
+  return { asOf: event.asOf, ...written, ...(posted ? { slack: posted.status } : {}) };
 });

@@ -36,7 +36,7 @@ import {
   periodContaining,
 } from '../../lambdas/core/period.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
-import { collectResources, collectSpend, historyStart } from '../../lambdas/cycle/collect.ts';
+import { collectResources, collectSpend } from '../../lambdas/cycle/collect.ts';
 import { mergeSnapshotParts } from '../../lambdas/cycle/parts.ts';
 import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
 import {
@@ -245,7 +245,6 @@ async function runCycle(
       usage,
       cache: ledger,
       now: () => now,
-      historyFrom: historyStart(file, asOf),
     };
     const parts = [
       await collectSpend({ file, asOf, sources: awsSpendSources(o) }),
