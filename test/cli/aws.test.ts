@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -317,5 +317,39 @@ describe('perf-budgets run --aws when Cost Explorer is denied', () => {
         b.name,
       ).toBe(false);
     }
+  });
+
+  it('refuses a day after yesterday in one line, exit 2, before asking AWS anything or writing anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-aws-future-'));
+    const budgets = join(dir, 'budgets.yaml');
+    writeFileSync(budgets, BUDGETS);
+    const asked = server.requests.length;
+    const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+    const r = await runCli(
+      [
+        'run',
+        '--aws',
+        '--budgets',
+        budgets,
+        '--as-of',
+        tomorrow,
+        '--out',
+        join(dir, 'out'),
+        '--state',
+        join(dir, 'state'),
+      ],
+      {
+        AWS_ENDPOINT_URL: server.url,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+        AWS_SECRET_ACCESS_KEY: 'secret',
+      },
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(new RegExp(`--as-of: ${tomorrow} is after yesterday`));
+    expect(server.requests.length).toBe(asked);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(existsSync(join(dir, 'state'))).toBe(false);
   });
 });
