@@ -10,13 +10,17 @@ import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import {
-  type FromTemporaryCredentialsOptions,
-  fromIni,
-  fromTemporaryCredentials,
-} from '@aws-sdk/credential-providers';
-import type { AwsCredentialIdentityProvider } from '@smithy/types';
+  AssumeRoleCommand,
+  type AssumeRoleCommandInput,
+  type AssumeRoleCommandOutput,
+  STSClient,
+} from '@aws-sdk/client-sts';
+import { fromIni } from '@aws-sdk/credential-providers';
+import { doesIdentityRequireRefresh, isIdentityExpired, memoizeIdentityProvider } from '@smithy/core';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import type { CollectionTarget } from '../core/budget.ts';
-import { InputError } from '../core/errors.ts';
+import { AwsAccessError, InputError } from '../core/errors.ts';
+import { assumeRoleError } from './errors.ts';
 
 export interface ClientOptions {
   /** Region of the endpoints and metrics; Cost Explorer always answers from us-east-1. */
@@ -37,6 +41,8 @@ export interface AwsClients {
   readonly region: string;
 }
 
+const DEFAULT_MAX_ATTEMPTS = 5;
+
 /** Cost Explorer's API lives in us-east-1 for every account (aws partition). */
 export const COST_EXPLORER_REGION = 'us-east-1';
 
@@ -44,7 +50,7 @@ export function buildClients(opts: ClientOptions): AwsClients {
   const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
   if (!region) throw new InputError('no AWS region: pass --region or set AWS_REGION');
   const common = {
-    maxAttempts: opts.maxAttempts ?? 5,
+    maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: 'standard' as const,
     ...(opts.credentials
       ? { credentials: opts.credentials }
@@ -62,7 +68,7 @@ export function buildClients(opts: ClientOptions): AwsClients {
   };
 }
 
-/** How long an assumed role's credentials last; the provider renews them before they expire. */
+/** How long an assumed role's credentials last; they are renewed five minutes before they expire. */
 export const ASSUMED_ROLE_SECONDS = 900;
 
 export interface TargetClientsOptions {
@@ -71,18 +77,54 @@ export interface TargetClientsOptions {
   /** RoleSessionName of every assumed session: what CloudTrail in the member account shows. */
   readonly sessionName: string;
   readonly maxAttempts?: number;
-  /** Builds an assumed role's credential provider. @default fromTemporaryCredentials */
-  readonly assumeRole?: (options: FromTemporaryCredentialsOptions) => AwsCredentialIdentityProvider;
+}
+
+/**
+ * A member role's credentials: one AssumeRole, shared by every client that uses the provider and by requests made at
+ * once, asked again only when the session is within five minutes of expiring. A refused or failed AssumeRole is an
+ * AwsAccessError naming sts:AssumeRole and the role, whichever request needed the credentials.
+ */
+export function assumedRole(sts: STSClient, params: AssumeRoleCommandInput): AwsCredentialIdentityProvider {
+  const roleArn = params.RoleArn ?? '';
+  const provider = memoizeIdentityProvider<AwsCredentialIdentity>(
+    async () => {
+      let out: AssumeRoleCommandOutput;
+      try {
+        out = await sts.send(new AssumeRoleCommand(params));
+      } catch (err) {
+        throw assumeRoleError(roleArn, err);
+      }
+      const c = out.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) {
+        throw new AwsAccessError(
+          'credentials',
+          'malformed',
+          `sts:AssumeRole of ${roleArn} returned no credentials`,
+        );
+      }
+      return {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+        ...(c.Expiration ? { expiration: c.Expiration } : {}),
+      };
+    },
+    isIdentityExpired,
+    doesIdentityRequireRefresh,
+  );
+  return provider as AwsCredentialIdentityProvider;
 }
 
 /**
  * The clients of each collection target, built on first use and kept for the life of the process (a cold start):
  * the deployment account's with the process's own credentials, a member account's with the role it names, assumed
- * through STS in the home region with the target's external id. The SDK renews the role's credentials as they
- * expire; nothing here caches a credential itself.
+ * through STS in the home region with the target's external id. A role is assumed once for all the clients of its
+ * account, whatever the region, and again only as its session nears expiry.
  */
 export class TargetClients {
   private readonly built = new Map<string, AwsClients>();
+  private readonly roles = new Map<string, AwsCredentialIdentityProvider>();
+  private sts: STSClient | undefined;
 
   constructor(private readonly o: TargetClientsOptions) {}
 
@@ -90,26 +132,33 @@ export class TargetClients {
     const key = [target.account, target.region, target.roleArn ?? '', target.externalId ?? ''].join('|');
     let clients = this.built.get(key);
     if (!clients) {
-      const assume = this.o.assumeRole ?? fromTemporaryCredentials;
       clients = buildClients({
         region: target.region,
         maxAttempts: this.o.maxAttempts,
-        ...(target.roleArn
-          ? {
-              credentials: assume({
-                params: {
-                  RoleArn: target.roleArn,
-                  RoleSessionName: this.o.sessionName,
-                  DurationSeconds: ASSUMED_ROLE_SECONDS,
-                  ...(target.externalId ? { ExternalId: target.externalId } : {}),
-                },
-                clientConfig: { region: this.o.homeRegion },
-              }),
-            }
-          : {}),
+        ...(target.roleArn ? { credentials: this.role(target.roleArn, target.externalId) } : {}),
       });
       this.built.set(key, clients);
     }
     return clients;
+  }
+
+  private role(roleArn: string, externalId: string | undefined): AwsCredentialIdentityProvider {
+    const key = `${roleArn}|${externalId ?? ''}`;
+    let provider = this.roles.get(key);
+    if (!provider) {
+      this.sts ??= new STSClient({
+        region: this.o.homeRegion,
+        maxAttempts: this.o.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
+        retryMode: 'standard',
+      });
+      provider = assumedRole(this.sts, {
+        RoleArn: roleArn,
+        RoleSessionName: this.o.sessionName,
+        DurationSeconds: ASSUMED_ROLE_SECONDS,
+        ...(externalId ? { ExternalId: externalId } : {}),
+      });
+      this.roles.set(key, provider);
+    }
+    return provider;
   }
 }

@@ -14,16 +14,17 @@
  */
 import {
   type CloudWatchClient,
-  GetMetricDataCommand,
-  type GetMetricDataCommandOutput,
   type MetricDataQuery,
   type MetricDataResult,
+  paginateGetMetricData,
 } from '@aws-sdk/client-cloudwatch';
 import type { ApiUsage } from '../core/api-usage.ts';
 import { dayStartMs, isValidTimezone } from '../core/period.ts';
 import type { DataGap, EndpointInfo, MetricName, MetricSeries } from '../core/types.ts';
 import type { MetricLoad, MetricSource, TimeRange } from '../ports.ts';
+import { mapLimit } from './concurrency.ts';
 import { sourceError } from './errors.ts';
+import { pages } from './paging.ts';
 
 export const MAX_QUERIES_PER_REQUEST = 500;
 export const MAX_DATAPOINTS_PER_REQUEST = 100_800;
@@ -391,28 +392,24 @@ export class CloudWatchMetricSource implements MetricSource {
     const col = new Collection(this.queries([...new Set(endpoints)]), this.periodSeconds);
     const plan = planRequests(col.queries.length, periods, this.minimize);
     let denied: string | undefined;
-    let next = 0;
-    const worker = async () => {
-      for (let req = plan[next++]; req; req = plan[next++]) {
-        if (denied !== undefined) {
-          // the rest would be denied too: not asked
-          col.failRange(req, denied);
-          continue;
-        }
-        const window = {
-          start: new Date(startMs + req.from * periodMs),
-          end: new Date(startMs + req.to * periodMs),
-        };
-        try {
-          await this.fetch(req, window, col);
-        } catch (err) {
-          const e = sourceError('metrics', API, err);
-          col.failRange(req, e.message);
-          if (e.kind === 'access-denied') denied = e.message;
-        }
+    await mapLimit(plan, this.concurrency, async (req) => {
+      if (denied !== undefined) {
+        // the rest would be denied too: not asked
+        col.failRange(req, denied);
+        return;
       }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.concurrency, plan.length) }, worker));
+      const window = {
+        start: new Date(startMs + req.from * periodMs),
+        end: new Date(startMs + req.to * periodMs),
+      };
+      try {
+        await this.fetch(req, window, col);
+      } catch (err) {
+        const e = sourceError('metrics', API, err);
+        col.failRange(req, e.message);
+        if (e.kind === 'access-denied') denied = e.message;
+      }
+    });
     return col.result();
   }
 
@@ -452,26 +449,26 @@ export class CloudWatchMetricSource implements MetricSource {
     return out;
   }
 
-  /** One planned request, every page of it; throws what the client throws. */
+  /** One planned request, every page of it; throws what the client throws, or on a page token already followed. */
   private async fetch(
     req: PlannedRequest,
     window: { start: Date; end: Date },
     col: Collection,
   ): Promise<void> {
     const batch = col.queries.slice(req.first, req.first + req.count).map((q) => q.request);
-    const seen = new Set<string>();
-    let token: string | undefined;
     let partial: number[] = [];
-    do {
-      const out: GetMetricDataCommandOutput = await this.client.send(
-        new GetMetricDataCommand({
-          MetricDataQueries: batch,
-          StartTime: window.start,
-          EndTime: window.end,
-          ScanBy: 'TimestampAscending',
-          ...(token !== undefined ? { NextToken: token } : {}),
-        }),
-      );
+    const listing = pages(
+      paginateGetMetricData,
+      this.client,
+      {
+        MetricDataQueries: batch,
+        StartTime: window.start,
+        EndTime: window.end,
+        ScanBy: 'TimestampAscending',
+      },
+      { api: API, next: (page) => page.NextToken },
+    );
+    for await (const out of listing) {
       // counted once answered: a denied or failed request is not billed
       this.usage.count(API, batch.length);
       for (const m of out.Messages ?? [])
@@ -498,13 +495,7 @@ export class CloudWatchMetricSource implements MetricSource {
         if (typeof points === 'string') col.fail(q, malformed(query, points));
         else if (points.t.length > 0) col.add(q, points.t, points.v);
       }
-      token = out.NextToken || undefined;
-      if (token !== undefined && seen.has(token)) {
-        col.failRange(req, `${API} returned the same NextToken twice`);
-        return;
-      }
-      if (token !== undefined) seen.add(token);
-    } while (token !== undefined);
+    }
     // PartialData with a NextToken is followed; on the last page nothing more will come
     for (const q of partial) {
       const d = (col.queries[q] as Query).def;

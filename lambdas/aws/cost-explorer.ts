@@ -3,29 +3,39 @@
  * GetCostAndUsageWithResources for the last 14 days (resource-level attribution), and GetCostForecast as a
  * cross-check of our forecast. Every request costs $0.01 and is counted in `ApiUsage`, one per page.
  *
- * Closed days (older than the last `openDays`) are read from a `CostDayCache` when cached, so that a daily cycle
- * asks only for the days that can still change. Throttling is retried by the client's own retry strategy (build it
- * with `maxAttempts`); what still fails becomes a gap for the days it covered. A failed range contributes no
- * records at all, not the pages that did load: incomplete spend must never read as low spend.
+ * Closed days are read from a `CostDayCache` when cached, so that a daily cycle asks only for the days that can
+ * still change. A day is closed when it is older than the last `openDays` up to as-of and older than yesterday in UTC
+ * (Cost Explorer's days are UTC days, and today's and yesterday's are still arriving, whatever as-of says); a day that
+ * Cost Explorer marks `Estimated` is never cached either, so a cache holds only final days. Throttling is retried by
+ * the client's own retry strategy (build it with `maxAttempts`); what still fails becomes a gap for the days it
+ * covered. A failed range contributes no records at all, not the pages that did load: incomplete spend must never
+ * read as low spend.
  */
 import {
-  type CostExplorerClient,
+  CostExplorerClient,
+  type CostExplorerPaginationConfiguration,
   type Expression,
   GetCostAndUsageCommand,
+  type GetCostAndUsageCommandInput,
   type GetCostAndUsageCommandOutput,
   GetCostAndUsageWithResourcesCommand,
+  type GetCostAndUsageWithResourcesCommandInput,
+  type GetCostAndUsageWithResourcesCommandOutput,
   GetCostForecastCommand,
   type GroupDefinition,
 } from '@aws-sdk/client-cost-explorer';
+import { createPaginator } from '@smithy/core';
 import type { ApiUsage } from '../core/api-usage.ts';
 import { mergeResourceLevel } from '../core/attribution.ts';
+import { AwsAccessError } from '../core/errors.ts';
 import { type Money, parseMoney } from '../core/money.ts';
 import { addDays, daysOf, maxDay, minDay } from '../core/period.ts';
 import type { CostRecord, DataGap } from '../core/types.ts';
 import { parseCostExplorerResponse, recordsOfResponse } from '../formats/cost-explorer-file.ts';
 import { Interner } from '../formats/csv.ts';
 import type { CostDayCache, CostLoad, CostSource, TimeRange } from '../ports.ts';
-import { SourceError, sourceError } from './errors.ts';
+import { sourceError } from './errors.ts';
+import { pages } from './paging.ts';
 
 export interface CostExplorerSourceOptions {
   /** Built once per cold start, with `maxAttempts` (and a retry strategy) of the caller's choosing. */
@@ -45,6 +55,8 @@ export interface CostExplorerSourceOptions {
   readonly asOf: string;
   /** Days up to as-of whose costs may still change, and so are never read from the cache. Default 3. */
   readonly openDays?: number;
+  /** The instant the cycle runs, epoch ms: what "today" is for the days still open. Default: the system clock. */
+  readonly now?: () => number;
 }
 
 export type CostExplorerApi = 'ce:GetCostAndUsage' | 'ce:GetCostAndUsageWithResources';
@@ -64,6 +76,19 @@ export type ForecastCrossCheck =
   | { readonly ok: false; readonly range: TimeRange; readonly gap: DataGap };
 
 const SAGEMAKER = 'Amazon SageMaker';
+/** Cost Explorer's days still change until the day after tomorrow in UTC: today and yesterday are never closed. */
+const UTC_OPEN_DAYS = 2;
+// The SDK ships no paginator for these two; its own factory makes them, as it makes those it ships.
+const paginateGetCostAndUsage = createPaginator<
+  CostExplorerPaginationConfiguration,
+  GetCostAndUsageCommandInput,
+  GetCostAndUsageCommandOutput
+>(CostExplorerClient, GetCostAndUsageCommand, 'NextPageToken', 'NextPageToken');
+const paginateGetCostAndUsageWithResources = createPaginator<
+  CostExplorerPaginationConfiguration,
+  GetCostAndUsageWithResourcesCommandInput,
+  GetCostAndUsageWithResourcesCommandOutput
+>(CostExplorerClient, GetCostAndUsageWithResourcesCommand, 'NextPageToken', 'NextPageToken');
 /** GetCostAndUsageWithResources serves the last 14 days only. */
 export const RESOURCE_LEVEL_DAYS = 14;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -79,7 +104,13 @@ interface Query {
 interface Fetched {
   /** Records of every day that loaded (from the cache or the API), possibly none for a day without charges. */
   readonly byDay: Map<string, readonly CostRecord[]>;
-  readonly failures: { readonly start: string; readonly end: string; readonly error: SourceError }[];
+  readonly failures: { readonly start: string; readonly end: string; readonly error: AwsAccessError }[];
+}
+
+/** The records of one range, and the days of it that Cost Explorer marked `Estimated`. */
+interface RangeRead {
+  readonly records: CostRecord[];
+  readonly estimated: ReadonlySet<string>;
 }
 
 function utcDay(ms: number): string {
@@ -107,6 +138,7 @@ export class CostExplorerSource implements CostSource {
   readonly endpointTag: string | undefined;
   private readonly metric: 'UnblendedCost' | 'NetAmortizedCost';
   private readonly openDays: number;
+  private readonly now: () => number;
   private readonly main: Query;
   private readonly resource: Query | undefined;
 
@@ -116,6 +148,7 @@ export class CostExplorerSource implements CostSource {
     if (!Number.isInteger(this.openDays) || this.openDays < 1) {
       throw new RangeError(`openDays must be a whole number of days, 1 or more, got ${opts.openDays}`);
     }
+    this.now = opts.now ?? Date.now;
     this.metric = opts.costMetric === 'billed' ? 'UnblendedCost' : 'NetAmortizedCost';
     this.endpointTag = opts.endpointTag;
     this.groupTag = opts.endpointTag ?? opts.tagKeys[0];
@@ -221,7 +254,7 @@ export class CostExplorerSource implements CostSource {
       );
       const mean = parseMoney(out.Total?.Amount ?? '');
       if (mean === undefined || !out.Total?.Unit) {
-        throw new SourceError(
+        throw new AwsAccessError(
           'costs',
           'malformed',
           `${api} returned no Total amount and unit: ${JSON.stringify(out.Total ?? null)}`,
@@ -229,7 +262,7 @@ export class CostExplorerSource implements CostSource {
       }
       return { ok: true, range: used, metric, mean, currency: out.Total.Unit };
     } catch (err) {
-      const e = err instanceof SourceError ? err : sourceError('costs', api, err);
+      const e = sourceError('costs', api, err);
       return {
         ok: false,
         range: used,
@@ -238,12 +271,18 @@ export class CostExplorerSource implements CostSource {
     }
   }
 
+  /** The last day that can no longer change: `openDays` before as-of, and before yesterday in UTC. */
+  private lastClosed(): string {
+    return minDay(addDays(this.opts.asOf, -this.openDays), addDays(utcDay(this.now()), -UTC_OPEN_DAYS));
+  }
+
   /**
    * Records of `days` for one query: cached closed days from the cache, the rest from the API in as few
-   * contiguous ranges as possible. Closed days that loaded are put in the cache; failed ranges are not.
+   * contiguous ranges as possible. Closed days that loaded final (not `Estimated`) are put in the cache; failed
+   * ranges are not.
    */
   private async fetch(query: Query, days: readonly string[], strings: Interner): Promise<Fetched> {
-    const lastClosed = addDays(this.opts.asOf, -this.openDays);
+    const lastClosed = this.lastClosed();
     const closed = days.filter((d) => d <= lastClosed);
     const cache = this.opts.cache;
     const cached =
@@ -259,16 +298,15 @@ export class CostExplorerSource implements CostSource {
     const toCache = new Map<string, readonly CostRecord[]>();
 
     for (const r of contiguousRanges(days.filter((d) => !byDay.has(d)))) {
-      let records: CostRecord[];
+      let read: RangeRead;
       try {
-        records = await this.fetchRange(query, r, strings);
+        read = await this.fetchRange(query, r, strings);
       } catch (err) {
-        const error = err instanceof SourceError ? err : sourceError('costs', query.api, err);
-        failures.push({ start: r.start, end: r.end, error });
+        failures.push({ start: r.start, end: r.end, error: sourceError('costs', query.api, err) });
         continue;
       }
       const loaded = new Map<string, CostRecord[]>(daysOf(r.start, r.end).map((d) => [d, []]));
-      for (const rec of records) {
+      for (const rec of read.records) {
         const d = utcDay(rec.start);
         const list = loaded.get(d);
         if (list) list.push(rec);
@@ -276,7 +314,7 @@ export class CostExplorerSource implements CostSource {
       }
       for (const [d, list] of loaded) {
         byDay.set(d, list);
-        if (d <= lastClosed) toCache.set(d, list);
+        if (d <= lastClosed && !read.estimated.has(d)) toCache.set(d, list);
       }
     }
     if (cache && toCache.size > 0) await cache.putDays(query.cacheSource, toCache);
@@ -284,52 +322,42 @@ export class CostExplorerSource implements CostSource {
   }
 
   /** Every page of one query over one range; any failure fails the whole range. */
-  private async fetchRange(query: Query, range: TimeRange, strings: Interner): Promise<CostRecord[]> {
+  private async fetchRange(query: Query, range: TimeRange, strings: Interner): Promise<RangeRead> {
     const records: CostRecord[] = [];
-    const seen = new Set<string>();
-    let token: string | undefined;
+    const estimated = new Set<string>();
+    const input = {
+      TimePeriod: { Start: range.start, End: range.end },
+      Granularity: 'DAILY' as const,
+      Metrics: [this.metric, 'UsageQuantity'],
+      GroupBy: query.groupBy,
+      Filter: query.filter,
+    };
+    const paging = {
+      api: query.api,
+      usage: this.opts.usage,
+      next: (p: { NextPageToken?: string }) => p.NextPageToken,
+    };
+    const listing =
+      query.api === 'ce:GetCostAndUsage'
+        ? pages(paginateGetCostAndUsage, this.opts.client, input, paging)
+        : pages(paginateGetCostAndUsageWithResources, this.opts.client, input, paging);
     let page = 0;
-    do {
-      page++;
-      const input = {
-        TimePeriod: { Start: range.start, End: range.end },
-        Granularity: 'DAILY' as const,
-        Metrics: [this.metric, 'UsageQuantity'],
-        GroupBy: query.groupBy,
-        Filter: query.filter,
-        ...(token === undefined ? {} : { NextPageToken: token }),
-      };
-      this.opts.usage.count(query.api);
-      let out: GetCostAndUsageCommandOutput;
-      try {
-        out =
-          query.api === 'ce:GetCostAndUsage'
-            ? await this.opts.client.send(new GetCostAndUsageCommand(input))
-            : await this.opts.client.send(new GetCostAndUsageWithResourcesCommand(input));
-      } catch (err) {
-        throw sourceError('costs', query.api, err);
-      }
-      const origin = `${query.api} ${range.start}..${range.end} page ${page}`;
+    for await (const out of listing) {
+      const origin = `${query.api} ${range.start}..${range.end} page ${++page}`;
       try {
         const response = parseCostExplorerResponse(origin, out);
         for (const r of recordsOfResponse(origin, response, this.metric, strings).records) records.push(r);
+        for (const r of response.ResultsByTime) {
+          if (r.Estimated)
+            for (const d of daysOf(r.TimePeriod.Start.slice(0, 10), r.TimePeriod.End.slice(0, 10)))
+              estimated.add(d);
+        }
       } catch (err) {
-        throw new SourceError('costs', 'malformed', `malformed response: ${(err as Error).message}`, {
+        throw new AwsAccessError('costs', 'malformed', `malformed response: ${(err as Error).message}`, {
           cause: err,
         });
       }
-      token = out.NextPageToken || undefined;
-      if (token !== undefined) {
-        if (seen.has(token)) {
-          throw new SourceError(
-            'costs',
-            'malformed',
-            `${query.api} returned the page token "${token}" twice`,
-          );
-        }
-        seen.add(token);
-      }
-    } while (token !== undefined);
-    return records;
+    }
+    return { records, estimated };
   }
 }

@@ -3,6 +3,14 @@
  * transient errors with backoff by the time an error reaches here; what is left is a source that could not be
  * read, which becomes an incomplete-data gap for that source while the rest of the cycle goes on.
  */
+import {
+  AwsAccessError,
+  type AwsFailureKind,
+  type AwsSource,
+  DataError,
+  PerfBudgetsError,
+} from '../core/errors.ts';
+import type { DataGap } from '../core/types.ts';
 
 const THROTTLING = new Set([
   'ThrottlingException',
@@ -19,21 +27,9 @@ const ACCESS_DENIED = new Set([
   'UnauthorizedOperation',
   'UnrecognizedClientException',
 ]);
-
-export type FailureKind = 'throttled' | 'access-denied' | 'malformed' | 'failed';
-
-/** A source the cycle could not read; `message` is one line fit for a finding, naming the permission if denied. */
-export class SourceError extends Error {
-  override name = 'SourceError';
-  constructor(
-    readonly source: 'costs' | 'metrics' | 'inventory' | 'ledger' | 'outputs',
-    readonly kind: FailureKind,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
-}
+/** What STS says when a role may not be assumed; the role is the resource it names. */
+const ASSUME_ROLE_REFUSED =
+  /not authorized to perform: sts:AssumeRole on resource: (arn:[\w-]+:iam::\d{12}:role\/\S+)/;
 
 function errorName(err: unknown): string {
   if (err && typeof err === 'object') {
@@ -43,32 +39,80 @@ function errorName(err: unknown): string {
   return 'Error';
 }
 
+function firstLine(err: unknown): string {
+  return err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
+}
+
+function kindOf(name: string): AwsFailureKind {
+  if (THROTTLING.has(name)) return 'throttled';
+  if (ACCESS_DENIED.has(name)) return 'access-denied';
+  return 'failed';
+}
+
+/** The error of the family in `err` or its causes: what a wrapping layer (the SDK, a retry) hid. */
+function familyError(err: unknown): PerfBudgetsError | undefined {
+  for (let e = err, depth = 0; e instanceof Error && depth < 5; e = e.cause, depth++) {
+    if (e instanceof PerfBudgetsError) return e;
+  }
+  return undefined;
+}
+
 /**
- * Classifies an SDK error from calling `api` ("ce:GetCostAndUsage"): throttling that outlasted the retries,
- * access denied (naming the IAM action to grant), or another failure.
+ * A refused or failed sts:AssumeRole of a member account's role. Refused means the member side is not set up to let
+ * the collecting role in: the fix is in the member role's trust policy and the budget file's external id, not in
+ * any permission of the API that was being called when the credentials were needed.
  */
-export function sourceError(source: SourceError['source'], api: string, err: unknown): SourceError {
+export function assumeRoleError(roleArn: string, err: unknown): AwsAccessError {
   const name = errorName(err);
-  const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
-  if (THROTTLING.has(name)) {
-    return new SourceError(
-      source,
-      'throttled',
-      `${api} was throttled (${name}) after the SDK's retries; try a later cycle`,
-      {
-        cause: err,
-      },
-    );
+  const kind = kindOf(name);
+  const api = `sts:AssumeRole of ${roleArn}`;
+  const message =
+    kind === 'access-denied'
+      ? `${api} was refused (${name}): the member role's trust policy must trust the central collect/act role ` +
+        `running perf-budgets, and its sts:ExternalId condition must match the externalId of this account's ` +
+        `entry under accounts in the budget file`
+      : kind === 'throttled'
+        ? `${api} was throttled (${name}) after the SDK's retries; try a later cycle`
+        : `${api} failed (${name}): ${firstLine(err)}`;
+  return new AwsAccessError('credentials', kind, message, { cause: err });
+}
+
+/**
+ * Classifies an error from calling `api` ("ce:GetCostAndUsage") for `source`: an error of the family keeps its
+ * message (an AWS response that did not fit becomes `malformed`); a member role that could not be assumed names
+ * sts:AssumeRole and the role, whatever API needed the credentials; otherwise throttling that outlasted the
+ * retries, access denied (naming the IAM action to grant), or another failure.
+ */
+export function sourceError(source: AwsSource, api: string, err: unknown): AwsAccessError {
+  const known = familyError(err);
+  if (known instanceof AwsAccessError) {
+    return known.source === source
+      ? known
+      : new AwsAccessError(source, known.kind, known.message, { cause: err });
   }
-  if (ACCESS_DENIED.has(name)) {
-    return new SourceError(
-      source,
-      'access-denied',
-      `${api} was denied (${name}): grant the IAM action ${api} to the role running perf-budgets`,
-      {
-        cause: err,
-      },
-    );
+  if (known instanceof DataError)
+    return new AwsAccessError(source, 'malformed', known.message, { cause: err });
+  const name = errorName(err);
+  const kind = kindOf(name);
+  const refused = kind === 'access-denied' ? ASSUME_ROLE_REFUSED.exec(firstLine(err)) : null;
+  if (refused) {
+    const assumed = assumeRoleError(refused[1] as string, err);
+    return new AwsAccessError(source, assumed.kind, assumed.message, { cause: err });
   }
-  return new SourceError(source, 'failed', `${api} failed (${name}): ${detail}`, { cause: err });
+  const message =
+    kind === 'throttled'
+      ? `${api} was throttled (${name}) after the SDK's retries; try a later cycle`
+      : kind === 'access-denied'
+        ? `${api} was denied (${name}): grant the IAM action ${api} to the role running perf-budgets`
+        : `${api} failed (${name}): ${firstLine(err)}`;
+  return new AwsAccessError(source, kind, message, { cause: err });
+}
+
+/** The incomplete-data gap a failed read of `source` through `api` leaves in a cycle. */
+export function gapOf(source: DataGap['source'], api: string, err: unknown, scope?: string): DataGap {
+  return {
+    source,
+    ...(scope === undefined ? {} : { scope }),
+    message: sourceError(source, api, err).message,
+  };
 }

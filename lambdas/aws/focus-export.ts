@@ -13,18 +13,12 @@
  * Each object is streamed: CSV and gzip CSV through the CSV reader, Parquet through hyparquet one row group at a
  * time and only the FOCUS columns the records need. Both formats go through the same record builder, so they give
  * identical records. What cannot be read becomes a gap, never zero spend: a billing period with no objects, an
- * object that is corrupt or has vanished. A denied or throttled S3 call fails the whole source (`SourceError`).
+ * object that is corrupt or has vanished. A denied or throttled S3 call fails the whole source (`AwsAccessError`).
  */
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { brotliDecompressSync, unzipSync } from 'node:zlib';
-import {
-  type _Object,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { type _Object, GetObjectCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { decompress as zstdDecompress } from 'fzstd';
 import {
   type AsyncBuffer,
@@ -36,6 +30,7 @@ import {
 // @ts-expect-error TS7016: the package declares types for its index only; that index.d.ts types these two the same.
 import { decompressLz4, decompressLz4Raw } from 'hyparquet-compressors/src/lz4.js';
 import type { ApiUsage } from '../core/api-usage.ts';
+import { AwsAccessError } from '../core/errors.ts';
 import { dayStartMs } from '../core/period.ts';
 import type { CostRecord, DataGap } from '../core/types.ts';
 import { gunzipNamed } from '../formats/csv.ts';
@@ -46,7 +41,8 @@ import {
   forEachFocusCsvRecord,
 } from '../formats/focus.ts';
 import type { CostLoad, CostSource, TimeRange } from '../ports.ts';
-import { SourceError, sourceError } from './errors.ts';
+import { sourceError } from './errors.ts';
+import { pages } from './paging.ts';
 
 export interface FocusExportSourceOptions {
   readonly client: S3Client;
@@ -234,25 +230,19 @@ export class FocusExportSource implements CostSource {
 
   /** Every object under `prefix`, all pages. */
   private async list(prefix: string): Promise<_Object[]> {
+    const api = 's3:ListObjectsV2';
     const objects: _Object[] = [];
-    let token: string | undefined;
-    do {
-      this.opts.usage.count('s3:ListObjectsV2');
-      let page: ListObjectsV2CommandOutput;
-      try {
-        page = await this.opts.client.send(
-          new ListObjectsV2Command({
-            Bucket: this.opts.bucket,
-            Prefix: prefix,
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-        );
-      } catch (err) {
-        throw this.failure('s3:ListObjectsV2', 's3:ListBucket', `arn:aws:s3:::${this.opts.bucket}`, err);
-      }
-      objects.push(...(page.Contents ?? []));
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    const listing = pages(
+      paginateListObjectsV2,
+      this.opts.client,
+      { Bucket: this.opts.bucket, Prefix: prefix },
+      { api, usage: this.opts.usage, next: (page) => page.NextContinuationToken },
+    );
+    try {
+      for await (const page of listing) objects.push(...(page.Contents ?? []));
+    } catch (err) {
+      throw this.failure(api, 's3:ListBucket', `arn:aws:s3:::${this.opts.bucket}`, err);
+    }
     return objects;
   }
 
@@ -293,10 +283,10 @@ export class FocusExportSource implements CostSource {
     resource: string,
     err: unknown,
     bucket = this.opts.bucket,
-  ): SourceError {
+  ): AwsAccessError {
     const classified = sourceError('costs', api, err);
     if (classified.kind !== 'access-denied') return classified;
-    return new SourceError(
+    return new AwsAccessError(
       'costs',
       'access-denied',
       `${api} on bucket ${bucket} was denied (${errorName(err)}): grant ${action} on ${resource} to the role running perf-budgets` +

@@ -35,16 +35,18 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   PutCommand,
-  QueryCommand,
+  paginateQuery,
   type QueryCommandInput,
-  type QueryCommandOutput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import { AwsAccessError } from '../core/errors.ts';
 import { loadCostRecords, type StoredCostRecord, storeCostRecord } from '../core/records.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, Ledger } from '../ports.ts';
-import { SourceError, sourceError } from './errors.ts';
+import { mapLimit } from './concurrency.ts';
+import { sourceError } from './errors.ts';
+import { pages } from './paging.ts';
 
 /**
  * Largest JSON text of cost records kept in one item. DynamoDB items are limited to 400 KB counting attribute names
@@ -377,27 +379,39 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
     }
     const list = [...unique.values()];
     const commitId = randomUUID();
-    const outcomes: Array<'new' | 'recorded' | { error: unknown }> = [];
-    for (const part of chunked(list, ALERT_WRITE_CONCURRENCY)) {
-      const settled = await Promise.allSettled(part.map((a) => this.putAlert(a, commitId)));
-      for (const s of settled) {
-        if (s.status === 'fulfilled') outcomes.push('new');
-        else if (isConditionalCheckFailed(s.reason) || isAlertConditionCancelled(s.reason))
-          outcomes.push('recorded');
-        else outcomes.push({ error: s.reason });
-      }
-      if (outcomes.some((o) => typeof o === 'object')) break;
-    }
+    // Every write settles before the outcome is judged, so that the undo below knows each one this commit made;
+    // after a failure no further write starts.
+    let failed = false;
+    const outcomes = await mapLimit(
+      list,
+      ALERT_WRITE_CONCURRENCY,
+      async (a): Promise<'new' | 'recorded' | 'not tried' | { error: unknown }> => {
+        if (failed) return 'not tried';
+        try {
+          await this.putAlert(a, commitId);
+          return 'new';
+        } catch (error) {
+          if (isConditionalCheckFailed(error) || isAlertConditionCancelled(error)) return 'recorded';
+          failed = true;
+          return { error };
+        }
+      },
+    );
 
     const fresh = list.filter((_, i) => outcomes[i] === 'new');
     const failure = outcomes.find((o): o is { error: unknown } => typeof o === 'object');
     if (!failure) return fresh;
 
     const error = sourceError('ledger', 'dynamodb:PutItem', failure.error);
-    const undone = await Promise.allSettled(fresh.map((a) => this.unrecordAlert(a, commitId)));
-    const stuck = undone.filter((u) => u.status === 'rejected').length;
+    const undone = await mapLimit(fresh, ALERT_WRITE_CONCURRENCY, (a) =>
+      this.unrecordAlert(a, commitId).then(
+        () => true,
+        () => false,
+      ),
+    );
+    const stuck = undone.filter((ok) => !ok).length;
     if (stuck === 0) throw error;
-    throw new SourceError(
+    throw new AwsAccessError(
       'ledger',
       error.kind,
       `${error.message}; ${stuck} alert(s) this cycle recorded could not be removed again and will not be sent by a rerun`,
@@ -440,14 +454,12 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
   }
 
   async forget(alerts: readonly Pick<AlertRecord, 'period' | 'key' | 'state'>[]): Promise<void> {
-    for (const part of chunked([...alerts], ALERT_WRITE_CONCURRENCY)) {
-      const settled = await Promise.allSettled(
-        part.map((a) =>
-          this.client.send(new DeleteCommand({ TableName: this.tableName, Key: ledgerKeys.alert(a) })),
-        ),
+    try {
+      await mapLimit(alerts, ALERT_WRITE_CONCURRENCY, (a) =>
+        this.client.send(new DeleteCommand({ TableName: this.tableName, Key: ledgerKeys.alert(a) })),
       );
-      const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-      if (failed) throw sourceError('ledger', 'dynamodb:DeleteItem', failed.reason);
+    } catch (err) {
+      throw sourceError('ledger', 'dynamodb:DeleteItem', err);
     }
   }
 
@@ -473,24 +485,17 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
     input: Pick<QueryCommandInput, 'KeyConditionExpression' | 'ExpressionAttributeValues'>,
   ): Promise<Item[]> {
     const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      let out: QueryCommandOutput;
-      try {
-        out = await this.client.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            ConsistentRead: true,
-            ...input,
-            ...(start ? { ExclusiveStartKey: start } : {}),
-          }),
-        );
-      } catch (err) {
-        throw sourceError('ledger', 'dynamodb:Query', err);
-      }
-      items.push(...((out.Items ?? []) as Item[]));
-      start = out.LastEvaluatedKey;
-    } while (start);
+    const listing = pages(
+      paginateQuery,
+      this.client,
+      { TableName: this.tableName, ConsistentRead: true, ...input },
+      { api: 'dynamodb:Query' },
+    );
+    try {
+      for await (const out of listing) items.push(...((out.Items ?? []) as Item[]));
+    } catch (err) {
+      throw sourceError('ledger', 'dynamodb:Query', err);
+    }
     return items;
   }
 
@@ -514,7 +519,7 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
         }
         pending = out.UnprocessedItems?.[this.tableName] ?? [];
         if (pending.length > 0 && attempt >= this.maxBatchAttempts) {
-          throw new SourceError(
+          throw new AwsAccessError(
             'ledger',
             'throttled',
             `dynamodb:BatchWriteItem left ${pending.length} item(s) unprocessed in table ${this.tableName} after ${attempt} attempts; the write failed rather than drop them`,
@@ -544,7 +549,7 @@ export class DynamoDbLedger implements Ledger, CostDayCache {
         items.push(...((out.Responses?.[this.tableName] ?? []) as Item[]));
         pending = out.UnprocessedKeys?.[this.tableName]?.Keys ?? [];
         if (pending.length > 0 && attempt >= this.maxBatchAttempts) {
-          throw new SourceError(
+          throw new AwsAccessError(
             'ledger',
             'throttled',
             `dynamodb:BatchGetItem left ${pending.length} key(s) unprocessed in table ${this.tableName} after ${attempt} attempts`,

@@ -11,9 +11,10 @@ import {
   type PutObjectCommandInput,
   S3Client,
 } from '@aws-sdk/client-s3';
+import { AwsAccessError, DataError } from '../core/errors.ts';
 import { PREFIX, payloadKey } from '../cycle/contract.ts';
 import type { ReportSink } from '../ports.ts';
-import { SourceError, sourceError } from './errors.ts';
+import { sourceError } from './errors.ts';
 
 /** Server-side encryption of every object written: SSE-S3, or SSE-KMS with the bucket key (fewer KMS calls). */
 export type S3Encryption =
@@ -31,8 +32,8 @@ export interface S3StoreOptions {
 
 export const snapshotKey = (asOf: string, runId: string): string => payloadKey('snapshots', asOf, runId);
 
-/** A key that is not in the bucket. */
-export class ObjectNotFoundError extends Error {
+/** A key that is not in the bucket: the payload a step needs was never written there. */
+export class ObjectNotFoundError extends DataError {
   override name = 'ObjectNotFoundError';
   constructor(
     readonly bucket: string,
@@ -61,6 +62,19 @@ function errorName(err: unknown): string {
   return (err as { name?: unknown } | null)?.name === undefined
     ? 'Error'
     : String((err as { name: unknown }).name);
+}
+
+/** A parse failure in one line: zod's issues as "path: message", at most five; any other error's first line. */
+function problemsOf(err: unknown): string {
+  const issues = (err as { issues?: unknown } | null)?.issues;
+  if (Array.isArray(issues) && issues.length > 0) {
+    const shown = issues.slice(0, 5).map((i: { path?: unknown[]; message?: unknown }) => {
+      const path = Array.isArray(i.path) && i.path.length > 0 ? i.path.join('.') : '(root)';
+      return `${path}: ${String(i.message)}`;
+    });
+    return `${shown.join('; ')}${issues.length > 5 ? `; and ${issues.length - 5} more` : ''}`;
+  }
+  return err instanceof Error ? (err.message.split('\n')[0] ?? '') : String(err);
 }
 
 export class S3Store {
@@ -134,7 +148,10 @@ export class S3Store {
     return this.put(key, text, 'application/json');
   }
 
-  /** Reads a JSON object; `parse` (a zod schema's parse, say) checks its shape. */
+  /**
+   * Reads a JSON object; `parse` (a zod schema's parse, say) checks its shape. A payload that is not JSON, or not of
+   * that shape, is a DataError naming the object.
+   */
   async getJson<T = unknown>(key: string, parse?: (value: unknown) => T): Promise<T> {
     let out: GetObjectCommandOutput;
     try {
@@ -156,7 +173,7 @@ export class S3Store {
         );
       }
       if (name === 'AccessDenied') {
-        throw new SourceError(
+        throw new AwsAccessError(
           'outputs',
           'access-denied',
           `s3:GetObject of ${key} in bucket ${this.bucket} was denied: grant s3:GetObject on it (without s3:ListBucket, S3 also reports a missing key as denied)`,
@@ -172,11 +189,18 @@ export class S3Store {
     try {
       value = JSON.parse(text);
     } catch (err) {
-      throw new SyntaxError(`${this.uri(key)} is not JSON: ${(err as Error).message.slice(0, 200)}`, {
+      throw new DataError(`${this.uri(key)} is not JSON: ${(err as Error).message.slice(0, 200)}`, {
         cause: err,
       });
     }
-    return parse ? parse(value) : (value as T);
+    if (!parse) return value as T;
+    try {
+      return parse(value);
+    } catch (err) {
+      throw new DataError(`${this.uri(key)} does not hold the payload expected there: ${problemsOf(err)}`, {
+        cause: err,
+      });
+    }
   }
 }
 

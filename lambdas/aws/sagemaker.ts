@@ -14,9 +14,9 @@
  */
 import {
   type ApplicationAutoScalingClient,
-  DescribeScalableTargetsCommand,
-  DescribeScalingActivitiesCommand,
-  DescribeScalingPoliciesCommand,
+  paginateDescribeScalableTargets,
+  paginateDescribeScalingActivities,
+  paginateDescribeScalingPolicies,
   type ScalingActivity,
   type ScalingPolicy,
 } from '@aws-sdk/client-application-auto-scaling';
@@ -26,19 +26,21 @@ import {
   type DescribeEndpointConfigOutput,
   type DescribeEndpointOutput,
   type EndpointSummary,
-  ListEndpointsCommand,
-  ListInferenceComponentsCommand,
-  ListTagsCommand,
   type ProductionVariant,
   type ProductionVariantSummary,
+  paginateListEndpoints,
+  paginateListInferenceComponents,
+  paginateListTags,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import type { ApiUsage } from '../core/api-usage.ts';
-import { InputError } from '../core/errors.ts';
+import { type AwsFailureKind, DataError, InputError } from '../core/errors.ts';
 import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } from '../core/period.ts';
 import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
 import type { InventorySource } from '../ports.ts';
-import { type FailureKind, SourceError, sourceError } from './errors.ts';
+import { type Limit, limiter } from './concurrency.ts';
+import { sourceError } from './errors.ts';
+import { type PagingOptions, pages } from './paging.ts';
 
 export interface SageMakerInventoryOptions {
   readonly sagemaker: SageMakerClient;
@@ -64,7 +66,7 @@ export interface SageMakerInventoryOptions {
 export interface InventoryGap extends DataGap {
   readonly source: 'inventory';
   readonly api: string;
-  readonly kind: FailureKind;
+  readonly kind: AwsFailureKind;
 }
 
 /** A variant as SageMaker reports it: the core's view plus the inference components it hosts. */
@@ -81,8 +83,9 @@ export interface InventoryLoad {
   readonly gaps: readonly InventoryGap[];
 }
 
-const NAMESPACE = 'sagemaker';
 const VARIANT_DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
+/** What every Application Auto Scaling listing here asks for: the instance counts of SageMaker variants. */
+const VARIANTS = { ServiceNamespace: 'sagemaker', ScalableDimension: VARIANT_DIMENSION } as const;
 const INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9]+$/;
 /**
  * The count a scaling activity set. Application Auto Scaling writes it in `Description` ("Setting desired instance
@@ -95,7 +98,7 @@ const HOUR_MS = 3_600_000;
 const DEFAULT_CONCURRENCY = 8;
 
 /** A response field that is not what the API model promises; fails the endpoint it belongs to. */
-export class MalformedResponseError extends Error {
+export class MalformedResponseError extends DataError {
   override name = 'MalformedResponseError';
   constructor(
     readonly api: string,
@@ -112,26 +115,6 @@ function shown(v: unknown): string {
   if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'an invalid date' : v.toISOString();
   const text = typeof v === 'string' ? JSON.stringify(v) : String(JSON.stringify(v) ?? v);
   return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-/** Runs at most `max` tasks at once, first come first served. */
-class Limiter {
-  private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly max: number) {}
-
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active < this.max) this.active++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve));
-    try {
-      return await task();
-    } finally {
-      // The slot passes straight to the next waiter, so `active` only drops when nobody waits.
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
-    }
-  }
 }
 
 interface Change {
@@ -171,7 +154,7 @@ const variantResourceId = (endpoint: string, variant: string): string =>
   `endpoint/${endpoint}/variant/${variant}`;
 
 export class SageMakerInventory implements InventorySource {
-  private readonly limiter: Limiter;
+  private readonly limit: Limit;
   private readonly clock: DayClock;
   private readonly now: () => number;
 
@@ -197,7 +180,7 @@ export class SageMakerInventory implements InventorySource {
         path: 'historyFrom',
       });
     }
-    this.limiter = new Limiter(concurrency);
+    this.limit = limiter(concurrency);
     this.clock = new DayClock(opts.timezone);
     this.now = opts.now ?? Date.now;
   }
@@ -210,7 +193,7 @@ export class SageMakerInventory implements InventorySource {
   /**
    * Every endpoint ListEndpoints returns, whatever its status. An endpoint whose details could not be read is still
    * listed (name, ARN, status, creation day, and tags if those were read) next to a gap that says what is missing.
-   * Throws a SourceError when ListEndpoints itself fails: then nothing is known, and an empty list would lie.
+   * Throws an AwsAccessError when ListEndpoints itself fails: then nothing is known, and an empty list would lie.
    */
   async endpointsWithGaps(): Promise<InventoryLoad> {
     const now = this.now();
@@ -232,30 +215,15 @@ export class SageMakerInventory implements InventorySource {
   }
 
   private call<T>(api: string, send: () => Promise<T>): Promise<T> {
-    return this.limiter.run(() => {
+    return this.limit(() => {
       this.opts.usage.count(api);
       return send();
     });
   }
 
-  /** Follows NextToken until the last page, or until `onPage` returns false. */
-  private async paginate<P extends { NextToken?: string | undefined }>(
-    api: string,
-    fetch: (token: string | undefined) => Promise<P>,
-    onPage: (page: P) => boolean,
-  ): Promise<void> {
-    const seen = new Set<string>();
-    let token: string | undefined;
-    do {
-      const page = await this.call(api, () => fetch(token));
-      if (!onPage(page)) return;
-      token = page.NextToken || undefined;
-      if (token !== undefined) {
-        if (seen.has(token))
-          throw new MalformedResponseError(api, 'NextToken', 'a token not seen before', token);
-        seen.add(token);
-      }
-    } while (token !== undefined);
+  /** How the listings page: each page a counted request under the inventory's limit, NextToken followed once. */
+  private paging<P extends { NextToken?: string | undefined }>(api: string): PagingOptions<P> {
+    return { api, usage: this.opts.usage, limit: this.limit, next: (page) => page.NextToken };
   }
 
   private async listEndpoints(gaps: InventoryGap[]): Promise<(EndpointSummary & { EndpointName: string })[]> {
@@ -263,32 +231,28 @@ export class SageMakerInventory implements InventorySource {
     const out: (EndpointSummary & { EndpointName: string })[] = [];
     const names = new Set<string>();
     try {
-      await this.paginate(
-        api,
-        (NextToken) => this.opts.sagemaker.send(new ListEndpointsCommand({ MaxResults: 100, NextToken })),
-        (page) => {
-          for (const s of page.Endpoints ?? []) {
-            if (typeof s.EndpointName === 'string' && s.EndpointName !== '') {
-              // An endpoint created while paging pushes the newest-first listing along: one may show up twice.
-              if (names.has(s.EndpointName)) continue;
-              names.add(s.EndpointName);
-              out.push(s as EndpointSummary & { EndpointName: string });
-            } else {
-              gaps.push(
-                gap(
-                  api,
-                  'malformed',
-                  undefined,
-                  `${api} returned an endpoint without a name; it is left out`,
-                ),
-              );
-            }
-          }
-          return true;
-        },
+      const listing = pages(
+        paginateListEndpoints,
+        this.opts.sagemaker,
+        { MaxResults: 100 },
+        this.paging(api),
       );
+      for await (const page of listing) {
+        for (const s of page.Endpoints ?? []) {
+          if (typeof s.EndpointName === 'string' && s.EndpointName !== '') {
+            // An endpoint created while paging pushes the newest-first listing along: one may show up twice.
+            if (names.has(s.EndpointName)) continue;
+            names.add(s.EndpointName);
+            out.push(s as EndpointSummary & { EndpointName: string });
+          } else {
+            gaps.push(
+              gap(api, 'malformed', undefined, `${api} returned an endpoint without a name; it is left out`),
+            );
+          }
+        }
+      }
     } catch (err) {
-      throw asSourceError(api, err);
+      throw sourceError('inventory', api, err);
     }
     return out;
   }
@@ -355,18 +319,18 @@ export class SageMakerInventory implements InventorySource {
     }
     const tags: Record<string, string> = {};
     try {
-      await this.paginate(
-        api,
-        (NextToken) => this.opts.sagemaker.send(new ListTagsCommand({ ResourceArn: arn, NextToken })),
-        (page) => {
-          for (const t of page.Tags ?? []) {
-            if (typeof t.Key !== 'string')
-              throw new MalformedResponseError(api, 'Tags[].Key', 'a string', t.Key);
-            tags[t.Key] = t.Value ?? '';
-          }
-          return true;
-        },
-      );
+      for await (const page of pages(
+        paginateListTags,
+        this.opts.sagemaker,
+        { ResourceArn: arn },
+        this.paging(api),
+      )) {
+        for (const t of page.Tags ?? []) {
+          if (typeof t.Key !== 'string')
+            throw new MalformedResponseError(api, 'Tags[].Key', 'a string', t.Key);
+          tags[t.Key] = t.Value ?? '';
+        }
+      }
     } catch (err) {
       gaps.push(endpointGap(api, name, err, 'its tags are unknown, so no tag selector can match it'));
       return undefined;
@@ -384,24 +348,24 @@ export class SageMakerInventory implements InventorySource {
     const api = 'sagemaker:ListInferenceComponents';
     const byEndpoint = new Map<string, Map<string, string[]>>();
     try {
-      await this.paginate(
-        api,
-        (NextToken) =>
-          this.opts.sagemaker.send(new ListInferenceComponentsCommand({ MaxResults: 100, NextToken })),
-        (page) => {
-          for (const c of page.InferenceComponents ?? []) {
-            if (!c.EndpointName || !c.VariantName || !c.InferenceComponentName) continue;
-            const variants = byEndpoint.get(c.EndpointName) ?? new Map<string, string[]>();
-            byEndpoint.set(c.EndpointName, variants);
-            const names = variants.get(c.VariantName) ?? [];
-            names.push(c.InferenceComponentName);
-            variants.set(c.VariantName, names);
-          }
-          return true;
-        },
+      const listing = pages(
+        paginateListInferenceComponents,
+        this.opts.sagemaker,
+        { MaxResults: 100 },
+        this.paging(api),
       );
+      for await (const page of listing) {
+        for (const c of page.InferenceComponents ?? []) {
+          if (!c.EndpointName || !c.VariantName || !c.InferenceComponentName) continue;
+          const variants = byEndpoint.get(c.EndpointName) ?? new Map<string, string[]>();
+          byEndpoint.set(c.EndpointName, variants);
+          const names = variants.get(c.VariantName) ?? [];
+          names.push(c.InferenceComponentName);
+          variants.set(c.VariantName, names);
+        }
+      }
     } catch (err) {
-      const se = asSourceError(api, err);
+      const se = sourceError('inventory', api, err);
       gaps.push(gap(api, se.kind, undefined, `${se.message}; inference components are not listed`));
       return undefined;
     }
@@ -414,31 +378,24 @@ export class SageMakerInventory implements InventorySource {
     let targetsRead = false;
     const targetsApi = 'application-autoscaling:DescribeScalableTargets';
     try {
-      await this.paginate(
-        targetsApi,
-        (NextToken) =>
-          client.send(
-            new DescribeScalableTargetsCommand({
-              ServiceNamespace: NAMESPACE,
-              ScalableDimension: VARIANT_DIMENSION,
-              MaxResults: 50,
-              NextToken,
-            }),
-          ),
-        (page) => {
-          for (const t of page.ScalableTargets ?? []) {
-            if (!t.ResourceId) continue;
-            targets.set(t.ResourceId, {
-              min: capacity(targetsApi, 'ScalableTargets[].MinCapacity', t.MinCapacity),
-              max: capacity(targetsApi, 'ScalableTargets[].MaxCapacity', t.MaxCapacity),
-            });
-          }
-          return true;
-        },
+      const listing = pages(
+        paginateDescribeScalableTargets,
+        client,
+        { ...VARIANTS, MaxResults: 50 },
+        this.paging(targetsApi),
       );
+      for await (const page of listing) {
+        for (const t of page.ScalableTargets ?? []) {
+          if (!t.ResourceId) continue;
+          targets.set(t.ResourceId, {
+            min: capacity(targetsApi, 'ScalableTargets[].MinCapacity', t.MinCapacity),
+            max: capacity(targetsApi, 'ScalableTargets[].MaxCapacity', t.MaxCapacity),
+          });
+        }
+      }
       targetsRead = true;
     } catch (err) {
-      const se = asSourceError(targetsApi, err);
+      const se = sourceError('inventory', targetsApi, err);
       gaps.push(gap(targetsApi, se.kind, undefined, `${se.message}; scaling limits are unknown`));
     }
     // Without a registered target there are no policies, and no activities of a variant that still exists.
@@ -461,29 +418,22 @@ export class SageMakerInventory implements InventorySource {
     const api = 'application-autoscaling:DescribeScalingPolicies';
     const policies = new Map<string, ScalingPolicy[]>();
     try {
-      await this.paginate(
-        api,
-        (NextToken) =>
-          this.opts.autoscaling.send(
-            new DescribeScalingPoliciesCommand({
-              ServiceNamespace: NAMESPACE,
-              ScalableDimension: VARIANT_DIMENSION,
-              MaxResults: 10,
-              NextToken,
-            }),
-          ),
-        (page) => {
-          for (const p of page.ScalingPolicies ?? []) {
-            if (p.PolicyType !== 'TargetTrackingScaling' || !p.ResourceId) continue;
-            const list = policies.get(p.ResourceId) ?? [];
-            list.push(p);
-            policies.set(p.ResourceId, list);
-          }
-          return true;
-        },
+      const listing = pages(
+        paginateDescribeScalingPolicies,
+        this.opts.autoscaling,
+        { ...VARIANTS, MaxResults: 10 },
+        this.paging(api),
       );
+      for await (const page of listing) {
+        for (const p of page.ScalingPolicies ?? []) {
+          if (p.PolicyType !== 'TargetTrackingScaling' || !p.ResourceId) continue;
+          const list = policies.get(p.ResourceId) ?? [];
+          list.push(p);
+          policies.set(p.ResourceId, list);
+        }
+      }
     } catch (err) {
-      const se = asSourceError(api, err);
+      const se = sourceError('inventory', api, err);
       gaps.push(gap(api, se.kind, undefined, `${se.message}; target-tracking target values are unknown`));
     }
     const out = new Map<string, number>();
@@ -512,35 +462,29 @@ export class SageMakerInventory implements InventorySource {
     const api = 'application-autoscaling:DescribeScalingActivities';
     const changes = new Map<string, Change[]>();
     try {
-      await this.paginate(
-        api,
-        (NextToken) =>
-          this.opts.autoscaling.send(
-            new DescribeScalingActivitiesCommand({
-              ServiceNamespace: NAMESPACE,
-              ScalableDimension: VARIANT_DIMENSION,
-              MaxResults: 50,
-              NextToken,
-            }),
-          ),
-        (page) => {
-          const acts = page.ScalingActivities ?? [];
-          let before = 0;
-          for (const a of acts) {
-            const change = countChange(a);
-            if (change && a.ResourceId) {
-              const list = changes.get(a.ResourceId) ?? [];
-              list.push(change);
-              changes.set(a.ResourceId, list);
-            }
-            const start = a.StartTime instanceof Date ? a.StartTime.getTime() : Number.NaN;
-            if (start < window.from) before++;
-          }
-          return !(acts.length > 0 && before === acts.length);
-        },
+      const listing = pages(
+        paginateDescribeScalingActivities,
+        this.opts.autoscaling,
+        { ...VARIANTS, MaxResults: 50 },
+        this.paging(api),
       );
+      for await (const page of listing) {
+        const acts = page.ScalingActivities ?? [];
+        let before = 0;
+        for (const a of acts) {
+          const change = countChange(a);
+          if (change && a.ResourceId) {
+            const list = changes.get(a.ResourceId) ?? [];
+            list.push(change);
+            changes.set(a.ResourceId, list);
+          }
+          const start = a.StartTime instanceof Date ? a.StartTime.getTime() : Number.NaN;
+          if (start < window.from) before++;
+        }
+        if (acts.length > 0 && before === acts.length) break;
+      }
     } catch (err) {
-      const se = asSourceError(api, err);
+      const se = sourceError('inventory', api, err);
       gaps.push(
         gap(
           api,
@@ -810,19 +754,11 @@ function checkConfig(out: DescribeEndpointConfigOutput): DescribeEndpointConfigO
   return out;
 }
 
-function asSourceError(api: string, err: unknown): SourceError {
-  if (err instanceof SourceError) return err;
-  if (err instanceof MalformedResponseError) {
-    return new SourceError('inventory', 'malformed', err.message, { cause: err });
-  }
-  return sourceError('inventory', api, err);
-}
-
-function gap(api: string, kind: FailureKind, scope: string | undefined, message: string): InventoryGap {
+function gap(api: string, kind: AwsFailureKind, scope: string | undefined, message: string): InventoryGap {
   return { source: 'inventory', api, kind, ...(scope === undefined ? {} : { scope }), message };
 }
 
 function endpointGap(api: string, endpoint: string, err: unknown, unknown: string): InventoryGap {
-  const se = asSourceError(api, err);
+  const se = sourceError('inventory', api, err);
   return gap(api, se.kind, endpoint, `endpoint ${endpoint}: ${se.message}; ${unknown}`);
 }

@@ -14,6 +14,7 @@
 import { inspect } from 'node:util';
 import type { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { getSecret } from '@aws-lambda-powertools/parameters/secrets';
+import { ConfigurationError } from '../core/errors.ts';
 import { webhookUrlProblem } from '../slack/webhook-url.ts';
 
 export const DEFAULT_SECRET_MAX_AGE_SECONDS = 300;
@@ -32,7 +33,7 @@ export interface SlackCredentialsOptions {
 }
 
 /** A secret that could not be read or is malformed. The message names the secret, never its value. */
-export class SecretError extends Error {
+export class SecretError extends ConfigurationError {
   override name = 'SecretError';
   constructor(
     readonly secret: string,

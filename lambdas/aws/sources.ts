@@ -6,6 +6,7 @@
  */
 import type { ApiUsage } from '../core/api-usage.ts';
 import type { BudgetFile } from '../core/budget.ts';
+import type { AwsSource } from '../core/errors.ts';
 import type { CostExplorerForecast } from '../core/evaluate/types.ts';
 import { formatMoney } from '../core/money.ts';
 import { historyStart } from '../core/period.ts';
@@ -13,7 +14,7 @@ import type { CostDayCache, CycleSources, EndpointsSource, MetricsSource, SpendS
 import type { AwsClients } from './clients.ts';
 import { CloudWatchMetricSource } from './cloudwatch.ts';
 import { CostExplorerSource, type ForecastCrossCheck } from './cost-explorer.ts';
-import { SourceError, sourceError } from './errors.ts';
+import { sourceError } from './errors.ts';
 import { FocusExportSource } from './focus-export.ts';
 import { SageMakerInventory } from './sagemaker.ts';
 
@@ -31,10 +32,10 @@ export interface AwsSourcesOptions {
   readonly focusExportName?: string;
 }
 
-/** Rethrows a failure as a SourceError naming the API (SourceErrors pass through). */
-function failed(source: SourceError['source'], api: string) {
+/** Rethrows a failure as an AwsAccessError naming the API (or the refused role, or what did not fit). */
+function failed(source: AwsSource, api: string) {
   return (err: unknown): never => {
-    throw err instanceof SourceError ? err : sourceError(source, api, err);
+    throw sourceError(source, api, err);
   };
 }
 
@@ -82,6 +83,7 @@ function spendSource(o: AwsSourcesOptions): SpendSource {
     endpointTag: file.costExplorer?.endpointTag,
     resourceLevel: file.costExplorer?.resourceLevel,
     asOf: o.asOf,
+    now: o.now,
   });
   const attribution = {
     ...(ce.endpointTag !== undefined ? { endpointTag: ce.endpointTag } : {}),

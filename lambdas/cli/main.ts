@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { alertTag } from '../core/alert-text.ts';
-import { InputError } from '../core/errors.ts';
+import { EXIT, exitCodeOf, InputError } from '../core/errors.ts';
 import { checkBudgetFile, formatProblem } from '../formats/budget-file.ts';
 import { renderText } from '../report/summary.ts';
 import { localNotifiers } from './notifiers.ts';
@@ -13,9 +13,6 @@ import { type RunOutput, runCycle } from './run.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEMO_MANIFEST = resolve(ROOT, 'examples/demo/demo.json');
-
-/** Exit codes: 0 ok, 1 a budget breached (with --fail-on), 2 bad input, 3 an internal error. */
-export const EXIT = { ok: 0, breach: 1, input: 2, internal: 3 } as const;
 
 interface RunFlags {
   budgets?: string;
@@ -184,14 +181,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.input;
     }
-    if (err instanceof InputError) {
-      process.stderr.write(`perf-budgets: ${err.message}\n`);
-      return EXIT.input;
+    const code = exitCodeOf(err);
+    if (code === EXIT.internal) {
+      process.stderr.write(
+        `perf-budgets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+    } else {
+      // Errors of the family carry one line that says what to fix; their stack would only hide it.
+      process.stderr.write(`perf-budgets: ${(err as Error).message}\n`);
     }
-    process.stderr.write(
-      `perf-budgets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    return EXIT.internal;
+    return code;
   }
   return code;
 }

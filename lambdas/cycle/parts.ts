@@ -4,6 +4,7 @@
  */
 import { attributeSpend } from '../core/attribution.ts';
 import type { BudgetFile } from '../core/budget.ts';
+import { DataError } from '../core/errors.ts';
 import { DayClock } from '../core/period.ts';
 import type { CostRecord, DataGap, EndpointInfo, MetricSeries, Snapshot } from '../core/types.ts';
 import type { AttributionTags } from '../ports.ts';
@@ -28,7 +29,7 @@ export function attribute(
 }
 
 /** The parts of a cycle do not fit together (different days or currencies): merging them would mix cycles. */
-export class SnapshotPartsError extends Error {
+export class SnapshotPartsError extends DataError {
   override name = 'SnapshotPartsError';
 }
 

@@ -1,9 +1,7 @@
 import * as z from 'zod';
+import { ConfigurationError } from '../core/errors.ts';
 
-/** A Lambda's configuration is wrong: names the variable and what it must be. */
-export class ConfigurationError extends Error {
-  override name = 'ConfigurationError';
-}
+export { ConfigurationError };
 
 /**
  * Reads a handler's environment once, at cold start, and fails with the name of every missing or malformed

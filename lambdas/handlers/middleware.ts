@@ -7,6 +7,7 @@ import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type * as z from 'zod';
+import { InputError } from '../core/errors.ts';
 import { METRICS_NAMESPACE, SERVICE } from '../cycle/contract.ts';
 import { redactError, redactingReplacer, redactTraces } from './redact.ts';
 
@@ -19,7 +20,7 @@ if (!tracesRedacted)
   logger.warn('tracing is off: this X-Ray SDK serializes segments without the URL redaction');
 
 /** The state machine passed an event this handler cannot read; names the field and what it must be. */
-export class EventError extends Error {
+export class EventError extends InputError {
   override name = 'EventError';
 }
 

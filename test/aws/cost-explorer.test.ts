@@ -52,6 +52,9 @@ beforeEach(() => {
   usage = new ApiUsage();
 });
 
+/** When the cycles below run, unless a test says otherwise: well after every day they ask for. */
+const LATER = Date.parse('2026-11-05T06:00:00Z');
+
 function source(opts: Partial<CostExplorerSourceOptions> = {}): CostExplorerSource {
   return new CostExplorerSource({
     client,
@@ -59,6 +62,7 @@ function source(opts: Partial<CostExplorerSourceOptions> = {}): CostExplorerSour
     costMetric: 'billed',
     tagKeys: ['team'],
     asOf: '2026-10-03',
+    now: () => LATER,
     ...opts,
   });
 }
@@ -66,8 +70,11 @@ function source(opts: Partial<CostExplorerSourceOptions> = {}): CostExplorerSour
 const total = (records: readonly CostRecord[]) => sumMoney(records.map((r) => r.amount));
 const utc = (day: string) => Date.parse(`${day}T00:00:00Z`);
 
-/** A DAILY response with one hosting group a day over the request's TimePeriod. */
-function daily(input: GetCostAndUsageCommandInput, amount = '33.792'): Response {
+/**
+ * A DAILY response with one hosting group a day over the request's TimePeriod; the days from `estimatedFrom` on
+ * are marked `Estimated`, as Cost Explorer marks the days it has not finalised.
+ */
+function daily(input: GetCostAndUsageCommandInput, amount = '33.792', estimatedFrom?: string): Response {
   const { Start, End } = input.TimePeriod as { Start: string; End: string };
   return {
     GroupDefinitions: input.GroupBy,
@@ -83,7 +90,7 @@ function daily(input: GetCostAndUsageCommandInput, amount = '33.792'): Response 
           },
         },
       ],
-      Estimated: true,
+      Estimated: estimatedFrom !== undefined && day >= estimatedFrom,
     })),
   };
 }
@@ -374,6 +381,46 @@ describe('CostExplorerSource day cache', () => {
     });
     expect(ce).toReceiveNthCommandWith(GetCostAndUsageCommand, 2, {
       TimePeriod: { Start: '2026-10-07', End: '2026-10-11' },
+    });
+  });
+
+  it('never caches a day Cost Explorer marks Estimated: the next cycle asks for it again', async () => {
+    ce.on(GetCostAndUsageCommand).callsFake((input: GetCostAndUsageCommandInput) =>
+      daily(input, '33.792', '2026-10-05'),
+    );
+    const cache = new MemoryCache();
+    const now = () => Date.parse('2026-10-11T06:00:00Z');
+    await source({ cache, asOf: '2026-10-10', now }).load(month);
+    expect(cache.cachedDays(source().cacheSource)).toEqual(daysOf('2026-10-01', '2026-10-05'));
+
+    ce.resetHistory();
+    const next = await source({
+      cache,
+      asOf: '2026-10-11',
+      now: () => Date.parse('2026-10-12T06:00:00Z'),
+    }).load(month);
+    expect(ce).toReceiveCommandExactlyOnceWith(GetCostAndUsageCommand, {
+      TimePeriod: { Start: '2026-10-05', End: '2026-10-12' },
+    });
+    expect(total(next.records)).toBe((parseMoney('33.792') as bigint) * 11n);
+  });
+
+  it('never caches today or yesterday in UTC, nor a day after them, whatever as-of says', async () => {
+    ce.on(GetCostAndUsageCommand).callsFake((input: GetCostAndUsageCommandInput) => daily(input));
+    const cache = new MemoryCache();
+    // As of the 20th on the 11th: the days from the 10th on are open or to come, not closed.
+    await source({ cache, asOf: '2026-10-20', now: () => Date.parse('2026-10-11T23:59:00Z') }).load(month);
+    expect(cache.cachedDays(source().cacheSource)).toEqual(daysOf('2026-10-01', '2026-10-10'));
+  });
+
+  it('asks Cost Explorer for a still-open day even when an earlier cycle put it in the cache', async () => {
+    ce.on(GetCostAndUsageCommand).callsFake((input: GetCostAndUsageCommandInput) => daily(input));
+    const cache = new MemoryCache();
+    const src = source({ cache, asOf: '2026-10-20', now: () => Date.parse('2026-10-11T06:00:00Z') });
+    await cache.putDays(src.cacheSource, new Map(daysOf('2026-10-01', '2026-10-18').map((d) => [d, []])));
+    await src.load(month);
+    expect(ce).toReceiveCommandExactlyOnceWith(GetCostAndUsageCommand, {
+      TimePeriod: { Start: '2026-10-10', End: '2026-10-21' },
     });
   });
 

@@ -17,9 +17,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { type CompressionCodec, parquetMetadata } from 'hyparquet';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../../lambdas/aws/errors.ts';
 import { billingPeriods, FocusExportSource } from '../../lambdas/aws/focus-export.ts';
 import { ApiUsage } from '../../lambdas/core/api-usage.ts';
+import { AwsAccessError } from '../../lambdas/core/errors.ts';
 import { formatMoney, sumMoney } from '../../lambdas/core/money.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
 import { loadFocusCsv } from '../../lambdas/formats/focus.ts';
@@ -615,7 +615,7 @@ describe('FocusExportSource: S3 requests', () => {
     const err = await source()
       .src.load(SEPTEMBER)
       .catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(SourceError);
+    expect(err).toBeInstanceOf(AwsAccessError);
     expect(err).toMatchObject({ source: 'costs', kind: 'access-denied' });
     expect((err as Error).message).toBe(
       `s3:ListObjectsV2 on bucket ${BUCKET} was denied (AccessDenied): grant s3:ListBucket on arn:aws:s3:::${BUCKET} to the role running perf-budgets`,

@@ -11,8 +11,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { SourceError } from '../../lambdas/aws/errors.ts';
 import { COST_CHUNK_BYTES, DynamoDbLedger, ledgerKeys } from '../../lambdas/aws/ledger-dynamodb.ts';
+import { AwsAccessError } from '../../lambdas/core/errors.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
 import type { DailySpend } from '../../lambdas/ports.ts';
 import { conditionalCheckFailed, fakeLedgerTable, type Item } from '../helpers/dynamodb-table.ts';
@@ -163,7 +163,7 @@ describe('DynamoDbLedger alerts', () => {
     const items = fakeTable((item) => (item.key === 'b' && failures-- > 0 ? throttled() : undefined));
     const l = ledger();
     const failed = l.commit(cycle({ alerts: [alert('a'), alert('b')] }));
-    await expect(failed).rejects.toBeInstanceOf(SourceError);
+    await expect(failed).rejects.toBeInstanceOf(AwsAccessError);
     await expect(failed).rejects.toThrow(/dynamodb:PutItem was throttled/);
     expect(ddb).toReceiveCommandWith(DeleteCommand, {
       Key: ledgerKeys.alert(alert('a')),

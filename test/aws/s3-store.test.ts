@@ -10,8 +10,8 @@ import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { SourceError } from '../../lambdas/aws/errors.ts';
 import { ObjectNotFoundError, S3ReportSink, S3Store, snapshotKey } from '../../lambdas/aws/s3-store.ts';
+import { AwsAccessError } from '../../lambdas/core/errors.ts';
 import { payloadKey } from '../../lambdas/cycle/contract.ts';
 
 const BUCKET = 'perf-budgets-outputs-123456789012';
@@ -106,7 +106,7 @@ describe('S3Store', () => {
   it('says a denied read may be a missing key when ListBucket is not granted', async () => {
     s3.on(GetObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
     const read = kmsStore().getJson('snapshots/2026-10-10/run-1.json');
-    await expect(read).rejects.toBeInstanceOf(SourceError);
+    await expect(read).rejects.toBeInstanceOf(AwsAccessError);
     await expect(read).rejects.toThrow(/grant s3:GetObject .*without s3:ListBucket/);
   });
 

@@ -28,13 +28,13 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { SourceError } from '../../lambdas/aws/errors.ts';
 import {
   type SageMakerEndpoint,
   SageMakerInventory,
   type SageMakerInventoryOptions,
 } from '../../lambdas/aws/sagemaker.ts';
 import { ApiUsage } from '../../lambdas/core/api-usage.ts';
+import { AwsAccessError } from '../../lambdas/core/errors.ts';
 
 const DIR = new URL('../fixtures/aws/sagemaker/', import.meta.url);
 const TIMESTAMPS = new Set(['CreationTime', 'LastModifiedTime', 'StartTime', 'EndTime', 'ResolutionTime']);
@@ -640,7 +640,7 @@ describe('SageMakerInventory: faults', () => {
 
     const err = await inv.endpointsWithGaps().catch((e: unknown) => e);
 
-    expect(err).toBeInstanceOf(SourceError);
+    expect(err).toBeInstanceOf(AwsAccessError);
     expect(err).toMatchObject({
       source: 'inventory',
       kind: 'access-denied',
