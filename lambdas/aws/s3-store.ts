@@ -38,10 +38,10 @@ export class ObjectNotFoundError extends DataError {
   constructor(
     readonly bucket: string,
     readonly key: string,
-    message: string,
+    why: string,
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(`no object ${key} in bucket ${bucket} (s3://${bucket}/${key}): ${why}`, options);
   }
 }
 
@@ -168,7 +168,7 @@ export class S3Store {
         throw new ObjectNotFoundError(
           this.bucket,
           key,
-          `no object ${key} in bucket ${this.bucket} (${this.uri(key)}): the stage that writes it has not run or wrote elsewhere`,
+          'the stage that writes it has not run or wrote elsewhere',
           { cause: err },
         );
       }
@@ -182,8 +182,7 @@ export class S3Store {
       }
       throw sourceError('outputs', 's3:GetObject', err);
     }
-    if (!out.Body)
-      throw new ObjectNotFoundError(this.bucket, key, `${this.uri(key)} came back without a body`);
+    if (!out.Body) throw new ObjectNotFoundError(this.bucket, key, 'GetObject returned no body');
     const text = await out.Body.transformToString('utf-8');
     let value: unknown;
     try {

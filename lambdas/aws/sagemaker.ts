@@ -33,6 +33,7 @@ import {
   paginateListTags,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
+import type { PaginationConfiguration, Paginator } from '@smithy/types';
 import type { ApiUsage } from '../core/api-usage.ts';
 import { type AwsFailureKind, DataError, InputError } from '../core/errors.ts';
 import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } from '../core/period.ts';
@@ -40,7 +41,7 @@ import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
 import type { InventorySource } from '../ports.ts';
 import { type Limit, limiter } from './concurrency.ts';
 import { sourceError } from './errors.ts';
-import { type PagingOptions, pages } from './paging.ts';
+import { pages } from './paging.ts';
 
 export interface SageMakerInventoryOptions {
   readonly sagemaker: SageMakerClient;
@@ -221,9 +222,23 @@ export class SageMakerInventory implements InventorySource {
     });
   }
 
-  /** How the listings page: each page a counted request under the inventory's limit, NextToken followed once. */
-  private paging<P extends { NextToken?: string | undefined }>(api: string): PagingOptions<P> {
-    return { api, usage: this.opts.usage, limit: this.limit, next: (page) => page.NextToken };
+  /** Every page of a listing, each a counted request under the inventory's limit, NextToken followed once. */
+  private list<
+    C extends PaginationConfiguration,
+    I extends object,
+    P extends { NextToken?: string | undefined },
+  >(
+    api: string,
+    paginate: (config: C, input: I) => Paginator<P>,
+    client: C['client'],
+    input: I,
+  ): AsyncGenerator<P, void, undefined> {
+    return pages(paginate, client, input, {
+      api,
+      usage: this.opts.usage,
+      limit: this.limit,
+      next: (page) => page.NextToken,
+    });
   }
 
   private async listEndpoints(gaps: InventoryGap[]): Promise<(EndpointSummary & { EndpointName: string })[]> {
@@ -231,13 +246,9 @@ export class SageMakerInventory implements InventorySource {
     const out: (EndpointSummary & { EndpointName: string })[] = [];
     const names = new Set<string>();
     try {
-      const listing = pages(
-        paginateListEndpoints,
-        this.opts.sagemaker,
-        { MaxResults: 100 },
-        this.paging(api),
-      );
-      for await (const page of listing) {
+      for await (const page of this.list(api, paginateListEndpoints, this.opts.sagemaker, {
+        MaxResults: 100,
+      })) {
         for (const s of page.Endpoints ?? []) {
           if (typeof s.EndpointName === 'string' && s.EndpointName !== '') {
             // An endpoint created while paging pushes the newest-first listing along: one may show up twice.
@@ -319,12 +330,7 @@ export class SageMakerInventory implements InventorySource {
     }
     const tags: Record<string, string> = {};
     try {
-      for await (const page of pages(
-        paginateListTags,
-        this.opts.sagemaker,
-        { ResourceArn: arn },
-        this.paging(api),
-      )) {
+      for await (const page of this.list(api, paginateListTags, this.opts.sagemaker, { ResourceArn: arn })) {
         for (const t of page.Tags ?? []) {
           if (typeof t.Key !== 'string')
             throw new MalformedResponseError(api, 'Tags[].Key', 'a string', t.Key);
@@ -348,13 +354,9 @@ export class SageMakerInventory implements InventorySource {
     const api = 'sagemaker:ListInferenceComponents';
     const byEndpoint = new Map<string, Map<string, string[]>>();
     try {
-      const listing = pages(
-        paginateListInferenceComponents,
-        this.opts.sagemaker,
-        { MaxResults: 100 },
-        this.paging(api),
-      );
-      for await (const page of listing) {
+      for await (const page of this.list(api, paginateListInferenceComponents, this.opts.sagemaker, {
+        MaxResults: 100,
+      })) {
         for (const c of page.InferenceComponents ?? []) {
           if (!c.EndpointName || !c.VariantName || !c.InferenceComponentName) continue;
           const variants = byEndpoint.get(c.EndpointName) ?? new Map<string, string[]>();
@@ -378,13 +380,10 @@ export class SageMakerInventory implements InventorySource {
     let targetsRead = false;
     const targetsApi = 'application-autoscaling:DescribeScalableTargets';
     try {
-      const listing = pages(
-        paginateDescribeScalableTargets,
-        client,
-        { ...VARIANTS, MaxResults: 50 },
-        this.paging(targetsApi),
-      );
-      for await (const page of listing) {
+      for await (const page of this.list(targetsApi, paginateDescribeScalableTargets, client, {
+        ...VARIANTS,
+        MaxResults: 50,
+      })) {
         for (const t of page.ScalableTargets ?? []) {
           if (!t.ResourceId) continue;
           targets.set(t.ResourceId, {
@@ -418,13 +417,10 @@ export class SageMakerInventory implements InventorySource {
     const api = 'application-autoscaling:DescribeScalingPolicies';
     const policies = new Map<string, ScalingPolicy[]>();
     try {
-      const listing = pages(
-        paginateDescribeScalingPolicies,
-        this.opts.autoscaling,
-        { ...VARIANTS, MaxResults: 10 },
-        this.paging(api),
-      );
-      for await (const page of listing) {
+      for await (const page of this.list(api, paginateDescribeScalingPolicies, this.opts.autoscaling, {
+        ...VARIANTS,
+        MaxResults: 10,
+      })) {
         for (const p of page.ScalingPolicies ?? []) {
           if (p.PolicyType !== 'TargetTrackingScaling' || !p.ResourceId) continue;
           const list = policies.get(p.ResourceId) ?? [];
@@ -462,13 +458,10 @@ export class SageMakerInventory implements InventorySource {
     const api = 'application-autoscaling:DescribeScalingActivities';
     const changes = new Map<string, Change[]>();
     try {
-      const listing = pages(
-        paginateDescribeScalingActivities,
-        this.opts.autoscaling,
-        { ...VARIANTS, MaxResults: 50 },
-        this.paging(api),
-      );
-      for await (const page of listing) {
+      for await (const page of this.list(api, paginateDescribeScalingActivities, this.opts.autoscaling, {
+        ...VARIANTS,
+        MaxResults: 50,
+      })) {
         const acts = page.ScalingActivities ?? [];
         let before = 0;
         for (const a of acts) {
