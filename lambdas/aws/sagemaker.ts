@@ -17,7 +17,6 @@ import {
   paginateDescribeScalableTargets,
   paginateDescribeScalingActivities,
   paginateDescribeScalingPolicies,
-  type ScalingActivity,
   type ScalingPolicy,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
@@ -35,13 +34,22 @@ import {
 } from '@aws-sdk/client-sagemaker';
 import type { PaginationConfiguration, Paginator } from '@smithy/types';
 import type { ApiUsage } from '../core/api-usage.ts';
-import { type AwsFailureKind, DataError, InputError } from '../core/errors.ts';
+import { type AwsFailureKind, InputError } from '../core/errors.ts';
 import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } from '../core/period.ts';
 import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
 import type { InventorySource } from '../ports.ts';
 import { type Limit, limiter } from './concurrency.ts';
 import { sourceError } from './errors.ts';
 import { pages } from './paging.ts';
+import { capacity, checkConfig, checkEndpoint, MalformedResponseError } from './sagemaker-checks.ts';
+import {
+  type Change,
+  countChange,
+  type HoursWindow,
+  instanceHours,
+  VARIANT_DIMENSION,
+  variantResourceId,
+} from './sagemaker-hours.ts';
 
 export interface SageMakerInventoryOptions {
   readonly sagemaker: SageMakerClient;
@@ -84,45 +92,9 @@ export interface InventoryLoad {
   readonly gaps: readonly InventoryGap[];
 }
 
-const VARIANT_DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 /** What every Application Auto Scaling listing here asks for: the instance counts of SageMaker variants. */
 const VARIANTS = { ServiceNamespace: 'sagemaker', ScalableDimension: VARIANT_DIMENSION } as const;
-const INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9]+$/;
-/**
- * The count a scaling activity set. Application Auto Scaling writes it in `Description` ("Setting desired instance
- * count to 3.") and again in `StatusMessage` ("Successfully set desired instance count to 3. Change successfully
- * fulfilled by sagemaker."); other namespaces say "desired count" (the ECS example of the AWS CLI). Activities that
- * change something else ("Setting min capacity to 5 and max capacity to 10") do not match and are ignored.
- */
-const DESIRED_COUNT = /\bdesired (?:instance )?count to (\d+)\b/i;
-const HOUR_MS = 3_600_000;
 const DEFAULT_CONCURRENCY = 8;
-
-/** A response field that is not what the API model promises; fails the endpoint it belongs to. */
-export class MalformedResponseError extends DataError {
-  override name = 'MalformedResponseError';
-  constructor(
-    readonly api: string,
-    readonly field: string,
-    expected: string,
-    got: unknown,
-  ) {
-    super(`${api} returned a malformed ${field}: expected ${expected}, got ${shown(got)}`);
-  }
-}
-
-function shown(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v instanceof Date) return Number.isNaN(v.getTime()) ? 'an invalid date' : v.toISOString();
-  const text = typeof v === 'string' ? JSON.stringify(v) : String(JSON.stringify(v) ?? v);
-  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
-}
-
-interface Change {
-  /** When the new count took effect, epoch ms. */
-  readonly at: number;
-  readonly count: number;
-}
 
 interface ScalingLimits {
   readonly min: number;
@@ -144,15 +116,6 @@ interface Described {
   readonly config?: DescribeEndpointConfigOutput;
   readonly tags?: Record<string, string>;
 }
-
-interface Window {
-  readonly from: number;
-  readonly to: number;
-  readonly days: readonly { readonly day: string; readonly start: number; readonly end: number }[];
-}
-
-const variantResourceId = (endpoint: string, variant: string): string =>
-  `endpoint/${endpoint}/variant/${variant}`;
 
 export class SageMakerInventory implements InventorySource {
   private readonly limit: Limit;
@@ -374,7 +337,7 @@ export class SageMakerInventory implements InventorySource {
     return byEndpoint;
   }
 
-  private async autoScaling(window: Window | undefined, gaps: InventoryGap[]): Promise<AutoScaling> {
+  private async autoScaling(window: HoursWindow | undefined, gaps: InventoryGap[]): Promise<AutoScaling> {
     const client = this.opts.autoscaling;
     const targets = new Map<string, { min: number; max: number }>();
     let targetsRead = false;
@@ -454,7 +417,10 @@ export class SageMakerInventory implements InventorySource {
    * stops at the first page that lies wholly before the window: that page still gives most variants the count they
    * entered the window with. Returns undefined (with a gap) when the activities could not be read.
    */
-  private async activities(window: Window, gaps: InventoryGap[]): Promise<Map<string, Change[]> | undefined> {
+  private async activities(
+    window: HoursWindow,
+    gaps: InventoryGap[],
+  ): Promise<Map<string, Change[]> | undefined> {
     const api = 'application-autoscaling:DescribeScalingActivities';
     const changes = new Map<string, Change[]>();
     try {
@@ -493,7 +459,7 @@ export class SageMakerInventory implements InventorySource {
   }
 
   /** The instants of the history window, or undefined without `historyFrom`. */
-  private window(now: number): Window | undefined {
+  private window(now: number): HoursWindow | undefined {
     const { historyFrom, timezone } = this.opts;
     if (!historyFrom) return undefined;
     const last = this.opts.asOf ?? this.clock.dayOf(now);
@@ -511,7 +477,7 @@ export class SageMakerInventory implements InventorySource {
     d: Described,
     scaling: AutoScaling,
     components: Map<string, Map<string, string[]>> | undefined,
-    window: Window | undefined,
+    window: HoursWindow | undefined,
   ): SageMakerEndpoint {
     const { summary, endpoint, config } = d;
     const name = summary.EndpointName;
@@ -582,80 +548,6 @@ export class SageMakerInventory implements InventorySource {
   }
 }
 
-/**
- * Instance-hours per billing day and instance type over the window, for one endpoint.
- *
- * The count of a variant is known now (DescribeEndpoint); walking its successful scaling activities backwards, the
- * count before each change is the count the previous change set. Assumptions, all for lack of better data:
- * - A change takes effect when its activity ends (EndTime: the instances are in service or gone), else when it starts.
- * - Before the earliest activity retained (six weeks, or the pages read), the count is the one that activity set:
- *   the count it replaced is not recorded anywhere.
- * - A variant without activities (no auto scaling, managed instance scaling of inference components, or activities
- *   that could not be read) held its current count all along; so did its current instance type (an UpdateEndpoint to
- *   another config is not a scaling activity).
- * - Nothing ran before the endpoint's CreationTime. Endpoints deleted since are not listed, so they have no hours.
- */
-function instanceHours(
-  endpoint: string,
-  variants: readonly VariantInfo[],
-  changes: ReadonlyMap<string, readonly Change[]> | undefined,
-  createdMs: number | undefined,
-  window: Window,
-): Record<string, Record<string, number>> {
-  const hours = new Map<string, Map<string, number>>();
-  const from = Math.max(window.from, createdMs ?? window.from);
-  for (const v of variants) {
-    if (!v.instanceType || v.instanceCount === undefined) continue;
-    const list = changes?.get(variantResourceId(endpoint, v.name)) ?? [];
-    // Segments [start, end) with a count, from now backwards.
-    let end = Number.POSITIVE_INFINITY;
-    let count = v.instanceCount;
-    for (let i = list.length - 1; i >= -1; i--) {
-      const start = i >= 0 ? (list[i] as Change).at : Number.NEGATIVE_INFINITY;
-      addSegment(hours, v.instanceType, count, Math.max(start, from), Math.min(end, window.to), window);
-      if (i < 0 || start <= from) break;
-      end = start;
-      count = (list[Math.max(i - 1, 0)] as Change).count;
-    }
-  }
-  const out: Record<string, Record<string, number>> = {};
-  for (const [day, byType] of [...hours].sort(([a], [b]) => a.localeCompare(b))) {
-    const row: Record<string, number> = {};
-    for (const [type, h] of byType) if (h > 0) row[type] = Math.round(h * 1e6) / 1e6;
-    if (Object.keys(row).length) out[day] = row;
-  }
-  return out;
-}
-
-function addSegment(
-  hours: Map<string, Map<string, number>>,
-  type: string,
-  count: number,
-  start: number,
-  end: number,
-  window: Window,
-): void {
-  if (count <= 0 || end <= start) return;
-  for (const d of window.days) {
-    const s = Math.max(start, d.start);
-    const e = Math.min(end, d.end);
-    if (e <= s) continue;
-    const byType = hours.get(d.day) ?? new Map<string, number>();
-    hours.set(d.day, byType);
-    byType.set(type, (byType.get(type) ?? 0) + (count * (e - s)) / HOUR_MS);
-  }
-}
-
-/** The count a successful activity set and when it took effect, or undefined for any other activity. */
-function countChange(a: ScalingActivity): Change | undefined {
-  if (a.StatusCode !== 'Successful' || a.ScalableDimension !== VARIANT_DIMENSION) return undefined;
-  const m = DESIRED_COUNT.exec(a.Description ?? '') ?? DESIRED_COUNT.exec(a.StatusMessage ?? '');
-  if (!m) return undefined;
-  const when = a.EndTime ?? a.StartTime;
-  if (!(when instanceof Date) || Number.isNaN(when.getTime())) return undefined;
-  return { at: when.getTime(), count: Number(m[1]) };
-}
-
 /** Managed instance scaling (endpoints served by inference components) gives the variant's limits when enabled. */
 function managedScaling(
   s: ProductionVariantSummary | undefined,
@@ -679,72 +571,6 @@ function servedByComponents(d: Described): boolean {
 function accountOf(arn: string): string | undefined {
   const account = arn.split(':')[4];
   return account && /^\d{12}$/.test(account) ? account : undefined;
-}
-
-function capacity(api: string, field: string, v: unknown): number {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) {
-    throw new MalformedResponseError(api, field, 'a whole number of instances', v);
-  }
-  return v;
-}
-
-function checkCount(api: string, field: string, v: unknown): void {
-  if (v !== undefined && (typeof v !== 'number' || !Number.isInteger(v) || v < 0)) {
-    throw new MalformedResponseError(api, field, 'a whole number of instances', v);
-  }
-}
-
-/**
- * Walks the production and shadow variant lists of a response, failing on a list that is not one, and hands each
- * variant to `check` with its field path.
- */
-function eachVariant<V>(
-  api: string,
-  lists: { readonly ProductionVariants?: V[]; readonly ShadowProductionVariants?: V[] },
-  check: (variant: V, field: string) => void,
-): void {
-  for (const field of ['ProductionVariants', 'ShadowProductionVariants'] as const) {
-    const list = lists[field];
-    if (list === undefined) continue;
-    if (!Array.isArray(list)) throw new MalformedResponseError(api, field, 'a list of variants', list);
-    for (const [i, v] of list.entries()) check(v, `${field}[${i}]`);
-  }
-}
-
-/** Checks the fields the inventory relies on; a malformed one fails this endpoint only. */
-function checkEndpoint(out: DescribeEndpointOutput): DescribeEndpointOutput {
-  const api = 'sagemaker:DescribeEndpoint';
-  eachVariant<ProductionVariantSummary>(api, out, (v, at) => {
-    if (typeof v?.VariantName !== 'string' || v.VariantName === '') {
-      throw new MalformedResponseError(api, `${at}.VariantName`, 'a variant name', v?.VariantName);
-    }
-    checkCount(api, `${at}.CurrentInstanceCount`, v.CurrentInstanceCount);
-    checkCount(api, `${at}.DesiredInstanceCount`, v.DesiredInstanceCount);
-  });
-  if (out.EndpointStatus === 'InService' && !out.ProductionVariants?.length) {
-    throw new MalformedResponseError(
-      api,
-      'ProductionVariants',
-      'at least one variant when InService',
-      undefined,
-    );
-  }
-  return out;
-}
-
-function checkConfig(out: DescribeEndpointConfigOutput): DescribeEndpointConfigOutput {
-  const api = 'sagemaker:DescribeEndpointConfig';
-  eachVariant<ProductionVariant>(api, out, (v, at) => {
-    if (v?.InstanceType !== undefined && !INSTANCE_TYPE.test(v.InstanceType)) {
-      throw new MalformedResponseError(
-        api,
-        `${at}.InstanceType`,
-        'an instance type like ml.g5.xlarge',
-        v.InstanceType,
-      );
-    }
-  });
-  return out;
 }
 
 function gap(api: string, kind: AwsFailureKind, scope: string | undefined, message: string): InventoryGap {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ObjectNotFoundError } from '../../lambdas/aws/s3-store.ts';
-import { MalformedResponseError } from '../../lambdas/aws/sagemaker.ts';
+import { MalformedResponseError } from '../../lambdas/aws/sagemaker-checks.ts';
 import { SecretError } from '../../lambdas/aws/secrets.ts';
 import {
   AwsAccessError,
