@@ -63,3 +63,21 @@ export async function* pages<C extends PaginationConfiguration, I extends object
     await inner.return(undefined);
   }
 }
+
+/** `pages` with the caller's counting, limit and NextToken already bound: a listing named by its API. */
+export type NextTokenPages = <
+  C extends PaginationConfiguration,
+  I extends object,
+  P extends { NextToken?: string | undefined },
+>(
+  api: string,
+  paginate: (config: C, input: I) => Paginator<P>,
+  client: C['client'],
+  input: I,
+) => AsyncGenerator<P, void, undefined>;
+
+/** Pages that follow NextToken, each request counted in `usage` and run under `limit`. */
+export function nextTokenPages(usage: ApiUsage, limit: Limit): NextTokenPages {
+  return (api, paginate, client, input) =>
+    pages(paginate, client, input, { api, usage, limit, next: (page) => page.NextToken });
+}

@@ -12,13 +12,7 @@
  * over both clients together. Throttling is retried by the SDK's retry strategy (see clients.ts); what fails after
  * that fails only the endpoint (or the auto-scaling part) it belongs to, and comes back as a gap.
  */
-import {
-  type ApplicationAutoScalingClient,
-  paginateDescribeScalableTargets,
-  paginateDescribeScalingActivities,
-  paginateDescribeScalingPolicies,
-  type ScalingPolicy,
-} from '@aws-sdk/client-application-auto-scaling';
+import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
@@ -32,7 +26,6 @@ import {
   paginateListTags,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
-import type { PaginationConfiguration, Paginator } from '@smithy/types';
 import type { ApiUsage } from '../core/api-usage.ts';
 import { type AwsFailureKind, InputError } from '../core/errors.ts';
 import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } from '../core/period.ts';
@@ -40,16 +33,15 @@ import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
 import type { InventorySource } from '../ports.ts';
 import { type Limit, limiter } from './concurrency.ts';
 import { sourceError } from './errors.ts';
-import { pages } from './paging.ts';
-import { capacity, checkConfig, checkEndpoint, MalformedResponseError } from './sagemaker-checks.ts';
+import { type NextTokenPages, nextTokenPages } from './paging.ts';
+import { checkConfig, checkEndpoint, MalformedResponseError } from './sagemaker-checks.ts';
+import { type HoursWindow, instanceHours, variantResourceId } from './sagemaker-hours.ts';
 import {
-  type Change,
-  countChange,
-  type HoursWindow,
-  instanceHours,
-  VARIANT_DIMENSION,
-  variantResourceId,
-} from './sagemaker-hours.ts';
+  type AutoScaling,
+  readAutoScaling,
+  type ScalingLimits,
+  type ScalingReader,
+} from './sagemaker-scaling.ts';
 
 export interface SageMakerInventoryOptions {
   readonly sagemaker: SageMakerClient;
@@ -92,22 +84,7 @@ export interface InventoryLoad {
   readonly gaps: readonly InventoryGap[];
 }
 
-/** What every Application Auto Scaling listing here asks for: the instance counts of SageMaker variants. */
-const VARIANTS = { ServiceNamespace: 'sagemaker', ScalableDimension: VARIANT_DIMENSION } as const;
 const DEFAULT_CONCURRENCY = 8;
-
-interface ScalingLimits {
-  readonly min: number;
-  readonly max: number;
-  readonly targetValue?: number;
-}
-
-/** What Application Auto Scaling knows about the account's variants, keyed by resource id. */
-interface AutoScaling {
-  readonly targets: ReadonlyMap<string, ScalingLimits>;
-  /** Successful count changes per variant, oldest first; undefined when the activities could not be read. */
-  readonly changes: ReadonlyMap<string, readonly Change[]> | undefined;
-}
 
 /** One endpoint as read, before auto scaling and inference components are joined in. */
 interface Described {
@@ -119,6 +96,8 @@ interface Described {
 
 export class SageMakerInventory implements InventorySource {
   private readonly limit: Limit;
+  /** Every page of a listing, each a counted request under the inventory's limit, NextToken followed once. */
+  private readonly list: NextTokenPages;
   private readonly clock: DayClock;
   private readonly now: () => number;
 
@@ -145,6 +124,7 @@ export class SageMakerInventory implements InventorySource {
       });
     }
     this.limit = limiter(concurrency);
+    this.list = nextTokenPages(opts.usage, this.limit);
     this.clock = new DayClock(opts.timezone);
     this.now = opts.now ?? Date.now;
   }
@@ -169,7 +149,7 @@ export class SageMakerInventory implements InventorySource {
     const configs = new Map<string, Promise<DescribeEndpointConfigOutput>>();
     const [described, scaling] = await Promise.all([
       Promise.all(summaries.map((s) => this.describe(s, configs, gaps))),
-      this.autoScaling(window, gaps),
+      readAutoScaling(this.scalingReader(gaps), window),
     ]);
     const components = described.some(servedByComponents) ? await this.inferenceComponents(gaps) : undefined;
     const endpoints = described.map((d) => this.assemble(d, scaling, components, window));
@@ -182,25 +162,6 @@ export class SageMakerInventory implements InventorySource {
     return this.limit(() => {
       this.opts.usage.count(api);
       return send();
-    });
-  }
-
-  /** Every page of a listing, each a counted request under the inventory's limit, NextToken followed once. */
-  private list<
-    C extends PaginationConfiguration,
-    I extends object,
-    P extends { NextToken?: string | undefined },
-  >(
-    api: string,
-    paginate: (config: C, input: I) => Paginator<P>,
-    client: C['client'],
-    input: I,
-  ): AsyncGenerator<P, void, undefined> {
-    return pages(paginate, client, input, {
-      api,
-      usage: this.opts.usage,
-      limit: this.limit,
-      next: (page) => page.NextToken,
     });
   }
 
@@ -337,125 +298,15 @@ export class SageMakerInventory implements InventorySource {
     return byEndpoint;
   }
 
-  private async autoScaling(window: HoursWindow | undefined, gaps: InventoryGap[]): Promise<AutoScaling> {
-    const client = this.opts.autoscaling;
-    const targets = new Map<string, { min: number; max: number }>();
-    let targetsRead = false;
-    const targetsApi = 'application-autoscaling:DescribeScalableTargets';
-    try {
-      for await (const page of this.list(targetsApi, paginateDescribeScalableTargets, client, {
-        ...VARIANTS,
-        MaxResults: 50,
-      })) {
-        for (const t of page.ScalableTargets ?? []) {
-          if (!t.ResourceId) continue;
-          targets.set(t.ResourceId, {
-            min: capacity(targetsApi, 'ScalableTargets[].MinCapacity', t.MinCapacity),
-            max: capacity(targetsApi, 'ScalableTargets[].MaxCapacity', t.MaxCapacity),
-          });
-        }
-      }
-      targetsRead = true;
-    } catch (err) {
-      const se = sourceError('inventory', targetsApi, err);
-      gaps.push(gap(targetsApi, se.kind, undefined, `${se.message}; scaling limits are unknown`));
-    }
-    // Without a registered target there are no policies, and no activities of a variant that still exists.
-    if (targetsRead && targets.size === 0) return { targets, changes: new Map() };
-
-    const [targetValues, changes] = await Promise.all([
-      this.targetValues(gaps),
-      window ? this.activities(window, gaps) : Promise.resolve(new Map<string, Change[]>()),
-    ]);
-    const limits = new Map<string, ScalingLimits>();
-    for (const [id, t] of targets) {
-      const targetValue = targetValues.get(id);
-      limits.set(id, { ...t, ...(targetValue === undefined ? {} : { targetValue }) });
-    }
-    return { targets: limits, changes };
-  }
-
-  /** The target value of each variant's target-tracking policy (invocations per instance first, if it has several). */
-  private async targetValues(gaps: InventoryGap[]): Promise<Map<string, number>> {
-    const api = 'application-autoscaling:DescribeScalingPolicies';
-    const policies = new Map<string, ScalingPolicy[]>();
-    try {
-      for await (const page of this.list(api, paginateDescribeScalingPolicies, this.opts.autoscaling, {
-        ...VARIANTS,
-        MaxResults: 10,
-      })) {
-        for (const p of page.ScalingPolicies ?? []) {
-          if (p.PolicyType !== 'TargetTrackingScaling' || !p.ResourceId) continue;
-          const list = policies.get(p.ResourceId) ?? [];
-          list.push(p);
-          policies.set(p.ResourceId, list);
-        }
-      }
-    } catch (err) {
-      const se = sourceError('inventory', api, err);
-      gaps.push(gap(api, se.kind, undefined, `${se.message}; target-tracking target values are unknown`));
-    }
-    const out = new Map<string, number>();
-    for (const [id, list] of policies) {
-      const rank = (p: ScalingPolicy) =>
-        p.TargetTrackingScalingPolicyConfiguration?.PredefinedMetricSpecification?.PredefinedMetricType ===
-        'SageMakerVariantInvocationsPerInstance'
-          ? 0
-          : 1;
-      const chosen = [...list].sort(
-        (a, b) => rank(a) - rank(b) || (a.PolicyName ?? '').localeCompare(b.PolicyName ?? ''),
-      )[0];
-      const value = chosen?.TargetTrackingScalingPolicyConfiguration?.TargetValue;
-      if (typeof value === 'number' && Number.isFinite(value)) out.set(id, value);
-    }
-    return out;
-  }
-
-  /**
-   * The successful count changes of every variant, from now back to the start of the window. Application Auto
-   * Scaling keeps six weeks of activities and returns them newest first (as in the AWS CLI example), so paging
-   * stops at the first page that lies wholly before the window: that page still gives most variants the count they
-   * entered the window with. Returns undefined (with a gap) when the activities could not be read.
-   */
-  private async activities(
-    window: HoursWindow,
-    gaps: InventoryGap[],
-  ): Promise<Map<string, Change[]> | undefined> {
-    const api = 'application-autoscaling:DescribeScalingActivities';
-    const changes = new Map<string, Change[]>();
-    try {
-      for await (const page of this.list(api, paginateDescribeScalingActivities, this.opts.autoscaling, {
-        ...VARIANTS,
-        MaxResults: 50,
-      })) {
-        const acts = page.ScalingActivities ?? [];
-        let before = 0;
-        for (const a of acts) {
-          const change = countChange(a);
-          if (change && a.ResourceId) {
-            const list = changes.get(a.ResourceId) ?? [];
-            list.push(change);
-            changes.set(a.ResourceId, list);
-          }
-          const start = a.StartTime instanceof Date ? a.StartTime.getTime() : Number.NaN;
-          if (start < window.from) before++;
-        }
-        if (acts.length > 0 && before === acts.length) break;
-      }
-    } catch (err) {
-      const se = sourceError('inventory', api, err);
-      gaps.push(
-        gap(
-          api,
-          se.kind,
-          undefined,
-          `${se.message}; instance-hours assume each variant's current count held through the window`,
-        ),
-      );
-      return undefined;
-    }
-    for (const list of changes.values()) list.sort((a, b) => a.at - b.at);
-    return changes;
+  private scalingReader(gaps: InventoryGap[]): ScalingReader {
+    return {
+      client: this.opts.autoscaling,
+      list: this.list,
+      failed: (api, err, unknown) => {
+        const se = sourceError('inventory', api, err);
+        gaps.push(gap(api, se.kind, undefined, `${se.message}; ${unknown}`));
+      },
+    };
   }
 
   /** The instants of the history window, or undefined without `historyFrom`. */
