@@ -12,14 +12,13 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { CloudWatchMetricSource, ENDPOINT_METRICS } from '../../lambdas/aws/cloudwatch.ts';
 import {
-  CloudWatchMetricSource,
-  ENDPOINT_METRICS,
   MAX_DATAPOINTS_PER_REQUEST,
   MAX_QUERIES_PER_REQUEST,
   minimumRequests,
   planRequests,
-} from '../../lambdas/aws/cloudwatch.ts';
+} from '../../lambdas/aws/cloudwatch-plan.ts';
 import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import type { EndpointInfo, MetricSeries } from '../../lambdas/core/types.ts';
 
