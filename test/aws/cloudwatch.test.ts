@@ -436,6 +436,26 @@ describe('CloudWatchMetricSource results', () => {
     ]);
   });
 
+  it('leaves out the endpoints of a request whose pages come back to a token already followed, with a gap', async () => {
+    const page = fixture('get-metric-data-page-1.json');
+    cw.on(GetMetricDataCommand).resolves(page);
+    const usage = new ApiUsage();
+    const source = new CloudWatchMetricSource({ client, usage, inventory: [] });
+
+    const load = await source.load(DAY, ['search-prod']);
+
+    expect(cw).toReceiveCommandTimes(GetMetricDataCommand, 2);
+    expect(usage.requests(API)).toBe(2);
+    expect(load.series).toEqual([]);
+    expect(load.gaps).toEqual([
+      {
+        source: 'metrics',
+        scope: 'search-prod',
+        message: `${API} returned the page token "${page.NextToken}" twice; the metrics of these endpoints are left out`,
+      },
+    ]);
+  });
+
   it('handles an asynchronous endpoint: no Invocations asked or returned, its other metrics kept, no gap', async () => {
     const page = fixture('get-metric-data-endpoint.json');
     cw.on(GetMetricDataCommand).callsFake((input: GetMetricDataCommandInput) => ({

@@ -5,6 +5,7 @@ import {
   DeleteCommand,
   DynamoDBDocumentClient,
   PutCommand,
+  type PutCommandInput,
   QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
@@ -174,6 +175,28 @@ describe('DynamoDbLedger alerts', () => {
       'a',
       'b',
     ]);
+  });
+
+  it('writes at most 16 alerts at once, starts none after a failure, and removes every one it recorded', async () => {
+    let inFlight = 0;
+    let peak = 0;
+    const items = fakeTable();
+    // Puts that overlap: each counted while in flight; the fourth alert's put is throttled.
+    ddb.on(PutCommand).callsFake(async (input: PutCommandInput) => {
+      inFlight++;
+      await new Promise((r) => setTimeout(r, 1));
+      peak = Math.max(peak, inFlight);
+      inFlight--;
+      const item = input.Item as Item;
+      if (item.key === 'k03') throw throttled();
+      items.set(`${item.pk}\u0000${item.sk}`, item);
+      return {};
+    });
+    const alerts = Array.from({ length: 60 }, (_, i) => alert(`k${String(i).padStart(2, '0')}`));
+    await expect(ledger().commit(cycle({ alerts }))).rejects.toThrow(/dynamodb:PutItem was throttled/);
+    expect(peak).toBe(16);
+    expect(ddb.commandCalls(PutCommand).length).toBeLessThan(alerts.length);
+    expect([...items.values()].filter((i) => String(i.pk).startsWith('PERIOD#'))).toEqual([]);
   });
 
   it('forgets alerts no channel delivered, so the next cycle records and sends them again', async () => {
