@@ -10,7 +10,6 @@ import {
   DataError,
   PerfBudgetsError,
 } from '../core/errors.ts';
-import type { DataGap } from '../core/types.ts';
 
 const THROTTLING = new Set([
   'ThrottlingException',
@@ -106,13 +105,4 @@ export function sourceError(source: AwsSource, api: string, err: unknown): AwsAc
         ? `${api} was denied (${name}): grant the IAM action ${api} to the role running perf-budgets`
         : `${api} failed (${name}): ${firstLine(err)}`;
   return new AwsAccessError(source, kind, message, { cause: err });
-}
-
-/** The incomplete-data gap a failed read of `source` through `api` leaves in a cycle. */
-export function gapOf(source: DataGap['source'], api: string, err: unknown, scope?: string): DataGap {
-  return {
-    source,
-    ...(scope === undefined ? {} : { scope }),
-    message: sourceError(source, api, err).message,
-  };
 }

@@ -1,9 +1,11 @@
 /**
  * The errors the tool raises on purpose, one family. Each message is one line fit to show a user, naming what to fix
  * and never a secret; each error keeps the error it came from as `cause`. What an error means for the command line is
- * `exitCodeOf` below; what it means for a cycle (an incomplete-data gap instead of a failed step) is `gapOf` in
- * aws/errors.ts, the one place AWS failures are classified.
+ * `exitCodeOf`, and for a cycle `gapOf` (an incomplete-data gap instead of a failed step), both below; the adapters
+ * turn what their SDK throws into errors of the family (aws/errors.ts classifies AWS failures).
  */
+import type { DataGap } from './types.ts';
+
 export class PerfBudgetsError extends Error {
   override name = 'PerfBudgetsError';
   constructor(message: string, options?: { cause?: unknown }) {
@@ -74,6 +76,15 @@ export const EXIT = { ok: 0, breach: 1, input: 2, internal: 3 } as const;
  */
 export function exitCodeOf(err: unknown): (typeof EXIT)['input' | 'internal'] {
   return err instanceof PerfBudgetsError ? EXIT.input : EXIT.internal;
+}
+
+/**
+ * The incomplete-data gap a source that could not be read leaves in a cycle, which goes on without it. Bad input
+ * is not a gap: it stops the cycle, and is thrown again, as is anything thrown that is not an Error.
+ */
+export function gapOf(source: DataGap['source'], err: unknown): DataGap {
+  if (err instanceof InputError || !(err instanceof Error)) throw err;
+  return { source, message: err.message };
 }
 
 /** "file.csv row 12, column BilledCost: ..." */

@@ -15,7 +15,7 @@
  */
 import type { ApiUsage } from '../core/api-usage.ts';
 import type { BudgetFile } from '../core/budget.ts';
-import { InputError } from '../core/errors.ts';
+import { gapOf, InputError } from '../core/errors.ts';
 import { addDays, historyStart, maxDay, periodContaining } from '../core/period.ts';
 import { SelectorMatcher } from '../core/selector.ts';
 import type { CostRecord, DataGap, EndpointInfo, MetricSeries } from '../core/types.ts';
@@ -31,12 +31,6 @@ export interface CollectOptions {
 
 type SpendPart = Extract<SnapshotPart, { part: 'costs' }>;
 type ResourcesPart = Extract<SnapshotPart, { part: 'resources' }>;
-
-/** A source that failed: a gap naming what failed, unless it is bad input, which stops the cycle. */
-function gapOf(source: DataGap['source'], err: unknown): DataGap {
-  if (err instanceof InputError || !(err instanceof Error)) throw err;
-  return { source, message: err.message };
-}
 
 const usageOf = (u: ApiUsage | undefined) => (u ? { apiUsage: u.report() } : {});
 

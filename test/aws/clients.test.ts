@@ -6,10 +6,11 @@ import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ASSUMED_ROLE_SECONDS, type AwsClients, TargetClients } from '../../lambdas/aws/clients.ts';
-import { gapOf } from '../../lambdas/aws/errors.ts';
-import { SageMakerInventory } from '../../lambdas/aws/sagemaker.ts';
+import { awsResourceSources } from '../../lambdas/aws/sources.ts';
 import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import { AwsAccessError } from '../../lambdas/core/errors.ts';
+import { collectResources } from '../../lambdas/cycle/collect.ts';
+import { budget, file } from '../core/evaluate/fixtures.ts';
 
 const MEMBER_ROLE = 'arn:aws:iam::444455556666:role/perf-budgets-member';
 const sts = mockClient(STSClient);
@@ -189,23 +190,27 @@ describe('a member role that refuses to be assumed', () => {
     );
   });
 
-  it('gives the inventory an incomplete-data gap that says what to fix, not which SageMaker action to grant', async () => {
+  it("leaves the member's part one incomplete-data gap that says what to fix, not which action to grant", async () => {
+    const budgets = file([budget({ spendPerPeriod: 1000 })]);
     const clients = built(targets(), member);
-    const inventory = new SageMakerInventory({
-      sagemaker: clients.sageMaker,
-      autoscaling: clients.autoScaling,
+    const asOf = '2026-10-15';
+    const sources = awsResourceSources({
+      file: budgets,
+      asOf,
+      clients,
       usage: new ApiUsage(),
-      region: clients.region,
-      timezone: 'UTC',
+      now: () => Date.parse('2026-10-16T06:00:00Z'),
     });
-    const err = await inventory.endpointsWithGaps().catch((e: unknown) => e);
-    const gap = gapOf('inventory', 'sagemaker:ListEndpoints', err);
-    expect(gap.source).toBe('inventory');
-    expect(gap.message).toMatch(
+    const part = await collectResources({ file: budgets, asOf, sources }, member);
+    expect(part.snapshot.gaps).toHaveLength(1);
+    const [gap] = part.snapshot.gaps;
+    expect(gap?.source).toBe('inventory');
+    expect(gap?.message).toMatch(
       new RegExp(`^sts:AssumeRole of ${MEMBER_ROLE} was refused \\(AccessDenied\\)`),
     );
-    expect(gap.message).toContain('trust policy');
-    expect(gap.message).toContain('externalId');
-    expect(gap.message).not.toContain('sagemaker:ListEndpoints');
+    expect(gap?.message).toContain('trust policy');
+    expect(gap?.message).toContain('externalId');
+    expect(gap?.message).not.toContain('sagemaker:ListEndpoints');
+    expect(sts).toReceiveCommandTimes(AssumeRoleCommand, 1);
   });
 });

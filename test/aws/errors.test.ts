@@ -1,6 +1,6 @@
 import { STSServiceException } from '@aws-sdk/client-sts';
 import { describe, expect, it } from 'vitest';
-import { assumeRoleError, gapOf, sourceError } from '../../lambdas/aws/errors.ts';
+import { assumeRoleError, sourceError } from '../../lambdas/aws/errors.ts';
 import { AwsAccessError, DataError } from '../../lambdas/core/errors.ts';
 
 const ROLE = 'arn:aws:iam::444455556666:role/perf-budgets-member';
@@ -102,19 +102,5 @@ describe('assumeRoleError', () => {
       kind: 'failed',
       message: `sts:AssumeRole of ${ROLE} failed (RegionDisabledException): STS is not activated in af-south-1`,
     });
-  });
-});
-
-describe('gapOf', () => {
-  it('is the incomplete-data gap of the source that could not be read', () => {
-    expect(
-      gapOf('costs', 'ce:GetCostAndUsage', sdkError('ThrottlingException', 'Rate exceeded'), 'Cost Explorer'),
-    ).toEqual({
-      source: 'costs',
-      scope: 'Cost Explorer',
-      message:
-        "ce:GetCostAndUsage was throttled (ThrottlingException) after the SDK's retries; try a later cycle",
-    });
-    expect(gapOf('inventory', 'sagemaker:ListEndpoints', refused())).not.toHaveProperty('scope');
   });
 });

@@ -8,6 +8,7 @@ import {
   DataError,
   EXIT,
   exitCodeOf,
+  gapOf,
   InputError,
   inputError,
   PerfBudgetsError,
@@ -87,5 +88,26 @@ describe('exitCodeOf', () => {
     );
     expect(exitCodeOf('a string thrown')).toBe(EXIT.internal);
     expect(EXIT.internal).toBe(3);
+  });
+});
+
+describe('gapOf', () => {
+  it('turns an error of reading a source into the incomplete-data gap of that source, its message kept', () => {
+    const err = new AwsAccessError(
+      'metrics',
+      'throttled',
+      "cloudwatch:GetMetricData was throttled after the SDK's retries",
+    );
+    expect(gapOf('metrics', err)).toEqual({ source: 'metrics', message: err.message });
+    expect(gapOf('costs', new DataError('ce:GetCostAndUsage returned the page token "x" twice'))).toEqual({
+      source: 'costs',
+      message: 'ce:GetCostAndUsage returned the page token "x" twice',
+    });
+  });
+
+  it('lets bad input stop the cycle instead of becoming a gap', () => {
+    const bad = new InputError('costs.csv row 3, column BilledCost: expected a decimal');
+    expect(() => gapOf('costs', bad)).toThrow(bad);
+    expect(() => gapOf('costs', 'not an error')).toThrow();
   });
 });
