@@ -3,11 +3,12 @@
  * cast), so a payload of another shape fails where it is read, naming its key and the first field that is wrong.
  */
 import * as z from 'zod';
+import { DataError } from '../core/errors.ts';
 import type { PayloadStore } from '../ports.ts';
 import { type SnapshotPart, SnapshotPartSchema } from './contract.ts';
 
 /** A stored payload does not have the shape the contract gives it. */
-export class PayloadError extends Error {
+export class PayloadError extends DataError {
   override name = 'PayloadError';
   constructor(
     readonly key: string,

@@ -14,6 +14,7 @@ import {
   PerfBudgetsError,
 } from '../../lambdas/core/errors.ts';
 import { SnapshotPartsError } from '../../lambdas/cycle/parts.ts';
+import { PayloadError } from '../../lambdas/cycle/payloads.ts';
 import { EventError } from '../../lambdas/handlers/middleware.ts';
 
 describe('the error family', () => {
@@ -23,6 +24,14 @@ describe('the error family', () => {
     [new EventError('event: asOf: expected a day'), 'EventError', InputError],
     [new DataError('s3://b/k is not JSON', { cause }), 'DataError', DataError],
     [new SnapshotPartsError('snapshot parts of different days'), 'SnapshotPartsError', DataError],
+    [
+      new PayloadError(
+        'parts/2026-10-15/run-1/costs.json',
+        'parts/2026-10-15/run-1/costs.json: snapshot.asOf: expected a day',
+      ),
+      'PayloadError',
+      DataError,
+    ],
     [
       new ObjectNotFoundError('b', 'k', 'the stage that writes it has not run', { cause }),
       'ObjectNotFoundError',
