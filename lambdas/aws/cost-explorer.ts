@@ -76,7 +76,7 @@ export type ForecastCrossCheck =
   | { readonly ok: false; readonly range: TimeRange; readonly gap: DataGap };
 
 const SAGEMAKER = 'Amazon SageMaker';
-/** Cost Explorer's days still change until the day after tomorrow in UTC: today and yesterday are never closed. */
+/** Days Cost Explorer may still change whatever the as-of: today and yesterday in UTC are never closed. */
 const UTC_OPEN_DAYS = 2;
 // The SDK ships no paginator for these two; its own factory makes them, as it makes those it ships.
 const paginateGetCostAndUsage = createPaginator<
