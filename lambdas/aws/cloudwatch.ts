@@ -19,6 +19,7 @@ import {
   paginateGetMetricData,
 } from '@aws-sdk/client-cloudwatch';
 import type { ApiUsage } from '../core/api-usage.ts';
+import { compareSeries } from '../core/metrics.ts';
 import { dayStartMs, isValidTimezone } from '../core/period.ts';
 import type { DataGap, EndpointInfo, MetricName, MetricSeries } from '../core/types.ts';
 import type { MetricLoad, MetricSource, TimeRange } from '../ports.ts';
@@ -176,13 +177,7 @@ class Collection {
       });
     }
     const series = built.filter(({ q }) => !this.failed.has(q.endpoint)).map(({ s }) => s);
-    series.sort(
-      (a, b) =>
-        cmp(a.endpoint, b.endpoint) ||
-        cmp(a.variant, b.variant) ||
-        cmp(a.metric, b.metric) ||
-        cmp(a.stat, b.stat),
-    );
+    series.sort(compareSeries);
 
     const names = new Map(this.queries.map((q) => [q.endpoint, q.name]));
     const failures = new Problems();
@@ -424,8 +419,4 @@ function join(
     m++;
   }
   return { t: st.slice(0, m), v: sv.slice(0, m) };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -12,7 +12,6 @@ import {
   S3Client,
 } from '@aws-sdk/client-s3';
 import { AwsAccessError, DataError } from '../core/errors.ts';
-import { PREFIX, payloadKey } from '../cycle/contract.ts';
 import type { ReportSink } from '../ports.ts';
 import { sourceError } from './errors.ts';
 
@@ -29,8 +28,6 @@ export interface S3StoreOptions {
   /** The account that must own the bucket; S3 refuses the call otherwise (guards against a re-created name). */
   readonly expectedBucketOwner?: string;
 }
-
-export const snapshotKey = (asOf: string, runId: string): string => payloadKey('snapshots', asOf, runId);
 
 /** A key that is not in the bucket: the payload a step needs was never written there. */
 export class ObjectNotFoundError extends DataError {
@@ -203,11 +200,12 @@ export class S3Store {
   }
 }
 
-/** The report sink of AWS runs: each output is an object under `reports/` (by default), encrypted at rest. */
+/** The report sink of AWS runs: each output is an object under a prefix of the bucket, encrypted at rest. */
 export class S3ReportSink implements ReportSink {
   constructor(
     private readonly store: S3Store,
-    private readonly prefix: string = PREFIX.reports,
+    /** The key prefix of every report object, e.g. `reports/`. */
+    private readonly prefix: string,
   ) {}
 
   /** The object key a report name is written to. */

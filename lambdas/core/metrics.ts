@@ -1,6 +1,15 @@
 import type { InstanceSpec } from './instances.ts';
 import type { MetricName, MetricSeries } from './types.ts';
 
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The order series are listed in, whatever their source: endpoint, variant, metric, statistic. */
+export function compareSeries(a: MetricSeries, b: MetricSeries): number {
+  return (
+    cmp(a.endpoint, b.endpoint) || cmp(a.variant, b.variant) || cmp(a.metric, b.metric) || cmp(a.stat, b.stat)
+  );
+}
+
 /** One hour of an endpoint, for the actions that reason hour by hour. */
 export interface HourSample {
   invocations?: number;

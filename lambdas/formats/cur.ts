@@ -7,21 +7,7 @@ import { type Money, ZERO } from '../core/money.ts';
 import { endpointFromArn, hostingInstanceType, trainingInstanceType } from '../core/sagemaker.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
-import {
-  type CsvHeader,
-  cellAt,
-  detach,
-  InstantReader,
-  Interner,
-  isHoursUnit,
-  loadCostCsv,
-  missingColumn,
-  moneyCell,
-  NO_TAGS,
-  normaliseTagKey,
-  numberCell,
-  shown,
-} from './csv.ts';
+import * as csv from './csv.ts';
 
 const UNBLENDED = 'lineItem/UnblendedCost';
 const REQUIRED = [
@@ -40,7 +26,7 @@ export async function loadCurCsv(
   file: string,
   opts: { readonly costMetric: 'billed' | 'effective' },
 ): Promise<CostLoad> {
-  return loadCostCsv(file, (header) => new CurRows(header, opts.costMetric), {
+  return csv.loadCostCsv(file, (header) => new CurRows(header, opts.costMetric), {
     header: `a CUR header with ${REQUIRED.join(', ')}`,
     rows: 'CUR file has a header but no line items',
   });
@@ -62,12 +48,12 @@ class CurRows {
   private readonly region: number;
   private readonly account: number;
   private readonly tagColumns: readonly { readonly index: number; readonly key: string }[];
-  private readonly strings = new Interner();
-  private readonly instants: InstantReader;
+  private readonly strings = new csv.Interner();
+  private readonly instants: csv.InstantReader;
   private readonly tagSets = new Map<string, Readonly<Record<string, string>>>();
 
   constructor(
-    private readonly header: CsvHeader,
+    private readonly header: csv.CsvHeader,
     private readonly costMetric: 'billed' | 'effective',
   ) {
     this.file = header.file;
@@ -88,43 +74,43 @@ class CurRows {
     if (this.region < 0) this.region = header.find('product/regionCode');
     this.account = header.find('lineItem/UsageAccountId');
     this.tagColumns = header.names.flatMap((name, index) =>
-      name.startsWith(TAG_PREFIX) ? [{ index, key: normaliseTagKey(name.slice(TAG_PREFIX.length)) }] : [],
+      name.startsWith(TAG_PREFIX) ? [{ index, key: csv.normaliseTagKey(name.slice(TAG_PREFIX.length)) }] : [],
     );
-    this.instants = new InstantReader(this.file);
+    this.instants = new csv.InstantReader(this.file);
   }
 
   record(f: string[], row: number): CostRecord {
     const file = this.file;
     const s = this.strings;
-    const start = this.instants.read(row, 'lineItem/UsageStartDate', cellAt(f, this.start));
-    const end = this.instants.read(row, 'lineItem/UsageEndDate', cellAt(f, this.end));
+    const start = this.instants.read(row, 'lineItem/UsageStartDate', csv.cellAt(f, this.start));
+    const end = this.instants.read(row, 'lineItem/UsageEndDate', csv.cellAt(f, this.end));
     if (end < start) {
-      const detail = `expected a time not before lineItem/UsageStartDate, got ${shown(f[this.end])}`;
+      const detail = `expected a time not before lineItem/UsageStartDate, got ${csv.shown(f[this.end])}`;
       throw inputError(file, detail, { row, column: 'lineItem/UsageEndDate' });
     }
-    const type = s.get(cellAt(f, this.lineItemType));
-    const currency = cellAt(f, this.currency);
+    const type = s.get(csv.cellAt(f, this.lineItemType));
+    const currency = csv.cellAt(f, this.currency);
     if (currency === undefined) {
       throw inputError(file, 'expected a currency code, got an empty cell', {
         row,
         column: 'lineItem/CurrencyCode',
       });
     }
-    const productCode = cellAt(f, this.productCode);
-    const usageType = s.get(cellAt(f, this.usageType));
+    const productCode = csv.cellAt(f, this.productCode);
+    const usageType = s.get(csv.cellAt(f, this.usageType));
     const instanceType = s.get(hostingInstanceType(usageType));
-    const resourceId = s.get(cellAt(f, this.resource));
+    const resourceId = s.get(csv.cellAt(f, this.resource));
     return {
       start,
       end,
       amount: this.costMetric === 'billed' ? this.money(f, row, UNBLENDED) : this.effective(f, row, type),
       currency: s.get(currency),
-      service: s.get(type === 'Tax' ? 'Tax' : (cellAt(f, this.productName) ?? productCode ?? 'Unknown')),
+      service: s.get(type === 'Tax' ? 'Tax' : (csv.cellAt(f, this.productName) ?? productCode ?? 'Unknown')),
       chargeCategory: type,
       usageType,
       resourceId,
-      region: s.get(cellAt(f, this.region)),
-      account: s.get(cellAt(f, this.account)),
+      region: s.get(csv.cellAt(f, this.region)),
+      account: s.get(csv.cellAt(f, this.account)),
       endpoint: s.get(endpointFromArn(resourceId)),
       instanceType,
       usageHours: instanceType === undefined ? undefined : this.hours(f, row, type),
@@ -136,8 +122,8 @@ class CurRows {
 
   private money(f: string[], row: number, column: string): Money {
     const index = column === UNBLENDED ? this.unblended : this.header.find(column);
-    if (index < 0) throw missingColumn(this.file, column, this.header.names);
-    return moneyCell(this.file, row, column, cellAt(f, index));
+    if (index < 0) throw csv.missingColumn(this.file, column, this.header.names);
+    return csv.moneyCell(this.file, row, column, csv.cellAt(f, index));
   }
 
   /**
@@ -173,7 +159,7 @@ class CurRows {
           this.money(f, row, 'savingsPlan/UsedCommitment')
         );
       case 'Fee':
-        if (cellAt(f, this.header.find('reservation/ReservationARN')) !== undefined) return ZERO;
+        if (csv.cellAt(f, this.header.find('reservation/ReservationARN')) !== undefined) return ZERO;
         return this.money(f, row, UNBLENDED);
       default:
         return this.money(f, row, UNBLENDED);
@@ -183,32 +169,32 @@ class CurRows {
   /** Instance-hours of a hosting row: its usage amount, when that is in hours (the `Host:` usage types are). */
   private hours(f: string[], row: number, type: string | undefined): number | undefined {
     if (type !== undefined && !USAGE_TYPES.has(type)) return undefined;
-    const amount = cellAt(f, this.usageAmount);
-    const unit = cellAt(f, this.unit);
-    if (amount === undefined || (unit !== undefined && !isHoursUnit(unit))) return undefined;
-    return numberCell(this.file, row, 'lineItem/UsageAmount', amount);
+    const amount = csv.cellAt(f, this.usageAmount);
+    const unit = csv.cellAt(f, this.unit);
+    if (amount === undefined || (unit !== undefined && !csv.isHoursUnit(unit))) return undefined;
+    return csv.numberCell(this.file, row, 'lineItem/UsageAmount', amount);
   }
 
   /** Tags from the `resourceTags/...` columns; rows with the same values share one frozen object. */
   private tags(f: string[]): Readonly<Record<string, string>> {
-    if (this.tagColumns.length === 0) return NO_TAGS;
+    if (this.tagColumns.length === 0) return csv.NO_TAGS;
     let signature = '';
     let any = false;
     for (const { index } of this.tagColumns) {
-      const v = cellAt(f, index);
+      const v = csv.cellAt(f, index);
       if (v !== undefined) any = true;
       signature += `${v ?? ''}\u0001`;
     }
-    if (!any) return NO_TAGS;
+    if (!any) return csv.NO_TAGS;
     const hit = this.tagSets.get(signature);
     if (hit) return hit;
     const tags: Record<string, string> = {};
     for (const { index, key } of this.tagColumns) {
-      const v = cellAt(f, index);
-      if (v !== undefined) tags[key] = detach(v);
+      const v = csv.cellAt(f, index);
+      if (v !== undefined) tags[key] = csv.detach(v);
     }
     const frozen = Object.freeze(tags);
-    if (this.tagSets.size < 100_000) this.tagSets.set(detach(signature), frozen);
+    if (this.tagSets.size < 100_000) this.tagSets.set(csv.detach(signature), frozen);
     return frozen;
   }
 }

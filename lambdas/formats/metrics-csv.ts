@@ -4,6 +4,7 @@
  * point: a month of 5-minute data for a fleet is millions of rows.
  */
 import { inputError } from '../core/errors.ts';
+import { compareSeries } from '../core/metrics.ts';
 import { KNOWN_METRICS, type MetricName, type MetricSeries } from '../core/types.ts';
 import type { MetricLoad } from '../ports.ts';
 import { CsvHeader, detach, forEachCsvRecord, Interner, parseInstant, parseNumber, shown } from './csv.ts';
@@ -95,18 +96,8 @@ export async function loadMetricsCsv(file: string): Promise<MetricLoad> {
     };
   }
   const out = [...series.values()].map((s) => s.build(file));
-  out.sort(
-    (a, b) =>
-      cmp(a.endpoint, b.endpoint) ||
-      cmp(a.variant, b.variant) ||
-      cmp(a.metric, b.metric) ||
-      cmp(a.stat, b.stat),
-  );
+  out.sort(compareSeries);
   return { series: out, gaps: [] };
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function required(file: string, row: number, column: string, text: string): string {

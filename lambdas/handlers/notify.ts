@@ -2,7 +2,7 @@ import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { presignedGet } from '../aws/s3-links.ts';
 import { S3ReportSink } from '../aws/s3-store.ts';
 import { SnsNotifier } from '../aws/sns.ts';
-import { FindingsEventSchema, FindingsSchema, LATEST_REPORT_DIR } from '../cycle/contract.ts';
+import { FindingsEventSchema, FindingsSchema, LATEST_REPORT_DIR, PREFIX } from '../cycle/contract.ts';
 import { alertStep } from '../cycle/notify.ts';
 import { readPayload } from '../cycle/payloads.ts';
 import { AlertEnv, alertChannels, alertLinks, slackChannel } from './channels.ts';
@@ -20,7 +20,7 @@ const channels = alertChannels(env, {
   sns: (topicArn) => new SnsNotifier(topicArn),
   slack: () => slackChannel(env, SLACK_BUDGET_MS),
 });
-const newestReport = new S3ReportSink(store).key(`${LATEST_REPORT_DIR}/report.html`);
+const newestReport = new S3ReportSink(store, PREFIX.reports).key(`${LATEST_REPORT_DIR}/report.html`);
 
 /** A presigned link to the newest report, when there is one; no link (never a failed cycle) otherwise. */
 async function latestReportLink(): Promise<string | undefined> {

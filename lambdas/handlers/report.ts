@@ -1,6 +1,6 @@
 import { presignedGet } from '../aws/s3-links.ts';
 import { S3ReportSink } from '../aws/s3-store.ts';
-import { FindingsSchema, ReportEventSchema } from '../cycle/contract.ts';
+import { FindingsSchema, PREFIX, ReportEventSchema } from '../cycle/contract.ts';
 import { evaluateStep } from '../cycle/evaluate.ts';
 import { readParts, readPayload } from '../cycle/payloads.ts';
 import { publishReport, reportStep, reportSummary } from '../cycle/report.ts';
@@ -11,7 +11,7 @@ import { EventError, lambda, logger } from './middleware.ts';
 
 const { config, store } = baseDeps();
 const env = readEnv(AlertEnv);
-const sink = new S3ReportSink(store);
+const sink = new S3ReportSink(store, PREFIX.reports);
 const slack = slackChannel(env, 30_000);
 
 /**

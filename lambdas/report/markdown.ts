@@ -1,18 +1,4 @@
-import {
-  actionRecordText,
-  apiSpendText,
-  CAUSE_LABEL,
-  costExplorerForecastText,
-  limitsText,
-  MODE_NEXT,
-  money,
-  ms,
-  percent,
-  STATUS_LABEL,
-  signedMoney,
-  trendSentence,
-  unitPrice,
-} from './format.ts';
+import * as f from './format.ts';
 import type { ActionRecord, ExceptionReport, ReportModel } from './model.ts';
 
 function cell(s: string): string {
@@ -35,7 +21,7 @@ function records(title: string, rs: readonly ActionRecord[]): string[] {
   return [
     `### ${title}`,
     '',
-    ...(rs.length === 0 ? ['None recorded.'] : rs.map((r) => `- ${cell(actionRecordText(r))}`)),
+    ...(rs.length === 0 ? ['None recorded.'] : rs.map((r) => `- ${cell(f.actionRecordText(r))}`)),
     '',
   ];
 }
@@ -50,7 +36,7 @@ function exceptions(title: string, xs: readonly ExceptionReport[], currency: str
       xs.map((x) => [
         x.budget,
         x.reason,
-        limitsText(x.limits, currency),
+        f.limitsText(x.limits, currency),
         x.endpoints?.join(', ') ?? 'whole budget',
         x.approvedBy,
         x.expires,
@@ -72,17 +58,19 @@ export function renderReportMarkdown(m: ReportModel): string {
     '',
     `${m.counts.breached} breached, ${m.counts['at-risk']} at risk, ${m.counts.ok} ok.`,
     '',
-    ...(m.costExplorerForecast ? [costExplorerForecastText(m.costExplorerForecast, c), ''] : []),
+    ...(m.costExplorerForecast ? [f.costExplorerForecastText(m.costExplorerForecast, c), ''] : []),
     ...table(
       ['Budget', 'Status', 'Spend to date', 'Cap', 'Of cap', 'Forecast', 'Forecast range', 'Tier (mode)'],
       m.budgets.map((b) => [
         b.name,
-        STATUS_LABEL[b.status],
-        money(b.spendToDate, c),
-        b.cap === null ? 'no cap' : money(b.cap, c),
-        percent(b.shareOfCap),
-        money(b.forecast.expected, c),
-        b.forecast.low === null ? 'no data' : `${money(b.forecast.low, c)} – ${money(b.forecast.high, c)}`,
+        f.STATUS_LABEL[b.status],
+        f.money(b.spendToDate, c),
+        b.cap === null ? 'no cap' : f.money(b.cap, c),
+        f.percent(b.shareOfCap),
+        f.money(b.forecast.expected, c),
+        b.forecast.low === null
+          ? 'no data'
+          : `${f.money(b.forecast.low, c)} – ${f.money(b.forecast.high, c)}`,
         `${b.tier} (${b.mode})`,
       ]),
       [2, 3, 4, 5, 6],
@@ -92,7 +80,7 @@ export function renderReportMarkdown(m: ReportModel): string {
     '',
   ];
   for (const b of m.budgets) {
-    out.push(`### ${b.name}: ${STATUS_LABEL[b.status]}`, '');
+    out.push(`### ${b.name}: ${f.STATUS_LABEL[b.status]}`, '');
     if (b.endpoints.length === 0) {
       out.push('No endpoints matched.', '');
       continue;
@@ -102,11 +90,11 @@ export function renderReportMarkdown(m: ReportModel): string {
         ['Endpoint', 'Spend to date', 'Cost per 1k', 'Limit', 'p99 ModelLatency', 'Ceiling'],
         b.endpoints.map((x) => [
           x.name,
-          money(x.spendToDate, c),
-          unitPrice(x.costPer1k, c),
-          x.limits.costPer1kInferences === null ? '–' : unitPrice(x.limits.costPer1kInferences, c),
-          ms(x.latencyP99Ms),
-          x.limits.latencyP99Ms === null ? '–' : ms(x.limits.latencyP99Ms),
+          f.money(x.spendToDate, c),
+          f.unitPrice(x.costPer1k, c),
+          x.limits.costPer1kInferences === null ? '–' : f.unitPrice(x.limits.costPer1kInferences, c),
+          f.ms(x.latencyP99Ms),
+          x.limits.latencyP99Ms === null ? '–' : f.ms(x.limits.latencyP99Ms),
         ]),
         [1, 2, 3, 4, 5],
       ),
@@ -114,8 +102,8 @@ export function renderReportMarkdown(m: ReportModel): string {
     );
     for (const x of b.endpoints) {
       out.push(
-        `- ${cell(x.name)} daily cost per 1k: ${trendSentence(x, 'costPer1k', (v) => unitPrice(v, c), x.limits.costPer1kInferences)}.`,
-        `- ${cell(x.name)} daily p99: ${trendSentence(x, 'latencyP99Ms', ms, x.limits.latencyP99Ms)}.`,
+        `- ${cell(x.name)} daily cost per 1k: ${f.trendSentence(x, 'costPer1k', (v) => f.unitPrice(v, c), x.limits.costPer1kInferences)}.`,
+        `- ${cell(x.name)} daily p99: ${f.trendSentence(x, 'latencyP99Ms', f.ms, x.limits.latencyP99Ms)}.`,
       );
     }
     out.push('');
@@ -129,8 +117,10 @@ export function renderReportMarkdown(m: ReportModel): string {
         ['Budget', 'Change', 'Drivers', 'Why'],
         m.drivers.map((d) => [
           d.budget,
-          signedMoney(d.change, c),
-          d.parts.map((p) => `${CAUSE_LABEL[p.driver] ?? p.driver} ${signedMoney(p.amount, c)}`).join(', '),
+          f.signedMoney(d.change, c),
+          d.parts
+            .map((p) => `${f.CAUSE_LABEL[p.driver] ?? p.driver} ${f.signedMoney(p.amount, c)}`)
+            .join(', '),
           d.summary,
         ]),
         [1],
@@ -149,9 +139,9 @@ export function renderReportMarkdown(m: ReportModel): string {
           a.budget,
           a.endpoint ?? '–',
           a.type,
-          a.estimatedSavings === 0 ? '–' : money(a.estimatedSavings, c),
+          a.estimatedSavings === 0 ? '–' : f.money(a.estimatedSavings, c),
           a.risk,
-          MODE_NEXT[a.mode] ?? a.mode,
+          f.MODE_NEXT[a.mode] ?? a.mode,
         ]),
         [3],
       ),
@@ -175,7 +165,7 @@ export function renderReportMarkdown(m: ReportModel): string {
   if (m.incompleteData.length === 0) out.push('None: every source was complete for the period to date.', '');
   else out.push(...m.incompleteData.map((g) => `- ${cell(g.message)}`), '');
 
-  out.push('## The tool’s own API spend', '', `${apiSpendText(m.apiSpend)}.`, '');
+  out.push('## The tool’s own API spend', '', `${f.apiSpendText(m.apiSpend)}.`, '');
   if (m.apiSpend.live && m.apiSpend.byApi.length > 0) {
     out.push(
       ...table(
@@ -184,7 +174,7 @@ export function renderReportMarkdown(m: ReportModel): string {
           l.api,
           String(l.requests),
           l.metrics === undefined ? '–' : String(l.metrics),
-          unitPrice(l.costUsd, 'USD'),
+          f.unitPrice(l.costUsd, 'USD'),
         ]),
         [1, 2, 3],
       ),

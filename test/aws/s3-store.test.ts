@@ -10,9 +10,8 @@ import { sdkStreamMixin } from '@smithy/core/serde';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import * as z from 'zod';
-import { ObjectNotFoundError, S3ReportSink, S3Store, snapshotKey } from '../../lambdas/aws/s3-store.ts';
+import { ObjectNotFoundError, S3ReportSink, S3Store } from '../../lambdas/aws/s3-store.ts';
 import { AwsAccessError } from '../../lambdas/core/errors.ts';
-import { payloadKey } from '../../lambdas/cycle/contract.ts';
 
 const BUCKET = 'perf-budgets-outputs-123456789012';
 const s3 = mockClient(S3Client);
@@ -31,27 +30,10 @@ beforeEach(() => {
   s3.reset();
 });
 
-describe('payload keys', () => {
-  it('lays stage payloads out as <kind>/<asOf>/<runId>.json', () => {
-    expect(snapshotKey('2026-10-10', 'daily-2026-10-10T06-00')).toBe(
-      'snapshots/2026-10-10/daily-2026-10-10T06-00.json',
-    );
-    expect(payloadKey('findings', '2026-10-10', 'run-1')).toBe('findings/2026-10-10/run-1.json');
-  });
-
-  it('refuses an execution ARN or a path as the run id', () => {
-    expect(() => snapshotKey('2026-10-10', 'arn:aws:states:us-east-1:1:execution:sm:run-1')).toThrow(
-      /execution name, not its ARN/,
-    );
-    expect(() => snapshotKey('2026-10-10', '../other')).toThrow(RangeError);
-    expect(() => snapshotKey('10/10/2026', 'run-1')).toThrow(/asOf must be YYYY-MM-DD/);
-  });
-});
-
 describe('S3Store', () => {
   it('writes JSON with its content type and KMS encryption with the bucket key, and returns the URI', async () => {
     s3.on(PutObjectCommand).resolves({ ETag: '"abc"' });
-    const uri = await kmsStore().putJson(snapshotKey('2026-10-10', 'run-1'), { asOf: '2026-10-10' });
+    const uri = await kmsStore().putJson('snapshots/2026-10-10/run-1.json', { asOf: '2026-10-10' });
     expect(uri).toBe(`s3://${BUCKET}/snapshots/2026-10-10/run-1.json`);
     expect(s3).toReceiveCommandWith(PutObjectCommand, {
       Bucket: BUCKET,
@@ -151,7 +133,7 @@ describe('S3ReportSink', () => {
   it('writes a report under reports/ with its content type, encrypted, and returns the URI', async () => {
     s3.on(PutObjectCommand).resolves({});
     const html = new TextEncoder().encode('<html></html>');
-    const uri = await new S3ReportSink(kmsStore()).write(
+    const uri = await new S3ReportSink(kmsStore(), 'reports/').write(
       '2026-10/report.html',
       html,
       'text/html; charset=utf-8',
@@ -167,15 +149,15 @@ describe('S3ReportSink', () => {
 
   it('refuses a name that climbs out of its prefix', async () => {
     await expect(
-      new S3ReportSink(kmsStore()).write('../snapshots/x.json', '{}', 'application/json'),
+      new S3ReportSink(kmsStore(), 'reports/').write('../snapshots/x.json', '{}', 'application/json'),
     ).rejects.toThrow(/relative path without \. or \.\. parts/);
     expect(s3).not.toReceiveCommand(PutObjectCommand);
   });
 
   it('reports a denied write with the permission to grant', async () => {
     s3.on(PutObjectCommand).rejects(Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }));
-    await expect(new S3ReportSink(sseS3Store()).write('a.md', '#', 'text/markdown')).rejects.toThrow(
-      /grant the IAM action s3:PutObject/,
-    );
+    await expect(
+      new S3ReportSink(sseS3Store(), 'reports/').write('a.md', '#', 'text/markdown'),
+    ).rejects.toThrow(/grant the IAM action s3:PutObject/);
   });
 });

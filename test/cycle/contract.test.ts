@@ -79,3 +79,20 @@ describe('the cycle contract', () => {
     );
   });
 });
+
+describe('payload keys', () => {
+  it('lays stage payloads out as <kind>/<asOf>/<runId>.json', () => {
+    expect(payloadKey('snapshots', '2026-10-10', 'daily-2026-10-10T06-00')).toBe(
+      'snapshots/2026-10-10/daily-2026-10-10T06-00.json',
+    );
+    expect(payloadKey('findings', '2026-10-10', 'run-1')).toBe('findings/2026-10-10/run-1.json');
+  });
+
+  it('refuses an execution ARN or a path as the run id', () => {
+    expect(() =>
+      payloadKey('snapshots', '2026-10-10', 'arn:aws:states:us-east-1:1:execution:sm:run-1'),
+    ).toThrow(/execution name, not its ARN/);
+    expect(() => payloadKey('snapshots', '2026-10-10', '../other')).toThrow(RangeError);
+    expect(() => payloadKey('snapshots', '10/10/2026', 'run-1')).toThrow(/asOf must be YYYY-MM-DD/);
+  });
+});
