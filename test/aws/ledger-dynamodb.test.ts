@@ -12,7 +12,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import { COST_CHUNK_BYTES, DynamoDbLedger, ledgerKeys } from '../../lambdas/aws/ledger-dynamodb.ts';
+import { COST_CHUNK_BYTES } from '../../lambdas/aws/cost-days-dynamodb.ts';
+import { DynamoDbLedger, ledgerKeys } from '../../lambdas/aws/ledger-dynamodb.ts';
 import { AwsAccessError } from '../../lambdas/core/errors.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
 import type { DailySpend } from '../../lambdas/ports.ts';
