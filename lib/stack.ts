@@ -12,31 +12,26 @@ export class PerfBudgetsStack extends Stack {
     super(scope, id, props);
     const p = new PerfBudgets(this, 'PerfBudgets', props);
     this.perfBudgets = p;
-    new CfnOutput(this, 'DataBucketName', {
-      value: p.dataBucket.bucketName,
-      description: 'Snapshots, findings and reports',
-    });
-    new CfnOutput(this, 'AlertTopicArn', {
-      value: p.topic.topicArn,
-      description: 'Subscribe email, Slack or a queue here',
-    });
-    new CfnOutput(this, 'SlackSecretArn', {
-      value: p.slackSecret.secretArn,
-      description: 'Fill with {"webhookUrl": ..., "signingSecret": ...}',
-    });
-    new CfnOutput(this, 'StateMachineArn', {
-      value: p.stateMachine.stateMachineArn,
-      description: 'The governance cycle',
-    });
-    new CfnOutput(this, 'DashboardName', { value: p.dashboard.dashboardName });
-    new CfnOutput(this, 'CollectRoleArn', {
-      value: p.functions.collect.role.roleArn,
-      description:
+    const outputs: readonly [id: string, value: string, description?: string][] = [
+      ['DataBucketName', p.dataBucket.bucketName, 'Snapshots, findings and reports'],
+      ['AlertTopicArn', p.topic.topicArn, 'Subscribe email, Slack or a queue here'],
+      ['SlackSecretArn', p.slackSecret.secretArn, 'Fill with {"webhookUrl": ..., "signingSecret": ...}'],
+      ['StateMachineArn', p.stateMachine.stateMachineArn, 'The governance cycle'],
+      ['DashboardName', p.dashboard.dashboardName],
+      [
+        'CollectRoleArn',
+        p.functions.collect.role.roleArn,
         'Member accounts trust this role (PerfBudgetsMemberStack trustedRoleArns) to read their endpoints',
-    });
-    new CfnOutput(this, 'ActRoleArn', {
-      value: p.functions.act.role.roleArn,
-      description: 'Member accounts that allow actuation trust this role too',
-    });
+      ],
+      [
+        'ActRoleArn',
+        p.functions.act.role.roleArn,
+        'Member accounts that allow actuation trust this role too',
+      ],
+    ];
+    // the output ids are a contract: scripts read them after deploy
+    for (const [id, value, description] of outputs) {
+      new CfnOutput(this, id, { value, ...(description ? { description } : {}) });
+    }
   }
 }
