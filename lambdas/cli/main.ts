@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
+import * as z from 'zod';
 import { alertTag } from '../core/alert-text.ts';
 import { EXIT, exitCodeOf, InputError } from '../core/errors.ts';
 import { checkBudgetFile, formatProblem } from '../formats/budget-file.ts';
@@ -29,13 +30,16 @@ interface RunFlags {
   profile?: string;
 }
 
+/** examples/demo/demo.json: the demo's inputs, relative to it, and the day it judges. */
+const DemoManifest = z.object({
+  asOf: z.iso.date(),
+  budgets: z.string(),
+  costs: z.array(z.string()).min(1),
+  metrics: z.string().optional(),
+});
+
 async function demoInputs(): Promise<{ budgets: string; costs: string[]; metrics?: string; asOf: string }> {
-  const manifest = JSON.parse(await readFile(DEMO_MANIFEST, 'utf8')) as {
-    asOf: string;
-    budgets: string;
-    costs: string[];
-    metrics?: string;
-  };
+  const manifest = DemoManifest.parse(JSON.parse(await readFile(DEMO_MANIFEST, 'utf8')));
   const at = (p: string) => resolve(dirname(DEMO_MANIFEST), p);
   return {
     asOf: manifest.asOf,
