@@ -7,7 +7,7 @@
  * scenario N times, alternating, each in a fresh Node process so that peak RSS is the scenario's own:
  *
  *   parse   budget file + loadCostFiles + loadMetricsCsv, nothing else
- *   full    runLocal: the same parsing, then evaluate, cycle.json + summary.md to a temp dir, a fresh SQLite ledger
+ *   full    runCycle: the same parsing, then evaluate, cycle.json + summary.md to a temp dir, a fresh SQLite ledger
  *
  * and prints median wall and CPU time of the work (module loading excluded, shown apart), peak RSS, the ratio
  * full/parse and PASS/MISS against the goals: full cycle within 1.5x of parsing alone, peak RSS under 512 MiB.
@@ -162,7 +162,7 @@ async function main(): Promise<void> {
   );
   for (const [label, s] of [
     ['parse inputs', parse],
-    ['full runLocal cycle', full],
+    ['full runCycle cycle', full],
   ] as const) {
     console.log(
       `${pad(label, 27)} ${lpad(seconds(s.work), 8)}  ${pad(`${seconds(s.workMin)}..${seconds(s.workMax)}`, 17)}  ` +
