@@ -793,7 +793,8 @@ export class ApiAccount {
       number,
       number,
     ];
-    const openFrom = addDays(dayOf(this.nowMs), -3);
+    // as Cost Explorer does: every day of the month still being billed is an estimate until the month is closed
+    const openFrom = `${dayOf(this.nowMs).slice(0, 8)}01`;
     const results: {
       TimePeriod: { Start: string; End: string };
       Total: object;
