@@ -13,8 +13,9 @@ export const STATUS_LABEL: Record<Status, string> = { breached: 'BREACHED', 'at-
 
 export const MODE_NEXT: Readonly<Record<string, string>> = {
   advise: 'recommended only',
-  approve: 'applied on a signed approval in Slack',
-  enforce: 'applied automatically within the guardrails',
+  // what this version does in each mode: no mode applies a change yet
+  approve: 'recommended only (approvals are not available in this version)',
+  enforce: 'recommended only (automatic changes are not available in this version)',
 };
 
 export const CAUSE_LABEL: Readonly<Record<string, string>> = DRIVER_LABELS;
