@@ -17,13 +17,14 @@ export interface Context extends CycleWindow {
   readonly span: CostSpan;
 }
 
-/** The context of one evaluation; refuses an as-of outside the cost data. */
+/** The context of one evaluation; refuses an as-of outside complete cost data. */
 export function cycleContext(snapshot: Snapshot, file: BudgetFile): Context {
   const tz = file.billingPeriod.timezone;
   const clock = new DayClock(tz);
   const asOfEndMs = dayStartMs(addDays(snapshot.asOf, 1), tz);
   const span = costSpan(snapshot.costs, clock, asOfEndMs);
-  checkAsOf(snapshot.asOf, span);
+  // a source that failed explains data ending early: that is incomplete data, not a mistyped day
+  if (!snapshot.gaps.some((g) => g.source === 'costs')) checkAsOf(snapshot.asOf, span);
   return {
     ...cycleWindow({
       asOf: snapshot.asOf,

@@ -166,6 +166,18 @@ describe('evaluate', () => {
     );
   });
 
+  it('judges an as-of past the cost data as incomplete data when the cost source failed, not as a mistyped day', () => {
+    const september = steady.filter((r) => r.start < Date.parse('2026-10-01T00:00:00Z'));
+    const failed = {
+      ...snap(september, '2026-10-14'),
+      gaps: [{ source: 'costs' as const, message: 'ce:GetCostAndUsage was throttled (ThrottlingException)' }],
+    };
+    const b = evaluate(failed, file([budget({})])).budgets[0];
+    expect(b?.spendToDate).toBeNull();
+    expect(b?.findings.some((f) => f.kind === 'incomplete-data' && /throttled/.test(f.message))).toBe(true);
+    expect(() => evaluate(snap(september, '2026-10-14'), file([budget({})]))).toThrow(InputError);
+  });
+
   it('explains a breach with its cause and a viable action', () => {
     const rows = hostingRows({
       endpoint: 'api-a',
