@@ -130,7 +130,9 @@ export interface Snapshot {
   readonly costsCompleteThrough?: string;
 }
 
-export type Status = 'ok' | 'at-risk' | 'breached';
+/** A budget's standing; `unknown` when its spend could not be read at all (never `ok` by default). */
+export const STATUSES = ['ok', 'at-risk', 'breached', 'unknown'] as const;
+export type Status = (typeof STATUSES)[number];
 
 export const FINDING_KINDS = [
   'spend-breach',
@@ -144,15 +146,21 @@ export const FINDING_KINDS = [
   'exit-criteria',
   'exception-expired',
   'incomplete-data',
+  'unbudgeted-spend',
+  'overlapping-budgets',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
 /**
  * What alerts are about: each finding kind alerted one by one, and `spend`, one alert per basis (actual or forecast)
- * that the alertAt thresholds drive instead of the spend findings. Expired exceptions go to reports only.
+ * that the alertAt thresholds drive instead of the spend findings. Expired exceptions, unbudgeted spend and
+ * overlapping budgets go to reports only.
  */
 export type AlertKind =
-  | Exclude<FindingKind, 'spend-breach' | 'spend-forecast' | 'exception-expired'>
+  | Exclude<
+      FindingKind,
+      'spend-breach' | 'spend-forecast' | 'exception-expired' | 'unbudgeted-spend' | 'overlapping-budgets'
+    >
   | 'spend';
 
 /** What an alert tells of its state: newly crossed, worse than what was sent, or back within its limit. */
@@ -168,7 +176,8 @@ export type CauseKind = (typeof CAUSES)[number];
  * split into drivers, in currency units. The parts (with `other` for non-hosting charges) sum to `change`.
  */
 export interface Cause {
-  readonly primary: CauseKind;
+  /** The part holding the largest share of the change; `unexplained` when that is the rest no driver measured. */
+  readonly primary: CauseKind | 'unexplained';
   readonly change: number;
   readonly parts: Readonly<Record<CauseKind | 'other', number>>;
   readonly baseline: { readonly from: string; readonly to: string; readonly dailySpend: number };

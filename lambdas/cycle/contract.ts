@@ -22,7 +22,15 @@ import type {
 } from '../core/evaluate/types.ts';
 import type { CycleRecords } from '../core/ledger-records.ts';
 import { SnapshotCodec } from '../core/records.ts';
-import { ACTION_TYPES, type Action, CAUSES, type Cause, FINDING_KINDS, type Finding } from '../core/types.ts';
+import {
+  ACTION_TYPES,
+  type Action,
+  CAUSES,
+  type Cause,
+  FINDING_KINDS,
+  type Finding,
+  STATUSES,
+} from '../core/types.ts';
 
 /** Service name in logs, metrics and traces. */
 export const SERVICE = 'perf-budgets';
@@ -92,7 +100,7 @@ const Day = z.iso.date();
 const Num = z.number();
 const NullableNum = z.number().nullable();
 const Severity = z.enum(['info', 'warning', 'critical']);
-const Status = z.enum(['ok', 'at-risk', 'breached']);
+const Status = z.enum(STATUSES);
 const CauseKind = z.enum(CAUSES);
 const Parts = z.strictObject({
   traffic: Num,
@@ -126,7 +134,7 @@ export const CostExplorerForecastSchema = z.union([
 ]) satisfies z.ZodType<CostExplorerForecast>;
 
 const CauseSchema = z.strictObject({
-  primary: CauseKind,
+  primary: z.union([CauseKind, z.literal('unexplained')]),
   change: Num,
   parts: Parts,
   baseline: z.strictObject({ from: Day, to: Day, dailySpend: Num }),
@@ -349,6 +357,7 @@ export const EvaluateOutputSchema = z.strictObject({
   asOf: Day,
   resultKey: FindingsKeySchema,
   breached: z.number().int(),
+  unknown: z.number().int(),
   atRisk: z.number().int(),
   ok: z.number().int(),
 });

@@ -27,9 +27,14 @@ export function publishResult(result: CycleResult): void {
   }
 }
 
-/** How many budgets are breached, at risk and ok. */
-export function statusCounts(result: CycleResult): { breached: number; atRisk: number; ok: number } {
-  const counts = { breached: 0, atRisk: 0, ok: 0 };
+/** How many budgets are breached, unknown, at risk and ok. */
+export function statusCounts(result: CycleResult): {
+  breached: number;
+  unknown: number;
+  atRisk: number;
+  ok: number;
+} {
+  const counts = { breached: 0, unknown: 0, atRisk: 0, ok: 0 };
   for (const b of result.budgets) counts[b.status === 'at-risk' ? 'atRisk' : b.status]++;
   return counts;
 }

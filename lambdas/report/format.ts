@@ -9,7 +9,12 @@ import type { ActionRecord, ApiSpend, EndpointTrendReport } from './model.ts';
 
 /** Wording shared by the HTML and Markdown versions of the report. */
 
-export const STATUS_LABEL: Record<Status, string> = { breached: 'BREACHED', 'at-risk': 'AT RISK', ok: 'OK' };
+export const STATUS_LABEL: Record<Status, string> = {
+  breached: 'BREACHED',
+  unknown: 'UNKNOWN',
+  'at-risk': 'AT RISK',
+  ok: 'OK',
+};
 
 export const MODE_NEXT: Readonly<Record<string, string>> = {
   advise: 'recommended only',

@@ -100,7 +100,7 @@ export interface DriverReport {
   readonly budget: string;
   /** Change in period spend at the current rate against the baseline, currency units. */
   readonly change: number;
-  readonly primary: CauseKind;
+  readonly primary: CauseKind | 'unexplained';
   /** Non-zero parts, largest first by size. */
   readonly parts: readonly { readonly driver: CauseKind | 'other'; readonly amount: number }[];
   readonly summary: string;
@@ -347,7 +347,7 @@ export function reportModel(input: ReportInput): ReportModel {
     })),
   );
 
-  const counts: Record<Status, number> = { breached: 0, 'at-risk': 0, ok: 0 };
+  const counts: Record<Status, number> = { breached: 0, unknown: 0, 'at-risk': 0, ok: 0 };
   for (const b of result.budgets) counts[b.status]++;
 
   return {

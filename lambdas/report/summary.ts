@@ -2,10 +2,8 @@ import type { BudgetResult, CycleResult } from '../core/evaluate/types.ts';
 import { isLimitFinding } from '../core/limits/index.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
-import type { Action, Finding, Status } from '../core/types.ts';
-import { costExplorerForecastText } from './format.ts';
-
-const STATUS_LABEL: Record<Status, string> = { breached: 'BREACHED', 'at-risk': 'AT RISK', ok: 'OK' };
+import type { Action, Finding } from '../core/types.ts';
+import { costExplorerForecastText, STATUS_LABEL } from './format.ts';
 
 function money(x: number | null, currency: string): string {
   return x === null ? 'unknown' : displayMoney(moneyFromNumber(x), currency);
@@ -42,10 +40,11 @@ function budgetLine(b: BudgetResult, currency: string): string {
 export function renderText(r: CycleResult): string {
   const out: string[] = [];
   const last = addDays(r.period.end, -1);
-  const counts = { breached: 0, 'at-risk': 0, ok: 0 };
+  const counts = { breached: 0, unknown: 0, 'at-risk': 0, ok: 0 };
   for (const b of r.budgets) counts[b.status]++;
+  const unknown = counts.unknown > 0 ? `${counts.unknown} unknown, ` : '';
   out.push(
-    `perf-budgets · as of ${r.asOf} · period ${r.period.start}..${last} (${r.currency}) · ${counts.breached} breached, ${counts['at-risk']} at risk, ${counts.ok} ok`,
+    `perf-budgets · as of ${r.asOf} · period ${r.period.start}..${last} (${r.currency}) · ${counts.breached} breached, ${unknown}${counts['at-risk']} at risk, ${counts.ok} ok`,
   );
   const ce = r.costExplorerForecast;
   if (ce) out.push(costExplorerForecastText(ce, r.currency));

@@ -68,6 +68,7 @@ describe('handlers', () => {
       asOf: '2026-10-15',
       resultKey: 'findings/2026-10-15/run-1.json',
       breached: 2,
+      unknown: 0,
       atRisk: 3,
       ok: 1,
     });

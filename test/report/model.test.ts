@@ -139,7 +139,7 @@ describe('reportModel on the demo account', () => {
     expect(chat?.cap).toBe(3000);
     expect(chat?.status).toBe('breached');
     expect(chat?.shareOfCap).toBeCloseTo((chat?.spendToDate as number) / 3000, 4);
-    expect(model.counts).toEqual({ breached: 2, 'at-risk': 3, ok: 1 });
+    expect(model.counts).toEqual({ breached: 2, unknown: 0, 'at-risk': 3, ok: 1 });
     expect(model.period).toEqual({
       start: '2026-10-01',
       end: '2026-11-01',

@@ -11,7 +11,7 @@ import { cycleContext } from './context.ts';
 import { dailySpendOf } from './spend-forecast.ts';
 import type { BudgetResult, CycleResult, Evaluation } from './types.ts';
 
-const STATUS_RANK: Record<Status, number> = { breached: 0, 'at-risk': 1, ok: 2 };
+const STATUS_RANK: Record<Status, number> = { breached: 0, unknown: 1, 'at-risk': 2, ok: 3 };
 
 export function evaluate(snapshot: Snapshot, file: BudgetFile): CycleResult {
   return evaluateCycle(snapshot, file).result;

@@ -35,6 +35,8 @@ const FINDING_KINDS: Record<FindingKind, 'limit' | 'not a limit'> = {
   'exit-criteria': 'limit',
   'exception-expired': 'not a limit',
   'incomplete-data': 'not a limit',
+  'unbudgeted-spend': 'not a limit',
+  'overlapping-budgets': 'not a limit',
 };
 
 const ALERT_KINDS: Record<AlertKind, true> = {
