@@ -4,7 +4,13 @@
  */
 import { inputError } from '../core/errors.ts';
 import { type Money, ZERO } from '../core/money.ts';
-import { endpointFromArn, hostingInstanceType, trainingInstanceType } from '../core/sagemaker.ts';
+import {
+  endpointFromArn,
+  endpointInstanceType,
+  hoursQuantity,
+  type SageMakerUsage,
+  sageMakerUsage,
+} from '../core/sagemaker.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
 import * as csv from './csv.ts';
@@ -42,6 +48,7 @@ class CurRows {
   private readonly productName: number;
   private readonly lineItemType: number;
   private readonly usageType: number;
+  private readonly description: number;
   private readonly resource: number;
   private readonly usageAmount: number;
   private readonly unit: number;
@@ -67,6 +74,7 @@ class CurRows {
         : header.find('lineItem/LineItemType');
     this.productName = header.find('product/ProductName');
     this.usageType = header.find('lineItem/UsageType');
+    this.description = header.find('lineItem/LineItemDescription');
     this.resource = header.find('lineItem/ResourceId');
     this.usageAmount = header.find('lineItem/UsageAmount');
     this.unit = header.find('pricing/unit');
@@ -98,7 +106,8 @@ class CurRows {
     }
     const productCode = csv.cellAt(f, this.productCode);
     const usageType = s.get(csv.cellAt(f, this.usageType));
-    const instanceType = s.get(hostingInstanceType(usageType));
+    const usage = sageMakerUsage({ usageType, description: csv.cellAt(f, this.description) });
+    const instanceType = s.get(endpointInstanceType(usage));
     const resourceId = s.get(csv.cellAt(f, this.resource));
     return {
       start,
@@ -113,8 +122,8 @@ class CurRows {
       account: s.get(csv.cellAt(f, this.account)),
       endpoint: s.get(endpointFromArn(resourceId)),
       instanceType,
-      usageHours: instanceType === undefined ? undefined : this.hours(f, row, type),
-      training: trainingInstanceType(usageType) !== undefined,
+      usageHours: usage && instanceType !== undefined ? this.hours(f, row, type, usage) : undefined,
+      training: usage?.kind === 'training',
       tags: this.tags(f),
       source: { file, row },
     };
@@ -166,13 +175,21 @@ class CurRows {
     }
   }
 
-  /** Instance-hours of a hosting row: its usage amount, when that is in hours (the `Host:` usage types are). */
-  private hours(f: string[], row: number, type: string | undefined): number | undefined {
+  /**
+   * Instance-hours of an endpoint instance row: its usage amount, when `pricing/unit` (or, without one, the
+   * description) says it is in hours; a negation or fee row repeats or lacks the usage and counts none.
+   */
+  private hours(
+    f: string[],
+    row: number,
+    type: string | undefined,
+    usage: SageMakerUsage,
+  ): number | undefined {
     if (type !== undefined && !USAGE_TYPES.has(type)) return undefined;
     const amount = csv.cellAt(f, this.usageAmount);
     const unit = csv.cellAt(f, this.unit);
-    if (amount === undefined || (unit !== undefined && !csv.isHoursUnit(unit))) return undefined;
-    return csv.numberCell(this.file, row, 'lineItem/UsageAmount', amount);
+    const hours = hoursQuantity(usage, { value: amount, unit }, { value: amount, unit });
+    return hours === undefined ? undefined : csv.numberCell(this.file, row, 'lineItem/UsageAmount', hours);
   }
 
   /** Tags from the `resourceTags/...` columns; rows with the same values share one frozen object. */

@@ -7,7 +7,13 @@
  */
 import type { Readable } from 'node:stream';
 import { inputError } from '../core/errors.ts';
-import { endpointFromArn, hostingInstanceType, trainingInstanceType } from '../core/sagemaker.ts';
+import {
+  endpointFromArn,
+  endpointInstanceType,
+  hoursQuantity,
+  type SageMakerUsage,
+  sageMakerUsage,
+} from '../core/sagemaker.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
 import {
@@ -17,7 +23,6 @@ import {
   forEachCsvRecordIn,
   InstantReader,
   Interner,
-  isHoursUnit,
   loadCostCsv,
   moneyCell,
   NO_TAGS,
@@ -34,9 +39,11 @@ const OPTIONAL = [
   'SubAccountId',
   'ConsumedQuantity',
   'ConsumedUnit',
+  'PricingQuantity',
   'PricingUnit',
   'ChargeDescription',
   'SkuId',
+  'SkuPriceId',
   'Tags',
   'x_UsageType',
   'x_ServiceCode',
@@ -173,11 +180,13 @@ class FocusRows {
   private readonly resource: number;
   private readonly region: number;
   private readonly account: number;
-  private readonly quantity: number;
+  private readonly consumedQuantity: number;
   private readonly consumedUnit: number;
+  private readonly pricingQuantity: number;
   private readonly pricingUnit: number;
   private readonly description: number;
   private readonly sku: number;
+  private readonly skuPrice: number;
   private readonly tagsColumn: number;
   private readonly usageType: number;
   private readonly serviceCode: number;
@@ -203,11 +212,13 @@ class FocusRows {
     this.resource = find('ResourceId');
     this.region = find('RegionId');
     this.account = find('SubAccountId');
-    this.quantity = find('ConsumedQuantity');
+    this.consumedQuantity = find('ConsumedQuantity');
     this.consumedUnit = find('ConsumedUnit');
+    this.pricingQuantity = find('PricingQuantity');
     this.pricingUnit = find('PricingUnit');
     this.description = find('ChargeDescription');
     this.sku = find('SkuId');
+    this.skuPrice = find('SkuPriceId');
     this.tagsColumn = find('Tags');
     this.usageType = find('x_UsageType');
     this.serviceCode = find('x_ServiceCode');
@@ -233,8 +244,12 @@ class FocusRows {
     const s = this.strings;
     const chargeCategory = s.get(cellAt(f, this.category));
     const usageType = s.get(cellAt(f, this.usageType));
-    const usage = usageType ?? cellAt(f, this.description) ?? cellAt(f, this.sku);
-    const instanceType = s.get(hostingInstanceType(usage));
+    const usage = sageMakerUsage({
+      usageType,
+      description: cellAt(f, this.description),
+      skus: [cellAt(f, this.sku), cellAt(f, this.skuPrice)],
+    });
+    const instanceType = s.get(endpointInstanceType(usage));
     const resourceId = s.get(cellAt(f, this.resource));
     return {
       start,
@@ -253,20 +268,22 @@ class FocusRows {
       account: s.get(cellAt(f, this.account)),
       endpoint: s.get(endpointFromArn(resourceId)),
       instanceType,
-      usageHours: instanceType === undefined ? undefined : this.hours(f, row),
-      training: trainingInstanceType(usage) !== undefined,
+      usageHours: usage && instanceType !== undefined ? this.hours(f, row, usage) : undefined,
+      training: usage?.kind === 'training',
       tags: this.tags(cellAt(f, this.tagsColumn), row),
       source: { file, row },
     };
   }
 
-  /** Instance-hours of a hosting row, when its quantity is in hours. */
-  private hours(f: string[], row: number): number | undefined {
-    const quantity = cellAt(f, this.quantity);
-    if (quantity === undefined || !isHoursUnit(cellAt(f, this.consumedUnit) ?? cellAt(f, this.pricingUnit))) {
-      return undefined;
-    }
-    return numberCell(this.file, row, 'ConsumedQuantity', quantity);
+  /** Instance-hours of an endpoint instance row: its quantity stated in hours, else unknown. */
+  private hours(f: string[], row: number, usage: SageMakerUsage): number | undefined {
+    const column = hoursQuantity(
+      usage,
+      { value: ['ConsumedQuantity', this.consumedQuantity] as const, unit: cellAt(f, this.consumedUnit) },
+      { value: ['PricingQuantity', this.pricingQuantity] as const, unit: cellAt(f, this.pricingUnit) },
+    );
+    const quantity = column && cellAt(f, column[1]);
+    return column && quantity !== undefined ? numberCell(this.file, row, column[0], quantity) : undefined;
   }
 
   /** The Tags JSON object, `user:` prefixes stripped; identical cells share one frozen object. */

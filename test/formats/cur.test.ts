@@ -120,6 +120,32 @@ describe('loadCurCsv on SageMaker rows', () => {
     );
     expect((await loadCurCsv(path, billed)).records).toHaveLength(1);
   });
+
+  it('recognises usage from lineItem/LineItemDescription, and hours only from a quantity said to be in hours', async () => {
+    const head =
+      'lineItem/UsageStartDate,lineItem/UsageEndDate,lineItem/UnblendedCost,lineItem/ProductCode,lineItem/CurrencyCode,lineItem/LineItemType,lineItem/UsageType,lineItem/LineItemDescription,lineItem/ResourceId,lineItem/UsageAmount';
+    const arn = 'arn:aws:sagemaker:eu-west-1:111122223333:endpoint';
+    const row = (usageType: string, description: string, resource: string) =>
+      `2023-12-01T00:00:00Z,2023-12-01T01:00:00Z,1.678,AmazonSageMaker,USD,Usage,${usageType},"${description}",${arn}/${resource},1`;
+    const path = tmp.write(
+      'descriptions.csv',
+      [
+        head,
+        row('', '$1.678 per Hosting ml.g4dn.4xlarge hour in EU (Ireland)', 'a'),
+        row('EU-Host:ml.g4dn.4xlarge', '$1.678 per Hosting ml.g4dn.4xlarge hour in EU (Ireland)', 'b'),
+        // no pricing/unit and a description without "hour": the amount's unit is not stated
+        row('EU-Host:ml.g4dn.xlarge', '$0.821 for Endpoint ml.g4dn.xlarge', 'c'),
+        row('EU-AsyncInf:ml.g5.xlarge', '', 'd'),
+      ].join('\n'),
+    );
+    const { records } = await loadCurCsv(path, billed);
+    expect(records.map((r) => [r.endpoint, r.instanceType, r.usageHours])).toEqual([
+      ['a', 'ml.g4dn.4xlarge', 1],
+      ['b', 'ml.g4dn.4xlarge', 1],
+      ['c', 'ml.g4dn.xlarge', undefined],
+      ['d', 'ml.g5.xlarge', undefined],
+    ]);
+  });
 });
 
 describe('loadCurCsv on bad input', () => {

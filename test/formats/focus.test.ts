@@ -160,6 +160,88 @@ describe('loadFocusCsv on SageMaker rows', () => {
   });
 });
 
+describe('loadFocusCsv on SageMaker rows without the AWS x_ columns', () => {
+  // Descriptions, quantities and units of the real bill excerpt in test/fixtures/sagemaker/sample-costs.md.
+  const ARN = 'arn:aws:sagemaker:eu-west-1:111122223333';
+  const HEADER =
+    'ChargePeriodStart,ChargePeriodEnd,ServiceName,BillingCurrency,BilledCost,ChargeDescription,ConsumedQuantity,ConsumedUnit,PricingQuantity,PricingUnit,SkuId,ResourceId';
+  const line = (cost: string, description: string, qty: string, unit: string, resource: string) =>
+    `2023-12-01 00:00:00,2024-01-01 00:00:00,Amazon SageMaker,USD,${cost},"${description}",${qty},${unit},${qty},${unit},2X9B3NHEVH5XT8HG,${resource}`;
+
+  it('recognises hosting, training and other instance usage from ChargeDescription as AWS prints it', async () => {
+    const path = tmp.write(
+      'no-x-columns.csv',
+      [
+        HEADER,
+        line(
+          '2.11',
+          '$0.257 per Hosting ml.m5.xlarge hour in EU (Ireland)',
+          '8.208',
+          'Hrs',
+          `${ARN}:endpoint/ssh-a`,
+        ),
+        line('1.07', '$0.821 for Endpoint ml.g4dn.xlarge', '1.299', 'Hrs', `${ARN}:endpoint/ssh-b`),
+        line(
+          '11.31',
+          '$0.257 per Training ml.m5.xlarge hour in EU (Ireland)',
+          '44.015',
+          'Hrs',
+          `${ARN}:training-job/t`,
+        ),
+        line(
+          '43.00',
+          '$0.257 per Training Warm Pool ml.m5.xlarge hour in EU (Ireland)',
+          '167.301',
+          'Hrs',
+          '',
+        ),
+        line('40.92', '$0.055 per Notebook ml.t3.medium hour in EU (Ireland)', '744', 'Hrs', ''),
+        line('0.03', '$0.154 per GB-Mo of Endpoint ML storage', '0.222', 'GB-Mo', `${ARN}:endpoint/ssh-a`),
+      ].join('\n'),
+    );
+    const { records } = await loadFocusCsv(path, billed);
+    expect(records.map((r) => [r.endpoint, r.instanceType, r.usageHours, r.training])).toEqual([
+      ['ssh-a', 'ml.m5.xlarge', 8.208, false],
+      ['ssh-b', 'ml.g4dn.xlarge', 1.299, false],
+      [undefined, undefined, undefined, true],
+      // warm pools cannot run on spot capacity: not the managed-spot lever
+      [undefined, undefined, undefined, false],
+      [undefined, undefined, undefined, false],
+      ['ssh-a', undefined, undefined, false],
+    ]);
+  });
+
+  it('recognises hosting from a SKU price id that carries the usage type', async () => {
+    const path = tmp.write(
+      'sku-usage.csv',
+      [
+        'ChargePeriodStart,ChargePeriodEnd,ServiceName,BillingCurrency,BilledCost,ConsumedQuantity,ConsumedUnit,SkuId,SkuPriceId,ResourceId',
+        `2024-09-18 22:00:00,2024-09-18 23:00:00,Amazon SageMaker,USD,2.816,2,Hours,ZQ6Y9KJMCVB4RT2G,USE1-Host:ml.g5.xlarge,${ARN}:endpoint/x`,
+      ].join('\n'),
+    );
+    const { records } = await loadFocusCsv(path, billed);
+    expect(records[0]).toMatchObject({ endpoint: 'x', instanceType: 'ml.g5.xlarge', usageHours: 2 });
+  });
+
+  it('takes instance-hours from the pricing quantity when only its unit is hours, and none from other units', async () => {
+    const path = tmp.write(
+      'units.csv',
+      [
+        'ChargePeriodStart,ChargePeriodEnd,ServiceName,BillingCurrency,BilledCost,x_UsageType,ConsumedQuantity,ConsumedUnit,PricingQuantity,PricingUnit,ResourceId',
+        `2024-09-18 22:00:00,2024-09-18 23:00:00,Amazon SageMaker,USD,2.816,USE1-Host:ml.g5.xlarge,7200,Seconds,2,Hrs,${ARN}:endpoint/x`,
+        `2024-09-18 22:00:00,2024-09-18 23:00:00,Amazon SageMaker,USD,2.816,USE1-Host:ml.g5.xlarge,7200,Seconds,7200,Seconds,${ARN}:endpoint/x`,
+        `2024-09-18 22:00:00,2024-09-18 23:00:00,Amazon SageMaker,USD,2.816,USE1-Host:ml.g5.xlarge,2,,2,,${ARN}:endpoint/x`,
+      ].join('\n'),
+    );
+    const { records } = await loadFocusCsv(path, billed);
+    expect(records.map((r) => [r.instanceType, r.usageHours])).toEqual([
+      ['ml.g5.xlarge', 2],
+      ['ml.g5.xlarge', undefined],
+      ['ml.g5.xlarge', undefined],
+    ]);
+  });
+});
+
 describe('loadFocusCsv on bad input', () => {
   it('names a missing required column and the columns it found', async () => {
     const path = tmp.write('no-cost.csv', 'ChargePeriodStart,ChargePeriodEnd,ServiceName,BillingCurrency\n');
