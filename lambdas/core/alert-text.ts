@@ -28,7 +28,7 @@ export interface AlertFact {
 }
 
 export interface AlertDriver {
-  /** "traffic", "idle capacity", "instance-type change", "price", "new endpoint", "other charges". */
+  /** "traffic", "idle capacity", "instance-type change", "price", "new endpoint", "other (unexplained)". */
   readonly label: string;
   /** Signed dollars over the period, e.g. "+$2,319.60". */
   readonly amount: string;

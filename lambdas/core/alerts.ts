@@ -5,6 +5,7 @@
  * worse, sends a resolved notice when it recovers, and sends nothing twice for the same state.
  */
 import { globToRegExp } from './budget.ts';
+import { primaryOf } from './cause.ts';
 import type { BudgetResult, CycleResult, ExceptionResult } from './evaluate/types.ts';
 import { alertKey, decodeState, encodeState, parseAlertKey } from './ledger-state.ts';
 import { alertedKind, PER_FINDING_ALERTS } from './limits/index.ts';
@@ -272,9 +273,12 @@ function exceptionsFor(b: BudgetResult, endpoint?: string): ExceptionResult[] {
 
 /**
  * The endpoint's own part of the budget's cause split: the same dollars the budget's spend alerts show, so that
- * two alerts of one cycle never tell two numbers for one endpoint. `primary` overrides the driver named first
- * (a utilisation floor is about idle capacity whatever moved most).
+ * two alerts of one cycle never tell two numbers for one endpoint. `primary` is the finding's own cause, measured
+ * on the same split (and, with flat spend, on the endpoint's utilisation).
  */
+/** A part under a dollar over the period names no driver. */
+const ENDPOINT_MATERIAL = 1;
+
 function endpointCause(
   b: BudgetResult,
   endpoint: string | undefined,
@@ -285,17 +289,11 @@ function endpointCause(
   const part = cause.endpoints?.find((e) => e.endpoint === endpoint);
   if (!part) return undefined;
   const change = Object.values(part.parts).reduce((s, x) => s + x, 0);
-  let primary = cause.primary;
-  let best = Number.NEGATIVE_INFINITY;
-  for (const [k, v] of Object.entries(part.parts)) {
-    if (k !== 'other' && Math.abs(v) > best) {
-      best = Math.abs(v);
-      primary = k as Cause['primary'];
-    }
-  }
+  // the endpoint's own largest part (the unexplained rest included), never a driver it did not move
+  const primary = primaryOverride ?? primaryOf(part.parts, change, ENDPOINT_MATERIAL) ?? 'unexplained';
   return {
     ...cause,
-    primary: primaryOverride ?? primary,
+    primary,
     change,
     parts: part.parts,
     summary: `${endpoint}'s spend this period against ${cause.baseline.from}..${addDays(cause.baseline.to, -1)}, by driver.`,

@@ -36,7 +36,14 @@ export function evaluateBudget(
   const judged = cap !== undefined && !unknown;
 
   const cause = judged
-    ? causeFor(ctx, view, [...view.endpoints.values()], true, meanUtilization(endpoints))
+    ? causeFor(
+        ctx,
+        view,
+        [...view.endpoints.values()],
+        true,
+        meanUtilization(endpoints),
+        limits.utilization?.min,
+      )
     : undefined;
   const actions = cause ? spendRemedies(ctx, view, endpoints, cause) : [];
   const crossesCapOn =

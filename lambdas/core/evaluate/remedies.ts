@@ -2,6 +2,7 @@
  * What a finding gets besides its verdict: why spend moved (the cause split against the baseline) and which
  * actions apply. Which actions fit which limit is the limit's own (`core/limits`); this sizes them on the budget.
  */
+import { endpointLimits } from '../budget.ts';
 import { explainChange } from '../cause.ts';
 import type { RemedyInput } from '../limits/limit.ts';
 import { spend } from '../limits/spend.ts';
@@ -22,6 +23,7 @@ export function causeFor(
   endpoints: readonly EndpointSpend[],
   withOther: boolean,
   utilization?: number,
+  idleBelow?: number,
 ): Cause | undefined {
   if (endpoints.length === 0 && !withOther) return undefined;
   return explainChange({
@@ -32,13 +34,16 @@ export function causeFor(
     daysInPeriod: ctx.daysInPeriod,
     invocations: (name, w) => invocationsPerDay(ctx, name, w),
     utilization,
+    idleBelow,
     currency: ctx.currency,
   });
 }
 
-/** The cause of one endpoint's spend change, its own part only. */
+/** The cause of one endpoint's spend change, its own part only; idle capacity is judged by its own floor. */
 export function endpointCause(ctx: Context, view: BudgetSpend, x: EndpointView): Cause | undefined {
-  return x.spend ? causeFor(ctx, view, [x.spend], false, x.result.utilization ?? undefined) : undefined;
+  if (!x.spend) return undefined;
+  const floor = endpointLimits(view.budget, x.result.name, ctx.asOf).utilization?.min;
+  return causeFor(ctx, view, [x.spend], false, x.result.utilization ?? undefined, floor);
 }
 
 /** What an endpoint limit chooses its remedy from. */

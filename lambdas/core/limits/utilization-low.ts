@@ -18,19 +18,17 @@ export const utilizationLow = endpointLimit({
   headline: (o, l) => `${pct(o)} utilisation, below its ${pct(l)} floor`,
   now: (v) => `utilisation now ${Math.round(v * 100)}%`,
   describe: (l) => `utilisation at least ${pct(l, 1)}`,
-  remedies: ({ action, cause }) => {
-    const c = cause();
-    return {
-      actions: action
-        ? viable(
-            retireIdleEndpoint(action),
-            lowerMinInstances(action),
-            scheduleScaleDown(action),
-            rightSizeInstance(action),
-          )
-        : [],
-      // idle capacity is what a utilisation floor is about, whatever moved the spend
-      cause: c && { ...c, primary: 'idle-capacity' },
-    };
-  },
+  // the cause is the measured split: idle capacity when spend is flat (utilisation under the floor says so) or
+  // when idle capacity holds the largest part of the change, never stated over a larger driver
+  remedies: ({ action, cause }) => ({
+    actions: action
+      ? viable(
+          retireIdleEndpoint(action),
+          lowerMinInstances(action),
+          scheduleScaleDown(action),
+          rightSizeInstance(action),
+        )
+      : [],
+    cause: cause(),
+  }),
 });

@@ -31,11 +31,9 @@ describe('utilisation below the floor', () => {
     expect(utilizationLow.describe?.({ utilization: { max: 0.9 } }, 'USD')).toBeUndefined();
   });
 
-  it('names idle capacity as the cause, whatever moved the spend most', () => {
-    expect(utilizationLow.remedies(remedyInput(0.2, 0.3, CAUSE)).cause).toEqual({
-      ...CAUSE,
-      primary: 'idle-capacity',
-    });
+  it('keeps the measured cause: idle capacity is never named over a driver that moved the spend more', () => {
+    // traffic holds $80 of the change, idle capacity $20
+    expect(utilizationLow.remedies(remedyInput(0.2, 0.3, CAUSE)).cause).toEqual(CAUSE);
     expect(utilizationLow.remedies(remedyInput(0.2, 0.3)).cause).toBeUndefined();
   });
 });
