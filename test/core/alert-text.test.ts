@@ -1,10 +1,14 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCycle } from '../../lambdas/cli/run.ts';
-import { alertText, MAX_ALERT_ACTIONS } from '../../lambdas/core/alert-text.ts';
-import type { Alert } from '../../lambdas/core/alerts.ts';
+import { type AlertText, alertText, MAX_ALERT_ACTIONS } from '../../lambdas/core/alert-text.ts';
+import { type Alert, planAlerts } from '../../lambdas/core/alerts.ts';
+import { evaluate } from '../../lambdas/core/evaluate/index.ts';
 import { alertedKind } from '../../lambdas/core/limits/index.ts';
+import type { CostRecord } from '../../lambdas/core/types.ts';
+import { hostingRows } from '../helpers/build.ts';
 import { ROOT } from '../helpers/cli.ts';
+import { budget, file, snap } from './evaluate/fixtures.ts';
 
 const DEMO = join(ROOT, 'examples/demo');
 
@@ -177,5 +181,43 @@ describe('alert text on the demo account', () => {
     const escalated = alertText({ ...a, transition: 'escalated', severity: 'critical' });
     expect(escalated.headline).toMatch(/^embed-prod: ModelLatency p99/);
     expect(escalated.plain.split('\n')[0]).toBe(`[CRITICAL, WORSE] ${escalated.headline}`);
+  });
+});
+
+/** The driver a sentence says spend "mainly" moved by, and its amount in the alert's list of drivers. */
+function claimedDriver(t: AlertText): { label: string; amount: string | undefined } | undefined {
+  const m = /; mainly ([a-z -]+?)(?: \(|[.:])/.exec(t.why?.summary ?? '');
+  if (!m?.[1]) return undefined;
+  const label = m[1] === 'unexplained' ? 'other (unexplained)' : m[1];
+  return { label, amount: t.why?.drivers.find((d) => d.label === label)?.amount };
+}
+
+describe('alert text claims no $0 driver', () => {
+  it('names as the main driver of each demo alert one that moved dollars', () => {
+    for (const a of alerts) {
+      const claim = claimedDriver(alertText(a));
+      if (claim) expect(claim.amount, `${a.key}: ${claim.label}`).toMatch(/^[+−]\$(?!0\.00)[\d,]+\.\d{2}$/);
+    }
+  });
+
+  it('says unexplained, not traffic, when the spend tripled in rows that state no instance-hours', () => {
+    // api-a ran 1 instance in September and 3 in October, billed in rows without usage type or hours:
+    // +2 x $0.23 x 24 h x 31 days at the current rate
+    const rows: CostRecord[] = hostingRows({
+      endpoint: 'api-a',
+      from: '2026-09-01',
+      days: 45,
+      type: 'ml.m5.xlarge',
+      instances: (h) => (h < 30 * 24 ? 1 : 3),
+    }).map(({ instanceType: _t, usageHours: _h, usageType: _u, ...r }) => r);
+    const result = evaluate(snap(rows, '2026-10-15'), file([budget({ spendPerPeriod: 300 })]));
+    const texts = planAlerts(result, [], '2026-10-15T06:00:00.000Z').alerts.map((x) => alertText(x));
+    const spend = texts.filter((t) => t.why);
+    expect(spend.length).toBeGreaterThan(0);
+    for (const t of spend) {
+      expect(t.why?.summary).not.toMatch(/traffic|idle capacity|usual level/);
+      expect(claimedDriver(t)).toEqual({ label: 'other (unexplained)', amount: '+$342.24' });
+      expect(t.why?.drivers).toEqual([{ label: 'other (unexplained)', amount: '+$342.24' }]);
+    }
   });
 });
