@@ -136,8 +136,9 @@ function peakInstances(e: EndpointSpend, scope: Scope): number | null {
     if (t >= scope.fromMs && t < scope.toMs) peak = Math.max(peak ?? 0, n);
   if (peak !== null) return peak;
   for (const d of scope.windowDays) {
-    const h = e.days.get(d)?.hours;
-    if (h !== undefined) peak = Math.max(peak ?? 0, Math.round((h / 24) * 100) / 100);
+    const day = e.days.get(d);
+    // a day whose rows state no instance-hours (storage only, or hosting without hours) says nothing of instances
+    if (day && day.types.size > 0) peak = Math.max(peak ?? 0, Math.round((day.hours / 24) * 100) / 100);
   }
   return peak;
 }

@@ -84,6 +84,15 @@ describe('the facts of an endpoint', () => {
     expect(budgetEndpoints(hourlyCtx, hourly, {})[0]?.result.peakInstances).toBe(4);
   });
 
+  it('know no peak, rather than a peak of 0, when the rows state no instance-hours', () => {
+    const opaque = steady.map(({ instanceType: _t, usageHours: _h, usageType: _u, ...r }) => r);
+    const { ctx, view } = endpointsOf(opaque);
+    expect(budgetEndpoints(ctx, view, {})[0]?.result).toMatchObject({
+      instanceType: null,
+      peakInstances: null,
+    });
+  });
+
   it('size actions on the budget utilisation ceiling, or 70% without one', () => {
     const { ctx, view } = endpointsOf(steady);
     expect(budgetEndpoints(ctx, view, { utilization: { max: 0.8 } })[0]?.action?.targetUtilization).toBe(0.8);
