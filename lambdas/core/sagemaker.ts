@@ -48,7 +48,7 @@ export interface SageMakerUsage {
 const ENDPOINT_ARN = /^arn:[^:]+:sagemaker:[^:]*:[^:]*:endpoint\/([^/\s]+)$/i;
 const INSTANCE_TYPE = /(?:^|[^a-z0-9])(ml\.[a-z0-9-]+\.[a-z0-9]+)(?![a-z0-9])/i;
 /** `USE1-Host:ml.g5.xlarge`: an optional region prefix, the operation, a colon, the detail. */
-const USAGE_TYPE = /^(?:[A-Z]{2,4}\d?-)?([A-Za-z][A-Za-z-]*):(\S+)$/;
+const USAGE_TYPE = /^(?:[A-Z]{2,4}\d?-)?([A-Z][A-Z-]*):(\S+)$/i;
 const PER_HOUR = /\b(?:hours?|hrs?)\b/i;
 const HOURS_UNIT = /^(?:hrs?|hours?|instance[- ]?hours?)$/i;
 

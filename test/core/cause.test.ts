@@ -164,6 +164,14 @@ describe('cause of a spend change', () => {
   });
 });
 
+/** Two weeks of hourly hosting rows from 2026-09-01: the baseline week, then the current one. */
+const fortnight = (
+  endpoint: string,
+  type: string | ((hour: number) => string),
+  instances: (hour: number) => number,
+  tags?: Record<string, string>,
+) => hostingRows({ endpoint, from: '2026-09-01', days: 14, type, instances, ...(tags ? { tags } : {}) });
+
 /** Hosting rows whose bill states no instance-hours (no usage type, no quantity in hours): charges, not capacity. */
 const withoutHours = (rows: CostRecord[]): CostRecord[] =>
   rows.map(({ instanceType: _t, usageHours: _h, usageType: _u, ...r }) => r);
@@ -171,15 +179,7 @@ const withoutHours = (rows: CostRecord[]): CostRecord[] =>
 describe('a cause is measured or unexplained', () => {
   it('names the rest unexplained when it holds the change and every named driver is $0', () => {
     // spend nearly triples in rows that say nothing of instances: nothing measures traffic or idle capacity
-    const rows = withoutHours(
-      hostingRows({
-        endpoint: 'opaque',
-        from: '2026-09-01',
-        days: 14,
-        type: 'ml.g5.xlarge',
-        instances: (h) => (h < 7 * 24 ? 1 : 3),
-      }),
-    );
+    const rows = withoutHours(fortnight('opaque', 'ml.g5.xlarge', (h) => (h < 7 * 24 ? 1 : 3)));
     const c = explain(rows, () => 1000, { utilization: 0.6 });
     expect(c.primary).toBe('unexplained');
     expect(c.parts.other).toBeCloseTo(2 * 1.408 * 24 * 30, 2);
@@ -192,13 +192,7 @@ describe('a cause is measured or unexplained', () => {
   });
 
   it('counts a change in instance-hours without invocations as unexplained, not as traffic', () => {
-    const rows = hostingRows({
-      endpoint: 'search',
-      from: '2026-09-01',
-      days: 14,
-      type: 'ml.c5.xlarge',
-      instances: (h) => (h < 7 * 24 ? 2 : 3),
-    });
+    const rows = fortnight('search', 'ml.c5.xlarge', (h) => (h < 7 * 24 ? 2 : 3));
     const c = explain(rows, () => undefined, { utilization: 0.6 });
     expect(c.primary).toBe('unexplained');
     expect(c.parts.traffic).toBe(0);
@@ -211,20 +205,8 @@ describe('a cause is measured or unexplained', () => {
 
   it('names the part that fell most when spend fell', () => {
     const rows = [
-      ...hostingRows({
-        endpoint: 'shrink',
-        from: '2026-09-01',
-        days: 14,
-        type: 'ml.m5.xlarge',
-        instances: (h) => (h < 7 * 24 ? 4 : 2),
-      }),
-      ...hostingRows({
-        endpoint: 'grow',
-        from: '2026-09-01',
-        days: 14,
-        type: 'ml.m5.xlarge',
-        instances: (h) => (h < 7 * 24 ? 1 : 2),
-      }),
+      ...fortnight('shrink', 'ml.m5.xlarge', (h) => (h < 7 * 24 ? 4 : 2)),
+      ...fortnight('grow', 'ml.m5.xlarge', (h) => (h < 7 * 24 ? 1 : 2)),
     ];
     // shrink: traffic halved with its hours; grow: hours doubled with flat traffic
     const c = explain(rows, (e, from) => (e === 'shrink' && from === current.from ? 500 : 1000));
@@ -236,13 +218,7 @@ describe('a cause is measured or unexplained', () => {
   });
 
   describe('with spend at its usual level', () => {
-    const flat = hostingRows({
-      endpoint: 'flat',
-      from: '2026-09-01',
-      days: 14,
-      type: 'ml.m5.xlarge',
-      instances: () => 2,
-    });
+    const flat = fortnight('flat', 'ml.m5.xlarge', () => 2);
 
     it('names idle capacity from measured utilisation under the floor', () => {
       const c = explain(flat, () => 1000, { utilization: 0.2 });
@@ -290,23 +266,14 @@ describe('cause properties', () => {
     utilization: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
   });
   const build = (x: fc.ArbitraryOf<typeof arbitrary>) => {
-    const b = hostingRows({
-      endpoint: 'b',
-      from: '2026-09-01',
-      days: 14,
-      type: 'ml.c5.xlarge',
-      instances: (h) => x.b[Math.floor(h / 24)] ?? 0,
-      tags,
-    });
+    const b = fortnight('b', 'ml.c5.xlarge', (h) => x.b[Math.floor(h / 24)] ?? 0, tags);
     const rows = [
-      ...hostingRows({
-        endpoint: 'a',
-        from: '2026-09-01',
-        days: 14,
-        type: (h) => (x.switchType && h >= 7 * 24 ? 'ml.g5.2xlarge' : 'ml.g5.xlarge'),
-        instances: (h) => x.a[Math.floor(h / 24)] ?? 0,
+      ...fortnight(
+        'a',
+        (h) => (x.switchType && h >= 7 * 24 ? 'ml.g5.2xlarge' : 'ml.g5.xlarge'),
+        (h) => x.a[Math.floor(h / 24)] ?? 0,
         tags,
-      }),
+      ),
       ...(x.bHours ? b : withoutHours(b)),
       ...x.other.flatMap((amount, d) =>
         amount > 0 ? [dailyRow({ day: `2026-09-${String(d + 1).padStart(2, '0')}`, amount, tags })] : [],

@@ -103,6 +103,7 @@ describe('SageMaker usage in the descriptions of a real bill (aws-samples/sagema
 describe('SageMaker usage types', () => {
   it.each([
     ['USE1-Host:ml.g5.xlarge', 'hosting', 'ml.g5.xlarge'],
+    ['use1-host:ml.g5.xlarge', 'hosting', 'ml.g5.xlarge'],
     ['Host:ml.inf2.xlarge', 'hosting', 'ml.inf2.xlarge'],
     ['EUC1-Host:VolumeUsage.gp2', 'hosting', undefined],
     ['USE1-AsyncInf:ml.g6e.2xlarge', 'async-inference', 'ml.g6e.2xlarge'],
