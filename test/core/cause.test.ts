@@ -352,4 +352,34 @@ describe('cause properties', () => {
       { numRuns: 150 },
     );
   });
+
+  it('with spend at its usual level, names only what utilisation and invocations measured', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
+        fc.option(fc.double({ min: 0.05, max: 0.95, noNaN: true })),
+        fc.boolean(),
+        (n, utilization, floor, counted) => {
+          const c = explain(
+            fortnight('flat', 'ml.g5.xlarge', () => n),
+            () => (counted ? 1000 : undefined),
+            {
+              utilization: utilization ?? undefined,
+              idleBelow: floor ?? undefined,
+            },
+          );
+          const idle = utilization !== null && utilization < (floor ?? 0.3);
+          const served = utilization !== null && !idle && counted;
+          expect(c.primary).toBe(idle ? 'idle-capacity' : served ? 'traffic' : 'unexplained');
+          expect(Object.values(c.parts).every((v) => v === 0)).toBe(true);
+          expect(c.summary).toMatch(/spend is at its usual level/);
+          if (c.primary !== 'unexplained') {
+            expect(c.summary).toContain(`${Math.round((utilization ?? 0) * 100)}% utilisation`);
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
 });
