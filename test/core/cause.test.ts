@@ -21,7 +21,12 @@ const current = { from: '2026-09-08', to: '2026-09-15' };
 function explain(
   rows: CostRecord[],
   invocations: (e: string, from: string) => number | undefined = () => undefined,
-  level: { utilization?: number; idleBelow?: number; selected?: typeof budget } = {},
+  level: {
+    utilization?: number;
+    idleBelow?: number;
+    selected?: typeof budget;
+    base?: { from: string; to: string };
+  } = {},
 ) {
   const [view] = allocateSpend(rows, [level.selected ?? budget], new DayClock('UTC'), {
     endMs: Date.parse('2026-10-01'),
@@ -31,7 +36,7 @@ function explain(
   return explainChange({
     endpoints: [...view.endpoints.values()],
     other: view.other,
-    baseline,
+    baseline: level.base ?? baseline,
     current,
     daysInPeriod: 30,
     invocations: (e, w) => invocations(e, w.from),
@@ -200,6 +205,17 @@ describe('a cause is measured or unexplained', () => {
     expect(c.parts.other).toBeCloseTo(0.204 * 24 * 30, 2);
     expect(c.summary).toMatch(
       /\+\$146\.88 is a change in instance-hours that invocations \(CloudWatch Invocations, or --metrics\) would split/,
+    );
+  });
+
+  it('splits nothing without a baseline: the whole spend is the unexplained rest, whatever the utilisation', () => {
+    const rows = fortnight('young', 'ml.g5.xlarge', () => 2);
+    const c = explain(rows, () => 1000, { utilization: 0.1, base: { from: current.from, to: current.from } });
+    expect(c.primary).toBe('unexplained');
+    expect(c.parts.other).toBeCloseTo(c.change, 2);
+    expect(c.parts['idle-capacity']).toBe(0);
+    expect(c.summary).toMatch(
+      /^No earlier spend to compare with: .* cannot be split by driver; mainly unexplained: cost data from before the window/,
     );
   });
 
