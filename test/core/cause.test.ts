@@ -281,7 +281,7 @@ describe('cause properties', () => {
     invCur: fc.option(fc.integer({ min: 1, max: 5000 })),
     utilization: fc.option(fc.double({ min: 0, max: 1, noNaN: true })),
   });
-  const build = (x: fc.ArbitraryOf<typeof arbitrary>) => {
+  const build = (x: typeof arbitrary extends fc.Arbitrary<infer T> ? T : never) => {
     const b = fortnight('b', 'ml.c5.xlarge', (h) => x.b[Math.floor(h / 24)] ?? 0, tags);
     const rows = [
       ...fortnight(
