@@ -4,13 +4,7 @@
  */
 import { inputError } from '../core/errors.ts';
 import { type Money, ZERO } from '../core/money.ts';
-import {
-  endpointFromArn,
-  endpointInstanceType,
-  hoursQuantity,
-  type SageMakerUsage,
-  sageMakerUsage,
-} from '../core/sagemaker.ts';
+import * as sagemaker from '../core/sagemaker.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
 import * as csv from './csv.ts';
@@ -106,8 +100,8 @@ class CurRows {
     }
     const productCode = csv.cellAt(f, this.productCode);
     const usageType = s.get(csv.cellAt(f, this.usageType));
-    const usage = sageMakerUsage({ usageType, description: csv.cellAt(f, this.description) });
-    const instanceType = s.get(endpointInstanceType(usage));
+    const usage = sagemaker.sageMakerUsage({ usageType, description: csv.cellAt(f, this.description) });
+    const instanceType = s.get(sagemaker.endpointInstanceType(usage));
     const resourceId = s.get(csv.cellAt(f, this.resource));
     return {
       start,
@@ -120,7 +114,7 @@ class CurRows {
       resourceId,
       region: s.get(csv.cellAt(f, this.region)),
       account: s.get(csv.cellAt(f, this.account)),
-      endpoint: s.get(endpointFromArn(resourceId)),
+      endpoint: s.get(sagemaker.endpointFromArn(resourceId)),
       instanceType,
       usageHours: usage && instanceType !== undefined ? this.hours(f, row, type, usage) : undefined,
       training: usage?.kind === 'training',
@@ -183,12 +177,12 @@ class CurRows {
     f: string[],
     row: number,
     type: string | undefined,
-    usage: SageMakerUsage,
+    usage: sagemaker.SageMakerUsage,
   ): number | undefined {
     if (type !== undefined && !USAGE_TYPES.has(type)) return undefined;
     const amount = csv.cellAt(f, this.usageAmount);
     const unit = csv.cellAt(f, this.unit);
-    const hours = hoursQuantity(usage, { value: amount, unit }, { value: amount, unit });
+    const hours = sagemaker.hoursQuantity(usage, { value: amount, unit }, { value: amount, unit });
     return hours === undefined ? undefined : csv.numberCell(this.file, row, 'lineItem/UsageAmount', hours);
   }
 
