@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import * as z from 'zod';
 import { alertTag } from '../core/alert-text.ts';
 import { EXIT, exitCodeOf, InputError } from '../core/errors.ts';
+import type { Status } from '../core/types.ts';
 import { checkBudgetFile, formatProblem } from '../formats/budget-file.ts';
 import { renderText } from '../report/summary.ts';
 import { localNotifiers } from './notifiers.ts';
@@ -83,10 +84,21 @@ async function run(flags: RunFlags): Promise<number> {
     process.stdout.write(renderText(out.result));
     process.stdout.write(`\n${alertSummary(out)}`);
   }
-  const statuses = new Set(out.result.budgets.map((b) => b.status));
-  if (flags.failOn === 'breach' && statuses.has('breached')) return EXIT.breach;
-  if (flags.failOn === 'at-risk' && (statuses.has('breached') || statuses.has('at-risk'))) return EXIT.breach;
-  return EXIT.ok;
+  return failsGate(flags.failOn, out.result.budgets) ? EXIT.breach : EXIT.ok;
+}
+
+/**
+ * Whether `--fail-on` fails the run: a budget at the status or worse. Unknown spend fails either gate: a gate that
+ * cannot read the spend cannot say it is within its cap.
+ */
+export function failsGate(
+  failOn: RunFlags['failOn'],
+  budgets: readonly { readonly status: Status }[],
+): boolean {
+  if (failOn === undefined) return false;
+  const failing: readonly Status[] =
+    failOn === 'breach' ? ['breached', 'unknown'] : ['breached', 'unknown', 'at-risk'];
+  return budgets.some((b) => failing.includes(b.status));
 }
 
 /** The cycle's alerts, one headline each, what the channels did with them, and the files written. */
@@ -152,10 +164,10 @@ export function program(setExit: (code: number) => void): Command {
     .option('--no-state', 'run without a ledger: every finding counts as new')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(
-      new Option('--fail-on <status>', 'exit 1 when a budget reaches this status').choices([
-        'breach',
-        'at-risk',
-      ]),
+      new Option(
+        '--fail-on <status>',
+        'exit 1 when a budget reaches this status or worse; a budget whose spend is unknown fails either',
+      ).choices(['breach', 'at-risk']),
     )
     .option('--demo', 'run on the bundled demo account (examples/demo)')
     .option('--aws', 'run on a live account with the default credential chain (AWS_ENDPOINT_URL is honoured)')

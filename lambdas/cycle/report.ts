@@ -6,6 +6,7 @@
 import type { CycleResult } from '../core/evaluate/types.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
+import type { Status } from '../core/types.ts';
 import type { ReportSink } from '../ports.ts';
 import { type BuiltReport, buildReport, type ReportInput, reportFiles } from '../report/index.ts';
 import { renderMarkdown } from '../report/summary.ts';
@@ -64,12 +65,19 @@ export function reportSummary(result: CycleResult, url: string): ReportSummary {
   };
 }
 
+const STATUS_WORDS: Readonly<Record<Status, string>> = {
+  breached: 'BREACHED',
+  unknown: 'UNKNOWN',
+  'at-risk': 'AT RISK',
+  ok: 'OK',
+};
+
 /** One line per budget for the Slack summary: status, spend against cap, forecast. */
 export function summaryLines(result: CycleResult): string[] {
   const money = (x: number | null) =>
     x === null ? 'unknown' : displayMoney(moneyFromNumber(x), result.currency);
   return result.budgets.map((b) => {
-    const status = b.status === 'breached' ? 'BREACHED' : b.status === 'at-risk' ? 'AT RISK' : 'OK';
+    const status = STATUS_WORDS[b.status];
     const cap = b.cap === null ? 'no cap' : `of ${money(b.cap)}`;
     return `${status} ${b.name}: ${money(b.spendToDate)} ${cap}, forecast ${money(b.forecast.expected)}`;
   });

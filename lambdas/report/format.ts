@@ -16,6 +16,11 @@ export const STATUS_LABEL: Record<Status, string> = {
   ok: 'OK',
 };
 
+/** How many budgets stand where: `2 breached, 1 at risk, 3 ok`, with `unknown` only when some are. */
+export function statusCounts(c: Readonly<Record<Status, number>>): string {
+  return `${c.breached} breached, ${c.unknown > 0 ? `${c.unknown} unknown, ` : ''}${c['at-risk']} at risk, ${c.ok} ok`;
+}
+
 export const MODE_NEXT: Readonly<Record<string, string>> = {
   advise: 'recommended only',
   // what this version does in each mode: no mode applies a change yet

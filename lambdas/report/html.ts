@@ -12,6 +12,7 @@ import {
   percent,
   STATUS_LABEL,
   signedMoney,
+  statusCounts,
   unitPrice,
 } from './format.ts';
 import type { ActionRecord, ExceptionReport, ReportModel } from './model.ts';
@@ -155,7 +156,7 @@ export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): str
   out.push(
     '<section aria-labelledby="glance">',
     '<h2 id="glance">The period at a glance</h2>',
-    `<p>${m.counts.breached} breached, ${m.counts['at-risk']} at risk, ${m.counts.ok} ok.</p>`,
+    `<p>${statusCounts(m.counts)}.</p>`,
     table(
       'Spend, forecast and cap per budget',
       [

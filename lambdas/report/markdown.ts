@@ -56,7 +56,7 @@ export function renderReportMarkdown(m: ReportModel): string {
     '',
     '## The period at a glance',
     '',
-    `${m.counts.breached} breached, ${m.counts['at-risk']} at risk, ${m.counts.ok} ok.`,
+    `${f.statusCounts(m.counts)}.`,
     '',
     ...(m.costExplorerForecast ? [f.costExplorerForecastText(m.costExplorerForecast, c), ''] : []),
     ...table(

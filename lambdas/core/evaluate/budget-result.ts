@@ -84,7 +84,8 @@ export function evaluateBudget(
     tier: budget.tier,
     mode: tier?.mode ?? 'advise',
     environment: budget.environment,
-    status: breached ? 'breached' : spendVerdict.status,
+    // unknown spend is never ok; a breached limit still says more than that
+    status: breached ? 'breached' : unknown ? 'unknown' : spendVerdict.status,
     cap: cap ?? null,
     spendToDate: unknown ? null : roundTo(view.spendToDate),
     spendToDateExact: unknown ? null : formatMoney(view.spendToDate, 10),

@@ -4,7 +4,7 @@
  * `incomplete-data` finding saying which numbers are lower bounds and which limits are not judged.
  */
 import type { Limits } from '../budget.ts';
-import { incompleteData } from '../limits/incomplete-data.ts';
+import { incompleteData, spendUnknownKey } from '../limits/incomplete-data.ts';
 import { ENDPOINT_LIMITS } from '../limits/index.ts';
 import type { EndpointLimit } from '../limits/limit.ts';
 import { MEASUREMENTS } from '../limits/measurements.ts';
@@ -13,6 +13,7 @@ import type { BudgetSpend } from '../spend.ts';
 import type { Finding } from '../types.ts';
 import { type Context, findingKey, windowText } from './context.ts';
 import { type EndpointView, windowDays } from './endpoints.ts';
+import { isSpendUnknown } from './spend-forecast.ts';
 
 /** Metrics whose last datapoint is older than this before the end of as-of are partial. */
 const METRICS_LAG_MS = 24 * 3_600_000;
@@ -45,7 +46,7 @@ export function accountGaps(ctx: Context): string[] {
   return out;
 }
 
-function incomplete(budget: string, message: string, scope?: string): Finding {
+function incomplete(budget: string, message: string, scope?: string, key?: string): Finding {
   return {
     kind: 'incomplete-data',
     budget,
@@ -53,8 +54,27 @@ function incomplete(budget: string, message: string, scope?: string): Finding {
     severity: 'warning',
     message,
     actions: [incompleteData.remedy(scope)],
-    key: findingKey('incomplete-data', budget, scope, message),
+    key: key ?? findingKey('incomplete-data', budget, scope, message),
   };
+}
+
+/** Why a budget's spend is unknown: nothing read at all, nothing its selector takes, or nothing of this period. */
+function spendUnknown(ctx: Context, view: BudgetSpend): Finding {
+  const budget = view.budget.name;
+  const noMatch = ctx.span.from !== undefined && view.endpoints.size === 0 && view.other.size === 0;
+  const why =
+    ctx.span.from === undefined
+      ? 'no cost data could be read at all'
+      : noMatch
+        ? 'no cost rows match the selector'
+        : `no cost data of the period from ${ctx.period.start} could be read`;
+  const hint = noMatch ? ' Check the endpoint globs and tags.' : '';
+  return incomplete(
+    budget,
+    `${budget}: ${why}; spend to date is unknown, not zero.${hint}`,
+    undefined,
+    spendUnknownKey(budget),
+  );
 }
 
 /** The endpoint limits the budget sets that are judged on metrics. */
@@ -120,14 +140,7 @@ export function incompleteFindings(
 ): Finding[] {
   const budget = view.budget.name;
   const out = gaps.map((g) => incomplete(budget, `${budget}: ${g}`));
-  if (view.endpoints.size === 0 && view.other.size === 0) {
-    out.push(
-      incomplete(
-        budget,
-        `${budget}: no cost rows match the selector; spend to date is unknown, not zero. Check the endpoint globs and tags.`,
-      ),
-    );
-  }
+  if (isSpendUnknown(ctx, view, gaps)) out.push(spendUnknown(ctx, view));
   const judged = metricLimits(limits);
   if (!ctx.metricsByEndpoint) {
     const keys = [...new Set(judged.map((l) => l.key))];

@@ -46,16 +46,23 @@ export function budgetForecast(ctx: Context, view: BudgetSpend): BudgetForecast 
 }
 
 /**
- * Spend is unknown, not zero, when nothing the selector takes was read at all, or when the cost source failed and
- * nothing of this period came through: the spend limits are then not judged.
+ * Spend is unknown, not zero, when nothing the selector takes was read at all, when the account's cost data has no
+ * day of this period (an as-of past the data's end), or when the cost source failed and nothing of this period came
+ * through: the spend limits are then not judged.
  */
 export function isSpendUnknown(ctx: Context, view: BudgetSpend, accountGaps: readonly string[]): boolean {
   if (view.endpoints.size === 0 && view.other.size === 0) return true;
+  if (noDataInPeriod(ctx)) return true;
   const inPeriod = (days: Iterable<string>) => [...days].some((d) => d >= ctx.period.start);
   const anyInPeriod =
     inPeriod(view.other.keys()) || [...view.endpoints.values()].some((e) => inPeriod(e.days.keys()));
   const costsFailed = accountGaps.some((g) => g.startsWith('costs'));
   return !anyInPeriod && costsFailed;
+}
+
+/** The account's cost data has no row in the period to as-of: nothing of the period was read. */
+export function noDataInPeriod(ctx: Context): boolean {
+  return ctx.lastWithData === undefined || ctx.lastWithData < ctx.period.start;
 }
 
 /** The day spend is expected to cross the cap, spreading the forecast evenly over the remaining days. */

@@ -6,6 +6,14 @@
 import type { Action } from '../types.ts';
 import { type AlertedKind, endpointWhat, fallbackHeadline } from './limit.ts';
 
+/** The identity of the finding that says a budget's spend is unknown (its status `unknown`). */
+export const spendUnknownKey = (budget: string): string => `incomplete-data|${budget}|spend-unknown`;
+
+const saysSpendUnknown = (f: unknown): boolean =>
+  typeof f === 'object' &&
+  f !== null &&
+  (f as { key?: unknown }).key === spendUnknownKey((f as { budget?: string }).budget ?? '');
+
 export interface IncompleteDataKind extends AlertedKind {
   /** What to do about a gap: restore the source; until then the numbers are lower bounds. */
   remedy(scope: string | undefined): Action;
@@ -26,10 +34,13 @@ export const incompleteData: IncompleteDataKind = {
     description:
       'Fix the source or re-run once the data is complete; until then these numbers are lower bounds.',
   }),
-  headline: (a) =>
-    a.observed !== undefined && a.limit !== undefined
-      ? fallbackHeadline(a)
-      : `incomplete data, ${a.findings.length} gap${a.findings.length === 1 ? '' : 's'}: numbers are lower bounds (as of ${a.asOf})`,
+  headline: (a) => {
+    if (a.observed !== undefined && a.limit !== undefined) return fallbackHeadline(a);
+    const gaps = `${a.findings.length} gap${a.findings.length === 1 ? '' : 's'}`;
+    return a.findings.some(saysSpendUnknown)
+      ? `spend unknown, status UNKNOWN: no cost data of the period could be read for it, ${gaps} (as of ${a.asOf})`
+      : `incomplete data, ${gaps}: numbers are lower bounds (as of ${a.asOf})`;
+  },
   // the gap closing is itself the recovery
   recoveryKnown: () => true,
   resolved: (b, subject) => ({

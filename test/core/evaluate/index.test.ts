@@ -52,6 +52,27 @@ describe('evaluate', () => {
     expect(b?.forecast.expected).toBeCloseTo(31 * 11.04, 0);
   });
 
+  it('gives status unknown, not ok, when no cost row could be read at all', () => {
+    const r = evaluate(snap([], '2026-10-10'), file([budget({ spendPerPeriod: 1000 })]));
+    const b = r.budgets[0];
+    expect(b?.status).toBe('unknown');
+    expect(b?.spendToDate).toBeNull();
+    expect(b?.forecast.expected).toBeNull();
+    expect(b?.findings.map((f) => f.message)).toContain(
+      'api: no cost data could be read at all; spend to date is unknown, not zero.',
+    );
+  });
+
+  it('gives status unknown when as-of lies in a period the cost data has no day of', () => {
+    const september = steady.filter((r) => r.start < Date.parse('2026-10-01'));
+    const b = evaluate(snap(september, '2026-10-03'), file([budget({ spendPerPeriod: 1000 })])).budgets[0];
+    expect(b?.status).toBe('unknown');
+    expect(b?.spendToDate).toBeNull();
+    expect(b?.findings.map((f) => f.message)).toContain(
+      'api: no cost data of the period from 2026-10-01 could be read; spend to date is unknown, not zero.',
+    );
+  });
+
   it('never reads a selector that matches nothing as zero spend', () => {
     const r = evaluate(
       snap(steady, '2026-10-10'),

@@ -61,7 +61,21 @@ describe('unknown spend', () => {
     const september = steady.filter((r) => r.start < Date.parse('2026-10-01'));
     const { ctx, view } = api('2026-10-03', september);
     expect(isSpendUnknown(ctx, view, ['costs: throttled'])).toBe(true);
-    expect(isSpendUnknown(ctx, view, ['metrics: denied'])).toBe(false);
+  });
+
+  it('is unknown when the account has no cost row in the period of as-of, whatever else failed', () => {
+    const september = steady.filter((r) => r.start < Date.parse('2026-10-01'));
+    const { ctx, view } = api('2026-10-03', september);
+    expect(isSpendUnknown(ctx, view, [])).toBe(true);
+    expect(isSpendUnknown(ctx, view, ['metrics: denied'])).toBe(true);
+  });
+
+  it('is known, and zero, when the account has rows in the period but the budget none', () => {
+    const other = dailyRow({ day: '2026-10-02', amount: 5 });
+    const september = steady.filter((r) => r.start < Date.parse('2026-10-01'));
+    const { ctx, view } = api('2026-10-03', [...september, other]);
+    expect(isSpendUnknown(ctx, view, [])).toBe(false);
+    expect(view.spendToDate).toBe(0n);
   });
 
   it('is known when the period has rows, whatever failed', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { incompleteData } from '../../../lambdas/core/limits/incomplete-data.ts';
+import { incompleteData, spendUnknownKey } from '../../../lambdas/core/limits/incomplete-data.ts';
 import { budgetResult } from './fixtures.ts';
 
 describe('incomplete data', () => {
@@ -20,6 +20,16 @@ describe('incomplete data', () => {
       'incomplete data, 1 gap: numbers are lower bounds (as of 2026-10-15)',
     );
     expect(incompleteData.headline({ ...a, findings: [1, 2] })).toMatch(/^incomplete data, 2 gaps:/);
+  });
+
+  it('says in its headline that spend is unknown when one of its findings does', () => {
+    const a = { asOf: '2026-10-15', currency: 'USD', message: 'x.' };
+    const unknown = { budget: 'chat-prod', key: spendUnknownKey('chat-prod') };
+    expect(
+      incompleteData.headline({ ...a, findings: [{ budget: 'chat-prod', key: 'other' }, unknown] }),
+    ).toBe(
+      'spend unknown, status UNKNOWN: no cost data of the period could be read for it, 2 gaps (as of 2026-10-15)',
+    );
   });
 
   it('closes as soon as the gap does, for the endpoint or the whole budget', () => {
