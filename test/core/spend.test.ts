@@ -147,6 +147,21 @@ describe('allocate: a charge counts on every day it covers', () => {
     expect(b?.spendToDateExact).toBe('20.0000000000');
   });
 
+  it('forecasts from a year-long charge what it adds a day, as if billed daily', () => {
+    const days = (from: string, n: number) =>
+      Array.from({ length: n }, (_, i) => new Date(ms(from) + i * 24 * HOUR).toISOString().slice(0, 10));
+    const asOne = [charge('2025-10-01', '2026-10-01', '365'), ...daily('2026-09-01', 10)];
+    const asDays = [
+      ...days('2025-10-01', 365).map((day) => charge(day, `${day}T23:59:59.999Z`, '1')),
+      ...daily('2026-09-01', 10),
+    ];
+    const one = evaluate(snap(asOne, '2026-09-10'), budgets()).budgets[0];
+    const each = evaluate(snap(asDays, '2026-09-10'), budgets()).budgets[0];
+    expect(one?.forecast).toEqual(each?.forecast);
+    // $2 a day: $20 to date and 20 more days
+    expect(one?.forecast.expected).toBeCloseTo(60, 6);
+  });
+
   it('puts a monthly fee in the periods it covers when periods start on the 15th', () => {
     // October's $31 fee: Oct 15..31 falls in the period that starts on Oct 15
     const rows = [charge('2026-10-01', '2026-11-01', '31'), ...daily('2026-10-25', 7)];
