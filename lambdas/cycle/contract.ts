@@ -235,6 +235,22 @@ export const CycleResultSchema = z.strictObject({
   window: z.strictObject({ start: Day, end: Day }),
   data: z.strictObject({ costsFrom: Day.nullable(), costsThrough: Day.nullable(), metrics: z.boolean() }),
   budgets: z.array(BudgetResultSchema).readonly(),
+  unbudgeted: z
+    .strictObject({
+      total: Num,
+      untagged: Num,
+      top: z
+        .array(
+          z.strictObject({
+            endpoint: z.string().optional(),
+            service: z.string(),
+            amount: Num,
+            untagged: Num,
+          }),
+        )
+        .readonly(),
+    })
+    .optional(),
 }) satisfies z.ZodType<CycleResult>;
 
 /** What a cycle leaves in the ledger besides its alerts. */

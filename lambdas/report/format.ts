@@ -1,6 +1,6 @@
 import type { Limits } from '../core/budget.ts';
 import { DRIVER_LABELS } from '../core/cause.ts';
-import type { CostExplorerForecast } from '../core/evaluate/types.ts';
+import type { CostExplorerForecast, UnbudgetedResult } from '../core/evaluate/types.ts';
 import { LIMITS } from '../core/limits/index.ts';
 import { displayMoney, displayUnitPrice, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
@@ -19,6 +19,17 @@ export const STATUS_LABEL: Record<Status, string> = {
 /** How many budgets stand where: `2 breached, 1 at risk, 3 ok`, with `unknown` only when some are. */
 export function statusCounts(c: Readonly<Record<Status, number>>): string {
   return `${c.breached} breached, ${c.unknown > 0 ? `${c.unknown} unknown, ` : ''}${c['at-risk']} at risk, ${c.ok} ok`;
+}
+
+/** The report's sentence on spend no budget takes: `$1,065.59 of the period's spend is in no budget, ...`. */
+export function unbudgetedText(u: UnbudgetedResult, currency: string): string {
+  if (u.total === 0 && u.top.length === 0) return 'Every charge of the period to date is in a budget';
+  return `${money(u.total, currency)} of the period’s spend to date is in no budget, ${money(u.untagged, currency)} of it on charges with no tag at all`;
+}
+
+/** One part of the unbudgeted spend: `api-b (Amazon SageMaker)` or `Amazon S3`. */
+export function unbudgetedPart(p: UnbudgetedResult['top'][number]): string {
+  return p.endpoint === undefined ? p.service : `${p.endpoint} (${p.service})`;
 }
 
 export const MODE_NEXT: Readonly<Record<string, string>> = {

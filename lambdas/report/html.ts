@@ -13,6 +13,8 @@ import {
   STATUS_LABEL,
   signedMoney,
   statusCounts,
+  unbudgetedPart,
+  unbudgetedText,
   unitPrice,
 } from './format.ts';
 import type { ActionRecord, ExceptionReport, ReportModel } from './model.ts';
@@ -315,6 +317,27 @@ export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): str
       `<ul>${m.incompleteData.map((g) => `<li>${e(g.message)}</li>`).join('')}</ul>`,
     );
   }
+  out.push('</section>');
+
+  // ---- spend outside the budgets ----
+  out.push('<section aria-labelledby="coverage">', '<h2 id="coverage">Spend outside the budgets</h2>');
+  const u = m.coverage.unbudgeted;
+  if (u) {
+    out.push(`<p>${e(unbudgetedText(u, c))}.</p>`);
+    if (u.top.length > 0) {
+      out.push(
+        table(
+          null,
+          ['Charges', 'Spend to date', 'Untagged'],
+          u.top.map((p) => [e(unbudgetedPart(p)), money(p.amount, c), money(p.untagged, c)]),
+          [1, 2],
+        ),
+      );
+    }
+  }
+  if (m.coverage.findings.length === 0)
+    out.push('<p>No endpoint left out by its tags, no charge counted twice.</p>');
+  else out.push(`<ul>${m.coverage.findings.map((g) => `<li>${e(g.message)}</li>`).join('')}</ul>`);
   out.push('</section>');
 
   // ---- API spend ----

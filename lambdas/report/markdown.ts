@@ -165,6 +165,25 @@ export function renderReportMarkdown(m: ReportModel): string {
   if (m.incompleteData.length === 0) out.push('None: every source was complete for the period to date.', '');
   else out.push(...m.incompleteData.map((g) => `- ${cell(g.message)}`), '');
 
+  out.push('## Spend outside the budgets', '');
+  const u = m.coverage.unbudgeted;
+  if (u) {
+    out.push(`${f.unbudgetedText(u, c)}.`, '');
+    if (u.top.length > 0) {
+      out.push(
+        ...table(
+          ['Charges', 'Spend to date', 'Untagged'],
+          u.top.map((p) => [cell(f.unbudgetedPart(p)), f.money(p.amount, c), f.money(p.untagged, c)]),
+          [1, 2],
+        ),
+        '',
+      );
+    }
+  }
+  if (m.coverage.findings.length === 0)
+    out.push('No endpoint left out by its tags, no charge counted twice.', '');
+  else out.push(...m.coverage.findings.map((g) => `- ${cell(g.message)}`), '');
+
   out.push('## The tool’s own API spend', '', `${f.apiSpendText(m.apiSpend)}.`, '');
   if (m.apiSpend.live && m.apiSpend.byApi.length > 0) {
     out.push(

@@ -1,5 +1,11 @@
 import { type BudgetFile, endpointLimits, type Limits } from '../core/budget.ts';
-import type { BudgetResult, CostExplorerForecast, CycleResult, Evaluation } from '../core/evaluate/types.ts';
+import type {
+  BudgetResult,
+  CostExplorerForecast,
+  CycleResult,
+  Evaluation,
+  UnbudgetedResult,
+} from '../core/evaluate/types.ts';
 import { type Money, roundTo } from '../core/money.ts';
 import { addDays, DayClock, dayStartMs, daysBetween, daysOf, minDay } from '../core/period.ts';
 import { dayRange, type EndpointDay, endpointDailyTrends } from '../core/trends.ts';
@@ -177,6 +183,11 @@ export interface ReportModel {
     readonly endpoint: string | null;
     readonly message: string;
   }[];
+  /** Spend the selectors leave out or take twice: the period's unbudgeted spend and the findings that say where. */
+  readonly coverage: {
+    readonly unbudgeted: UnbudgetedResult | null;
+    readonly findings: readonly { readonly budget: string; readonly message: string }[];
+  };
   readonly apiSpend: ApiSpend;
   readonly costExplorerForecast: CostExplorerForecast | null;
 }
@@ -376,9 +387,29 @@ export function reportModel(input: ReportInput): ReportModel {
         .filter((f) => f.kind === 'incomplete-data')
         .map((f) => ({ budget: b.name, endpoint: f.endpoint ?? null, message: f.message })),
     ),
+    coverage: { unbudgeted: result.unbudgeted ?? null, findings: coverageLines(result) },
     apiSpend: apiSpend(result.apiUsage),
     costExplorerForecast: result.costExplorerForecast ?? null,
   };
+}
+
+/** The unbudgeted-spend and overlapping-budgets findings, an overlap once for its two budgets. */
+function coverageLines(result: CycleResult): { budget: string; message: string }[] {
+  const out: { budget: string; message: string }[] = [];
+  const pairs = new Set<string>();
+  for (const b of result.budgets) {
+    for (const f of b.findings) {
+      if (f.kind === 'overlapping-budgets') {
+        // the key is overlapping-budgets|<budget>|<other>|<period start>
+        const other = f.key.slice(`${f.kind}|${b.name}|`.length, f.key.lastIndexOf('|'));
+        const pair = [b.name, other].sort().join('\u0000');
+        if (pairs.has(pair)) continue;
+        pairs.add(pair);
+      } else if (f.kind !== 'unbudgeted-spend') continue;
+      out.push({ budget: b.name, message: f.message });
+    }
+  }
+  return out;
 }
 
 /** Reads a live run's `apiUsage` (requests, costUsd, byApi); a file-based run made no API calls. */

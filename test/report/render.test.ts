@@ -115,6 +115,7 @@ describe('report HTML', () => {
       'Actions',
       'Exceptions',
       'Incomplete data',
+      'Spend outside the budgets',
       'The tool’s own API spend',
     ]);
     expect(report.html).toMatch(/<h1>Inference budgets: 2026-10-01 to 2026-10-31, as of 2026-10-10<\/h1>/);
@@ -176,6 +177,7 @@ describe('report Markdown', () => {
       '### Rolled back',
       '## Exceptions',
       '## Incomplete data',
+      '## Spend outside the budgets',
       '## The tool’s own API spend',
     ]) {
       expect(md).toContain(`\n${h}\n`);
@@ -188,6 +190,57 @@ describe('report Markdown', () => {
       '- api-a daily p99: 90 ms on 2026-10-01 → 90 ms on 2026-10-10; peak 90 ms on 2026-10-01; 0 of 9 days above 100 ms; 1 day without data.',
     );
     expect(md).toContain('- batch-a daily cost per 1k: no data.');
+  });
+
+  it('says how much of the period’s spend is in no budget, and how much of it carries no tag', () => {
+    // the $1 S3 charge names no endpoint and no budget selects by tags
+    expect(report.markdown).toContain(
+      '## Spend outside the budgets\n\n$1.00 of the period’s spend to date is in no budget, $1.00 of it on charges with no tag at all.\n\n| Charges | Spend to date | Untagged |\n|---|---:|---:|\n| Amazon Simple Storage Service | $1.00 | $1.00 |\n\nNo endpoint left out by its tags, no charge counted twice.\n',
+    );
+    expect(report.html).toContain(
+      '<p>$1.00 of the period’s spend to date is in no budget, $1.00 of it on charges with no tag at all.</p>',
+    );
+  });
+
+  it('lists an endpoint left out by its tags, and an overlap once for its two budgets', async () => {
+    const file = budgetFile();
+    const tagged = parseBudgetFile({
+      version: 1,
+      currency: 'USD',
+      billingPeriod: file.billingPeriod,
+      tiers: { production: { mode: 'approve' } },
+      budgets: [
+        ...['batches', 'batch-a-only'].map((name) => ({
+          name,
+          owner: 'o@example.com',
+          tier: 'production',
+          environment: 'prod',
+          selector: { endpoints: name === 'batches' ? ['batch-*'] : ['batch-a'] },
+          limits: { spendPerPeriod: 1000 },
+        })),
+        {
+          name: 'tagged',
+          owner: 'o@example.com',
+          tier: 'production',
+          environment: 'prod',
+          selector: { endpoints: ['api-*'], tags: { team: 'api' } },
+          limits: { spendPerPeriod: 1000 },
+        },
+      ],
+    });
+    if (!tagged.ok) throw new Error(JSON.stringify(tagged.problems));
+    const snap = snapshot();
+    const r = await buildReport({
+      evaluation: evaluateCycle(snap, tagged.file),
+      snapshot: snap,
+      file: tagged.file,
+    });
+    const section = r.markdown.slice(r.markdown.indexOf('## Spend outside the budgets'));
+    expect(section.match(/both take endpoint batch-a/g)).toHaveLength(1);
+    expect(section).toMatch(
+      /\n- api-a matches the endpoint globs of tagged but not its tags \(team=api; its charges carry no tag\)/,
+    );
+    expect(r.html).toMatch(/<li>api-a matches the endpoint globs of tagged/);
   });
 
   it('escapes pipes inside table cells', () => {

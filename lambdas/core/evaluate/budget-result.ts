@@ -24,6 +24,8 @@ export function evaluateBudget(
   ctx: Context,
   view: BudgetSpend,
   accountGaps: readonly string[],
+  /** What the selectors leave out or take twice (report-only findings). */
+  coverage: readonly Finding[] = [],
 ): BudgetResult {
   const { budget } = view;
   const tier = ctx.file.tiers[budget.tier];
@@ -75,6 +77,7 @@ export function evaluateBudget(
     ...perEndpoint.flatMap(({ breaches, exit }) => (exit ? [...breaches, exit] : breaches)),
     ...incompleteFindings(ctx, view, limits, endpoints, accountGaps),
     ...expiredExceptionFindings(budget.name, exceptions, ctx.period.start),
+    ...coverage,
   ].sort((a, b) => SEVERITY_RANK[a.severity] - SEVERITY_RANK[b.severity]);
   const breached = spendVerdict.status === 'breached' || perEndpoint.some((x) => x.breaches.length > 0);
 

@@ -3,11 +3,12 @@
  * and viable actions. Pure: time is `snapshot.asOf`.
  */
 import type { BudgetFile } from '../budget.ts';
-import { allocateSpend } from '../spend.ts';
+import { allocate } from '../spend.ts';
 import type { Snapshot, Status } from '../types.ts';
 import { evaluateBudget } from './budget-result.ts';
 import { accountGaps } from './completeness.ts';
 import { cycleContext } from './context.ts';
+import { coverageFindings, unbudgetedResult } from './coverage.ts';
 import { dailySpendOf } from './spend-forecast.ts';
 import type { BudgetResult, CycleResult, Evaluation } from './types.ts';
 
@@ -19,12 +20,13 @@ export function evaluate(snapshot: Snapshot, file: BudgetFile): CycleResult {
 
 export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation {
   const ctx = cycleContext(snapshot, file);
-  const views = allocateSpend(snapshot.costs, file.budgets, ctx.clock, {
+  const alloc = allocate(snapshot.costs, file.budgets, ctx.clock, {
     endMs: ctx.asOfEndMs,
     periodStart: ctx.period.start,
   });
+  const { views } = alloc;
   const gaps = accountGaps(ctx);
-  const budgets = views.map((v) => evaluateBudget(ctx, v, gaps));
+  const budgets = views.map((v, i) => evaluateBudget(ctx, v, gaps, coverageFindings(ctx, alloc, i)));
   // worst first: breached, at risk, ok; then the furthest over its cap
   budgets.sort(
     (a, b) =>
@@ -44,6 +46,7 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
         metrics: snapshot.metrics !== undefined,
       },
       budgets,
+      unbudgeted: unbudgetedResult(alloc),
     },
     ...dailySpendOf(views),
     through: ctx.through,

@@ -70,6 +70,20 @@ export type CostExplorerForecast =
   | { readonly from: string; readonly to: string; readonly metric: string; readonly mean: number }
   | { readonly from: string; readonly to: string; readonly error: string };
 
+/** The period's spend to date that no budget's selector takes (report-only), in currency units. */
+export interface UnbudgetedResult {
+  readonly total: number;
+  /** Of which charges that carry no tag at all. */
+  readonly untagged: number;
+  /** The largest parts, by endpoint (its charges) or by service (charges naming no endpoint). */
+  readonly top: readonly {
+    readonly endpoint?: string;
+    readonly service: string;
+    readonly amount: number;
+    readonly untagged: number;
+  }[];
+}
+
 export interface CycleResult {
   /** Requests a live cycle made per AWS API and what they cost (absent for file-based runs). */
   readonly apiUsage?: ApiUsageReport;
@@ -84,6 +98,8 @@ export interface CycleResult {
     readonly metrics: boolean;
   };
   readonly budgets: readonly BudgetResult[];
+  /** Spend of the period that no budget takes; absent in results stored before it was reported. */
+  readonly unbudgeted?: UnbudgetedResult;
 }
 
 /** An endpoint's exact spend by day (undefined: no cost row that day). */
