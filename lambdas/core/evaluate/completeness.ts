@@ -141,6 +141,18 @@ export function incompleteFindings(
   const budget = view.budget.name;
   const out = gaps.map((g) => incomplete(budget, `${budget}: ${g}`));
   if (isSpendUnknown(ctx, view, gaps)) out.push(spendUnknown(ctx, view));
+  if (limits.maxInstances !== undefined) {
+    for (const x of endpoints) {
+      if (x.peakFloor === undefined) continue;
+      out.push(
+        incomplete(
+          budget,
+          `${x.result.name}: billing is not hourly and no InvocationsPerInstance metric gives the instance count, so its peak in ${windowText(ctx)} is unknown (at least ${x.peakFloor}); maxInstances is not judged.`,
+          x.result.name,
+        ),
+      );
+    }
+  }
   const judged = metricLimits(limits);
   if (!ctx.metricsByEndpoint) {
     const keys = [...new Set(judged.map((l) => l.key))];

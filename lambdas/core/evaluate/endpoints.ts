@@ -25,6 +25,11 @@ export interface EndpointView {
   readonly metrics: EndpointMetrics | undefined;
   /** What its actions are sized on; undefined without cost rows. */
   readonly action: ActionContext | undefined;
+  /**
+   * Set when billing is not hourly and no metric gives the instance count, so the peak is unknown: the busiest day's
+   * average, rounded up, which the peak is at least.
+   */
+  readonly peakFloor?: number;
 }
 
 /** The judging window of a budget's endpoints, and the guardrails its actions keep. */
@@ -37,6 +42,7 @@ interface Scope {
   readonly targetUtilization: number;
   readonly minInstancesFloor: number;
   readonly production: boolean;
+  readonly maxInstances: number | undefined;
 }
 
 /** The days of the judging window, from its first day to the last with cost data. */
@@ -79,6 +85,7 @@ function budgetScope(ctx: Context, budget: Budget, limits: Limits): Scope {
     targetUtilization: limits.utilization?.max ?? DEFAULT_TARGET_UTILIZATION,
     minInstancesFloor: budget.scaling?.minInstances ?? 1,
     production: /prod/i.test(budget.environment) || budget.tier === 'production',
+    maxInstances: limits.maxInstances,
   };
 }
 
@@ -96,11 +103,17 @@ function endpointView(
     : undefined;
   const windowSpend = e ? scope.windowDays.reduce((s, d) => s + toNumber(e.days.get(d)?.cost ?? 0n), 0) : 0;
   const costInvocations = unitCostInvocations(scope, series, m?.invocations);
+  const peak: Peak = e ? instancePeak(e, scope, series) : { value: null };
+  // an unknown peak whose floor is already over the ceiling is a breach all the same
+  const over =
+    peak.floor !== undefined && scope.maxInstances !== undefined && peak.floor > scope.maxInstances
+      ? peak.floor
+      : undefined;
   const result: EndpointResult = {
     name,
     attribution: inv?.attribution ?? (e ? 'resource' : null),
     instanceType: type ?? null,
-    peakInstances: (e ? peakInstances(e, scope) : null) ?? inv?.instanceCount ?? null,
+    peakInstances: peak.value ?? over ?? (peak.floor === undefined ? (inv?.instanceCount ?? null) : null),
     spendToDate: e ? periodSpend(e, ctx.period.start) : 0,
     invocations: m?.invocations ?? null,
     costPer1k:
@@ -120,7 +133,13 @@ function endpointView(
     production: scope.production,
     dayOf: (ms) => ctx.clock.dayOf(ms),
   };
-  return { result, spend: e, metrics: m, action };
+  return {
+    result,
+    spend: e,
+    metrics: m,
+    action,
+    ...(peak.floor !== undefined && over === undefined ? { peakFloor: peak.floor } : {}),
+  };
 }
 
 function periodSpend(e: EndpointSpend, periodStart: string): number {
@@ -129,18 +148,59 @@ function periodSpend(e: EndpointSpend, periodStart: string): number {
   return roundTo(total);
 }
 
-/** Most instances running in an hour of the window: hourly rows, else a day's instance-hours over 24. */
-function peakInstances(e: EndpointSpend, scope: Scope): number | null {
+/** What the window says of an endpoint's peak instance count: the value when measured, else the floor it is at least. */
+interface Peak {
+  readonly value: number | null;
+  readonly floor?: number;
+}
+
+/**
+ * Most instances running in an hour of the window: from hourly hosting rows; where billing is daily (Cost Explorer,
+ * daily exports), from the metrics (Invocations over InvocationsPerInstance), never below the busiest day's average;
+ * without those metrics the peak is unknown: a day's average hides its busiest hour.
+ */
+function instancePeak(e: EndpointSpend, scope: Scope, series: readonly MetricSeries[] | undefined): Peak {
   let peak: number | null = null;
   for (const [t, n] of e.hourlyInstances)
     if (t >= scope.fromMs && t < scope.toMs) peak = Math.max(peak ?? 0, n);
-  if (peak !== null) return peak;
+  if (peak !== null) return { value: peak };
+  let average: number | undefined;
   for (const d of scope.windowDays) {
-    const day = e.days.get(d);
     // a day whose rows state no instance-hours (storage only, or hosting without hours) says nothing of instances
-    if (day && day.types.size > 0) peak = Math.max(peak ?? 0, Math.round((day.hours / 24) * 100) / 100);
+    const h = e.days.get(d)?.hours;
+    if (h !== undefined && h > 0) average = Math.max(average ?? 0, h / 24);
   }
-  return peak;
+  if (average === undefined) return { value: null };
+  // instance counts are whole: a day that averaged 6.54 ran 7 in some hour
+  const floor = Math.ceil(average - 1e-9);
+  const measured = series ? peakFromMetrics(series, scope) : undefined;
+  return measured === undefined ? { value: null, floor } : { value: Math.max(measured, floor) };
+}
+
+/**
+ * Most instances in an hour of the window by the metrics: each variant's Invocations over its InvocationsPerInstance
+ * (CloudWatch divides by the instances in service), summed over the variants. Hours without traffic say nothing.
+ */
+function peakFromMetrics(series: readonly MetricSeries[], scope: Scope): number | undefined {
+  const invocations = new Map<string, number>();
+  for (const s of series) {
+    if (s.metric !== 'Invocations' || s.stat !== 'Sum') continue;
+    s.t.forEach((t, i) => {
+      if (t >= scope.fromMs && t < scope.toMs) invocations.set(`${s.variant}\u0000${t}`, s.v[i] as number);
+    });
+  }
+  const instances = new Map<number, number>();
+  for (const s of series) {
+    if (s.metric !== 'InvocationsPerInstance' || s.stat !== 'Sum') continue;
+    s.t.forEach((t, i) => {
+      const perInstance = s.v[i] as number;
+      const n = invocations.get(`${s.variant}\u0000${t}`);
+      if (n === undefined || !(n > 0) || !(perInstance > 0)) return;
+      instances.set(t, (instances.get(t) ?? 0) + n / perInstance);
+    });
+  }
+  if (instances.size === 0) return undefined;
+  return Math.round(Math.max(...instances.values()) * 100) / 100;
 }
 
 /**

@@ -19,6 +19,26 @@ function endpointsOf(
   return contextOf(snap(costs, '2026-10-10', opts.metrics, { inventory: opts.inventory ?? [] }), file([b]));
 }
 
+/** api-a: 4 instances by day and 2 by night, 40 days from September 1. */
+const hourlyRows = hostingRows({
+  endpoint: 'api-a',
+  from: '2026-09-01',
+  days: 40,
+  type: 'ml.m5.xlarge',
+  instances: (h) => (h % 24 < 12 ? 4 : 2),
+});
+
+/** The same usage as one row a day, as Cost Explorer and daily exports bill it. */
+const dailyRows: CostRecord[] = Array.from({ length: 40 }, (_, d) => {
+  const hours = hourlyRows.slice(d * 24, d * 24 + 24);
+  return {
+    ...(hours[0] as CostRecord),
+    end: (hours[23] as CostRecord).end,
+    amount: hours.reduce((s, r) => s + r.amount, 0n),
+    usageHours: hours.reduce((s, r) => s + (r.usageHours ?? 0), 0),
+  };
+});
+
 describe('the endpoints of a budget', () => {
   it('are those with cost rows, then those of the inventory, then those known from metrics alone', () => {
     const { ctx, view } = endpointsOf(steady, {
@@ -52,36 +72,35 @@ describe('the facts of an endpoint', () => {
     expect(b?.action).toBeUndefined();
   });
 
-  it("read the peak from a day's instance-hours when billing is daily", () => {
-    const daily: CostRecord[] = [];
-    for (let d = 0; d < 40; d++) {
-      const hours = hostingRows({
-        endpoint: 'api-a',
-        from: '2026-09-01',
-        days: 40,
-        type: 'ml.m5.xlarge',
-        instances: (h) => (h % 24 < 12 ? 4 : 2),
-      }).slice(d * 24, d * 24 + 24);
-      daily.push({
-        ...(hours[0] as CostRecord),
-        end: (hours[23] as CostRecord).end,
-        amount: hours.reduce((s, r) => s + r.amount, 0n),
-        usageHours: hours.reduce((s, r) => s + (r.usageHours ?? 0), 0),
-      });
-    }
-    const { ctx, view } = endpointsOf(daily);
-    // 72 instance-hours a day: 3 instances on average
-    expect(budgetEndpoints(ctx, view, {})[0]?.result.peakInstances).toBe(3);
-    const { ctx: hourlyCtx, view: hourly } = endpointsOf(
-      hostingRows({
-        endpoint: 'api-a',
-        from: '2026-09-01',
-        days: 40,
-        type: 'ml.m5.xlarge',
-        instances: (h) => (h % 24 < 12 ? 4 : 2),
-      }),
-    );
-    expect(budgetEndpoints(hourlyCtx, hourly, {})[0]?.result.peakInstances).toBe(4);
+  it('read the peak from hourly rows', () => {
+    const { ctx, view } = endpointsOf(hourlyRows);
+    expect(budgetEndpoints(ctx, view, {})[0]?.result.peakInstances).toBe(4);
+  });
+
+  it("never read a day's average as its peak when billing is daily: unknown, at least the average", () => {
+    const { ctx, view } = endpointsOf(dailyRows);
+    const [a] = budgetEndpoints(ctx, view, { maxInstances: 8 });
+    // 72 instance-hours a day average 3 instances; the busiest hours ran 4
+    expect(a?.result.peakInstances).toBeNull();
+    expect(a?.peakFloor).toBe(3);
+  });
+
+  it('read the peak from Invocations over InvocationsPerInstance when billing is daily', () => {
+    const metrics = [
+      series('api-a', 'Invocations', 'Sum', '2026-09-01', 40 * 24, (h) => (h % 24 < 12 ? 4000 : 2000)),
+      series('api-a', 'InvocationsPerInstance', 'Sum', '2026-09-01', 40 * 24, () => 1000),
+    ];
+    const { ctx, view } = endpointsOf(dailyRows, { metrics });
+    const [a] = budgetEndpoints(ctx, view, { maxInstances: 8 });
+    expect(a?.result.peakInstances).toBe(4);
+    expect(a?.peakFloor).toBeUndefined();
+  });
+
+  it('judge a daily average over the ceiling as over it, whatever the hours hide', () => {
+    const { ctx, view } = endpointsOf(dailyRows);
+    const [a] = budgetEndpoints(ctx, view, { maxInstances: 2 });
+    expect(a?.result.peakInstances).toBe(3);
+    expect(a?.peakFloor).toBeUndefined();
   });
 
   it('know no peak, rather than a peak of 0, when the rows state no instance-hours', () => {

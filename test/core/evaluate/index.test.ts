@@ -224,28 +224,69 @@ describe('evaluate: cost data that lags the metrics', () => {
   });
 });
 
+/** Hourly rows merged into one row a day, as Cost Explorer and daily exports bill them. */
+function byDay(rows: CostRecord[]): CostRecord[] {
+  return rows.reduce<CostRecord[]>((acc, r, i) => {
+    const day = Math.floor(i / 24);
+    const prev = acc[day];
+    acc[day] = prev
+      ? {
+          ...prev,
+          end: r.end,
+          amount: prev.amount + r.amount,
+          usageHours: (prev.usageHours ?? 0) + (r.usageHours ?? 0),
+        }
+      : r;
+    return acc;
+  }, []);
+}
+
+describe('evaluate: the instance ceiling under daily billing', () => {
+  // 17 instances for two hours a day, 6 the rest: the days average 6.92
+  const daily = byDay(
+    hostingRows({
+      endpoint: 'api-a',
+      from: '2026-09-01',
+      days: 40,
+      type: 'ml.m5.xlarge',
+      instances: (h) => (h % 24 < 2 ? 17 : 6),
+    }),
+  );
+  const ceiling = file([budget({ maxInstances: 8 })]);
+
+  it('finds the breach from Invocations over InvocationsPerInstance', () => {
+    const metrics = [
+      series('api-a', 'Invocations', 'Sum', '2026-09-01', 40 * 24, (h) => (h % 24 < 2 ? 17_000 : 6_000)),
+      series('api-a', 'InvocationsPerInstance', 'Sum', '2026-09-01', 40 * 24, () => 1000),
+    ];
+    const b = evaluate(snap(daily, '2026-10-10', metrics), ceiling).budgets[0];
+    expect(b?.status).toBe('breached');
+    expect(b?.endpoints[0]?.peakInstances).toBe(17);
+    expect(b?.findings.find((f) => f.kind === 'max-instances')?.observed).toBe(17);
+  });
+
+  it('says the peak is unknown without those metrics, never a silent pass', () => {
+    const b = evaluate(snap(daily, '2026-10-10'), ceiling).budgets[0];
+    expect(b?.endpoints[0]?.peakInstances).toBeNull();
+    expect(b?.findings.some((f) => f.kind === 'max-instances')).toBe(false);
+    expect(b?.findings.map((f) => f.message)).toContain(
+      'api-a: billing is not hourly and no InvocationsPerInstance metric gives the instance count, so its peak in 2026-10-04..2026-10-10 is unknown (at least 7); maxInstances is not judged.',
+    );
+  });
+});
+
 describe('evaluate: daily billing rows', () => {
   it("still recommends a lower minimum, spreading each day's instance-hours over its hours", () => {
     // the same idle nights as above, but billed as one row a day (Cost Explorer, daily exports): 4 instances all day
-    const daily: CostRecord[] = hostingRows({
-      endpoint: 'api-a',
-      from: '2026-09-01',
-      days: 61,
-      type: 'ml.m5.xlarge',
-      instances: () => 4,
-    }).reduce<CostRecord[]>((acc, r, i) => {
-      const day = Math.floor(i / 24);
-      const prev = acc[day];
-      acc[day] = prev
-        ? {
-            ...prev,
-            end: r.end,
-            amount: prev.amount + r.amount,
-            usageHours: (prev.usageHours ?? 0) + (r.usageHours ?? 0),
-          }
-        : r;
-      return acc;
-    }, []);
+    const daily = byDay(
+      hostingRows({
+        endpoint: 'api-a',
+        from: '2026-09-01',
+        days: 61,
+        type: 'ml.m5.xlarge',
+        instances: () => 4,
+      }),
+    );
     const hours = 61 * 24;
     const metrics = [
       series('api-a', 'Invocations', 'Sum', '2026-09-01', hours, (h) => (h % 24 < 8 ? 10 : 1000)),
