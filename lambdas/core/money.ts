@@ -29,6 +29,33 @@ export function parseMoney(text: string): Money | undefined {
   return sign === '-' ? -value : value;
 }
 
+/**
+ * Bill amounts are refused at 10^12 of the currency (a trillion) or beyond, in either sign: no line of any bill comes
+ * near it, and below it a double, in which the forecast and the ratios work, still resolves a ten-thousandth of
+ * the unit (its spacing at 10^12 is 1.2e-4), so every cent a file holds reaches them. Text longer than
+ * `MAX_AMOUNT_CHARS` is not an amount either: it would cost a huge bigint to find out.
+ */
+export const MAX_BILL_AMOUNT_DIGITS = 12;
+export const MAX_AMOUNT_CHARS = 256;
+
+/** A bill amount of a file, exactly; `too-large` past the bound above, undefined when the text is not a number. */
+export function parseBillAmount(text: string): Money | 'too-large' | undefined {
+  const m = DECIMAL.exec(text.trim());
+  if (!m) return undefined;
+  const [, , intPart = '', fracPart = '', expPart] = m;
+  if (intPart === '' && fracPart === '') return undefined;
+  const digits = intPart + fracPart;
+  const lead = digits.search(/[1-9]/);
+  // zero whatever its exponent: `0e999999999` must not build 10^999999999 to find out
+  if (lead < 0) return ZERO;
+  // the power of ten of the leading digit, computed on the text so that 1e400 never becomes a bigint
+  const magnitude = intPart.length - 1 - lead + (expPart ? Number(expPart) : 0);
+  if (magnitude >= MAX_BILL_AMOUNT_DIGITS) return 'too-large';
+  if (text.length > MAX_AMOUNT_CHARS) return undefined;
+  if (magnitude < -MONEY_DECIMALS - 1) return ZERO;
+  return parseMoney(text);
+}
+
 /** Converts a JS number (a price or rate, never a sum) to money, rounding at the 12th decimal. */
 export function moneyFromNumber(n: number): Money {
   if (!Number.isFinite(n)) throw new RangeError(`not a finite amount: ${n}`);

@@ -6,14 +6,20 @@ import { readFile } from 'node:fs/promises';
 import * as z from 'zod';
 import { formatPath } from '../core/budget.ts';
 import { inputError } from '../core/errors.ts';
-import { type Money, parseMoney } from '../core/money.ts';
+import { type Money, parseBillAmount, parseMoney } from '../core/money.ts';
 import { endpointFromArn, hostingInstanceType, trainingInstanceType } from '../core/sagemaker.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
-import { assertFile, Interner, isHoursUnit, NO_TAGS, normaliseTagKey, parseInstant } from './csv.ts';
+import { Interner, isHoursUnit, NO_TAGS, normaliseTagKey, parseInstant, parseNumber, shown } from './csv.ts';
+import { checkInputFile } from './input-file.ts';
 
-const Amount = z.string().refine((s) => parseMoney(s) !== undefined, {
-  error: (issue) => `expected a decimal amount as a string, got ${JSON.stringify(issue.input)}`,
+const Amount = z.string().superRefine((s, ctx) => {
+  const amount = parseBillAmount(s);
+  if (amount === undefined || amount === 'too-large') {
+    const expected =
+      amount === undefined ? 'a decimal amount as a string' : 'an amount below 10^12 in magnitude';
+    ctx.addIssue({ code: 'custom', message: `expected ${expected}, got ${s === '' ? '""' : shown(s)}` });
+  }
 });
 const Instant = z.string().refine((s) => parseInstant(s) !== undefined, {
   error: (issue) => `expected a date like 2024-04-01, got ${JSON.stringify(issue.input)}`,
@@ -61,7 +67,7 @@ export async function loadCostExplorerJson(
   file: string,
   opts: { readonly costMetric: 'billed' | 'effective' },
 ): Promise<CostLoad> {
-  await assertFile(file);
+  await checkInputFile(file, 'json');
   let doc: unknown;
   try {
     doc = JSON.parse(await readFile(file, 'utf8'));
@@ -237,7 +243,7 @@ function toRecord(
   const quantity = metrics.UsageQuantity;
   const hours =
     instanceType !== undefined && quantity !== undefined && isHoursUnit(quantity.Unit)
-      ? Number(quantity.Amount)
+      ? usageQuantity(file, `${path}.Metrics.UsageQuantity.Amount`, quantity.Amount)
       : undefined;
   const service =
     fields.service ?? (instanceType !== undefined || training ? 'Amazon SageMaker' : ALL_SERVICES);
@@ -259,4 +265,10 @@ function toRecord(
     tags: tags ? Object.freeze(tags) : NO_TAGS,
     source: { file, path },
   };
+}
+
+function usageQuantity(file: string, path: string, text: string): number {
+  const n = parseNumber(text);
+  if (n === undefined) throw inputError(file, `expected a number, got ${JSON.stringify(text)}`, { path });
+  return n;
 }

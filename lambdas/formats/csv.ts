@@ -7,39 +7,43 @@
  * The cell readers below turn the text of one cell into a value or an `InputError` naming file, row and column.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
-import { pipeline, Readable } from 'node:stream';
+import { pipeline, Readable, Transform } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { CsvError, parse } from 'csv-parse';
-import { InputError, inputError } from '../core/errors.ts';
-import { type Money, parseMoney } from '../core/money.ts';
+import { type InputError, inputError } from '../core/errors.ts';
+import { type Money, parseBillAmount } from '../core/money.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
+import { checkInputFile, INPUT_LIMITS, readError, tooLarge } from './input-file.ts';
+import type { RowKeys } from './overlap.ts';
 
-/** Throws an `InputError` unless `file` is a readable regular file. */
+/** Throws an `InputError` unless `file` is a regular file of at most the CSV bound (see input-file.ts). */
 export async function assertFile(file: string): Promise<void> {
-  let isFile: boolean;
-  try {
-    isFile = (await stat(file)).isFile();
-  } catch (err) {
-    throw readError(file, err);
-  }
-  if (!isFile) throw inputError(file, 'expected a file, found a directory or device');
+  await checkInputFile(file, 'csv');
 }
 
-/** An I/O error as an `InputError` naming the file; anything else (an `InputError` already, a bug) unchanged. */
-function readError(file: string, err: unknown): unknown {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  if (err instanceof InputError || typeof code !== 'string') return err;
-  if (code === 'ENOENT') return inputError(file, 'file not found', {}, err);
-  if (code === 'EACCES') return inputError(file, 'permission denied', {}, err);
-  if (code.startsWith('Z_')) return inputError(file, 'not a valid gzip file', {}, err);
-  return inputError(file, `cannot read: ${(err as Error).message}`, {}, err);
-}
-
-/** Opens `file` as a byte stream, gunzipping `*.gz`; errors of either stage surface on the returned stream. */
+/**
+ * Opens `file` as a byte stream, gunzipping `*.gz` (any case); errors of either stage surface on the returned
+ * stream. What a gzip file expands to is held to the CSV bound as it is read: its size on disk says nothing of it.
+ */
 export function openBytes(file: string): Readable {
-  return gunzipNamed(createReadStream(file, { highWaterMark: 1 << 18 }), file);
+  const raw = createReadStream(file, { highWaterMark: 1 << 18 });
+  if (!isGzipName(file)) return raw;
+  let seen = 0;
+  const limit = INPUT_LIMITS.csv.bytes;
+  const bounded = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > limit) done(tooLarge(file, 'csv', 'its content'));
+      else done(null, chunk);
+    },
+  });
+  return pipeline(raw, createGunzip(), bounded, () => {});
+}
+
+/** Whether a file or object name says gzip: `.gz` in any case (`A.CSV.GZ` is gzip too). */
+export function isGzipName(name: string): boolean {
+  return /\.gz$/i.test(name);
 }
 
 /**
@@ -47,7 +51,7 @@ export function openBytes(file: string): Readable {
  * the returned stream.
  */
 export function gunzipNamed(source: Readable, name: string): Readable {
-  if (!name.endsWith('.gz')) return source;
+  if (!isGzipName(name)) return source;
   // The callback is required; the consumer sees the errors on the gunzip stage.
   return pipeline(source, createGunzip(), () => {});
 }
@@ -99,6 +103,7 @@ export async function forEachCsvRecordIn(bytes: Readable, file: string, visit: V
         return;
       }
       rest = buf.slice(i);
+      if (rest.length > MAX_LINE_CHARS) throw longLine(file, shape.line + 1);
     }
     if (rest !== '') shape.plain(rest.endsWith('\r') ? rest.slice(0, -1) : rest);
   } catch (err) {
@@ -106,6 +111,16 @@ export async function forEachCsvRecordIn(bytes: Readable, file: string, visit: V
   } finally {
     bytes.destroy();
   }
+}
+
+/**
+ * The longest line (or quoted record) read: a FOCUS row with a large Tags cell is a few kilobytes, and a file
+ * without line breaks (binary data, a gzip file of zeros) would otherwise grow one string until memory runs out.
+ */
+const MAX_LINE_CHARS = 1024 * 1024;
+
+function longLine(file: string, row: number) {
+  return inputError(file, 'a line longer than 1 MiB: expected CSV text', { row });
 }
 
 /** Receives one record and the line it starts on (header = 1); returning `false` (exactly) stops the reading. */
@@ -179,7 +194,11 @@ async function parsed(
     if (head !== '') yield head;
     for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
   }
-  const parser = parse({ relax_column_count: true, skip_empty_lines: false });
+  const parser = parse({
+    relax_column_count: true,
+    skip_empty_lines: false,
+    max_record_size: MAX_LINE_CHARS,
+  });
   const firstLine = shape.line + 1;
   const records = pipeline(Readable.from(text()), parser, () => {});
   try {
@@ -191,6 +210,7 @@ async function parsed(
       // csv-parse counts lines from where it started, and a CRLF inside quotes as two: an approximate line.
       const at = (err as CsvError & { lines?: number }).lines;
       const row = at === undefined ? undefined : firstLine + at - 1;
+      if (err.code === 'CSV_MAX_RECORD_SIZE') throw longLine(file, row ?? firstLine);
       throw inputError(
         file,
         `malformed CSV: ${err.message.replace(/ (at|on) line \d+/, '')}`,
@@ -266,23 +286,40 @@ function embeddedBreaks(fields: readonly string[]): number {
   return n;
 }
 
-/** Column lookup by name, case-insensitive (Athena and some converters lower-case FOCUS column names). */
+/**
+ * Column lookup by name, case-insensitive (Athena and some converters lower-case FOCUS column names). A name that
+ * two columns share is refused rather than resolved to the first: a leading `billedcost` column of zeros would
+ * otherwise stand for `BilledCost` and make every budget $0. Names spelled exactly alike are refused at once;
+ * names alike but for case only when the format reads that column (a CUR's `resourceTags/user:Team` and
+ * `resourceTags/user:team` are two tags, as AWS tag keys are case-sensitive).
+ */
 export class CsvHeader {
-  private readonly index = new Map<string, number>();
+  private readonly index = new Map<string, number[]>();
 
   constructor(
     readonly file: string,
     readonly names: readonly string[],
   ) {
+    const exact = new Map<string, number>();
     names.forEach((name, i) => {
-      const key = name.trim().toLowerCase();
-      if (!this.index.has(key)) this.index.set(key, i);
+      const trimmed = name.trim();
+      if (trimmed === '') return;
+      const twin = exact.get(trimmed);
+      if (twin !== undefined) throw this.duplicate(twin, i);
+      exact.set(trimmed, i);
+      const key = trimmed.toLowerCase();
+      const at = this.index.get(key);
+      if (at) at.push(i);
+      else this.index.set(key, [i]);
     });
   }
 
   /** Position of the column, or -1 when the file does not have it. */
   find(name: string): number {
-    return this.index.get(name.toLowerCase()) ?? -1;
+    const at = this.index.get(name.toLowerCase());
+    if (at === undefined) return -1;
+    if (at.length > 1) throw this.duplicate(at[0] as number, at[1] as number);
+    return at[0] as number;
   }
 
   /** Position of a column the format cannot do without. */
@@ -290,6 +327,17 @@ export class CsvHeader {
     const i = this.find(name);
     if (i < 0) throw missingColumn(this.file, name, this.names);
     return i;
+  }
+
+  private duplicate(first: number, second: number): InputError {
+    const a = this.names[first]?.trim() ?? '';
+    const b = this.names[second]?.trim() ?? '';
+    const alike = a === b ? 'the same name' : 'the same name but for case';
+    return inputError(
+      this.file,
+      `columns ${first + 1} (${JSON.stringify(a)}) and ${second + 1} (${JSON.stringify(b)}) have ${alike}: expected each column once`,
+      { row: 1 },
+    );
   }
 }
 
@@ -315,15 +363,14 @@ export function shown(text: string | undefined): string {
   return JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text);
 }
 
-const EXPONENT = /[eE]([+-]?\d+)\s*$/;
-
 /** Exact money of a cell; missing or malformed is an error (incomplete spend must not read as zero). */
 export function moneyCell(file: string, row: number, column: string, text: string | undefined): Money {
-  let v: Money | undefined;
-  if (text !== undefined) {
-    const exp = EXPONENT.exec(text);
-    // A huge exponent would make parseMoney build an enormous bigint.
-    if (!exp || Math.abs(Number(exp[1])) <= 100) v = parseMoney(text);
+  const v = text === undefined ? undefined : parseBillAmount(text);
+  if (v === 'too-large') {
+    throw inputError(file, `expected an amount below 10^12 in magnitude, got ${shown(text)}`, {
+      row,
+      column,
+    });
   }
   if (v === undefined)
     throw inputError(file, `expected a decimal amount, got ${shown(text)}`, { row, column });
@@ -450,6 +497,12 @@ export function isHoursUnit(unit: string | undefined): boolean {
   return unit !== undefined && HOURS.test(unit.trim());
 }
 
+/** Options every billing CSV loader takes besides its format's own. */
+export interface CostCsvOptions {
+  /** Collects the hashes of the file's non-zero charge lines, to tell the same data given twice (overlap.ts). */
+  readonly rowKeys?: RowKeys;
+}
+
 /**
  * Reads a billing CSV into cost records: the header makes a row reader, every later line becomes a record.
  * A file with no header is bad input; a header with no rows is a gap in the data, not zero spend.
@@ -458,12 +511,19 @@ export async function loadCostCsv(
   file: string,
   reader: (header: CsvHeader) => { record(fields: string[], line: number): CostRecord },
   words: { readonly header: string; readonly rows: string },
+  keys?: RowKeys,
 ): Promise<CostLoad> {
   const records: CostRecord[] = [];
   let rows: ReturnType<typeof reader> | undefined;
   await forEachCsvRecord(file, (fields, line) => {
-    if (rows) records.push(rows.record(fields, line));
-    else rows = reader(new CsvHeader(file, fields));
+    if (rows) {
+      const record = rows.record(fields, line);
+      records.push(record);
+      if (keys && record.amount !== 0n) keys.add(fields, line);
+    } else {
+      rows = reader(new CsvHeader(file, fields));
+      keys?.header(fields);
+    }
   });
   if (!rows) throw inputError(file, `empty file: expected ${words.header}`);
   const gaps =

@@ -24,12 +24,14 @@ const USAGE_TYPES = new Set(['Usage', 'DiscountedUsage', 'SavingsPlanCoveredUsag
 /** Loads every line item of a CUR v1 CSV (`.csv` or `.csv.gz`). */
 export async function loadCurCsv(
   file: string,
-  opts: { readonly costMetric: 'billed' | 'effective' },
+  opts: { readonly costMetric: 'billed' | 'effective' } & csv.CostCsvOptions,
 ): Promise<CostLoad> {
-  return csv.loadCostCsv(file, (header) => new CurRows(header, opts.costMetric), {
-    header: `a CUR header with ${REQUIRED.join(', ')}`,
-    rows: 'CUR file has a header but no line items',
-  });
+  return csv.loadCostCsv(
+    file,
+    (header) => new CurRows(header, opts.costMetric),
+    { header: `a CUR header with ${REQUIRED.join(', ')}`, rows: 'CUR file has a header but no line items' },
+    opts.rowKeys,
+  );
 }
 
 class CurRows {

@@ -17,6 +17,7 @@ import {
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
 import {
+  type CostCsvOptions,
   CsvHeader,
   cellAt,
   detach,
@@ -63,12 +64,14 @@ function expectedHeader(costColumn: string): string {
 }
 
 /** Loads every charge of a FOCUS CSV (`.csv` or `.csv.gz`); the amount is BilledCost or EffectiveCost. */
-export async function loadFocusCsv(file: string, opts: FocusOptions): Promise<CostLoad> {
+export async function loadFocusCsv(file: string, opts: FocusOptions & CostCsvOptions): Promise<CostLoad> {
   const costColumn = costColumnOf(opts);
-  return loadCostCsv(file, (header) => new FocusRows(header, costColumn), {
-    header: expectedHeader(costColumn),
-    rows: 'FOCUS file has a header but no charges',
-  });
+  return loadCostCsv(
+    file,
+    (header) => new FocusRows(header, costColumn),
+    { header: expectedHeader(costColumn), rows: 'FOCUS file has a header but no charges' },
+    opts.rowKeys,
+  );
 }
 
 /**

@@ -13,6 +13,12 @@ const COLUMNS = ['timestamp', 'endpoint', 'variant', 'metric', 'stat', 'value'] 
 const METRICS: ReadonlySet<string> = new Set(KNOWN_METRICS);
 const STAT = /^(?:Sum|Average|Maximum|Minimum|SampleCount|p(?:\d{1,2}(?:\.\d+)?|100))$/;
 const EPOCH_SECONDS = /^\s*\d+(?:\.\d+)?\s*$/;
+/**
+ * Every SageMaker metric read here is a count, a duration or a percentage: none is negative (a negative Invocations
+ * would switch off the unit-cost and error checks), and none comes near 10^15 in one datapoint (beyond it sums of a
+ * month's points lose their units in a double).
+ */
+const MAX_VALUE = 1e15;
 /** Epoch seconds beyond this (year 5138) are almost certainly milliseconds. */
 const MAX_EPOCH_SECONDS = 1e11;
 
@@ -80,8 +86,9 @@ export async function loadMetricsCsv(file: string): Promise<MetricLoad> {
     }
     const valueText = fields[xi] as string;
     const value = parseNumber(valueText);
-    if (value === undefined) {
-      throw inputError(file, `expected a finite number, got ${shown(valueText)}`, {
+    if (value === undefined || !(value >= 0 && value <= MAX_VALUE)) {
+      const expected = value === undefined ? 'a finite number' : 'a value from 0 to 10^15';
+      throw inputError(file, `expected ${expected} (${s.metric}), got ${shown(valueText)}`, {
         row: line,
         column: 'value',
       });

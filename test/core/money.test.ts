@@ -4,6 +4,7 @@ import {
   displayMoney,
   formatMoney,
   moneyFromNumber,
+  parseBillAmount,
   parseMoney,
   roundTo,
   scaleMoney,
@@ -63,5 +64,32 @@ describe('money', () => {
         },
       ),
     );
+  });
+});
+
+describe('parseBillAmount', () => {
+  it('refuses an amount of 10^12 or more in either sign, without building its bigint', () => {
+    expect(parseBillAmount('999999999999.99')).toBe(999_999_999_999_990_000_000_000n);
+    expect(parseBillAmount('-999999999999.99')).toBe(-999_999_999_999_990_000_000_000n);
+    for (const text of [
+      '1000000000000',
+      '-1e12',
+      '0.001e15',
+      `1${'0'.repeat(309)}`,
+      '1e400',
+      '1E999999999',
+    ]) {
+      expect(parseBillAmount(text), text).toBe('too-large');
+    }
+  });
+
+  it('reads amounts too small to count as zero, and refuses text too long to be an amount', () => {
+    expect(parseBillAmount('1e-400')).toBe(0n);
+    expect(parseBillAmount('0e999999999')).toBe(0n);
+    expect(parseBillAmount('-0.000e-99999999999')).toBe(0n);
+    expect(parseBillAmount('0.0000000000004')).toBe(0n);
+    expect(parseBillAmount('0.000000000001')).toBe(1n);
+    expect(parseBillAmount(`0.${'0'.repeat(300)}1`)).toBeUndefined();
+    expect(parseBillAmount('12abc')).toBeUndefined();
   });
 });

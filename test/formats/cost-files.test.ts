@@ -90,7 +90,7 @@ describe('loadCostFiles', () => {
       JSON.stringify({
         ResultsByTime: [
           {
-            TimePeriod: { Start: '2024-04-01', End: '2024-04-06' },
+            TimePeriod: { Start: '2024-04-03', End: '2024-04-06' },
             Total: { UnblendedCost: { Amount: '2', Unit: 'USD' } },
           },
         ],

@@ -142,7 +142,9 @@ describe('moneyCell', () => {
       'costs.csv, row 14, column BilledCost: expected a decimal amount, got "abc"',
     );
     expect(() => moneyCell('costs.csv', 3, 'BilledCost', undefined)).toThrow(/got an empty cell/);
-    expect(() => moneyCell('costs.csv', 3, 'BilledCost', '1e999999999')).toThrow(/expected a decimal amount/);
+    expect(() => moneyCell('costs.csv', 3, 'BilledCost', '1e999999999')).toThrow(
+      'costs.csv, row 3, column BilledCost: expected an amount below 10^12 in magnitude, got "1e999999999"',
+    );
   });
 });
 

@@ -317,3 +317,19 @@ describe('loadFocusCsv money', () => {
     );
   });
 });
+
+describe('loadFocusCsv on amounts too large to be a bill', () => {
+  it('refuses a 310-digit BilledCost, naming the row', async () => {
+    const path = tmp.write(
+      'huge-amount.csv',
+      [
+        'ChargePeriodStart,ChargePeriodEnd,ServiceName,BillingCurrency,BilledCost',
+        '2024-09-01,2024-09-02,Amazon S3,USD,1.5',
+        `2024-09-02,2024-09-03,Amazon S3,USD,${'9'.repeat(310)}`,
+      ].join('\n'),
+    );
+    await expect(loadFocusCsv(path, billed)).rejects.toThrow(
+      `${path}, row 3, column BilledCost: expected an amount below 10^12 in magnitude, got "${'9'.repeat(57)}..."`,
+    );
+  });
+});

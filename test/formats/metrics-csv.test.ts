@@ -144,3 +144,27 @@ describe('loadMetricsCsv on bad input', () => {
     );
   });
 });
+
+describe('loadMetricsCsv on counts that cannot be', () => {
+  it('refuses a negative Invocations, naming the row', async () => {
+    const path = metrics(
+      'negative.csv',
+      '2024-09-18T00:00:00Z,search-prod,AllTraffic,Invocations,Sum,100',
+      '2024-09-18T01:00:00Z,search-prod,AllTraffic,Invocations,Sum,-5',
+    );
+    await expect(loadMetricsCsv(path)).rejects.toThrow(
+      `${path}, row 3, column value: expected a value from 0 to 10^15 (Invocations), got "-5"`,
+    );
+  });
+
+  it('refuses negative error counts and latencies, and values past 10^15', async () => {
+    const errors = metrics('neg-5xx.csv', '2024-09-18T00:00:00Z,a,AllTraffic,Invocation5XXErrors,Sum,-1');
+    await expect(loadMetricsCsv(errors)).rejects.toThrow(/row 2, column value: .*Invocation5XXErrors/);
+    const latency = metrics('neg-latency.csv', '2024-09-18T00:00:00Z,a,AllTraffic,ModelLatency,p99,-0.5');
+    await expect(loadMetricsCsv(latency)).rejects.toThrow(/row 2, column value: .*ModelLatency/);
+    const huge = metrics('huge.csv', '2024-09-18T00:00:00Z,a,AllTraffic,Invocations,Sum,1e300');
+    await expect(loadMetricsCsv(huge)).rejects.toThrow(
+      /row 2, column value: expected a value from 0 to 10\^15/,
+    );
+  });
+});
