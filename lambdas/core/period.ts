@@ -27,6 +27,15 @@ export function parseDay(day: string, timezone = 'UTC'): DateTime {
 }
 
 export function isValidTimezone(tz: string): boolean {
+  // luxon also takes `local`, `system` and offsets such as `UTC+5`: the first two make results depend on the
+  // machine's TZ, the last ignores daylight saving. Only names of the IANA database are time zones here (Intl
+  // knows them; newer engines also take `+05:00`, which the first character rules out).
+  if (!/^[A-Za-z]/.test(tz)) return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+  } catch {
+    return false;
+  }
   return DateTime.local().setZone(tz).isValid;
 }
 

@@ -1,4 +1,4 @@
-import { type Budget, globToRegExp } from './budget.ts';
+import { type Budget, type Glob, globToRegExp } from './budget.ts';
 
 /**
  * Whether a budget's selector takes a cost row or an endpoint. All given conditions must hold, with one reading
@@ -6,7 +6,7 @@ import { type Budget, globToRegExp } from './budget.ts';
  * them, so they are taken on the selector's tags alone, and only when the selector has tags.
  */
 export class SelectorMatcher {
-  private readonly globs: RegExp[] | undefined;
+  private readonly globs: Glob[] | undefined;
   private readonly tags: [string, string][];
 
   constructor(readonly budget: Budget) {

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { isMap, isSeq, LineCounter, parseDocument } from 'yaml';
 import { type BudgetFile, type BudgetProblem, parseBudgetFile } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
+import { checkInputFile } from './input-file.ts';
 
 export interface BudgetFileProblem extends BudgetProblem {
   readonly line?: number;
@@ -15,8 +16,12 @@ export type LoadBudgetResult =
 export async function checkBudgetFile(path: string): Promise<LoadBudgetResult> {
   let text: string;
   try {
+    // a FIFO would block the read forever and a device never ends: the file is checked before it is read
+    await checkInputFile(path, 'budgets');
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof InputError)
+      return { ok: false, problems: [{ path: '(file)', message: whatOf(err, path) }] };
     const code = (err as NodeJS.ErrnoException).code;
     return {
       ok: false,
@@ -27,6 +32,14 @@ export async function checkBudgetFile(path: string): Promise<LoadBudgetResult> {
   }
   return checkBudgetText(text);
 }
+
+/** An input error's message without the file name it starts with: the problem line names the file itself. */
+function whatOf(err: InputError, path: string): string {
+  return err.message.startsWith(`${path}: `) ? err.message.slice(path.length + 2) : err.message;
+}
+
+/** Aliases a budget file may expand (sharing limits between budgets needs a few, never thousands). */
+const MAX_ALIAS_COUNT = 100;
 
 /**
  * Validates the text of a budget file (YAML or JSON), synchronously: the CDK app checks the file at synth with it,
@@ -45,7 +58,23 @@ export function checkBudgetText(text: string): LoadBudgetResult {
       })),
     };
   }
-  const parsed = parseBudgetFile(doc.toJS());
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    // the yaml library's guard against aliases that expand exponentially ("billion laughs")
+    if (!(err instanceof ReferenceError)) throw err;
+    return {
+      ok: false,
+      problems: [
+        {
+          path: '(syntax)',
+          message: `aliases expand to more than ${MAX_ALIAS_COUNT} copies: expected a budget file, not an alias bomb`,
+        },
+      ],
+    };
+  }
+  const parsed = parseBudgetFile(value);
   if (parsed.ok) return parsed;
   return {
     ok: false,

@@ -1,13 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  demoBudgets,
+  demoCosts,
+  demoMetrics,
+  expectBadInput as expectBadRun,
+  type RunInputs,
+} from '../helpers/bad-input.ts';
 import { cli, ROOT } from '../helpers/cli.ts';
-
-const DEMO = join(ROOT, 'examples/demo');
-const demoBudgets = join(DEMO, 'budgets.yaml');
-const demoCosts = join(DEMO, 'data/costs.focus.csv');
-const demoMetrics = join(DEMO, 'data/metrics.csv');
 
 let dir: string;
 let out: string;
@@ -24,34 +26,7 @@ function write(name: string, content: string): string {
   return p;
 }
 
-/** Runs `run` with the demo's inputs, some replaced, and checks the bad-input contract. */
-function expectBadInput(
-  args: { budgets?: string; costs?: string; metrics?: string; asOf?: string },
-  pattern: RegExp,
-) {
-  const r = cli([
-    'run',
-    '--budgets',
-    args.budgets ?? demoBudgets,
-    '--costs',
-    args.costs ?? demoCosts,
-    '--metrics',
-    args.metrics ?? demoMetrics,
-    '--as-of',
-    args.asOf ?? '2026-10-15',
-    '--out',
-    out,
-    '--state',
-    state,
-  ]);
-  expect(r.code).toBe(2);
-  expect(r.stdout).toBe('');
-  const lines = r.stderr.trimEnd().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(existsSync(out), 'nothing written to --out').toBe(false);
-  expect(existsSync(state), 'nothing written to the ledger').toBe(false);
-}
+const expectBadInput = (args: RunInputs, pattern: RegExp) => expectBadRun(args, pattern, { out, state });
 
 const demoCsvHead = () => readFileSync(demoCosts, 'utf8').split('\n').slice(0, 40).join('\n');
 

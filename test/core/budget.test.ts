@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { effectiveLimits, endpointLimits, parseBudgetFile } from '../../lambdas/core/budget.ts';
+import { effectiveLimits, endpointLimits, globToRegExp, parseBudgetFile } from '../../lambdas/core/budget.ts';
 
 const valid = `
 version: 1
@@ -112,5 +112,32 @@ describe('budget file: cost source', () => {
       focusExport: { bucket: 'cur-exports-1' },
     });
     expect(good.ok && good.file.focusExport).toEqual({ bucket: 'cur-exports-1', prefix: '' });
+  });
+});
+
+describe('endpoint globs', () => {
+  it('match * as any run, ? as one character, and everything else as itself', () => {
+    const g = (glob: string) => globToRegExp(glob);
+    expect(g('search-*').test('search-prod')).toBe(true);
+    expect(g('search-*').test('search-')).toBe(true);
+    expect(g('search-*').test('xsearch-prod')).toBe(false);
+    expect(g('*-prod').test('chat-prod')).toBe(true);
+    expect(g('*-prod').test('chat-prod-2')).toBe(false);
+    expect(g('a?c').test('abc')).toBe(true);
+    expect(g('a?c').test('ac')).toBe(false);
+    expect(g('*a*b*c').test('xxaybzzc')).toBe(true);
+    expect(g('*a*b*c').test('xxaybzzcd')).toBe(false);
+    expect(g('ml.g5.*').test('mlxg5xlarge')).toBe(false);
+    expect(g('a+(b)[c]$').test('a+(b)[c]$')).toBe(true);
+    expect(g('*').test('')).toBe(true);
+    expect(g('').test('a')).toBe(false);
+  });
+
+  it('take time linear in the name however many stars the glob repeats', () => {
+    const started = performance.now();
+    // as regular expressions these two took seconds: the first about C(36, 10) steps
+    expect(globToRegExp(`${'*'.repeat(10)}x`).test('a'.repeat(26))).toBe(false);
+    expect(globToRegExp(`${'*a'.repeat(8)}*b`).test('a'.repeat(50))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(200);
   });
 });

@@ -1,0 +1,182 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { demoBudgets, demoCosts, demoMetrics, expectBadInput, runOn } from '../helpers/bad-input.ts';
+import { cli } from '../helpers/cli.ts';
+
+let dir: string;
+let where: { out: string; state: string };
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'pb-inputs-'));
+  where = { out: join(dir, 'out'), state: join(dir, 'state') };
+});
+
+function write(name: string, content: string | Uint8Array): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+const budgetsWith = (from: string, to: string) => {
+  const text = readFileSync(demoBudgets, 'utf8');
+  expect(text).toContain(from);
+  return write('budgets.yaml', text.replace(from, to));
+};
+
+/** `validate` on a budget file: exit 2, one line naming the file. */
+function expectInvalid(file: string, pattern: RegExp) {
+  const r = cli(['validate', file], { timeoutMs: 20_000 });
+  expect(r.code).toBe(2);
+  const lines = r.stderr.trimEnd().split('\n');
+  expect(lines).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+describe('the same cost data given twice', () => {
+  it('refuses a file and its gzipped copy, naming both', () => {
+    const gz = write('costs.focus.csv.gz', gzipSync(readFileSync(demoCosts)));
+    expectBadInput(
+      { costs: [demoCosts, gz] },
+      /costs\.focus\.csv\.gz, row \d+: the same charge as .*costs\.focus\.csv row \d+/,
+      where,
+    );
+  });
+
+  it('refuses one file named twice, as ./a.csv beside a.csv', () => {
+    const a = write('a.csv', readFileSync(demoCosts));
+    expectBadInput(
+      { costs: [a, join(dir, '.', '/a.csv').replace('a.csv', './a.csv')] },
+      /a\.csv: the same file as .*a\.csv/,
+      where,
+    );
+  });
+
+  it('reads a --costs directory of links, and a gzip file named in capitals', () => {
+    const plain = runOn({}, where, ['--format', 'json', '--no-state']);
+    expect(plain.code).toBe(0);
+    const linked = join(dir, 'linked');
+    mkdirSync(linked);
+    execFileSync('ln', ['-s', demoCosts, join(linked, 'costs.csv')]);
+    const viaLink = runOn({ costs: linked }, { ...where, out: join(dir, 'o2') }, [
+      '--format',
+      'json',
+      '--no-state',
+    ]);
+    expect(viaLink.stderr).toBe('');
+    expect(JSON.parse(viaLink.stdout).budgets).toEqual(JSON.parse(plain.stdout).budgets);
+    const upper = write('COSTS.CSV.GZ', gzipSync(readFileSync(demoCosts)));
+    const viaGz = runOn({ costs: upper }, { ...where, out: join(dir, 'o3') }, [
+      '--format',
+      'json',
+      '--no-state',
+    ]);
+    expect(viaGz.stderr).toBe('');
+    expect(JSON.parse(viaGz.stdout).budgets).toEqual(JSON.parse(plain.stdout).budgets);
+  });
+});
+
+describe('bad cost and metrics values', () => {
+  it('refuses a FOCUS file with BilledCost twice but for case', () => {
+    const [header = '', ...rows] = readFileSync(demoCosts, 'utf8').split('\n');
+    const lines = [`billedcost,${header}`, ...rows.map((r) => (r === '' ? r : `0,${r}`))];
+    expectBadInput(
+      { costs: write('costs.csv', lines.join('\n')) },
+      /costs\.csv, row 1: columns 1 \("billedcost"\) and 2 \("BilledCost"\) have the same name but for case/,
+      where,
+    );
+  });
+
+  it('refuses a negative Invocations, naming the row', () => {
+    const lines = readFileSync(demoMetrics, 'utf8').split('\n').slice(0, 20);
+    const i = lines.findIndex((l) => l.includes(',Invocations,Sum,'));
+    lines[i] = (lines[i] ?? '').replace(/,[^,]*$/, ',-500');
+    expectBadInput(
+      { metrics: write('metrics.csv', lines.join('\n')) },
+      new RegExp(
+        `metrics\\.csv, row ${i + 1}, column value: expected a value from 0 to 10\\^15 \\(Invocations\\), got "-500"`,
+      ),
+      where,
+    );
+  });
+
+  it('refuses a 310-digit amount instead of crashing the forecast', () => {
+    const lines = readFileSync(demoCosts, 'utf8').split('\n');
+    lines[5] = `${'9'.repeat(310)}${(lines[5] ?? '').slice((lines[5] ?? '').indexOf(','))}`;
+    expectBadInput(
+      { costs: write('costs.csv', lines.join('\n')) },
+      /costs\.csv, row 6, column BilledCost: expected an amount below 10\^12 in magnitude/,
+      where,
+    );
+  });
+
+  it('refuses a FIFO as --costs, and /dev/zero, without reading them', () => {
+    const pipe = join(dir, 'costs.csv');
+    execFileSync('mkfifo', [pipe]);
+    expectBadInput(
+      { costs: pipe },
+      /costs\.csv: expected a regular file, found a FIFO \(named pipe\)/,
+      where,
+    );
+    expectBadInput(
+      { costs: '/dev/zero' },
+      /\/dev\/zero: expected a regular file, found a character device/,
+      where,
+    );
+  });
+});
+
+describe('budget files that must not pass', () => {
+  it('refuses a FIFO as --budgets without waiting for a writer', () => {
+    const pipe = join(dir, 'budgets.yaml');
+    execFileSync('mkfifo', [pipe]);
+    expectInvalid(pipe, /budgets\.yaml: \(file\): expected a regular file, found a FIFO/);
+    const r = runOn({ budgets: pipe }, where);
+    expect(r.code).toBe(2);
+  });
+
+  it('refuses a YAML alias bomb with one line, exit 2', () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+    for (const [name, prev] of [
+      ['b', 'a'],
+      ['c', 'b'],
+      ['d', 'c'],
+      ['e', 'd'],
+      ['f', 'e'],
+    ])
+      bomb.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+    expectInvalid(
+      write('bomb.yaml', bomb.join('\n')),
+      /bomb\.yaml: \(syntax\): aliases expand to more than 100 copies/,
+    );
+  });
+
+  it('refuses a tier named after a property every object has', () => {
+    expectInvalid(
+      budgetsWith('tier: production', 'tier: toString'),
+      /budgets\.yaml:\d+: budgets\[0\]\.tier: unknown tier "toString"/,
+    );
+  });
+
+  it.each(['local', 'system', 'UTC+5', '+05:00'])(
+    'refuses the time zone %s: results would depend on the machine',
+    (tz) => {
+      expectInvalid(
+        budgetsWith('timezone: UTC', `timezone: "${tz}"`),
+        /budgets\.yaml:\d+: billingPeriod\.timezone: an IANA time zone such as UTC or Europe\/Berlin/,
+      );
+    },
+  );
+
+  it('judges a budget whose glob repeats stars in well under a second per endpoint', () => {
+    const file = budgetsWith('endpoints: ["chat-*"]', 'endpoints: ["**********************************x"]');
+    const started = Date.now();
+    const r = runOn({ budgets: file }, where, ['--format', 'json', '--no-state']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
