@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { evaluateCycle } from '../core/evaluate/index.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
-import { writeAtomically } from '../fs/dir-sink.ts';
+import { checkOutDir, writeOutputSet } from '../fs/dir-sink.ts';
 import { buildReport, reportFiles } from '../report/index.ts';
 import { snapshotOfFiles } from './run.ts';
 
@@ -33,6 +33,7 @@ export async function report(flags: ReportFlags, demoInputs: () => Promise<DemoI
   if (!budgets) throw new InputError('report: --budgets FILE is required (or --demo)');
   if (!costs || costs.length === 0) throw new InputError('report: --costs FILE is required (or --demo)');
   const file = await loadBudgetFile(budgets);
+  await checkOutDir(flags.out);
   const snapshot = await snapshotOfFiles(
     file,
     { costs, metrics: flags.metrics ?? demo?.metrics },
@@ -40,7 +41,7 @@ export async function report(flags: ReportFlags, demoInputs: () => Promise<DemoI
   );
   const evaluation = evaluateCycle(snapshot, file);
   const built = await buildReport({ evaluation, snapshot, file });
-  const written = await writeAtomically(flags.out, reportFiles(built));
+  const written = await writeOutputSet(flags.out, reportFiles(built));
   process.stdout.write(`Wrote ${written.join(', ')}.\n`);
   return 0;
 }

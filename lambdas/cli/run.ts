@@ -22,8 +22,8 @@ import { reportStep } from '../cycle/report.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
 import { loadCostFiles } from '../formats/cost-files.ts';
 import { loadMetricsCsv } from '../formats/metrics-csv.ts';
-import { writeAtomically } from '../fs/dir-sink.ts';
-import { SqliteLedger } from '../fs/ledger-sqlite.ts';
+import { checkOutDir, writeOutputSet } from '../fs/dir-sink.ts';
+import { openLedger } from '../fs/ledger-sqlite.ts';
 import type { Delivery, Notifier } from '../ports.ts';
 
 export interface FileInputs {
@@ -72,7 +72,7 @@ export interface RunOutput {
   readonly written: readonly string[];
 }
 
-const ledgerAt = (state: string | undefined) => new SqliteLedger(join(state ?? '.perf-budgets', 'ledger.db'));
+const ledgerAt = (state: string | undefined) => openLedger(join(state ?? '.perf-budgets', 'ledger.db'));
 
 /** The parts of a cycle read from files: their spend, and their metrics (files hold no inventory). */
 export async function collectFiles(
@@ -158,21 +158,24 @@ export async function collectLive(
   }
 }
 
-/** One full governance cycle: collect, evaluate, write the outputs, then alert and remember in the ledger. */
+/**
+ * One full governance cycle: check where it writes, collect, evaluate, open the ledger, write the outputs, then
+ * alert and remember in the ledger. Everything that can refuse (inputs, --out, the ledger) does so before the first
+ * output is written, and the outputs are written as one set.
+ */
 export async function runCycle(opts: RunOptions): Promise<RunOutput> {
   const file = await loadBudgetFile(opts.budgets);
+  if (opts.out) await checkOutDir(opts.out);
   const parts = opts.files
     ? await collectFiles(file, opts.files, opts)
     : await collectLive(file, opts.live ?? {}, opts);
   const { snapshot, evaluation, result, records } = evaluateStep(file, parts);
 
-  // everything is computed before anything is written
-  const written = opts.out
-    ? await writeAtomically(opts.out, (await reportStep({ evaluation, snapshot, file, result })).files)
-    : [];
-
   const ledger = opts.state === false ? undefined : ledgerAt(opts.state);
   try {
+    const written = opts.out
+      ? await writeOutputSet(opts.out, (await reportStep({ evaluation, snapshot, file, result })).files)
+      : [];
     const step = await alertStep({
       result,
       records,

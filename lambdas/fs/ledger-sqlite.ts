@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { InputError } from '../core/errors.ts';
 import { loadCostRecords, storeCostRecord } from '../core/records.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, Ledger } from '../ports.ts';
@@ -25,6 +26,27 @@ CREATE TABLE IF NOT EXISTS exceptions_seen (
 );
 `;
 
+/**
+ * Opens the ledger at `path` and makes sure it can be written, before a cycle writes any output: a corrupt,
+ * foreign or read-only ledger is bad input naming its path, not a failure after the outputs are in place.
+ */
+export function openLedger(path: string): SqliteLedger {
+  let ledger: SqliteLedger | undefined;
+  try {
+    ledger = new SqliteLedger(path);
+    ledger.assertWritable();
+    return ledger;
+  } catch (err) {
+    void ledger?.close();
+    const why = err instanceof Error ? err.message : String(err);
+    throw new InputError(
+      `--state ${dirname(path)}: the ledger ${path} cannot be used (${why}); expected a writable ledger that perf-budgets wrote, or a new directory`,
+      { file: path },
+      { cause: err },
+    );
+  }
+}
+
 /** The embedded ledger of local runs: one SQLite file (default `.perf-budgets/ledger.db`). */
 export class SqliteLedger implements Ledger, CostDayCache {
   private readonly db: Database.Database;
@@ -40,6 +62,11 @@ export class SqliteLedger implements Ledger, CostDayCache {
       if (!columns.some((c) => c.name === column))
         this.db.exec(`ALTER TABLE alerts ADD COLUMN ${column} TEXT`);
     }
+  }
+
+  /** Throws unless the ledger can take a write (takes the write lock and gives it back). */
+  assertWritable(): void {
+    this.db.exec('BEGIN IMMEDIATE; ROLLBACK');
   }
 
   async alerts(period: string): Promise<readonly AlertRecord[]> {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -178,5 +178,73 @@ describe('budget files that must not pass', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+});
+
+describe('where a run writes', () => {
+  const ok = (r: { code: number; stderr: string }) => {
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  };
+
+  it('refuses --out naming a file, and leaves the file as it was', () => {
+    const file = write('out', 'mine\n');
+    const r = runOn({}, { ...where, out: file });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd()).toBe(
+      `perf-budgets: --out ${file}: a file exists there; expected a directory for the outputs`,
+    );
+    expect(readFileSync(file, 'utf8')).toBe('mine\n');
+    expect(existsSync(where.state)).toBe(false);
+  });
+
+  it('refuses --out / and a directory holding files the tool did not write', () => {
+    const root = runOn({}, { ...where, out: '/' });
+    expect(root.code).toBe(2);
+    expect(root.stderr.trimEnd()).toBe(
+      'perf-budgets: --out /: the root directory; expected a directory for the outputs alone',
+    );
+    const home = join(dir, 'home');
+    mkdirSync(home);
+    writeFileSync(join(home, 'notes.txt'), 'keep me\n');
+    const r = runOn({}, { ...where, out: home });
+    expect(r.code).toBe(2);
+    expect(r.stderr.trimEnd()).toMatch(
+      /^perf-budgets: --out .*home: holds files perf-budgets did not write \(notes\.txt\); expected a new or empty directory/,
+    );
+    expect(readdirSync(home)).toEqual(['notes.txt']);
+  });
+
+  it('replaces the set an earlier run wrote, leaving nothing of either run beside it', () => {
+    ok(runOn({}, where));
+    const first = readdirSync(where.out).sort();
+    expect(first).toEqual([
+      '.perf-budgets-out.json',
+      'cycle.json',
+      'report.html',
+      'report.json',
+      'report.md',
+      'summary.md',
+    ]);
+    ok(runOn({ asOf: '2026-10-20' }, where));
+    expect(readdirSync(where.out).sort()).toEqual(first);
+    expect(JSON.parse(readFileSync(join(where.out, 'cycle.json'), 'utf8')).asOf).toBe('2026-10-20');
+    expect(readdirSync(dir).sort()).toEqual(['out', 'state']);
+  });
+
+  it('refuses a corrupt ledger before writing any output', () => {
+    mkdirSync(where.state);
+    writeFileSync(
+      join(where.state, 'ledger.db'),
+      'not a database, just text that is long enough to be read\n'.repeat(50),
+    );
+    const r = runOn({}, where);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^perf-budgets: --state .*state: the ledger .*ledger\.db cannot be used \(file is not a database\)/,
+    );
+    expect(existsSync(where.out), 'no output written').toBe(false);
   });
 });
