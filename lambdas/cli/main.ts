@@ -12,6 +12,7 @@ import { localNotifiers } from './notifiers.ts';
 import { registerReport } from './report.ts';
 import { registerReview } from './review.ts';
 import { type RunOutput, runCycle } from './run.ts';
+import { jsonForTerminal, print, printError } from './terminal.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const DEMO_MANIFEST = resolve(ROOT, 'examples/demo/demo.json');
@@ -79,10 +80,10 @@ async function run(flags: RunFlags): Promise<number> {
     links,
   });
   if (flags.format === 'json') {
-    process.stdout.write(`${JSON.stringify(out.result, null, 2)}\n`);
+    process.stdout.write(`${jsonForTerminal(JSON.stringify(out.result, null, 2))}\n`);
   } else {
-    process.stdout.write(renderText(out.result));
-    process.stdout.write(`\n${alertSummary(out)}`);
+    print(renderText(out.result));
+    print(`\n${alertSummary(out)}`);
   }
   return failsGate(flags.failOn, out.result.budgets) ? EXIT.breach : EXIT.ok;
 }
@@ -123,12 +124,10 @@ export function alertSummary(out: RunOutput): string {
 async function validate(file: string): Promise<number> {
   const r = await checkBudgetFile(file);
   if (r.ok) {
-    process.stdout.write(
-      `${file}: ok (${r.file.budgets.length} budgets, ${Object.keys(r.file.tiers).length} tiers)\n`,
-    );
+    print(`${file}: ok (${r.file.budgets.length} budgets, ${Object.keys(r.file.tiers).length} tiers)\n`);
     return EXIT.ok;
   }
-  for (const p of r.problems) process.stderr.write(`${formatProblem(file, p)}\n`);
+  for (const p of r.problems) printError(`${formatProblem(file, p)}\n`);
   return EXIT.input;
 }
 
@@ -138,7 +137,7 @@ export function program(setExit: (code: number) => void): Command {
       'Performance budgets for ML inference on AWS: spend, unit cost, latency and idle capacity of SageMaker endpoints.',
     )
     .exitOverride()
-    .configureOutput({ outputError: (s, write) => write(s) });
+    .configureOutput({ writeOut: print, writeErr: printError, outputError: (s, write) => write(s) });
 
   cli
     .command('run')
@@ -199,12 +198,12 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     const code = exitCodeOf(err);
     if (code === EXIT.internal) {
-      process.stderr.write(
+      printError(
         `perf-budgets: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
       );
     } else {
       // Errors of the family carry one line that says what to fix; their stack would only hide it.
-      process.stderr.write(`perf-budgets: ${(err as Error).message}\n`);
+      printError(`perf-budgets: ${(err as Error).message}\n`);
     }
     return code;
   }

@@ -5,6 +5,7 @@ import { loadBudgetFile } from '../formats/budget-file.ts';
 import { checkOutDir, writeOutputSet } from '../fs/dir-sink.ts';
 import { buildReport, reportFiles } from '../report/index.ts';
 import { snapshotOfFiles } from './run.ts';
+import { print } from './terminal.ts';
 
 export interface ReportFlags {
   budgets?: string;
@@ -42,7 +43,7 @@ export async function report(flags: ReportFlags, demoInputs: () => Promise<DemoI
   const evaluation = evaluateCycle(snapshot, file);
   const built = await buildReport({ evaluation, snapshot, file });
   const written = await writeOutputSet(flags.out, reportFiles(built));
-  process.stdout.write(`Wrote ${written.join(', ')}.\n`);
+  print(`Wrote ${written.join(', ')}.\n`);
   return 0;
 }
 

@@ -6,6 +6,7 @@ import { loadBudgetFile } from '../formats/budget-file.ts';
 import { writeAtomically } from '../fs/dir-sink.ts';
 import { SqliteLedger } from '../fs/ledger-sqlite.ts';
 import { renderReview } from '../report/review.ts';
+import { print } from './terminal.ts';
 
 export interface ReviewFlags {
   readonly budget: string;
@@ -65,8 +66,8 @@ export async function review(flags: ReviewFlags, now: Date): Promise<number> {
   }
   if (flags.out) {
     const [written] = await writeAtomically(dirOf(flags.out), { [baseOf(flags.out)]: markdown });
-    process.stdout.write(`Wrote ${written}.\n`);
-  } else process.stdout.write(markdown);
+    print(`Wrote ${written}.\n`);
+  } else print(markdown);
   return 0;
 }
 

@@ -4,6 +4,7 @@ import type { CostExplorerForecast, UnbudgetedResult } from '../core/evaluate/ty
 import { LIMITS } from '../core/limits/index.ts';
 import { displayMoney, displayUnitPrice, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
+import { withoutControls } from '../core/text.ts';
 import type { Status } from '../core/types.ts';
 import type { ActionRecord, ApiSpend, EndpointTrendReport } from './model.ts';
 
@@ -40,6 +41,21 @@ export const MODE_NEXT: Readonly<Record<string, string>> = {
 };
 
 export const CAUSE_LABEL: Readonly<Record<string, string>> = DRIVER_LABELS;
+
+/**
+ * Text from bills, budget files or AWS made inert in Markdown, on one line: renderers pass raw HTML through
+ * (`<script>`, `<img onerror=...>`), Slack reads `<!channel>` as a mention when the file is pasted there, and
+ * `[x](javascript:...)` is a link. Angle brackets and ampersands become entities (shown as themselves), brackets,
+ * backslashes, backticks and table pipes are escaped, line breaks become spaces, and control characters
+ * (core/text.ts) go: the file is also read in terminals.
+ */
+export function mdText(s: string): string {
+  return withoutControls(s.replace(/\r\n|\r|\n/g, ' '))
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/[[\]\\`|]/g, '\\$&');
+}
 
 export function money(x: number | null, currency: string): string {
   return x === null ? 'no data' : displayMoney(moneyFromNumber(x), currency);

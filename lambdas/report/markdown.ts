@@ -1,9 +1,7 @@
 import * as f from './format.ts';
 import type { ActionRecord, ExceptionReport, ReportModel } from './model.ts';
 
-function cell(s: string): string {
-  return s.replace(/\|/g, '\\|').replace(/\r?\n/g, ' ');
-}
+const cell = f.mdText;
 
 function row(cells: readonly string[]): string {
   return `| ${cells.map(cell).join(' | ')} |`;
@@ -52,13 +50,13 @@ export function renderReportMarkdown(m: ReportModel): string {
   const out: string[] = [
     `# Inference budgets: ${m.period.start} to ${m.period.last}, as of ${m.asOf}`,
     '',
-    `Billing period ${m.period.start} to ${m.period.last} (${m.period.timezone}), ${c}. Cost data complete through ${m.completeThrough}; ${m.data.metrics ? 'metrics included' : 'no metrics given'}. Charts are in report.html.`,
+    `Billing period ${m.period.start} to ${m.period.last} (${cell(m.period.timezone)}), ${c}. Cost data complete through ${m.completeThrough}; ${m.data.metrics ? 'metrics included' : 'no metrics given'}. Charts are in report.html.`,
     '',
     '## The period at a glance',
     '',
     `${f.statusCounts(m.counts)}.`,
     '',
-    ...(m.costExplorerForecast ? [f.costExplorerForecastText(m.costExplorerForecast, c), ''] : []),
+    ...(m.costExplorerForecast ? [cell(f.costExplorerForecastText(m.costExplorerForecast, c)), ''] : []),
     ...table(
       ['Budget', 'Status', 'Spend to date', 'Cap', 'Of cap', 'Forecast', 'Forecast range', 'Tier (mode)'],
       m.budgets.map((b) => [
@@ -80,7 +78,7 @@ export function renderReportMarkdown(m: ReportModel): string {
     '',
   ];
   for (const b of m.budgets) {
-    out.push(`### ${b.name}: ${f.STATUS_LABEL[b.status]}`, '');
+    out.push(`### ${cell(b.name)}: ${f.STATUS_LABEL[b.status]}`, '');
     if (b.endpoints.length === 0) {
       out.push('No endpoints matched.', '');
       continue;
@@ -168,12 +166,12 @@ export function renderReportMarkdown(m: ReportModel): string {
   out.push('## Spend outside the budgets', '');
   const u = m.coverage.unbudgeted;
   if (u) {
-    out.push(`${f.unbudgetedText(u, c)}.`, '');
+    out.push(`${cell(f.unbudgetedText(u, c))}.`, '');
     if (u.top.length > 0) {
       out.push(
         ...table(
           ['Charges', 'Spend to date', 'Untagged'],
-          u.top.map((p) => [cell(f.unbudgetedPart(p)), f.money(p.amount, c), f.money(p.untagged, c)]),
+          u.top.map((p) => [f.unbudgetedPart(p), f.money(p.amount, c), f.money(p.untagged, c)]),
           [1, 2],
         ),
         '',
@@ -184,7 +182,7 @@ export function renderReportMarkdown(m: ReportModel): string {
     out.push('No endpoint left out by its tags, no charge counted twice.', '');
   else out.push(...m.coverage.findings.map((g) => `- ${cell(g.message)}`), '');
 
-  out.push('## The tool’s own API spend', '', `${f.apiSpendText(m.apiSpend)}.`, '');
+  out.push('## The tool’s own API spend', '', `${cell(f.apiSpendText(m.apiSpend))}.`, '');
   if (m.apiSpend.live && m.apiSpend.byApi.length > 0) {
     out.push(
       ...table(

@@ -3,7 +3,7 @@ import { isLimitFinding } from '../core/limits/index.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
 import type { Action, Finding } from '../core/types.ts';
-import { costExplorerForecastText, STATUS_LABEL } from './format.ts';
+import { costExplorerForecastText, mdText, STATUS_LABEL } from './format.ts';
 
 function money(x: number | null, currency: string): string {
   return x === null ? 'unknown' : displayMoney(moneyFromNumber(x), currency);
@@ -74,9 +74,7 @@ export function renderText(r: CycleResult): string {
   return `${out.join('\n')}\n`;
 }
 
-function mdEscape(s: string): string {
-  return s.replace(/\|/g, '\\|');
-}
+const mdEscape = mdText;
 
 /** A short Markdown summary for a PR, a wiki page or a chat message. */
 export function renderMarkdown(r: CycleResult): string {
@@ -96,10 +94,10 @@ export function renderMarkdown(r: CycleResult): string {
     const fs = b.findings;
     if (fs.length === 0) continue;
     out.push('');
-    out.push(`## ${b.name}: ${STATUS_LABEL[b.status]}`);
+    out.push(`## ${mdEscape(b.name)}: ${STATUS_LABEL[b.status]}`);
     out.push('');
     for (const f of fs) {
-      out.push(`- **${f.kind}**${f.endpoint ? ` (${f.endpoint})` : ''}: ${mdEscape(f.message)}`);
+      out.push(`- **${f.kind}**${f.endpoint ? ` (${mdEscape(f.endpoint)})` : ''}: ${mdEscape(f.message)}`);
       if (f.cause) out.push(`  - Why: ${mdEscape(f.cause.summary)}`);
       for (const a of f.actions.slice(0, 3)) out.push(`  - Do: ${mdEscape(actionText(a, r.currency))}`);
     }
@@ -108,7 +106,7 @@ export function renderMarkdown(r: CycleResult): string {
       out.push('');
       for (const x of ex) {
         out.push(
-          `- Exception ${x.inForce ? 'in force' : 'expired'} (${x.expires}): ${mdEscape(x.reason)}, approved by ${x.approvedBy}`,
+          `- Exception ${x.inForce ? 'in force' : 'expired'} (${x.expires}): ${mdEscape(x.reason)}, approved by ${mdEscape(x.approvedBy)}`,
         );
       }
     }

@@ -1,9 +1,17 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoBudgets, demoCosts, demoMetrics, expectBadInput, runOn } from '../helpers/bad-input.ts';
 import { cli } from '../helpers/cli.ts';
 
@@ -13,6 +21,7 @@ beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'pb-inputs-'));
   where = { out: join(dir, 'out'), state: join(dir, 'state') };
 });
+afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 function write(name: string, content: string | Uint8Array): string {
   const p = join(dir, name);
@@ -246,5 +255,63 @@ describe('where a run writes', () => {
       /^perf-budgets: --state .*state: the ledger .*ledger\.db cannot be used \(file is not a database\)/,
     );
     expect(existsSync(where.out), 'no output written').toBe(false);
+  });
+});
+
+function expectNoControls(text: string) {
+  for (const c of ['\u001b', '\u0007', '\u202e']) expect(text).not.toContain(c);
+}
+
+describe('what bill data can do to a Markdown renderer or a terminal', () => {
+  // an endpoint name as a bill may carry it (no space or slash: the ARN would not parse), and an exception's reason
+  const evilName = 'chat-prod<script>alert(1)<!channel>\u001b]0;owned\u0007\u001b[2J\u202e';
+  const evilCosts = () =>
+    write(
+      'costs.csv',
+      readFileSync(demoCosts, 'utf8').replaceAll('endpoint/chat-prod', `endpoint/${evilName}`),
+    );
+  const evilBudgets = () =>
+    budgetsWith(
+      'alertAt: [0.5, 0.8, 1.0]',
+      'alertAt: [0.5, 0.8, 1.0]\n    exceptions:\n      - { reason: "<img src=x onerror=alert(1)> [x](javascript:alert(2))", approvedBy: "<!here>", expires: 2026-12-31, limits: { spendPerPeriod: 3500 } }',
+    );
+
+  it('writes report.md and summary.md with the HTML, mentions and links of the data escaped', () => {
+    const r = runOn({ costs: evilCosts(), budgets: evilBudgets() }, where, ['--no-state']);
+    expect(r.code).toBe(0);
+    for (const name of ['summary.md', 'report.md']) {
+      const md = readFileSync(join(where.out, name), 'utf8');
+      expect(md, name).toContain('chat-prod&lt;script&gt;alert(1)&lt;!channel&gt;');
+      expect(md, name).not.toMatch(/<script|<img|<!channel>|<!here>|[^\\]\]\(javascript:/);
+      expectNoControls(md);
+    }
+    expect(readFileSync(join(where.out, 'report.md'), 'utf8')).toContain(
+      '&lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:alert(2))',
+    );
+  });
+
+  it('prints no control character of the data to the terminal, and keeps the JSON value whole', () => {
+    const text = runOn({ costs: evilCosts() }, where, ['--no-state']);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('chat-prod<script>alert(1)<!channel>]0;owned[2J');
+    expectNoControls(text.stdout + text.stderr);
+    const json = runOn({ costs: evilCosts() }, { ...where, out: join(dir, 'o2') }, [
+      '--no-state',
+      '--format',
+      'json',
+    ]);
+    expect(json.code).toBe(0);
+    expectNoControls(json.stdout);
+    const names = JSON.parse(json.stdout).budgets.flatMap((b: { endpoints: { name: string }[] }) =>
+      b.endpoints.map((e) => e.name),
+    );
+    expect(names).toContain(evilName);
+  });
+
+  it('prints a bad input line without its control characters', () => {
+    const r = runOn({ costs: join(dir, 'missing\u001b[31m.csv') }, where);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/missing\[31m\.csv: file not found/);
+    expect(r.stderr).not.toContain('\u001b');
   });
 });
