@@ -45,15 +45,13 @@ export const CAUSE_LABEL: Readonly<Record<string, string>> = DRIVER_LABELS;
 /**
  * Text from bills, budget files or AWS made inert in Markdown, on one line: renderers pass raw HTML through
  * (`<script>`, `<img onerror=...>`), Slack reads `<!channel>` as a mention when the file is pasted there, and
- * `[x](javascript:...)` is a link. Angle brackets and ampersands become entities (shown as themselves), brackets,
- * backslashes, backticks and table pipes are escaped, line breaks become spaces, and control characters
- * (core/text.ts) go: the file is also read in terminals.
+ * `[x](javascript:...)` is a link. `<` becomes an entity (shown as itself; without it no tag, comment or autolink
+ * opens), brackets, backslashes, backticks and table pipes are escaped, line breaks become spaces, and control
+ * characters (core/text.ts) go: the file is also read in terminals.
  */
 export function mdText(s: string): string {
   return withoutControls(s.replace(/\r\n|\r|\n/g, ' '))
-    .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
     .replace(/[[\]\\`|]/g, '\\$&');
 }
 

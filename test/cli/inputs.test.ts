@@ -281,12 +281,12 @@ describe('what bill data can do to a Markdown renderer or a terminal', () => {
     expect(r.code).toBe(0);
     for (const name of ['summary.md', 'report.md']) {
       const md = readFileSync(join(where.out, name), 'utf8');
-      expect(md, name).toContain('chat-prod&lt;script&gt;alert(1)&lt;!channel&gt;');
+      expect(md, name).toContain('chat-prod&lt;script>alert(1)&lt;!channel>');
       expect(md, name).not.toMatch(/<script|<img|<!channel>|<!here>|[^\\]\]\(javascript:/);
       expectNoControls(md);
     }
     expect(readFileSync(join(where.out, 'report.md'), 'utf8')).toContain(
-      '&lt;img src=x onerror=alert(1)&gt; \\[x\\](javascript:alert(2))',
+      '&lt;img src=x onerror=alert(1)> \\[x\\](javascript:alert(2))',
     );
   });
 

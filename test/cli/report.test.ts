@@ -22,7 +22,12 @@ describe('perf-budgets report', () => {
   it('writes report.html, report.md and report.json and says where', () => {
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(['report.html', 'report.json', 'report.md']);
+    expect(readdirSync(out).sort()).toEqual([
+      '.perf-budgets-out.json',
+      'report.html',
+      'report.json',
+      'report.md',
+    ]);
     expect(first.stdout).toBe(
       `Wrote ${join(out, 'report.html')}, ${join(out, 'report.md')}, ${join(out, 'report.json')}.\n`,
     );

@@ -243,8 +243,8 @@ describe('report Markdown', () => {
     expect(r.html).toMatch(/<li>api-a matches the endpoint globs of tagged/);
   });
 
-  it('escapes pipes inside table cells', () => {
-    expect(report.markdown).toContain('launch <b>week</b> \\| go');
+  it('escapes pipes and HTML inside table cells', () => {
+    expect(report.markdown).toContain('launch &lt;b>week&lt;/b> \\| go');
   });
 
   it('lists records of approved, applied and rolled-back actions when there are some', async () => {
