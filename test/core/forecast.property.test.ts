@@ -42,10 +42,27 @@ const seriesOfLength = (n: number) =>
     fc.constant(Array<number>(n).fill(0)),
   );
 
-/** One to three components of one length (1 to 70 days). */
+/**
+ * A series with days without data: none before its first day (`lead` of them, up to all) and a few gaps the cost
+ * source did not cover.
+ */
+const withGaps = (values: readonly number[]): fc.Arbitrary<(number | null)[]> =>
+  fc
+    .record({
+      lead: fc.oneof(fc.constant(0), fc.nat({ max: values.length })),
+      gaps: fc.array(fc.nat({ max: Math.max(0, values.length - 1) }), { maxLength: 3 }),
+    })
+    .map(({ lead, gaps }) => values.map((v, t) => (t < lead || gaps.includes(t) ? null : v)));
+
+/** One to three components of one length (1 to 70 days), some with days without data. */
 const components: fc.Arbitrary<ComponentSeries[]> = fc
   .integer({ min: 1, max: 70 })
-  .chain((n) => fc.array(seriesOfLength(n), { minLength: 1, maxLength: 3 }))
+  .chain((n) =>
+    fc.array(
+      seriesOfLength(n).chain((v) => fc.oneof(fc.constant<(number | null)[]>(v), withGaps(v))),
+      { minLength: 1, maxLength: 3 },
+    ),
+  )
   .map((list) => list.map((values, i) => ({ key: `c${i}`, values })));
 
 const horizon = fc.integer({ min: 0, max: 62 });
@@ -94,10 +111,10 @@ describe('forecastRemaining properties', () => {
       fc.property(components, horizon, fc.double({ min: 1e-3, max: 1e3, noNaN: true }), (cs, h, k) => {
         const base = forecastRemaining(cs, h);
         const scaled = forecastRemaining(
-          cs.map((c) => ({ key: c.key, values: c.values.map((v) => v * k) })),
+          cs.map((c) => ({ key: c.key, values: c.values.map((v) => (v === null ? null : v * k)) })),
           h,
         );
-        const spend = k * h * Math.max(...cs.flatMap((c) => c.values));
+        const spend = k * h * Math.max(...cs.flatMap((c) => c.values.map((v) => v ?? 0)));
         expect(close(scaled.expected, k * base.expected, spend)).toBe(true);
         expect(close(scaled.low, k * base.low, spend)).toBe(true);
         expect(close(scaled.high, k * base.high, spend)).toBe(true);
@@ -170,6 +187,18 @@ describe('forecastRemaining properties', () => {
         const withZero = [...cs];
         withZero.splice(at % (cs.length + 1), 0, { key: 'idle', values: Array<number>(length).fill(0) });
         const [a, b] = [forecastRemaining(cs, h), forecastRemaining(withZero, h)];
+        expect([b.expected, b.low, b.high]).toEqual([a.expected, a.low, a.high]);
+      }),
+      RUNS,
+    );
+  });
+
+  it('reads days without data as gaps: a series is forecast the same however far back its history is padded', () => {
+    fc.assert(
+      fc.property(components, horizon, fc.integer({ min: 1, max: 60 }), (cs, h, pad) => {
+        const padded = cs.map((c) => ({ key: c.key, values: [...Array<null>(pad).fill(null), ...c.values] }));
+        const once = cs.map((c) => ({ key: c.key, values: [null, ...c.values] }));
+        const [a, b] = [forecastRemaining(once, h), forecastRemaining(padded, h)];
         expect([b.expected, b.low, b.high]).toEqual([a.expected, a.low, a.high]);
       }),
       RUNS,

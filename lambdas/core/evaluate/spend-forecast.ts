@@ -24,13 +24,23 @@ export interface BudgetForecast {
 }
 
 export function budgetForecast(ctx: Context, view: BudgetSpend): BudgetForecast {
-  const daily = (days: ReadonlyMap<string, Money>) => ctx.historyDays.map((d) => toNumber(days.get(d) ?? 0n));
+  const covered = ctx.span.daysWithRows;
+  // Each series starts on its own first day, and a day the cost source did not cover is a gap: zeros there would
+  // read as spend that stopped, and move the forecast of every budget with a stray row far back in the file.
+  const series = (amount: (day: string) => Money | undefined): (number | null)[] => {
+    let started = false;
+    return ctx.historyDays.map((d) => {
+      const a = amount(d);
+      started ||= a !== undefined;
+      return started && covered.has(d) ? toNumber(a ?? 0n) : null;
+    });
+  };
   const components = [
     ...[...view.endpoints.values()].map((e) => ({
       key: e.name,
-      values: ctx.historyDays.map((d) => toNumber(e.days.get(d)?.cost ?? 0n)),
+      values: series((d) => e.days.get(d)?.cost),
     })),
-    { key: '(other charges)', values: daily(view.other) },
+    { key: '(other charges)', values: series((d) => view.other.get(d)) },
   ];
   const fc = forecastRemaining(components, ctx.remainingDays);
   const spent = toNumber(view.spendToDate);

@@ -5,7 +5,7 @@ import {
   isSpendUnknown,
   spendThresholds,
 } from '../../../lambdas/core/evaluate/spend-forecast.ts';
-import { dailyRow } from '../../helpers/build.ts';
+import { dailyRow, hostingRows } from '../../helpers/build.ts';
 import { budget, contextOf, file, snap, steady } from './fixtures.ts';
 
 const api = (asOf = '2026-10-10', costs = steady, gaps: { source: 'costs'; message: string }[] = []) =>
@@ -20,6 +20,32 @@ describe('the forecast of a budget', () => {
     expect(forecast.expected).toBeCloseTo(31 * 11.04, 0);
     expect(forecast.low).toBeLessThanOrEqual(forecast.expected);
     expect(forecast.high).toBeGreaterThanOrEqual(forecast.expected);
+  });
+});
+
+describe('the history a forecast reads', () => {
+  // api-a from September 1: 3 instances on weekdays, 1 at weekends, one more in office hours
+  const rhythm = hostingRows({
+    endpoint: 'api-a',
+    from: '2026-09-01',
+    days: 40,
+    type: 'ml.m5.xlarge',
+    instances: (h) => (Math.floor(h / 24) % 7 < 5 ? 3 : 1) + (h % 24 >= 9 && h % 24 < 18 ? 1 : 0),
+  });
+  const remainingOf = (costs: typeof rhythm) => {
+    const { ctx, view } = contextOf(snap(costs, '2026-10-10'), file([budget({ spendPerPeriod: 300 })]));
+    return budgetForecast(ctx, view).remaining;
+  };
+
+  it('starts where the series starts, not at a stray row months earlier in the file', () => {
+    const stray = dailyRow({ day: '2026-07-01', amount: 0 });
+    expect(remainingOf([stray, ...rhythm])).toBe(remainingOf(rhythm));
+  });
+
+  it('takes days the cost source did not cover as gaps, not as days that cost nothing', () => {
+    const uncovered = (r: (typeof rhythm)[number]) =>
+      r.start >= Date.parse('2026-10-06') && r.start < Date.parse('2026-10-09');
+    expect(remainingOf(rhythm.filter((r) => !uncovered(r)))).toBe(remainingOf(rhythm));
   });
 });
 
