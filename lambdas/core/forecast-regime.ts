@@ -10,8 +10,10 @@
 
 import { mean, median, medianInPlace, sum } from './stats.ts';
 
-/** A new level must hold this many days: one day is a spike, two zero days after spending is a retirement. */
+/** A new level must hold this many days: one day is a spike, two zero days after spending is a retirement... */
 const MIN_NEW_LEVEL_DAYS = 2;
+/** ...but two days of a lower or higher spend may be a weekend: a level other than zero must hold longer. */
+const MIN_NEW_SPENDING_DAYS = 3;
 /** A shift must exceed this many noise sigmas, so ordinary day-to-day noise never moves the regime... */
 const SHIFT_SIGMAS = 4;
 /** ...and this share of the larger level: on near-noiseless spend, a change too small to matter is no new regime. */
@@ -149,14 +151,18 @@ function fitLine(y: readonly number[], slope: number) {
 }
 
 /**
- * Start indexes of the level shifts of `y`, oldest first. Each day is tested as a split between the days just
+ * Start indexes of the level shifts of `y` (`raw` is `y` before the weekly rhythm was taken out), oldest first. Each day is tested as a split between the days just
  * before and just after it (a week after, as many before, at least 3), so that older regimes do not blur the
  * test. A shift passes at a few neighbouring days too: each run of passing days is one shift, placed where two
  * flat levels fit its neighbourhood best.
  */
-export function levelShifts(y: readonly number[], sigma: number): number[] {
+export function levelShifts(y: readonly number[], sigma: number, raw: readonly number[] = y): number[] {
   const passing: number[] = [];
-  for (let s = 2; s <= y.length - MIN_NEW_LEVEL_DAYS; s++) if (isStep(y, s, sigma)) passing.push(s);
+  for (let s = 2; s <= y.length - MIN_NEW_LEVEL_DAYS; s++) {
+    const held = y.length - s;
+    if (held < MIN_NEW_SPENDING_DAYS && !raw.slice(s).every((v) => Math.abs(v) <= MARGIN)) continue;
+    if (isStep(y, s, sigma)) passing.push(s);
+  }
   const runs: number[][] = [];
   for (const s of passing) {
     const run = runs.at(-1);

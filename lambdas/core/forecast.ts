@@ -25,6 +25,7 @@ import {
   WEEKLY_MIN_DAYS,
   weeklyProfile,
 } from './forecast-regime.ts';
+import { driftPerDay, driftVariance, lagVariance } from './forecast-risk.ts';
 import { sum } from './stats.ts';
 
 export interface ComponentSeries {
@@ -89,6 +90,13 @@ const DAMPING = 0.98;
  * is at least this share of the level, so a perfectly steady series does not get a zero-width interval.
  */
 const MIN_RELATIVE_SIGMA = 0.02;
+/** A regime younger than a week has not shown its weekdays yet... */
+const YOUNG_DAYS = 7;
+/**
+ * ...so each of its days is taken to be off its weekly mean by a quarter: traffic-driven spend commonly differs by
+ * that much between weekdays and weekends.
+ */
+const YOUNG_RELATIVE_SIGMA = 0.25;
 
 /**
  * Forecasts the spend of the `horizonDays` days after as-of, per component and in total. Components are assumed
@@ -139,6 +147,9 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
   // The series starts where its data starts; a day without data is NaN from here on, which every fit skips.
   const lead = series.values.findIndex((v) => v !== null);
   const values = lead < 0 ? [] : series.values.slice(lead).map((v) => v ?? Number.NaN);
+  // A series that starts inside the history starts on the day its resource was created, billed for part of that
+  // day only: the level is read from the full days after it, when there are any.
+  if (lead > 0 && known(values).length > 1) values[0] = Number.NaN;
   const scale = values.reduce((a, v) => (isKnown(v) ? Math.max(a, Math.abs(v)) : a), 0);
   if (scale === 0)
     return { key: series.key, remaining: 0, variance: 0, method: 'zero', trendPerDay: 0, level: 0 };
@@ -147,7 +158,7 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
   const weekly = weeklyProfile(x, 0);
   const adjusted = weekly ? x.map((v, t) => v - at(weekly, t % 7)) : x;
   const noise = diffNoise(adjusted);
-  const shiftAt = levelShifts(adjusted, noise).at(-1);
+  const shiftAt = levelShifts(adjusted, noise, x).at(-1);
   let start = shiftAt ?? 0;
   let fit = fitRegime(x.slice(start), start, noise);
   let damping = DAMPING;
@@ -175,6 +186,15 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
   }
   const m = Math.max(1, known(x.slice(start)).length);
 
+  // Daily noise adds up over the horizon; the error of the fitted level (and slope) repeats on every day, which
+  // is what makes a level seen for only a few days uncertain (OLS variances, used as an approximation).
+  // A level seen on fewer days than a week may sit on busy or quiet days, unless a weekly rhythm places them or
+  // weeks of history before it show there is none.
+  const unplaced = m < YOUNG_DAYS && !fit.weekly && known(x.slice(0, start)).length < WEEKLY_MIN_DAYS;
+  const floor = unplaced ? YOUNG_RELATIVE_SIGMA : MIN_RELATIVE_SIGMA;
+  const sigma = Math.max(fit.sigma, floor * Math.abs(fit.level));
+  const s2 = sigma * sigma;
+
   let remaining = 0;
   let damped = 0;
   let dampedSum = 0;
@@ -187,15 +207,16 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
     remaining += Math.max(0, fit.level + fit.slope * damped + season);
   }
 
-  // Daily noise adds up over the horizon; the error of the fitted level (and slope) repeats on every day, which
-  // is what makes a level seen for only a few days uncertain (OLS variances, used as an approximation).
-  const sigma = Math.max(fit.sigma, MIN_RELATIVE_SIGMA * Math.abs(fit.level));
-  const s2 = sigma * sigma;
-  let variance = horizon * s2 + (s2 * horizon * horizon) / m;
+  // The level walks as much as this component's level has walked before: a fit over the regime's days lags
+  // today's level (a fitted slope follows a walk only in part), and the level can move again before the period
+  // ends.
+  const r2 = driftPerDay(x, noise * noise);
+  let variance = horizon * s2 + horizon * horizon * (s2 / m + lagVariance(fit.level, r2, m));
   if (fit.slope !== 0) {
     const lever = (horizon * (m - 1)) / 2 + dampedSum;
     variance += (s2 * 12 * lever * lever) / (m * (m * m - 1));
   }
+  if (horizon > 0) variance += driftVariance(remaining / horizon, r2, horizon);
 
   const method = [
     'level',

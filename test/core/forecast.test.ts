@@ -100,12 +100,14 @@ describe('forecastRemaining', () => {
     expect(result.components[0]?.method).toContain('recurring-spikes');
   });
 
-  it('is flat for flat data with a tight interval', () => {
+  it('is flat for flat data, with an interval that still allows for a change over the month', () => {
     const r = noise(5);
     const result = forecastRemaining(one(days(30, () => 100 + r())), 30);
     expect(result.expected).toBeCloseTo(3000, -1);
     expect(result.components[0]?.trendPerDay).toBe(0);
-    expect((result.high - result.low) / result.expected).toBeLessThan(0.02);
+    // about +-3.5%: a level that has not moved yet may still move before the period ends
+    expect((result.high - result.low) / result.expected).toBeGreaterThan(0.04);
+    expect((result.high - result.low) / result.expected).toBeLessThan(0.1);
   });
 
   it('gives a wider interval for noisier data', () => {
@@ -113,7 +115,7 @@ describe('forecastRemaining', () => {
     const shocks = days(30, () => r());
     const calm = forecastRemaining(one(shocks.map((e) => 100 + 2 * e)), 20);
     const noisy = forecastRemaining(one(shocks.map((e) => 100 + 20 * e)), 20);
-    expect(noisy.high - noisy.low).toBeGreaterThan(5 * (calm.high - calm.low));
+    expect(noisy.high - noisy.low).toBeGreaterThan(3 * (calm.high - calm.low));
   });
 
   const width = (s: ComponentSeries[], h: number) => {
@@ -194,6 +196,75 @@ describe('forecastRemaining', () => {
     expect(() => forecastRemaining([a], 2.5)).toThrow(RangeError);
     expect(() => forecastRemaining([a], 5, { coverage: 1 })).toThrow(/coverage/);
     expect(() => forecastRemaining([{ key: 'n', values: [1, Number.NaN] }], 5)).toThrow(/non-finite/);
+  });
+});
+
+describe('forecastRemaining: a young regime', () => {
+  // history padded before the endpoint existed; its first day is billed from 17:00 only
+  const young = (full: number[], before = 20): ComponentSeries[] => [
+    { key: 'new-endpoint', values: [...Array<null>(before).fill(null), 0.3 * (full[0] ?? 0), ...full] },
+  ];
+
+  it('forecasts a new endpoint with one full day from that day, not from its partial first day', () => {
+    const result = forecastRemaining(young([100]), 20);
+    expect(result.expected).toBeCloseTo(2000, 6);
+  });
+
+  it('gives a new endpoint an interval that says how little is known, narrowing as days accrue', () => {
+    const oneDay = forecastRemaining(young([100]), 20);
+    expect(oneDay.low).toBeLessThan(0.85 * oneDay.expected);
+    expect(oneDay.high).toBeGreaterThan(1.15 * oneDay.expected);
+    const r = noise(11);
+    const threeWeeks = forecastRemaining(young(days(21, () => 100 + 2 * r())), 20);
+    expect(threeWeeks.high - threeWeeks.low).toBeLessThan((oneDay.high - oneDay.low) / 2);
+  });
+});
+
+describe('forecastRemaining: the chance of a change before the period ends', () => {
+  /** A level walking 2% a day with 5% daily noise: `n` days of history, then `h` days to forecast. */
+  const walk = (seed: number, n: number, h: number) => {
+    const r = noise(seed);
+    let level = 100;
+    return days(n + h, () => {
+      level *= 1 + 0.02 * r();
+      return level * (1 + 0.05 * r());
+    });
+  };
+
+  it('covers the actual spend about as often as the interval says (80%)', () => {
+    let inside = 0;
+    const runs = 200;
+    for (let seed = 1; seed <= runs; seed++) {
+      const series = walk(seed, 60, 20);
+      const f = forecastRemaining(one(series.slice(0, 60)), 20);
+      const actual = total(series.slice(60));
+      if (f.low <= actual && actual <= f.high) inside++;
+    }
+    expect(inside / runs).toBeGreaterThan(0.7);
+    expect(inside / runs).toBeLessThan(0.92);
+  });
+
+  it('is widest early in the period: more days ahead, and more room for the level to move in each', () => {
+    const series = walk(7, 60, 0);
+    const width = (h: number) => {
+      const f = forecastRemaining(one(series), h);
+      return f.high - f.low;
+    };
+    // as of day 7 (24 days ahead) and day 21 (10 days ahead) of a 31-day month
+    expect(width(24)).toBeGreaterThan(2 * width(10));
+    expect(width(24) / 24).toBeGreaterThan(width(10) / 10);
+  });
+
+  it('is wider for a component whose level has moved from week to week than for a steady one', () => {
+    const r = noise(8);
+    const steady = days(56, () => 100 + 3 * r());
+    const weeks = [100, 130, 85, 120, 90, 100, 100, 100];
+    const moving = days(56, (t) => (weeks[Math.floor(t / 7)] ?? 100) + 3 * r());
+    const width = (values: number[]) => {
+      const f = forecastRemaining(one(values), 20);
+      return f.high - f.low;
+    };
+    expect(width(moving)).toBeGreaterThan(2 * width(steady));
   });
 });
 

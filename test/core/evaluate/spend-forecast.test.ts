@@ -49,6 +49,25 @@ describe('the history a forecast reads', () => {
   });
 });
 
+describe('the forecast of a new endpoint', () => {
+  it('forecasts an endpoint with one full day of history from that day, with an interval that is not zero-wide', () => {
+    // api-b: created 2026-10-08 at 17:00, 4 x ml.g5.xlarge ($1.408/h): $135.17 a full day
+    const created = hostingRows({
+      endpoint: 'api-b',
+      from: '2026-10-08',
+      days: 2,
+      type: 'ml.g5.xlarge',
+      instances: (h) => (h >= 17 ? 4 : 0),
+    });
+    const { ctx, view } = api('2026-10-09', [...steady, ...created]);
+    const { forecast, remaining } = budgetForecast(ctx, view);
+    const fullDay = 4 * 24 * 1.408;
+    // 22 days to go: api-a's $11.04 and api-b's full day, each day
+    expect(remaining).toBeCloseTo(22 * (11.04 + fullDay), -1);
+    expect(forecast.high - forecast.low).toBeGreaterThan(0.2 * 22 * fullDay);
+  });
+});
+
 describe('the day the cap is crossed', () => {
   const { ctx } = api();
 
