@@ -143,6 +143,9 @@ export interface Summary {
   /** Mean absolute error of the period total, as a share of the actual total. */
   readonly ours: number;
   readonly runRate: number;
+  /** Median absolute error, as a share of the actual total: one tiny account's misses do not swamp it. */
+  readonly oursMedian: number;
+  readonly runRateMedian: number;
   /** Over the cases that have a previous period (`lastCases` of them). */
   readonly lastPeriod: number;
   readonly lastCases: number;
@@ -156,11 +159,21 @@ export function summarise(cases: readonly Case[]): Summary {
   const mean = (xs: readonly number[]) =>
     xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : Number.NaN;
   const error = (x: number, c: Case) => Math.abs(x - c.truth) / c.truth;
+  const median = (xs: readonly number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    if (sorted.length === 0) return Number.NaN;
+    return sorted.length % 2
+      ? (sorted[mid] as number)
+      : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  };
   const withLast = cases.filter((c) => c.lastPeriod !== undefined);
   return {
     cases: cases.length,
     ours: mean(cases.map((c) => error(c.expected, c))),
     runRate: mean(cases.map((c) => error(c.runRate, c))),
+    oursMedian: median(cases.map((c) => error(c.expected, c))),
+    runRateMedian: median(cases.map((c) => error(c.runRate, c))),
     lastPeriod: mean(withLast.map((c) => error(c.lastPeriod ?? 0, c))),
     lastCases: withLast.length,
     coverage: mean(cases.map((c) => (c.low <= c.truth && c.truth <= c.high ? 1 : 0))),
