@@ -344,17 +344,29 @@ function otherRecords(b: BudgetSeed): CostRecord[] {
 }
 
 function budgetFile(): BudgetFile {
+  return tagBudgets(BUDGETS.map((b) => ({ name: b.name, tier: b.tier, tags: { team: b.name }, cap: b.cap })));
+}
+
+/** A budget file of monthly UTC budgets in `advise` mode, each selecting its spend by tags. */
+export function tagBudgets(
+  budgets: readonly {
+    readonly name: string;
+    readonly tier: 'production' | 'experiment';
+    readonly tags: Readonly<Record<string, string>>;
+    readonly cap: number;
+  }[],
+): BudgetFile {
   const r = parseBudgetFile({
     version: 1,
     currency: 'USD',
     billingPeriod: { startDay: 1, timezone: 'UTC' },
     tiers: { production: { mode: 'advise' }, experiment: { mode: 'advise' } },
-    budgets: BUDGETS.map((b) => ({
+    budgets: budgets.map((b) => ({
       name: b.name,
       owner: `${b.name}@example.com`,
       tier: b.tier,
       environment: b.tier === 'production' ? 'prod' : 'experiment',
-      selector: { tags: { team: b.name } },
+      selector: { tags: b.tags },
       limits: { spendPerPeriod: b.cap },
     })),
   });

@@ -12,14 +12,14 @@
  */
 import { join } from 'node:path';
 import { snapshotOfFiles } from '../../lambdas/cli/run.ts';
-import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
+import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import { evaluate } from '../../lambdas/core/evaluate/index.ts';
 import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { addDays, daysBetween } from '../../lambdas/core/period.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
 import { loadBudgetFile } from '../../lambdas/formats/budget-file.ts';
 import { loadCostExplorerJson } from '../../lambdas/formats/cost-explorer-file.ts';
-import { FORECAST_MONTHS, readForecastAccount } from './forecast-account.ts';
+import { FORECAST_MONTHS, readForecastAccount, tagBudgets } from './forecast-account.ts';
 
 export const FORECAST_DAYS = [7, 14, 21] as const;
 /** The interval's intended coverage, as the README states it. */
@@ -108,23 +108,6 @@ async function costExplorerAccount(repo: string): Promise<{ snapshot: Snapshot; 
   const load = await loadCostExplorerJson(path, { costMetric: 'billed' });
   const tags = { account: 'cloudtoolbox' };
   const costs = load.records.filter((r) => r.service !== 'Tax').map((r) => ({ ...r, tags }));
-  const parsed = parseBudgetFile({
-    version: 1,
-    currency: 'USD',
-    billingPeriod: { startDay: 1, timezone: 'UTC' },
-    tiers: { production: { mode: 'advise' } },
-    budgets: [
-      {
-        name: 'cloudtoolbox',
-        owner: 'owner@example.com',
-        tier: 'production',
-        environment: 'prod',
-        selector: { tags },
-        limits: { spendPerPeriod: 20 },
-      },
-    ],
-  });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   return {
     snapshot: {
       asOf: '2024-03-31',
@@ -134,7 +117,7 @@ async function costExplorerAccount(repo: string): Promise<{ snapshot: Snapshot; 
       gaps: [],
       ...(load.completeThrough && { costsCompleteThrough: load.completeThrough }),
     },
-    file: parsed.file,
+    file: tagBudgets([{ name: 'cloudtoolbox', tier: 'production', tags, cap: 20 }]),
   };
 }
 
