@@ -24,7 +24,12 @@ export interface BudgetForecast {
 }
 
 export function budgetForecast(ctx: Context, view: BudgetSpend): BudgetForecast {
-  const covered = ctx.span.daysWithRows;
+  // a day is covered when a cost row starts on it, or a charge of several days spreads onto it
+  const spread = new Set([
+    ...view.other.keys(),
+    ...[...view.endpoints.values()].flatMap((e) => [...e.days.keys()]),
+  ]);
+  const covered = (d: string) => ctx.span.daysWithRows.has(d) || spread.has(d);
   // Each series starts on its own first day, and a day the cost source did not cover is a gap: zeros there would
   // read as spend that stopped, and move the forecast of every budget with a stray row far back in the file.
   const series = (amount: (day: string) => Money | undefined): (number | null)[] => {
@@ -32,7 +37,7 @@ export function budgetForecast(ctx: Context, view: BudgetSpend): BudgetForecast 
     return ctx.historyDays.map((d) => {
       const a = amount(d);
       started ||= a !== undefined;
-      return started && covered.has(d) ? toNumber(a ?? 0n) : null;
+      return started && covered(d) ? toNumber(a ?? 0n) : null;
     });
   };
   const components = [
