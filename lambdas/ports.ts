@@ -4,6 +4,7 @@
  */
 import type { AlertMessage } from './core/alert-text.ts';
 import type { ApiUsage } from './core/api-usage.ts';
+import type { ResolvedTags } from './core/attribution.ts';
 import type { CostExplorerForecast } from './core/evaluate/types.ts';
 import type { CostRecord, DataGap, EndpointInfo, MetricName, MetricSeries } from './core/types.ts';
 
@@ -25,10 +26,14 @@ export interface CostSource {
   load(range: TimeRange): Promise<CostLoad>;
 }
 
-/** Tags that place cost rows on endpoints: the endpoint's own tag, or the tag the rows were grouped by. */
+/**
+ * Tags that place cost rows on endpoints: the endpoint's own tag, or the tag the rows were grouped by, and the tag
+ * conditions the rows of a group were told apart by.
+ */
 export interface AttributionTags {
   readonly endpointTag?: string;
   readonly groupTag?: string;
+  readonly resolvedTags?: readonly ResolvedTags[];
 }
 
 /** A cycle's spend source: the cost rows, how to place them on endpoints, and the source's own forecast if any. */

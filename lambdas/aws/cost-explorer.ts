@@ -1,5 +1,6 @@
 /**
- * Spend from Cost Explorer: GetCostAndUsage (daily, grouped by one budget tag and USAGE_TYPE), optionally
+ * Spend from Cost Explorer: GetCostAndUsage (daily, grouped by one budget tag and USAGE_TYPE, and once more per tag
+ * condition that the grouping cannot tell apart: see cost-explorer-tags.ts), optionally
  * GetCostAndUsageWithResources for the last 14 days (resource-level attribution), and GetCostForecast as a
  * cross-check of our forecast. Every request costs $0.01 and is counted in `ApiUsage`, one per page.
  *
@@ -26,14 +27,23 @@ import {
 } from '@aws-sdk/client-cost-explorer';
 import { createPaginator } from '@smithy/core';
 import type { ApiUsage } from '../core/api-usage.ts';
-import { mergeResourceLevel } from '../core/attribution.ts';
+import { mergeResourceLevel, type ResolvedTags } from '../core/attribution.ts';
 import { AwsAccessError } from '../core/errors.ts';
-import { type Money, parseMoney } from '../core/money.ts';
+import { displayMoney, type Money, parseMoney, ZERO } from '../core/money.ts';
 import { addDays, daysOf, maxDay, minDay } from '../core/period.ts';
 import type { CostRecord, DataGap } from '../core/types.ts';
 import { parseCostExplorerResponse, recordsOfResponse } from '../formats/cost-explorer-file.ts';
 import { Interner } from '../formats/csv.ts';
 import type { CostDayCache, CostLoad, CostSource, TimeRange } from '../ports.ts';
+import {
+  describeTags,
+  MAX_TAG_QUERIES,
+  planTagQueries,
+  relabel,
+  type TagConditions,
+  type TagPlan,
+  tagFilter,
+} from './cost-explorer-tags.ts';
 import { sourceError } from './errors.ts';
 import { pages } from './paging.ts';
 
@@ -45,8 +55,10 @@ export interface CostExplorerSourceOptions {
   readonly cache?: CostDayCache;
   /** billed: UnblendedCost; effective: NetAmortizedCost. */
   readonly costMetric: 'billed' | 'effective';
-  /** Tag keys the budgets select on, in the budget file's order. */
-  readonly tagKeys: readonly string[];
+  /** The tags each budget selects on, in the budget file's order (a budget without tags: `{}` or left out). */
+  readonly selectors: readonly TagConditions[];
+  /** Tag queries a cycle may add to the main query (default MAX_TAG_QUERIES). */
+  readonly maxTagQueries?: number;
   /** A cost-allocation tag whose value is the endpoint name; grouped by instead of the first budget tag. */
   readonly endpointTag?: string;
   /** Also read GetCostAndUsageWithResources for the last 14 days (opted in to in Cost Explorer's settings). */
@@ -136,10 +148,13 @@ export class CostExplorerSource implements CostSource {
   /** The tag key the rows are grouped by: what `attributeSpend` needs as `groupTag`. */
   readonly groupTag: string | undefined;
   readonly endpointTag: string | undefined;
+  /** The tag queries beside the main query, and the selector conditions left unresolved. */
+  readonly tagPlan: TagPlan;
   private readonly metric: 'UnblendedCost' | 'NetAmortizedCost';
   private readonly openDays: number;
   private readonly now: () => number;
   private readonly main: Query;
+  private readonly tagQueries: readonly Query[];
   private readonly resource: Query | undefined;
 
   constructor(private readonly opts: CostExplorerSourceOptions) {
@@ -151,16 +166,23 @@ export class CostExplorerSource implements CostSource {
     this.now = opts.now ?? Date.now;
     this.metric = opts.costMetric === 'billed' ? 'UnblendedCost' : 'NetAmortizedCost';
     this.endpointTag = opts.endpointTag;
-    this.groupTag = opts.endpointTag ?? opts.tagKeys[0];
+    this.tagPlan = planTagQueries(opts.selectors, opts.endpointTag, opts.maxTagQueries);
+    this.groupTag = this.tagPlan.groupTag;
 
     const groupBy: GroupDefinition[] = [];
     if (this.groupTag !== undefined) groupBy.push({ Type: 'TAG', Key: this.groupTag });
     groupBy.push({ Type: 'DIMENSION', Key: 'USAGE_TYPE' });
     // A budget takes every row its tags select, whatever the service; untagged rows only if SageMaker's.
     const sagemaker: Expression = { Dimensions: { Key: 'SERVICE', Values: [SAGEMAKER] } };
-    const keys = [...new Set([...opts.tagKeys, ...(opts.endpointTag ? [opts.endpointTag] : [])])].sort();
+    const selectorKeys = opts.selectors.flatMap((s) => Object.keys(s));
+    const keys = [...new Set([...selectorKeys, ...(opts.endpointTag ? [opts.endpointTag] : [])])].sort();
     const filter: Expression = keys.length === 0 ? sagemaker : { Or: [sagemaker, ...keys.map(tagPresent)] };
     this.main = this.query('ce:GetCostAndUsage', groupBy, filter);
+    const g = this.groupTag;
+    this.tagQueries =
+      g === undefined
+        ? []
+        : this.tagPlan.queries.map((q) => this.query('ce:GetCostAndUsage', groupBy, tagFilter(g, q)));
     this.resource = opts.resourceLevel
       ? this.query(
           'ce:GetCostAndUsageWithResources',
@@ -200,6 +222,14 @@ export class CostExplorerSource implements CostSource {
       });
     }
     let records = days.flatMap((d) => main.byDay.get(d) ?? []);
+    if (this.tagQueries.length > 0 || this.tagPlan.unresolved.length > 0) {
+      records = await this.resolveTags(
+        records,
+        days.filter((d) => main.byDay.has(d)),
+        strings,
+        gaps,
+      );
+    }
 
     if (this.resource) {
       const from = addDays(this.opts.asOf, -(RESOURCE_LEVEL_DAYS - 1));
@@ -232,6 +262,58 @@ export class CostExplorerSource implements CostSource {
       gaps,
       ...(firstFailed === undefined ? {} : { completeThrough: addDays(firstFailed, -1) }),
     };
+  }
+
+  /**
+   * The main query's rows relabelled with the tags each selector needs, from one tag query per condition set of the
+   * plan over the days the main query loaded. What stays unresolved (a tag query that failed, conditions past the
+   * limit of queries) is a gap naming the spend it leaves unplaced: never a silent shortfall of a budget.
+   */
+  private async resolveTags(
+    records: CostRecord[],
+    days: readonly string[],
+    strings: Interner,
+    gaps: DataGap[],
+  ): Promise<CostRecord[]> {
+    const plan = this.tagPlan;
+    const currency = records[0]?.currency;
+    const money = (m: Money) => displayMoney(m, currency);
+    const byQuery: CostRecord[][] = [];
+    const loaded: Set<string>[] = [];
+    const failures: { query: ResolvedTags; range: string; message: string; index: number }[] = [];
+    for (const [i, q] of this.tagQueries.entries()) {
+      const got = days.length === 0 ? { byDay: new Map(), failures: [] } : await this.fetch(q, days, strings);
+      byQuery.push(days.flatMap((d) => got.byDay.get(d) ?? []));
+      loaded.push(new Set(days.filter((d) => got.byDay.has(d))));
+      for (const f of got.failures) {
+        const range = `${f.start} to ${addDays(f.end, -1)}`;
+        failures.push({ query: plan.queries[i] as ResolvedTags, range, message: f.error.message, index: i });
+      }
+    }
+    const out = relabel(records, plan, byQuery, loaded, utcDay);
+    for (const f of failures) {
+      const tags = describeTags(plan.groupTag, f.query);
+      gaps.push({
+        source: 'costs',
+        scope: `Cost Explorer ${tags} ${f.range}`,
+        message: `${f.message}; up to ${money(out.atStake.get(f.index) ?? ZERO)} of spend on those days could not be told apart by ${tags}, so budgets selecting ${tags} may miss part of it`,
+      });
+    }
+    for (const u of plan.unresolved) {
+      const tags = describeTags(plan.groupTag, u);
+      const g = plan.groupTag;
+      let atStake = ZERO;
+      for (const r of records) {
+        if (g === undefined || u.groupValues === undefined || u.groupValues.includes(r.tags[g] ?? ''))
+          atStake += r.amount;
+      }
+      gaps.push({
+        source: 'costs',
+        scope: `Cost Explorer ${tags}`,
+        message: `telling ${tags} apart would take more than ${this.opts.maxTagQueries ?? MAX_TAG_QUERIES} tag queries a cycle; up to ${money(atStake)} of spend could not be told apart by it, so budgets selecting ${tags} may miss part of it`,
+      });
+    }
+    return out.records;
   }
 
   /**

@@ -39,12 +39,9 @@ function failed(source: AwsSource, api: string) {
   };
 }
 
-/** The tag keys the budgets select on, in file order: Cost Explorer groups by the first (or the endpoint tag). */
-export function selectorTagKeys(file: BudgetFile): string[] {
-  const keys: string[] = [];
-  for (const b of file.budgets)
-    for (const k of Object.keys(b.selector.tags ?? {})) if (!keys.includes(k)) keys.push(k);
-  return keys;
+/** The tags each budget selects on, in file order: what Cost Explorer's queries must tell apart. */
+export function selectorTags(file: BudgetFile): Record<string, string>[] {
+  return file.budgets.map((b) => b.selector.tags ?? {});
 }
 
 /** Cost Explorer's forecast as the result carries it: the mean to the cent, or why it is missing. */
@@ -79,7 +76,7 @@ function spendSource(o: AwsSourcesOptions): SpendSource {
     usage,
     cache: o.cache,
     costMetric: file.costMetric,
-    tagKeys: selectorTagKeys(file),
+    selectors: selectorTags(file),
     endpointTag: file.costExplorer?.endpointTag,
     resourceLevel: file.costExplorer?.resourceLevel,
     asOf: o.asOf,
@@ -88,6 +85,7 @@ function spendSource(o: AwsSourcesOptions): SpendSource {
   const attribution = {
     ...(ce.endpointTag !== undefined ? { endpointTag: ce.endpointTag } : {}),
     ...(ce.groupTag !== undefined ? { groupTag: ce.groupTag } : {}),
+    ...(ce.tagPlan.queries.length > 0 ? { resolvedTags: ce.tagPlan.queries } : {}),
   };
   return {
     load: async (range) => ({

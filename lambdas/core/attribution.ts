@@ -18,6 +18,16 @@ import type { CostRecord, EndpointInfo } from './types.ts';
 
 export type AttributionMethod = 'resource' | 'tag' | 'estimated';
 
+/**
+ * Tag conditions the rows were told apart by, besides the group tag (Cost Explorer's tag queries): rows carrying
+ * them were split off from the rest of their group, so the rest holds no spend of endpoints that carry them.
+ */
+export interface ResolvedTags {
+  readonly tags: Readonly<Record<string, string>>;
+  /** The group tag's values whose rows were told apart by these conditions; absent: every value, and untagged. */
+  readonly groupValues?: readonly string[];
+}
+
 export interface AttributionOptions {
   /** Cost-allocation tag whose value is the endpoint name, where the account has one. */
   readonly endpointTag?: string;
@@ -26,6 +36,8 @@ export interface AttributionOptions {
    * group: its spend is split only across endpoints that lack the tag too.
    */
   readonly groupTag?: string;
+  /** Conditions the rows of each group were told apart by (see ResolvedTags). */
+  readonly resolvedTags?: readonly ResolvedTags[];
   /** The billing day (YYYY-MM-DD) of an instant, matching the days of `EndpointInfo.instanceHours`; UTC by default. */
   readonly dayOf?: (ms: number) => string;
 }
@@ -171,14 +183,32 @@ function emptyTag(v: string | undefined): boolean {
   return v === undefined || v === '';
 }
 
-/** Whether an endpoint belongs to a row's tag group: every tag of the row, and for the untagged group, no group tag. */
+function carries(
+  tags: Readonly<Record<string, string>>,
+  conditions: Readonly<Record<string, string>>,
+): boolean {
+  for (const k in conditions) if (tags[k] !== conditions[k]) return false;
+  return true;
+}
+
+/**
+ * Whether an endpoint belongs to a row's tag group: it carries every tag of the row; for the untagged group, no
+ * group tag; and no conditions that the row's group was told apart by and the row does not carry (those rows were
+ * split off, and the endpoint's spend is in them).
+ */
 function inGroup(
   e: EndpointInfo,
   tags: Readonly<Record<string, string>>,
   groupTag: string | undefined,
+  resolved: readonly ResolvedTags[],
 ): boolean {
-  for (const k in tags) if (e.tags[k] !== tags[k]) return false;
+  if (!carries(e.tags, tags)) return false;
   if (groupTag !== undefined && emptyTag(tags[groupTag]) && !emptyTag(e.tags[groupTag])) return false;
+  const value = groupTag === undefined ? '' : (tags[groupTag] ?? '');
+  for (const r of resolved) {
+    if (r.groupValues !== undefined && !r.groupValues.includes(value)) continue;
+    if (!carries(tags, r.tags) && carries(e.tags, r.tags)) return false;
+  }
   return true;
 }
 
@@ -194,6 +224,7 @@ export function attributeSpend(
   opts: AttributionOptions = {},
 ): Attribution {
   const dayOf = opts.dayOf ?? utcDay;
+  const resolved = opts.resolvedTags ?? [];
   const byName = new Map<string, EndpointInfo>();
   const byType = new Map<string, Candidate[]>();
   for (const e of [...inventory].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
@@ -260,7 +291,7 @@ export function attributeSpend(
       const e = c.info;
       if (region !== undefined && e.region !== undefined && e.region !== region) continue;
       if (measured.has(`${day}\u0000${e.name}`)) continue;
-      if (!inGroup(e, r.tags, opts.groupTag)) continue;
+      if (!inGroup(e, r.tags, opts.groupTag, resolved)) continue;
       const hours = hoursOn(e, c.now, day, type);
       if (!(hours > 0)) continue;
       who.push(e);

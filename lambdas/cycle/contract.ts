@@ -274,7 +274,20 @@ export const SnapshotPartSchema = z.discriminatedUnion('part', [
     part: z.literal('costs'),
     snapshot: SnapshotCodec,
     /** Tags that place cost rows on endpoints, for the merge. */
-    attribution: z.strictObject({ endpointTag: z.string().optional(), groupTag: z.string().optional() }),
+    attribution: z.strictObject({
+      endpointTag: z.string().optional(),
+      groupTag: z.string().optional(),
+      /** Tag conditions Cost Explorer's tag queries told the rows of a group apart by. */
+      resolvedTags: z
+        .array(
+          z.strictObject({
+            tags: z.record(z.string(), z.string()),
+            groupValues: z.array(z.string()).readonly().optional(),
+          }),
+        )
+        .readonly()
+        .optional(),
+    }),
     /** The paid API calls the part made (absent when it read files). */
     apiUsage: ApiUsageSchema.optional(),
     costExplorerForecast: CostExplorerForecastSchema.optional(),

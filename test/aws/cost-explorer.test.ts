@@ -60,7 +60,7 @@ function source(opts: Partial<CostExplorerSourceOptions> = {}): CostExplorerSour
     client,
     usage,
     costMetric: 'billed',
-    tagKeys: ['team'],
+    selectors: [{ team: 'search' }],
     asOf: '2026-10-03',
     now: () => LATER,
     ...opts,
@@ -159,10 +159,13 @@ function clientOverHttp(answer: (attempt: number) => { status: number; body: unk
 const throttled = { status: 400, body: { __type: 'LimitExceededException', message: 'Rate exceeded' } };
 
 describe('CostExplorerSource requests', () => {
-  it('asks for DAILY UnblendedCost and UsageQuantity by the first budget tag and USAGE_TYPE, SageMaker or tagged rows only', async () => {
+  it('asks for DAILY UnblendedCost and UsageQuantity by a budget tag and USAGE_TYPE, SageMaker or tagged rows only', async () => {
     ce.on(GetCostAndUsageCommand).resolves(EMPTY);
-    await source({ tagKeys: ['team', 'cost-center'] }).load({ start: '2026-10-01', end: '2026-10-04' });
-    expect(ce).toReceiveCommandExactlyOnceWith(GetCostAndUsageCommand, {
+    await source({ selectors: [{ team: 'search' }, { 'cost-center': 'cc-1' }] }).load({
+      start: '2026-10-01',
+      end: '2026-10-04',
+    });
+    expect(ce).toReceiveCommandWith(GetCostAndUsageCommand, {
       TimePeriod: { Start: '2026-10-01', End: '2026-10-04' },
       Granularity: 'DAILY',
       Metrics: ['UnblendedCost', 'UsageQuantity'],
@@ -194,7 +197,7 @@ describe('CostExplorerSource requests', () => {
 
   it('without budget tags groups by USAGE_TYPE alone and filters to SageMaker', async () => {
     ce.on(GetCostAndUsageCommand).resolves(EMPTY);
-    const src = source({ tagKeys: [] });
+    const src = source({ selectors: [] });
     await src.load({ start: '2026-10-01', end: '2026-10-04' });
     expect(ce).toReceiveCommandWith(GetCostAndUsageCommand, {
       GroupBy: [{ Type: 'DIMENSION', Key: 'USAGE_TYPE' }],
@@ -220,8 +223,8 @@ describe('CostExplorerSource requests', () => {
     const keys = new Set([
       source().cacheSource,
       source({ costMetric: 'effective' }).cacheSource,
-      source({ tagKeys: ['cost-center'] }).cacheSource,
-      source({ tagKeys: ['team', 'cost-center'] }).cacheSource,
+      source({ selectors: [{ 'cost-center': 'cc-1' }] }).cacheSource,
+      source({ selectors: [{ team: 'search' }, { 'cost-center': 'cc-1' }] }).cacheSource,
       source({ endpointTag: 'endpoint' }).cacheSource,
     ]);
     expect(keys.size).toBe(5);
@@ -457,6 +460,97 @@ describe('CostExplorerSource day cache', () => {
     ]);
     expect(load.completeThrough).toBe('2026-10-07');
     expect(cache.puts).toHaveLength(puts);
+  });
+});
+
+describe('CostExplorerSource tag queries', () => {
+  const PROD = { team: 'search', env: 'prod' };
+  const week = { start: '2026-10-01', end: '2026-10-04' };
+  /** The team's S3 model artefacts of one day: $45.83 of prod, $12 of dev; one Cost Explorer row per team. */
+  function storage(input: GetCostAndUsageCommandInput): Response {
+    const prodOnly = input.Filter?.And !== undefined;
+    const { Start, End } = input.TimePeriod as { Start: string; End: string };
+    return {
+      GroupDefinitions: input.GroupBy,
+      ResultsByTime: daysOf(Start, End).map((day, i, all) => ({
+        TimePeriod: { Start: day, End: all[i + 1] ?? End },
+        Total: {},
+        Groups: [
+          {
+            Keys: ['team$search', 'USE1-TimedStorage-ByteHrs'],
+            Metrics: {
+              UnblendedCost: { Amount: prodOnly ? '45.83' : '57.83', Unit: 'USD' },
+              UsageQuantity: { Amount: '2000', Unit: 'GB-Mo' },
+            },
+          },
+        ],
+        Estimated: false,
+      })),
+    };
+  }
+
+  it('asks once more for the rows carrying the other tags of a multi-tag selector, grouped as the main query', async () => {
+    ce.on(GetCostAndUsageCommand).callsFake(storage);
+    const { records, gaps } = await source({ selectors: [PROD] }).load(week);
+    expect(ce).toReceiveCommandTimes(GetCostAndUsageCommand, 2);
+    expect(ce).toReceiveCommandWith(GetCostAndUsageCommand, {
+      GroupBy: [
+        { Type: 'TAG', Key: 'team' },
+        { Type: 'DIMENSION', Key: 'USAGE_TYPE' },
+      ],
+      Filter: {
+        And: [
+          { Tags: { Key: 'team', Values: ['search'], MatchOptions: ['EQUALS'] } },
+          { Tags: { Key: 'env', Values: ['prod'], MatchOptions: ['EQUALS'] } },
+        ],
+      },
+    });
+    expect(gaps).toEqual([]);
+    const prod = records.filter((r) => r.tags.env === 'prod');
+    expect(total(prod)).toBe(parseMoney('137.49'));
+    expect(total(records)).toBe(parseMoney('173.49'));
+    expect(usage.requests('ce:GetCostAndUsage')).toBe(2);
+  });
+
+  it("names the spend at stake when a tag query fails, and keeps the main query's rows whole", async () => {
+    ce.on(GetCostAndUsageCommand).callsFake((input: GetCostAndUsageCommandInput) => {
+      if (input.Filter?.And !== undefined)
+        throw Object.assign(new Error('not authorized'), { name: 'AccessDeniedException' });
+      return storage(input);
+    });
+    const { records, gaps, completeThrough } = await source({ selectors: [PROD] }).load(week);
+    expect(total(records)).toBe(parseMoney('173.49'));
+    expect(records.some((r) => r.tags.env !== undefined)).toBe(false);
+    expect(completeThrough).toBeUndefined();
+    expect(gaps).toEqual([
+      {
+        source: 'costs',
+        scope: 'Cost Explorer env=prod and team=search 2026-10-01 to 2026-10-03',
+        message: expect.stringMatching(
+          /^ce:GetCostAndUsage was denied .*; up to \$173\.49 of spend on those days could not be told apart by env=prod and team=search, so budgets selecting env=prod and team=search may miss part of it$/,
+        ),
+      },
+    ]);
+  });
+
+  it('caches each tag query under its own key, so that a steady cycle asks it only for the open days', async () => {
+    ce.on(GetCostAndUsageCommand).callsFake(storage);
+    const cache = new MemoryCache();
+    await source({ selectors: [PROD], cache, asOf: '2026-10-10' }).load({
+      start: '2026-10-01',
+      end: '2026-11-01',
+    });
+    expect(cache.puts.map((p) => p.days.at(-1))).toEqual(['2026-10-07', '2026-10-07']);
+    expect(new Set(cache.puts.map((p) => p.source)).size).toBe(2);
+    ce.resetHistory();
+    await source({ selectors: [PROD], cache, asOf: '2026-10-11' }).load({
+      start: '2026-10-01',
+      end: '2026-11-01',
+    });
+    expect(ce.commandCalls(GetCostAndUsageCommand).map((c) => c.args[0].input.TimePeriod)).toEqual([
+      { Start: '2026-10-08', End: '2026-10-12' },
+      { Start: '2026-10-08', End: '2026-10-12' },
+    ]);
   });
 });
 

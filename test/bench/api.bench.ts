@@ -25,7 +25,7 @@ import { buildClients } from '../../lambdas/aws/clients.ts';
 import { ENDPOINT_METRICS } from '../../lambdas/aws/cloudwatch.ts';
 import { MAX_QUERIES_PER_REQUEST, minimumRequests } from '../../lambdas/aws/cloudwatch-plan.ts';
 import { CostExplorerSource } from '../../lambdas/aws/cost-explorer.ts';
-import { awsResourceSources, awsSpendSources, selectorTagKeys } from '../../lambdas/aws/sources.ts';
+import { awsResourceSources, awsSpendSources, selectorTags } from '../../lambdas/aws/sources.ts';
 import { ApiUsage, type ApiUsageReport } from '../../lambdas/core/api-usage.ts';
 import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
 import {
@@ -186,7 +186,7 @@ async function runCycle(
     client: clients.costExplorer,
     usage: new ApiUsage(),
     costMetric: file.costMetric,
-    tagKeys: selectorTagKeys(file),
+    selectors: selectorTags(file),
     endpointTag: file.costExplorer?.endpointTag,
     asOf,
   }).cacheSource;

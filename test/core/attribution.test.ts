@@ -128,6 +128,29 @@ describe('attributeSpend: estimated', () => {
     expect(byEndpoint(records)).toEqual({ 'untagged-1': '5.000000000000', 'untagged-2': '5.000000000000' });
   });
 
+  it('splits the rest of a group told apart by a tag only across endpoints that do not carry it', () => {
+    const inventory = [
+      endpoint('search-prod', { team: 'search', env: 'prod' }),
+      endpoint('search-dev', { team: 'search', env: 'dev' }),
+      endpoint('ads-prod', { team: 'ads', env: 'prod' }),
+    ];
+    const rows = [
+      row('30', { tags: { team: 'search', env: 'prod' } }),
+      row('10', { tags: { team: 'search' } }),
+      row('7', { tags: { team: 'ads' } }),
+    ];
+    const { records } = attributeSpend(rows, inventory, {
+      groupTag: 'team',
+      // env=prod was told apart in team=search only: ads' rows still hold its prod endpoint's spend
+      resolvedTags: [{ tags: { env: 'prod' }, groupValues: ['search'] }],
+    });
+    expect(byEndpoint(records)).toEqual({
+      'search-prod': '30.000000000000',
+      'search-dev': '10.000000000000',
+      'ads-prod': '7.000000000000',
+    });
+  });
+
   it('falls back to the current instance count for 24 hours, and not before the endpoint existed', () => {
     const inventory = [
       endpoint('hours-known', {}, { instanceHours: { [OCT1]: { 'ml.g5.xlarge': 24 } } }),
