@@ -5,7 +5,8 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
-import { ROOT } from '../helpers/cli.ts';
+import { cli, ROOT } from '../helpers/cli.ts';
+import { groupItems, type LineItem } from '../helpers/cost-explorer-engine.ts';
 
 /**
  * `run --aws` end to end against a loopback server that speaks the AWS JSON protocols, reached through
@@ -23,6 +24,45 @@ const teams: Record<string, { endpoint: string; instances: number }> = {
   chat: { endpoint: 'chat-prod', instances: 1 },
 };
 
+interface Endpoint {
+  readonly name: string;
+  readonly instances: number;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+/** An account whose Cost Explorer answers from line items, as Cost Explorer filters and groups them. */
+interface Account {
+  readonly endpoints: readonly Endpoint[];
+  readonly lineItems: (day: string) => readonly LineItem[];
+}
+
+const TEAMS: Account['endpoints'] = Object.entries(teams).map(([team, t]) => ({
+  name: t.endpoint,
+  instances: t.instances,
+  tags: { team },
+}));
+
+function costAndUsage(account: Account, input: Record<string, unknown>) {
+  const period = input.TimePeriod as { Start: string; End: string };
+  const metric = (input.Metrics as string[])[0] ?? 'UnblendedCost';
+  return {
+    GroupDefinitions: input.GroupBy,
+    ResultsByTime: days(period.Start, period.End).map((d) => ({
+      TimePeriod: { Start: d, End: days(d, '2100-01-01')[1] },
+      Total: {},
+      Groups: groupItems(account.lineItems(d), input.GroupBy as never, input.Filter as never).map((g) => ({
+        Keys: g.keys,
+        Metrics: {
+          [metric]: { Amount: g.amount.toFixed(10), Unit: 'USD' },
+          UsageQuantity: { Amount: String(g.quantity), Unit: g.unit },
+        },
+      })),
+      Estimated: false,
+    })),
+    DimensionValueAttributes: [],
+  };
+}
+
 function days(start: string, end: string): string[] {
   const out: string[] = [];
   for (let d = Date.parse(start); d < Date.parse(end); d += 86_400_000)
@@ -30,21 +70,22 @@ function days(start: string, end: string): string[] {
   return out;
 }
 
-function handlers(opts: { ceDenied?: boolean } = {}) {
+function handlers(opts: { ceDenied?: boolean; account?: Account } = {}) {
   const arn = (name: string) => `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/${name}`;
   const created = Date.parse('2026-08-01T00:00:00Z') / 1000;
+  const endpoints = opts.account?.endpoints ?? TEAMS;
   return {
     'SageMaker.ListEndpoints': () => ({
-      Endpoints: Object.values(teams).map((t) => ({
-        EndpointName: t.endpoint,
-        EndpointArn: arn(t.endpoint),
+      Endpoints: endpoints.map((t) => ({
+        EndpointName: t.name,
+        EndpointArn: arn(t.name),
         CreationTime: created,
         LastModifiedTime: created,
         EndpointStatus: 'InService',
       })),
     }),
     'SageMaker.DescribeEndpoint': (input: Record<string, unknown>) => {
-      const t = Object.values(teams).find((x) => x.endpoint === input.EndpointName);
+      const t = endpoints.find((x) => x.name === input.EndpointName);
       return {
         EndpointName: input.EndpointName,
         EndpointArn: arn(String(input.EndpointName)),
@@ -72,8 +113,8 @@ function handlers(opts: { ceDenied?: boolean } = {}) {
       ],
     }),
     'SageMaker.ListTags': (input: Record<string, unknown>) => {
-      const team = Object.entries(teams).find(([, t]) => arn(t.endpoint) === input.ResourceArn)?.[0];
-      return { Tags: team ? [{ Key: 'team', Value: team }] : [] };
+      const tags = endpoints.find((t) => arn(t.name) === input.ResourceArn)?.tags ?? {};
+      return { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
     },
     'SageMaker.ListInferenceComponents': () => ({ InferenceComponents: [] }),
     'AnyScaleFrontendService.DescribeScalableTargets': () => ({ ScalableTargets: [] }),
@@ -82,6 +123,7 @@ function handlers(opts: { ceDenied?: boolean } = {}) {
     'AWSInsightsIndexService.GetCostAndUsage': (input: Record<string, unknown>) => {
       if (opts.ceDenied)
         return { awsError: 'AccessDeniedException', message: 'not authorized to perform ce:GetCostAndUsage' };
+      if (opts.account) return costAndUsage(opts.account, input);
       const period = input.TimePeriod as { Start: string; End: string };
       const metric = (input.Metrics as string[])[0] ?? 'UnblendedCost';
       return {
@@ -185,17 +227,18 @@ budgets:
     limits: { spendPerPeriod: 500, costPer1kInferences: 1 }
 `;
 
+const env = (server: AwsTestServer) => ({
+  AWS_ENDPOINT_URL: server.url,
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'secret',
+  AWS_MAX_ATTEMPTS: '2',
+});
+
 describe('perf-budgets run --aws against a loopback AWS', () => {
   let server: AwsTestServer;
   let dir: string;
   let budgets: string;
-  const env = () => ({
-    AWS_ENDPOINT_URL: server.url,
-    AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'secret',
-    AWS_MAX_ATTEMPTS: '2',
-  });
 
   beforeAll(async () => {
     server = await startAwsServer(handlers());
@@ -221,7 +264,7 @@ describe('perf-budgets run --aws against a loopback AWS', () => {
         '--format',
         'json',
       ],
-      env(),
+      env(server),
     );
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as CycleResult & {
@@ -263,7 +306,7 @@ describe('perf-budgets run --aws against a loopback AWS', () => {
         '--format',
         'json',
       ],
-      env(),
+      env(server),
     );
     expect(r.code, r.stderr).toBe(0);
     const ce = server.requests
@@ -275,7 +318,7 @@ describe('perf-budgets run --aws against a loopback AWS', () => {
 
   it('asks GetMetricData in as few calls as its limits allow', async () => {
     const before = server.requests.length;
-    await runCli(['run', '--aws', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state'], env());
+    await runCli(['run', '--aws', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state'], env(server));
     const calls = server.requests.slice(before).filter((q) => q.target.endsWith('.GetMetricData'));
     // 2 endpoints x 10 metrics = 20 queries: one hourly call for the window, one daily call for the baseline
     expect(calls).toHaveLength(2);
@@ -351,5 +394,128 @@ describe('perf-budgets run --aws when Cost Explorer is denied', () => {
     expect(server.requests.length).toBe(asked);
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(existsSync(join(dir, 'state'))).toBe(false);
+  });
+});
+
+describe('perf-budgets run --aws with budgets selected by several tags', () => {
+  /**
+   * Team search runs search-prod (env=prod, 2 instances) and search-dev (env=dev, 1 instance), and keeps model
+   * artefacts in S3 for each ($3.0553 a day for prod, $1 for dev); chat runs chat-prod. Cost Explorer can group by
+   * one tag beside USAGE_TYPE: a budget of team=search and env=prod needs the env of the S3 rows too.
+   */
+  const ENDPOINTS: Endpoint[] = [
+    { name: 'search-prod', instances: 2, tags: { team: 'search', env: 'prod' } },
+    { name: 'search-dev', instances: 1, tags: { team: 'search', env: 'dev' } },
+    { name: 'chat-prod', instances: 1, tags: { team: 'chat', env: 'prod' } },
+  ];
+  const STORAGE: { tags: Record<string, string>; amount: number }[] = [
+    { tags: { team: 'search', env: 'prod' }, amount: 3.0553 },
+    { tags: { team: 'search', env: 'dev' }, amount: 1 },
+  ];
+  const items = (): LineItem[] => [
+    ...ENDPOINTS.map((e) => ({
+      tags: e.tags,
+      usageType: 'USE1-Host:ml.g5.xlarge',
+      service: 'Amazon SageMaker',
+      amount: e.instances * 24 * HOURLY,
+      quantity: e.instances * 24,
+      unit: 'Hrs',
+    })),
+    ...STORAGE.map((s) => ({
+      tags: s.tags,
+      usageType: 'USE1-TimedStorage-ByteHrs',
+      service: 'Amazon Simple Storage Service',
+      amount: s.amount,
+      quantity: 100,
+      unit: 'GB-Mo',
+    })),
+  ];
+  /** The same account as a FOCUS file: one row per line item and day, tags as AWS Data Exports writes them. */
+  function focusFile(through: string): string {
+    const rows = days('2026-10-01', days(through, '2100-01-01')[1] as string).flatMap((d) =>
+      items().map((i, n) => {
+        const tags = JSON.stringify(
+          Object.fromEntries(Object.entries(i.tags).map(([k, v]) => [`user:${k}`, v])),
+        );
+        const resource =
+          n < ENDPOINTS.length ? `arn:aws:sagemaker:us-east-1:${ACCOUNT}:endpoint/${ENDPOINTS[n]?.name}` : '';
+        const end = days(d, '2100-01-01')[1];
+        return [
+          i.amount.toFixed(10),
+          'USD',
+          `${d}T00:00:00Z`,
+          `${end}T00:00:00Z`,
+          String(i.quantity),
+          i.unit,
+          resource,
+          i.service,
+          `"${tags.replaceAll('"', '""')}"`,
+          i.usageType,
+        ].join(',');
+      }),
+    );
+    const header =
+      'BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ConsumedQuantity,ConsumedUnit,ResourceId,ServiceName,Tags,x_UsageType';
+    return `${[header, ...rows].join('\n')}\n`;
+  }
+  const TAG_BUDGETS = `version: 1
+currency: USD
+billingPeriod: { startDay: 1, timezone: UTC }
+tiers: { production: { mode: advise } }
+budgets:
+  - name: search-prod
+    owner: search@example.com
+    tier: production
+    environment: prod
+    selector: { tags: { team: search, env: prod } }
+    limits: { spendPerPeriod: 3000 }
+  - name: search
+    owner: search@example.com
+    tier: production
+    environment: prod
+    selector: { tags: { team: search } }
+    limits: { spendPerPeriod: 3000 }
+  - name: prod
+    owner: platform@example.com
+    tier: production
+    environment: prod
+    selector: { tags: { env: prod } }
+    limits: { spendPerPeriod: 3000 }
+`;
+  let server: AwsTestServer;
+  beforeAll(async () => {
+    server = await startAwsServer(handlers({ account: { endpoints: ENDPOINTS, lineItems: items } }));
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it("gives each budget the spend a FOCUS file of the same account gives it, the team's S3 artefacts included", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-aws-tags-'));
+    const budgets = join(dir, 'budgets.yaml');
+    writeFileSync(budgets, TAG_BUDGETS);
+    writeFileSync(join(dir, 'focus.csv'), focusFile('2026-10-15'));
+    const base = ['run', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state', '--format', 'json'];
+    const live = await runCli([...base, '--aws'], env(server));
+    expect(live.code, live.stderr).toBe(0);
+    const file = cli([...base, '--costs', join(dir, 'focus.csv')]);
+    expect(file.code, file.stderr).toBe(0);
+    const spend = (out: string) =>
+      Object.fromEntries((JSON.parse(out) as CycleResult).budgets.map((b) => [b.name, b.spendToDateExact]));
+    // 15 days of search-prod's 2 instances and its S3 artefacts, exact
+    expect(spend(live.stdout)['search-prod']).toBe((15 * (2 * 24 * HOURLY + 3.0553)).toFixed(10));
+    expect(spend(live.stdout)).toEqual(spend(file.stdout));
+    const doc = JSON.parse(live.stdout) as CycleResult & {
+      apiUsage: { byApi: { api: string; requests: number }[] };
+    };
+    const prod = doc.budgets.find((b) => b.name === 'search-prod');
+    expect(prod?.endpoints.map((e) => [e.name, e.spendToDate])).toEqual([
+      ['search-prod', 15 * 2 * 24 * HOURLY],
+    ]);
+    expect(
+      prod?.findings.filter((f) => f.kind === 'incomplete-data' && /Cost Explorer/.test(f.message)),
+    ).toEqual([]);
+    // grouped by team: one more query tells env=prod apart (the union of env=prod with team=search needs none)
+    expect(doc.apiUsage.byApi.find((a) => a.api === 'ce:GetCostAndUsage')?.requests).toBe(2);
   });
 });
