@@ -35,6 +35,8 @@ export function resourceReadStatements(regions: readonly string[]): iam.PolicySt
       ],
       resources: ['*'],
     }),
+    // The endpoints' config changes of the last 90 days (instance-type history); LookupEvents has no resource ARN.
+    new iam.PolicyStatement({ sid: 'ConfigHistory', actions: ['cloudtrail:LookupEvents'], resources: ['*'] }),
   ];
 }
 

@@ -5,6 +5,7 @@
  * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, which is how an emulator or a test server is reached.
  */
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { S3Client } from '@aws-sdk/client-s3';
@@ -37,6 +38,8 @@ export interface AwsClients {
   readonly cloudWatch: CloudWatchClient;
   readonly sageMaker: SageMakerClient;
   readonly autoScaling: ApplicationAutoScalingClient;
+  /** Event history (LookupEvents) of the region: the endpoints' config changes. */
+  readonly cloudTrail: CloudTrailClient;
   readonly s3: S3Client;
   readonly region: string;
 }
@@ -63,6 +66,7 @@ export function buildClients(opts: ClientOptions): AwsClients {
     cloudWatch: new CloudWatchClient({ ...common, region }),
     sageMaker: new SageMakerClient({ ...common, region }),
     autoScaling: new ApplicationAutoScalingClient({ ...common, region }),
+    cloudTrail: new CloudTrailClient({ ...common, region }),
     s3: new S3Client({ ...common, region }),
     region,
   };

@@ -28,6 +28,15 @@ export interface Change {
   readonly count: number;
 }
 
+/**
+ * The instance type a variant ran from `at` (epoch ms) on, from the endpoint configs it took (see endpoint-history.ts);
+ * `type` undefined: a config whose types are unknown, so that its hours are left out rather than put on a wrong type.
+ */
+export interface TypeChange {
+  readonly at: number;
+  readonly type: string | undefined;
+}
+
 /** The billing days of the history window, as instants. */
 export interface HoursWindow {
   readonly from: number;
@@ -44,8 +53,9 @@ export interface HoursWindow {
  * - Before the earliest activity retained (six weeks, or the pages read), the count is the one that activity set:
  *   the count it replaced is not recorded anywhere.
  * - A variant without activities (no auto scaling, managed instance scaling of inference components, or activities
- *   that could not be read) held its current count all along; so did its current instance type (an UpdateEndpoint to
- *   another config is not a scaling activity).
+ *   that could not be read) held its current count all along.
+ * - A variant ran the instance type of the config it took last (`types`, by variant name: an UpdateEndpoint to another
+ *   config is not a scaling activity), and its current type where no config change is known.
  * - Nothing ran before the endpoint's CreationTime. Endpoints deleted since are not listed, so they have no hours.
  */
 export function instanceHours(
@@ -54,18 +64,24 @@ export function instanceHours(
   changes: ReadonlyMap<string, readonly Change[]> | undefined,
   createdMs: number | undefined,
   window: HoursWindow,
+  types?: ReadonlyMap<string, readonly TypeChange[]>,
 ): Record<string, Record<string, number>> {
   const hours = new Map<string, Map<string, number>>();
   const from = Math.max(window.from, createdMs ?? window.from);
   for (const v of variants) {
     if (!v.instanceType || v.instanceCount === undefined) continue;
     const list = changes?.get(variantResourceId(endpoint, v.name)) ?? [];
+    const typed = typeSegments(v.instanceType, types?.get(v.name) ?? []);
     // Segments [start, end) with a count, from now backwards.
     let end = Number.POSITIVE_INFINITY;
     let count = v.instanceCount;
     for (let i = list.length - 1; i >= -1; i--) {
       const start = i >= 0 ? (list[i] as Change).at : Number.NEGATIVE_INFINITY;
-      addSegment(hours, v.instanceType, count, Math.max(start, from), Math.min(end, window.to), window);
+      for (const t of typed) {
+        const s = Math.max(start, from, t.start);
+        const e = Math.min(end, window.to, t.end);
+        if (t.type !== undefined) addSegment(hours, t.type, count, s, e, window);
+      }
       if (i < 0 || start <= from) break;
       end = start;
       count = (list[Math.max(i - 1, 0)] as Change).count;
@@ -78,6 +94,24 @@ export function instanceHours(
     if (Object.keys(row).length) out[day] = row;
   }
   return out;
+}
+
+/**
+ * The types of a variant over time as [start, end) segments: its current type when no change is known, else the type
+ * of the change in force, the first one's also before it (a history that does not know what ran before its first
+ * change starts with a change of unknown type).
+ */
+function typeSegments(
+  current: string,
+  changes: readonly TypeChange[],
+): { start: number; end: number; type: string | undefined }[] {
+  const first = changes[0];
+  if (!first) return [{ start: Number.NEGATIVE_INFINITY, end: Number.POSITIVE_INFINITY, type: current }];
+  return changes.map((c, i) => ({
+    start: i === 0 ? Number.NEGATIVE_INFINITY : c.at,
+    end: changes[i + 1]?.at ?? Number.POSITIVE_INFINITY,
+    type: c.type,
+  }));
 }
 
 function addSegment(

@@ -13,6 +13,7 @@
  * that fails only the endpoint (or the auto-scaling part) it belongs to, and comes back as a gap.
  */
 import type { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import type { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import {
   DescribeEndpointCommand,
   DescribeEndpointConfigCommand,
@@ -32,6 +33,13 @@ import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } fro
 import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
 import type { InventorySource } from '../ports.ts';
 import { type Limit, limiter } from './concurrency.ts';
+import {
+  type ConfigChange,
+  configChangesOrGaps,
+  LOOKUP_EVENTS,
+  type TypeHistory,
+  typeHistories,
+} from './endpoint-history.ts';
 import { sourceError } from './errors.ts';
 import { type NextTokenPages, nextTokenPages } from './paging.ts';
 import { checkConfig, checkEndpoint, MalformedResponseError } from './sagemaker-checks.ts';
@@ -46,6 +54,8 @@ import {
 export interface SageMakerInventoryOptions {
   readonly sagemaker: SageMakerClient;
   readonly autoscaling: ApplicationAutoScalingClient;
+  /** With a history window, the config changes of the last 90 days are read from it: instance-type history. */
+  readonly cloudtrail?: CloudTrailClient;
   readonly usage: ApiUsage;
   readonly region: string;
   /** Billing time zone (IANA): `createdAt` and the days of `instanceHours` are days in it. */
@@ -147,12 +157,16 @@ export class SageMakerInventory implements InventorySource {
 
     const window = this.window(now);
     const configs = new Map<string, Promise<DescribeEndpointConfigOutput>>();
-    const [described, scaling] = await Promise.all([
+    const [described, scaling, changes] = await Promise.all([
       Promise.all(summaries.map((s) => this.describe(s, configs, gaps))),
       readAutoScaling(this.scalingReader(gaps), window),
+      window ? this.configChanges(now, gaps) : undefined,
     ]);
     const components = described.some(servedByComponents) ? await this.inferenceComponents(gaps) : undefined;
-    const endpoints = described.map((d) => this.assemble(d, scaling, components, window));
+    const histories = changes ? await this.typeHistories(described, changes, configs, gaps) : undefined;
+    const endpoints = described.map((d) =>
+      this.assemble(d, scaling, components, window, histories?.get(d.summary.EndpointName)),
+    );
     // Requests finish in any order; the gaps should not.
     gaps.sort((a, b) => (a.scope ?? '').localeCompare(b.scope ?? '') || a.api.localeCompare(b.api));
     return { endpoints, gaps };
@@ -207,21 +221,63 @@ export class SageMakerInventory implements InventorySource {
     const configName = endpoint.EndpointConfigName;
     let config: DescribeEndpointConfigOutput | undefined;
     if (configName) {
-      const api = 'sagemaker:DescribeEndpointConfig';
-      let pending = configs.get(configName);
-      if (!pending) {
-        pending = this.call(api, () =>
-          this.opts.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: configName })),
-        ).then(checkConfig);
-        configs.set(configName, pending);
-      }
       try {
-        config = await pending;
+        config = await this.describeConfig(configName, configs);
       } catch (err) {
+        const api = 'sagemaker:DescribeEndpointConfig';
         gaps.push(endpointGap(api, name, err, 'its instance types are unknown, so it has no instance-hours'));
       }
     }
     return { summary, endpoint, ...(config ? { config } : {}), ...(tags ? { tags } : {}) };
+  }
+
+  /** One DescribeEndpointConfig per distinct config, shared by every endpoint and history that names it. */
+  private describeConfig(
+    name: string,
+    configs: Map<string, Promise<DescribeEndpointConfigOutput>>,
+  ): Promise<DescribeEndpointConfigOutput> {
+    let pending = configs.get(name);
+    if (!pending) {
+      pending = this.call('sagemaker:DescribeEndpointConfig', () =>
+        this.opts.sagemaker.send(new DescribeEndpointConfigCommand({ EndpointConfigName: name })),
+      ).then(checkConfig);
+      configs.set(name, pending);
+    }
+    return pending;
+  }
+
+  /** The config changes of the last 90 days, or undefined (and a gap) without CloudTrail. */
+  private async configChanges(
+    now: number,
+    gaps: InventoryGap[],
+  ): Promise<ReadonlyMap<string, ConfigChange[]> | undefined> {
+    if (!this.opts.cloudtrail) return undefined;
+    const read = await configChangesOrGaps(this.opts.cloudtrail, this.list, now);
+    for (const p of read.problems) gaps.push(gap(LOOKUP_EVENTS, p.kind, undefined, p.message));
+    return read.byEndpoint;
+  }
+
+  /** The type history of every endpoint that changed config, reading the configs it took (deleted ones are unknown). */
+  private async typeHistories(
+    described: readonly Described[],
+    changes: ReadonlyMap<string, readonly ConfigChange[]>,
+    configs: Map<string, Promise<DescribeEndpointConfigOutput>>,
+    gaps: InventoryGap[],
+  ): Promise<Map<string, TypeHistory>> {
+    const endpoints = described.flatMap((d) =>
+      d.endpoint
+        ? [
+            {
+              name: d.summary.EndpointName,
+              variants: (d.endpoint.ProductionVariants ?? []).map((v) => v.VariantName ?? ''),
+            },
+          ]
+        : [],
+    );
+    const histories = await typeHistories(endpoints, changes, (c) => this.describeConfig(c, configs));
+    for (const [name, h] of histories)
+      for (const u of h.unknown) gaps.push(gap(LOOKUP_EVENTS, 'failed', name, u));
+    return histories;
   }
 
   private async describeEndpoint(
@@ -329,6 +385,7 @@ export class SageMakerInventory implements InventorySource {
     scaling: AutoScaling,
     components: Map<string, Map<string, string[]>> | undefined,
     window: HoursWindow | undefined,
+    history?: TypeHistory,
   ): SageMakerEndpoint {
     const { summary, endpoint, config } = d;
     const name = summary.EndpointName;
@@ -395,7 +452,8 @@ export class SageMakerInventory implements InventorySource {
     };
     // Hours need every variant's instance type: without the config they would land on no usage type at all.
     if (!window || !config) return out;
-    return { ...out, instanceHours: instanceHours(name, variants, scaling.changes, createdMs, window) };
+    const hours = instanceHours(name, variants, scaling.changes, createdMs, window, history?.types);
+    return { ...out, instanceHours: hours };
   }
 }
 

@@ -103,6 +103,7 @@ function inventorySource(o: AwsSourcesOptions): EndpointsSource {
   const inventory = new SageMakerInventory({
     sagemaker: o.clients.sageMaker,
     autoscaling: o.clients.autoScaling,
+    cloudtrail: o.clients.cloudTrail,
     usage: o.usage,
     region: o.clients.region,
     timezone: o.file.billingPeriod.timezone,

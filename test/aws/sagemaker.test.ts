@@ -12,6 +12,12 @@ import {
   type ScalingPolicy,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
+  CloudTrailClient,
+  CloudTrailServiceException,
+  LookupEventsCommand,
+  type LookupEventsCommandOutput,
+} from '@aws-sdk/client-cloudtrail';
+import {
   DescribeEndpointCommand,
   type DescribeEndpointCommandOutput,
   DescribeEndpointConfigCommand,
@@ -814,5 +820,139 @@ describe('SageMakerInventory: 2,000 endpoints', () => {
     // Every counted request reached the client, and none more.
     expect(sm.calls().length + aas.calls().length).toBe(usage.report().requests);
     expect(peak).toBe(8);
+  });
+});
+
+describe('SageMakerInventory: instance-type history from CloudTrail', () => {
+  let ct: AwsClientStub<CloudTrailClient>;
+  let ctClient: CloudTrailClient;
+  /** LookupEvents output as the SDK hands it over: EventTime a Date, CloudTrailEvent still a JSON string. */
+  const events = (name: string): LookupEventsCommandOutput => {
+    const out = JSON.parse(
+      readFileSync(new URL(`../fixtures/aws/cloudtrail/${name}`, import.meta.url), 'utf8'),
+    );
+    for (const e of out.Events) e.EventTime = new Date(e.EventTime);
+    return { ...META, ...out };
+  };
+  /** search-prod ran config v2 (primary on ml.g4dn.xlarge) from its creation until it was updated to v3. */
+  const V2 = {
+    ...fixture<DescribeEndpointConfigCommandOutput>('describe-endpoint-config.search-prod-config-v3.json'),
+    EndpointConfigName: 'search-prod-config-v2',
+    ProductionVariants: [
+      {
+        VariantName: 'primary',
+        ModelName: 'm',
+        InitialInstanceCount: 2,
+        InstanceType: 'ml.g4dn.xlarge' as const,
+      },
+      {
+        VariantName: 'canary',
+        ModelName: 'm',
+        InitialInstanceCount: 1,
+        InstanceType: 'ml.g5.2xlarge' as const,
+      },
+    ],
+  };
+
+  beforeEach(() => {
+    ctClient = new CloudTrailClient({ region: 'us-east-1' });
+    ct = mockClient(ctClient);
+    mockFixtureAccount();
+    sm.on(DescribeEndpointConfigCommand, { EndpointConfigName: 'search-prod-config-v2' }).resolves(V2);
+    ct.on(LookupEventsCommand).callsFake((input: { LookupAttributes: { AttributeValue: string }[] }) =>
+      input.LookupAttributes[0]?.AttributeValue === 'CreateEndpoint'
+        ? events('lookup-events.create-endpoint.json')
+        : events('lookup-events.update-endpoint.json'),
+    );
+  });
+
+  it('puts the hours before an UpdateEndpoint on the instance type of the config the endpoint ran then', async () => {
+    const { inv, usage } = inventory({ cloudtrail: ctClient, historyFrom: '2026-01-10', asOf: '2026-01-11' });
+    const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+    for (const name of ['CreateEndpoint', 'UpdateEndpoint']) {
+      expect(ct).toReceiveCommandWith(LookupEventsCommand, {
+        LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: name }],
+        StartTime: new Date(NOW - 90 * 86_400_000),
+        EndTime: new Date(NOW),
+        MaxResults: 50,
+      });
+    }
+    expect(usage.requests('cloudtrail:LookupEvents')).toBe(2);
+    // updated to v3 at 15:00 New York time on the 10th (the failed update to v9 two minutes before changed nothing):
+    // primary ran ml.g4dn.xlarge until then (2 instances to 10:00, 4 after), ml.g5.xlarge since; canary kept its type
+    expect(byName(endpoints, 'search-prod').instanceHours).toEqual({
+      '2026-01-10': { 'ml.g4dn.xlarge': 10 * 2 + 5 * 4, 'ml.g5.xlarge': 9 * 4, 'ml.g5.2xlarge': 24 },
+      '2026-01-11': { 'ml.g5.xlarge': 17 * 4 + 7 * 2, 'ml.g5.2xlarge': 24 },
+    });
+    expect(sm).not.toReceiveCommandWith(DescribeEndpointConfigCommand, {
+      EndpointConfigName: 'search-prod-config-v9',
+    });
+    expect(gaps.filter((g) => g.api === 'cloudtrail:LookupEvents')).toEqual([]);
+  });
+
+  it('says what ran before an update is unknown when CloudTrail no longer has the endpoint’s creation', async () => {
+    ct.on(LookupEventsCommand, {
+      LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateEndpoint' }],
+    }).resolves({ ...META, Events: [] });
+    const { inv } = inventory({ cloudtrail: ctClient, historyFrom: '2026-01-10', asOf: '2026-01-11' });
+    const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+    expect(byName(endpoints, 'search-prod').instanceHours?.['2026-01-10']).toEqual({
+      'ml.g5.xlarge': 10 * 2 + 14 * 4,
+      'ml.g5.2xlarge': 24,
+    });
+    expect(gaps.filter((g) => g.api === 'cloudtrail:LookupEvents')).toEqual([
+      expect.objectContaining({
+        scope: 'search-prod',
+        message: expect.stringMatching(
+          /took config search-prod-config-v3 on 2026-01-10T20:00:00.000Z; CloudTrail's 90 days do not say which instance type it ran before/,
+        ),
+      }),
+    ]);
+  });
+
+  it('leaves out the hours under a config deleted since, and says so', async () => {
+    sm.on(DescribeEndpointConfigCommand, { EndpointConfigName: 'search-prod-config-v2' }).rejects(
+      awsError('ValidationException', 'Could not find endpoint configuration "search-prod-config-v2".'),
+    );
+    const { inv } = inventory({ cloudtrail: ctClient, historyFrom: '2026-01-10', asOf: '2026-01-11' });
+    const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+    // both variants from 15:00 only: what ran under v2 is unknown, not the current types
+    expect(byName(endpoints, 'search-prod').instanceHours?.['2026-01-10']).toEqual({
+      'ml.g5.xlarge': 9 * 4,
+      'ml.g5.2xlarge': 9,
+    });
+    expect(gaps.map((g) => g.message)).toContainEqual(
+      expect.stringMatching(
+        /^endpoint search-prod: the instance types of config search-prod-config-v2 .* are unknown, so its hours under that config are left out$/,
+      ),
+    );
+  });
+
+  it('counts hours on the current types and reports a gap naming the permission when CloudTrail is denied', async () => {
+    ct.on(LookupEventsCommand).rejects(
+      new CloudTrailServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'User is not authorized to perform: cloudtrail:LookupEvents',
+      }),
+    );
+    const { inv } = inventory({ cloudtrail: ctClient, historyFrom: '2026-01-10', asOf: '2026-01-11' });
+    const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+    expect(byName(endpoints, 'search-prod').instanceHours?.['2026-01-10']).toEqual({
+      'ml.g5.xlarge': 10 * 2 + 14 * 4,
+      'ml.g5.2xlarge': 24,
+    });
+    expect(gaps).toContainEqual(
+      expect.objectContaining({
+        api: 'cloudtrail:LookupEvents',
+        kind: 'access-denied',
+        message: expect.stringMatching(/cloudtrail:LookupEvents.*instance-type changes are unknown/),
+      }),
+    );
   });
 });

@@ -69,12 +69,13 @@ describe('PerfBudgetsMemberRole', () => {
     ]);
   });
 
-  it('may only read by default: metrics, SageMaker endpoints and scaling, no wildcard action', () => {
+  it('may only read by default: metrics, SageMaker endpoints, their scaling and config history, no wildcard action', () => {
     const statements = identityStatements(member().template);
     expect(statements.flatMap(actionsOf).sort()).toEqual([
       'application-autoscaling:DescribeScalableTargets',
       'application-autoscaling:DescribeScalingActivities',
       'application-autoscaling:DescribeScalingPolicies',
+      'cloudtrail:LookupEvents',
       'cloudwatch:GetMetricData',
       'sagemaker:DescribeEndpoint',
       'sagemaker:DescribeEndpointConfig',

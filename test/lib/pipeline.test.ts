@@ -127,7 +127,7 @@ describe('PerfBudgets least privilege', () => {
     expect(wild).toEqual([]);
   });
 
-  it('reads cost, metrics, SageMaker and autoscaling read-only, on "*" only where AWS forces it', () => {
+  it('reads cost, metrics, SageMaker, autoscaling and CloudTrail event history read-only, on "*" only where AWS forces it', () => {
     const star = identityStatements(template)
       .filter((s) => s.Resource === '*')
       .flatMap(actionsOf)
@@ -139,6 +139,7 @@ describe('PerfBudgets least privilege', () => {
         'application-autoscaling:DescribeScalingPolicies',
         'ce:GetCostAndUsage',
         'ce:GetCostForecast',
+        'cloudtrail:LookupEvents',
         'cloudwatch:GetMetricData',
         'sagemaker:ListEndpoints',
         'sagemaker:ListInferenceComponents',
