@@ -124,6 +124,15 @@ export interface DailySpend {
   readonly amount: string;
 }
 
+/** One variant of one endpoint as a cycle's inventory found it: the instance-type history later cycles read. */
+export interface InventoryDay {
+  readonly day: string;
+  readonly endpoint: string;
+  readonly variant: string;
+  readonly instanceType: string;
+  readonly count: number;
+}
+
 export interface ExceptionSeen {
   readonly budget: string;
   readonly reason: string;
@@ -145,8 +154,12 @@ export interface Ledger {
     readonly alerts: readonly AlertRecord[];
     readonly closedDays: readonly DailySpend[];
     readonly exceptions: readonly ExceptionSeen[];
+    /** The inventory of the cycle's day (absent: none was read); a day recorded again is replaced. */
+    readonly inventory?: readonly InventoryDay[];
     readonly asOf: string;
   }): Promise<readonly AlertRecord[]>;
+  /** The inventory days recorded for an endpoint from `from` to `to` (exclusive), by day and variant. */
+  inventory(endpoint: string, from: string, to: string): Promise<readonly InventoryDay[]>;
   /**
    * Removes alert records again: those of alerts that no channel delivered, so that the next cycle sends them
    * again instead of counting them as sent.

@@ -49,6 +49,10 @@ export const ledgerKeys = {
     pk: `BUDGET#${esc(x.budget)}`,
     sk: `EXCEPTION#${esc(x.reason)}#${esc(x.expires)}`,
   }),
+  inventoryDay: (endpoint: string, day: string): Key => ({
+    pk: `ENDPOINT#${esc(endpoint)}`,
+    sk: `INVENTORY#${day}`,
+  }),
   costDay: (source: string, day: string, chunk = 0): Key => ({
     pk: `COSTS#${esc(source)}`,
     sk: chunk === 0 ? `DAY#${day}` : `DAY#${day}#${chunk}`,

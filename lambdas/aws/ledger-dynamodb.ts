@@ -10,6 +10,7 @@
  *   closed day       BUDGET#<budget>    DAY#<YYYY-MM-DD>                budget, day, amount
  *   exception seen   BUDGET#<budget>    EXCEPTION#<reason>#<expires>    budget, reason, approvedBy, expires,
  *                                                                       firstSeen, lastSeen
+ *   inventory day    ENDPOINT#<name>    INVENTORY#<YYYY-MM-DD>          endpoint, day, variants (name, type, count)
  *   cost day         COSTS#<source>     DAY#<YYYY-MM-DD>                source, day, chunks, writeId, records
  *   cost day, more   COSTS#<source>     DAY#<YYYY-MM-DD>#<n>            writeId, records   (n = 1 .. chunks-1)
  *
@@ -27,7 +28,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsAccessError } from '../core/errors.ts';
-import type { AlertRecord, DailySpend, ExceptionSeen, Ledger } from '../ports.ts';
+import type { AlertRecord, DailySpend, ExceptionSeen, InventoryDay, Ledger } from '../ports.ts';
 import { mapLimit } from './concurrency.ts';
 import { DynamoDbCostDays } from './cost-days-dynamodb.ts';
 import { type Item, isConditionalCheckFailed, ledgerKeys } from './dynamodb-table.ts';
@@ -130,10 +131,12 @@ export class DynamoDbLedger extends DynamoDbCostDays implements Ledger {
     readonly alerts: readonly AlertRecord[];
     readonly closedDays: readonly DailySpend[];
     readonly exceptions: readonly ExceptionSeen[];
+    readonly inventory?: readonly InventoryDay[];
     readonly asOf: string;
   }): Promise<readonly AlertRecord[]> {
     validateCycle(cycle);
     await this.writeClosedDays(cycle.closedDays);
+    await this.writeInventory(cycle.inventory ?? []);
     for (const x of cycle.exceptions) await this.recordException(x, cycle.asOf);
     return this.recordAlerts(cycle.alerts);
   }
@@ -151,6 +154,48 @@ export class DynamoDbLedger extends DynamoDbCostDays implements Ledger {
     return items
       .filter((i) => String(i.day) < to)
       .map((i) => ({ budget: String(i.budget), day: String(i.day), amount: String(i.amount) }));
+  }
+
+  async inventory(endpoint: string, from: string, to: string): Promise<readonly InventoryDay[]> {
+    if (from >= to) return [];
+    const items = await this.query({
+      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': ledgerKeys.inventoryDay(endpoint, from).pk,
+        ':from': ledgerKeys.inventoryDay(endpoint, from).sk,
+        ':to': ledgerKeys.inventoryDay(endpoint, to).sk,
+      },
+    });
+    return items
+      .filter((i) => String(i.day) < to)
+      .flatMap((i) =>
+        (i.variants as { variant: string; instanceType: string; count: number }[]).map((v) => ({
+          day: String(i.day),
+          endpoint: String(i.endpoint),
+          variant: String(v.variant),
+          instanceType: String(v.instanceType),
+          count: Number(v.count),
+        })),
+      );
+  }
+
+  /** One item per endpoint and day holding every variant: a day read again replaces the whole day. */
+  private async writeInventory(days: readonly InventoryDay[]): Promise<void> {
+    const byKey = new Map<
+      string,
+      { endpoint: string; day: string; variants: Omit<InventoryDay, 'day' | 'endpoint'>[] }
+    >();
+    for (const d of days) {
+      const key = `${d.endpoint}\u0000${d.day}`;
+      const item = byKey.get(key) ?? { endpoint: d.endpoint, day: d.day, variants: [] };
+      item.variants.push({ variant: d.variant, instanceType: d.instanceType, count: d.count });
+      byKey.set(key, item);
+    }
+    await this.batchWrite(
+      [...byKey.values()].map((i) => ({
+        PutRequest: { Item: { ...ledgerKeys.inventoryDay(i.endpoint, i.day), ...i } },
+      })),
+    );
   }
 
   private async writeClosedDays(days: readonly DailySpend[]): Promise<void> {

@@ -112,7 +112,21 @@ function inventorySource(o: AwsSourcesOptions): EndpointsSource {
     asOf: o.asOf,
     now: o.now,
   });
-  return { load: () => inventory.endpointsWithGaps().catch(failed('inventory', 'sagemaker:ListEndpoints')) };
+  return {
+    load: () =>
+      inventory
+        .endpointsWithGaps()
+        // a gap crosses steps as the contract's DataGap: which API failed and how is already in its words
+        .then(({ endpoints, gaps }) => ({
+          endpoints,
+          gaps: gaps.map(({ source, scope, message }) => ({
+            source,
+            ...(scope === undefined ? {} : { scope }),
+            message,
+          })),
+        }))
+        .catch(failed('inventory', 'sagemaker:ListEndpoints')),
+  };
 }
 
 function metricsSource(o: AwsSourcesOptions): MetricsSource {

@@ -259,6 +259,18 @@ export const CycleRecordsSchema = z.strictObject({
   exceptions: z
     .array(z.strictObject({ budget: z.string(), reason: z.string(), approvedBy: z.string(), expires: Day }))
     .readonly(),
+  inventory: z
+    .array(
+      z.strictObject({
+        day: Day,
+        endpoint: z.string(),
+        variant: z.string(),
+        instanceType: z.string(),
+        count: z.number().int().nonnegative(),
+      }),
+    )
+    .readonly()
+    .optional(),
   asOf: Day,
 }) satisfies z.ZodType<CycleRecords>;
 

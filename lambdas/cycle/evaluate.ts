@@ -31,5 +31,5 @@ export function evaluateStep(file: BudgetFile, parts: readonly SnapshotPart[]): 
     ...(usage.length > 0 ? { apiUsage: sumApiUsage(usage) } : {}),
     ...(forecast ? { costExplorerForecast: forecast } : {}),
   };
-  return { snapshot, evaluation, result, records: cycleRecords(evaluation, file) };
+  return { snapshot, evaluation, result, records: cycleRecords(evaluation, file, snapshot.inventory) };
 }

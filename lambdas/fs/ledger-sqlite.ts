@@ -4,7 +4,7 @@ import Database from 'better-sqlite3';
 import { InputError } from '../core/errors.ts';
 import { loadCostRecords, storeCostRecord } from '../core/records.ts';
 import type { CostRecord } from '../core/types.ts';
-import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, Ledger } from '../ports.ts';
+import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, InventoryDay, Ledger } from '../ports.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alerts (
@@ -18,6 +18,10 @@ CREATE TABLE IF NOT EXISTS closed_days (
 CREATE TABLE IF NOT EXISTS cost_days (
   source TEXT NOT NULL, day TEXT NOT NULL, records TEXT NOT NULL,
   PRIMARY KEY (source, day)
+);
+CREATE TABLE IF NOT EXISTS inventory_days (
+  endpoint TEXT NOT NULL, day TEXT NOT NULL, variant TEXT NOT NULL, instance_type TEXT NOT NULL, count INTEGER NOT NULL,
+  PRIMARY KEY (endpoint, day, variant)
 );
 CREATE TABLE IF NOT EXISTS exceptions_seen (
   budget TEXT NOT NULL, reason TEXT NOT NULL, approved_by TEXT NOT NULL, expires TEXT NOT NULL,
@@ -105,6 +109,7 @@ export class SqliteLedger implements Ledger, CostDayCache {
     alerts: readonly AlertRecord[];
     closedDays: readonly DailySpend[];
     exceptions: readonly ExceptionSeen[];
+    inventory?: readonly InventoryDay[];
     asOf: string;
   }): Promise<readonly AlertRecord[]> {
     const insertAlert = this.db.prepare(
@@ -119,6 +124,10 @@ export class SqliteLedger implements Ledger, CostDayCache {
        ON CONFLICT (budget, reason, expires) DO UPDATE SET
          first_seen = MIN(first_seen, excluded.first_seen), last_seen = MAX(last_seen, excluded.last_seen)`,
     );
+    const clearDay = this.db.prepare('DELETE FROM inventory_days WHERE endpoint = ? AND day = ?');
+    const insertInventory = this.db.prepare(
+      'INSERT OR REPLACE INTO inventory_days (endpoint, day, variant, instance_type, count) VALUES (@endpoint, @day, @variant, @instanceType, @count)',
+    );
     const tx = this.db.transaction(() => {
       const fresh: AlertRecord[] = [];
       for (const a of cycle.alerts) {
@@ -130,6 +139,11 @@ export class SqliteLedger implements Ledger, CostDayCache {
       }
       for (const d of cycle.closedDays) upsertDay.run(d);
       for (const x of cycle.exceptions) upsertException.run({ ...x, asOf: cycle.asOf });
+      // a day read again replaces what was read before, variants gone since included
+      const inventory = cycle.inventory ?? [];
+      for (const key of new Set(inventory.map((i) => `${i.endpoint}\u0000${i.day}`)))
+        clearDay.run(...(key.split('\u0000') as [string, string]));
+      for (const i of inventory) insertInventory.run(i);
       return fresh;
     });
     return tx();
@@ -142,6 +156,15 @@ export class SqliteLedger implements Ledger, CostDayCache {
     this.db.transaction(() => {
       for (const a of alerts) del.run({ period: a.period, key: a.key, state: a.state });
     })();
+  }
+
+  async inventory(endpoint: string, from: string, to: string): Promise<readonly InventoryDay[]> {
+    return this.db
+      .prepare(
+        `SELECT day, endpoint, variant, instance_type AS instanceType, count FROM inventory_days
+         WHERE endpoint = ? AND day >= ? AND day < ? ORDER BY day, variant`,
+      )
+      .all(endpoint, from, to) as InventoryDay[];
   }
 
   async dailySpend(budget: string, from: string, to: string): Promise<readonly DailySpend[]> {

@@ -18,7 +18,7 @@ import { AwsAccessError } from '../../lambdas/core/errors.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
 import type { DailySpend } from '../../lambdas/ports.ts';
 import { conditionalCheckFailed, fakeLedgerTable, type Item } from '../helpers/dynamodb-table.ts';
-import { alert, cycle, launchWeek, OCT } from '../helpers/ledger.ts';
+import { alert, cycle, launchWeek, OCT, variantDay } from '../helpers/ledger.ts';
 
 const TABLE = 'perf-budgets-ledger';
 
@@ -509,5 +509,36 @@ describe('DynamoDbLedger as a cost-day cache', () => {
     await ledger().close();
     expect(destroy).not.toHaveBeenCalled();
     destroy.mockRestore();
+  });
+});
+
+describe('DynamoDbLedger inventory days', () => {
+  it("keeps each day's variants in one item per endpoint and day, and reads a range of days back", async () => {
+    const items = fakeTable();
+    await ledger().commit(
+      cycle({
+        inventory: [
+          variantDay('2026-10-07', 'ml.g5.2xlarge'),
+          variantDay('2026-10-07', 'ml.g5.xlarge', 'canary'),
+        ],
+      }),
+    );
+    await ledger().commit(cycle({ inventory: [variantDay('2026-10-08', 'ml.g5.xlarge')] }));
+    expect(items.get('ENDPOINT#search-prod\u0000INVENTORY#2026-10-07')).toEqual({
+      pk: 'ENDPOINT#search-prod',
+      sk: 'INVENTORY#2026-10-07',
+      endpoint: 'search-prod',
+      day: '2026-10-07',
+      variants: [
+        { variant: 'primary', instanceType: 'ml.g5.2xlarge', count: 2 },
+        { variant: 'canary', instanceType: 'ml.g5.xlarge', count: 2 },
+      ],
+    });
+    expect(await ledger().inventory('search-prod', '2026-10-07', '2026-10-09')).toEqual([
+      variantDay('2026-10-07', 'ml.g5.2xlarge'),
+      variantDay('2026-10-07', 'ml.g5.xlarge', 'canary'),
+      variantDay('2026-10-08', 'ml.g5.xlarge'),
+    ]);
+    expect(await ledger().inventory('search-prod', '2026-10-08', '2026-10-08')).toEqual([]);
   });
 });

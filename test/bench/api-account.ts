@@ -15,6 +15,9 @@
  * - Cost Explorer: GetCostAndUsage DAILY grouped by TAG `team` and DIMENSION USAGE_TYPE, paged as Cost Explorer pages:
  *   at most `ceGroupsPerPage` groups a page, a day continuing on the next page when it does not fit, NextPageToken
  *   until the last. AWS does not document the page size; it is a parameter here. GetCostForecast.
+ * - CloudTrail: LookupEvents by EventName (one lookup attribute a request, MaxResults up to 50, newest first) over
+ *   the last 90 days: a CreateEndpoint per endpoint created in them, an UpdateEndpoint when it moved to a larger type.
+ *   DescribeEndpointConfig answers an endpoint's earlier config too, as an account that keeps its configs does.
  * - CloudWatch: GetMetricData answers every query (empty series for what an endpoint does not publish: GPU metrics
  *   of CPU instances, Invocations of async endpoints), at most 500 queries a request, and pages at MaxDatapoints
  *   (default 100,800) returned points with NextToken, a query's points continuing on the next page as PartialData.
@@ -48,6 +51,7 @@ const T0 = Date.parse(`${SIM_START}T00:00:00Z`);
 const HOURS = 92 * 24;
 /** Application Auto Scaling keeps six weeks of scaling activities. */
 const ACTIVITY_RETENTION_MS = 42 * DAY_MS;
+const CLOUDTRAIL_MS = 90 * DAY_MS;
 const NAMESPACE = 'sagemaker';
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 const MAX_GMD_QUERIES = 500;
@@ -465,6 +469,9 @@ export interface InventoryCounts {
   readonly activities: number;
   readonly asyncEndpoints: number;
   readonly untagged: number;
+  /** CreateEndpoint and UpdateEndpoint events CloudTrail holds now (90 days back). */
+  readonly creates: number;
+  readonly updates: number;
 }
 
 export class ApiAccount {
@@ -511,7 +518,8 @@ export class ApiAccount {
     return {
       endpoints: l.length,
       variants: l.reduce((s, e) => s + e.variants.length, 0),
-      configs: l.length,
+      // the current config of each endpoint, and the earlier one of those that moved and were created in CloudTrail's days
+      configs: l.length + l.filter((e) => this.moved(e) && this.nowMs - e.createdMs <= CLOUDTRAIL_MS).length,
       components: components.reduce((s, e) => s + e.components.length, 0),
       componentEndpoints: components.length,
       targets: targets.length,
@@ -519,6 +527,8 @@ export class ApiAccount {
       activities: this.retained.length,
       asyncEndpoints: l.filter((e) => e.kind === 'async').length,
       untagged: l.filter((e) => e.team === undefined).length,
+      creates: this.configEvents('CreateEndpoint').length,
+      updates: this.configEvents('UpdateEndpoint').length,
     };
   }
 
@@ -609,9 +619,10 @@ export class ApiAccount {
       'SageMaker.DescribeEndpointConfig': (input) => {
         const name = String(input.EndpointConfigName);
         const e = this.live(name.replace(/-config(-v2)?$/, ''));
-        if (!e || this.configName(e) !== name)
+        if (!e || (this.configName(e) !== name && name !== `${e.name}-config`))
           return invalid(`Could not find endpoint configuration "${name}".`);
-        const h = this.hourNow();
+        // the first config holds the types the endpoint was created with
+        const h = name.endsWith('-v2') ? this.hourNow() : 0;
         return {
           EndpointConfigName: name,
           EndpointConfigArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint-config/${name}`,
@@ -737,6 +748,7 @@ export class ApiAccount {
           ...(p.NextToken ? { NextToken: p.NextToken } : {}),
         };
       },
+      'CloudTrail_20131101.LookupEvents': (input) => this.lookupEvents(input),
       'AWSInsightsIndexService.GetCostAndUsage': (input) => this.costAndUsage(input),
       'AWSInsightsIndexService.GetCostForecast': (input) => {
         const period = input.TimePeriod as { Start: string; End: string };
@@ -759,8 +771,83 @@ export class ApiAccount {
 
   /** The endpoint's config now: a new one after it moved to a larger instance type. */
   private configName(e: EndpointPlan): string {
-    const moved = e.variants.some((v) => v.typeAfter !== undefined && this.hourNow() >= v.changeHour);
-    return `${e.name}-config${moved ? '-v2' : ''}`;
+    return `${e.name}-config${this.moved(e) ? '-v2' : ''}`;
+  }
+
+  private moved(e: EndpointPlan): boolean {
+    return this.movedAt(e) <= this.nowMs;
+  }
+
+  /** When the endpoint took its second config (its first variant to move), Infinity if it never does. */
+  private movedAt(e: EndpointPlan): number {
+    const hours = e.variants.filter((v) => v.typeAfter !== undefined).map((v) => v.changeHour);
+    return hours.length === 0 ? Number.POSITIVE_INFINITY : T0 + Math.min(...hours) * HOUR_MS;
+  }
+
+  /** CloudTrail's events of one name in its 90 days up to now, newest first. */
+  private configEvents(name: string, from = this.nowMs - CLOUDTRAIL_MS, to = this.nowMs) {
+    const lo = Math.max(from, this.nowMs - CLOUDTRAIL_MS);
+    const hi = Math.min(to, this.nowMs);
+    return this.fleet
+      .flatMap((e) =>
+        name === 'CreateEndpoint'
+          ? [{ e, at: e.createdMs, config: `${e.name}-config` }]
+          : name === 'UpdateEndpoint'
+            ? [{ e, at: this.movedAt(e), config: `${e.name}-config-v2` }]
+            : [],
+      )
+      .filter((x) => x.at >= lo && x.at <= hi)
+      .sort((a, b) => b.at - a.at || a.e.name.localeCompare(b.e.name));
+  }
+
+  private lookupEvents(input: Record<string, unknown>) {
+    const attributes = input.LookupAttributes as
+      | { AttributeKey: string; AttributeValue: string }[]
+      | undefined;
+    if ((attributes?.length ?? 0) > 1) return invalid('LookupAttributes takes one attribute');
+    const name = attributes?.[0]?.AttributeKey === 'EventName' ? attributes[0].AttributeValue : '';
+    const from = input.StartTime === undefined ? 0 : Number(input.StartTime) * 1000;
+    const to = input.EndTime === undefined ? this.nowMs : Number(input.EndTime) * 1000;
+    const all = this.configEvents(name, from, to);
+    const p = page(all, input, 50, 50, `LookupEvents ${name}`);
+    return {
+      Events: p.items.map(({ e, at, config }) => {
+        const id = `${e.index.toString(16).padStart(8, '0')}-0000-4000-8000-${at.toString(16).padStart(12, '0')}`;
+        const record = {
+          eventVersion: '1.09',
+          userIdentity: {
+            type: 'AssumedRole',
+            accountId: ACCOUNT,
+            arn: `arn:aws:sts::${ACCOUNT}:assumed-role/ml-deployer/ci`,
+          },
+          eventTime: new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+          eventSource: 'sagemaker.amazonaws.com',
+          eventName: name,
+          awsRegion: REGION,
+          sourceIPAddress: '203.0.113.10',
+          userAgent: 'aws-cli/2.15.30',
+          requestParameters: { endpointName: e.name, endpointConfigName: config },
+          responseElements: { endpointArn: e.arn },
+          eventID: id,
+          readOnly: false,
+          eventType: 'AwsApiCall',
+          managementEvent: true,
+          recipientAccountId: ACCOUNT,
+          eventCategory: 'Management',
+        };
+        return {
+          EventId: id,
+          EventName: name,
+          ReadOnly: 'false',
+          EventTime: sec(at),
+          EventSource: 'sagemaker.amazonaws.com',
+          Username: 'ci',
+          Resources: [{ ResourceType: 'AWS::SageMaker::Endpoint', ResourceName: e.name }],
+          CloudTrailEvent: JSON.stringify(record),
+        };
+      }),
+      ...(p.NextToken ? { NextToken: p.NextToken } : {}),
+    };
   }
 
   private asyncConfig(e: EndpointPlan) {

@@ -182,14 +182,17 @@ async function runCycle(
 
   // What the ledger holds before the cycle: the days Cost Explorer must still be asked for are the others, and the
   // open days whatever the ledger holds.
-  const cacheSource = new CostExplorerSource({
+  const ceSource = new CostExplorerSource({
     client: clients.costExplorer,
     usage: new ApiUsage(),
     costMetric: file.costMetric,
     selectors: selectorTags(file),
     endpointTag: file.costExplorer?.endpointTag,
     asOf,
-  }).cacheSource;
+  });
+  const cacheSource = ceSource.cacheSource;
+  // one more query for each tag condition the grouping cannot tell apart (none while every budget names one tag)
+  const tagQueries = ceSource.tagPlan.queries.length;
   const days = daysOf(previous.start, addDays(asOf, 1));
   const lastClosed = addDays(asOf, -OPEN_DAYS);
   const cached = await ledger.getDays(
@@ -269,8 +272,8 @@ async function runCycle(
 
   const minimum: Record<string, { minimum: number; why: string }> = {
     'ce:GetCostAndUsage': {
-      minimum: needed.length === 0 ? 0 : Math.max(1, Math.ceil(groups / pageSize)),
-      why: `ceil(${n(groups)} groups on the ${needed.length} days not cached / ${n(pageSize)} a page)`,
+      minimum: needed.length === 0 ? 0 : (1 + tagQueries) * Math.max(1, Math.ceil(groups / pageSize)),
+      why: `(1 + ${tagQueries} tag queries) x ceil(${n(groups)} groups on the ${needed.length} days not cached / ${n(pageSize)} a page)`,
     },
     'ce:GetCostForecast': { minimum: 1, why: 'one forecast of the rest of the period' },
     'cloudwatch:GetMetricData': {
@@ -309,6 +312,10 @@ async function runCycle(
     'application-autoscaling:DescribeScalingPolicies': {
       minimum: inv.targets > 0 ? Math.max(1, Math.ceil(inv.policies / 10)) : 0,
       why: `ceil(${n(inv.policies)} policies / 10 a page)`,
+    },
+    'cloudtrail:LookupEvents': {
+      minimum: Math.max(1, Math.ceil(inv.creates / 50)) + Math.max(1, Math.ceil(inv.updates / 50)),
+      why: `one lookup a name, 50 events a page: ${n(inv.creates)} CreateEndpoint and ${n(inv.updates)} UpdateEndpoint in 90 days`,
     },
     'application-autoscaling:DescribeScalingActivities': {
       minimum: inv.targets > 0 ? Math.max(1, Math.ceil(activitiesInWindow / 50)) : 0,

@@ -117,6 +117,8 @@ function handlers(opts: { ceDenied?: boolean; account?: Account } = {}) {
       return { Tags: Object.entries(tags).map(([Key, Value]) => ({ Key, Value })) };
     },
     'SageMaker.ListInferenceComponents': () => ({ InferenceComponents: [] }),
+    // no config changed in CloudTrail's 90 days: every endpoint ran its current types all along
+    'CloudTrail_20131101.LookupEvents': () => ({ Events: [] }),
     'AnyScaleFrontendService.DescribeScalableTargets': () => ({ ScalableTargets: [] }),
     'AnyScaleFrontendService.DescribeScalingPolicies': () => ({ ScalingPolicies: [] }),
     'AnyScaleFrontendService.DescribeScalingActivities': () => ({ ScalingActivities: [] }),

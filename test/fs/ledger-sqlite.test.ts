@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
-import { alert, cycle, launchWeek, OCT } from '../helpers/ledger.ts';
+import { alert, cycle, launchWeek, OCT, variantDay } from '../helpers/ledger.ts';
 
 let dir: string;
 let path: string;
@@ -230,5 +230,31 @@ describe('SqliteLedger as a cost-day cache', () => {
     expect(got.get('2026-10-01')).toEqual([record]);
     expect((await cache.getDays('ce:daily:NetAmortizedCost', ['2026-10-01'])).size).toBe(0);
     await cache.close();
+  });
+});
+
+describe('SqliteLedger inventory days', () => {
+  it("keeps each day's instance type per variant, a day read again replacing the day", async () => {
+    const l = ledger();
+    await l.commit(cycle({ inventory: [variantDay('2026-10-07', 'ml.g5.2xlarge')] }, '2026-10-07'));
+    await l.commit(
+      cycle(
+        {
+          inventory: [
+            variantDay('2026-10-08', 'ml.g5.2xlarge'),
+            variantDay('2026-10-08', 'ml.g5.xlarge', 'canary'),
+          ],
+        },
+        '2026-10-08',
+      ),
+    );
+    // the cycle of the 8th ran again after the resize: the day holds what it read last, the canary gone
+    await l.commit(cycle({ inventory: [variantDay('2026-10-08', 'ml.g5.xlarge')] }, '2026-10-08'));
+    expect(await l.inventory('search-prod', '2026-10-07', '2026-10-09')).toEqual([
+      variantDay('2026-10-07', 'ml.g5.2xlarge'),
+      variantDay('2026-10-08', 'ml.g5.xlarge'),
+    ]);
+    expect(await l.inventory('search-prod', '2026-10-08', '2026-10-08')).toEqual([]);
+    expect(await l.inventory('chat-prod', '2026-10-01', '2026-11-01')).toEqual([]);
   });
 });

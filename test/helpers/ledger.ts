@@ -1,4 +1,4 @@
-import type { AlertRecord, DailySpend, ExceptionSeen } from '../../lambdas/ports.ts';
+import type { AlertRecord, DailySpend, ExceptionSeen, InventoryDay } from '../../lambdas/ports.ts';
 
 /** Fixtures every Ledger implementation is tested with (SQLite locally, DynamoDB deployed). */
 export const OCT = '2026-10-01';
@@ -11,9 +11,23 @@ export const alert = (key: string, state = 'warning', period = OCT): AlertRecord
 });
 
 export const cycle = (
-  parts: { alerts?: AlertRecord[]; closedDays?: DailySpend[]; exceptions?: ExceptionSeen[] },
+  parts: {
+    alerts?: AlertRecord[];
+    closedDays?: DailySpend[];
+    exceptions?: ExceptionSeen[];
+    inventory?: InventoryDay[];
+  },
   asOf = '2026-10-10',
 ) => ({ alerts: [], closedDays: [], exceptions: [], ...parts, asOf });
+
+/** search-prod's primary variant on `day`: 2 instances of `instanceType`. */
+export const variantDay = (day: string, instanceType: string, variant = 'primary'): InventoryDay => ({
+  day,
+  endpoint: 'search-prod',
+  variant,
+  instanceType,
+  count: 2,
+});
 
 export const launchWeek: ExceptionSeen = {
   budget: 'search-prod',
