@@ -143,40 +143,35 @@ export class DynamoDbLedger extends DynamoDbCostDays implements Ledger {
 
   async dailySpend(budget: string, from: string, to: string): Promise<readonly DailySpend[]> {
     if (from >= to) return [];
-    const items = await this.query({
-      KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': ledgerKeys.closedDay(budget, from).pk,
-        ':from': ledgerKeys.closedDay(budget, from).sk,
-        ':to': ledgerKeys.closedDay(budget, to).sk,
-      },
-    });
-    return items
-      .filter((i) => String(i.day) < to)
-      .map((i) => ({ budget: String(i.budget), day: String(i.day), amount: String(i.amount) }));
+    const items = await this.days((day) => ledgerKeys.closedDay(budget, day), from, to);
+    return items.map((i) => ({ budget: String(i.budget), day: String(i.day), amount: String(i.amount) }));
   }
 
   async inventory(endpoint: string, from: string, to: string): Promise<readonly InventoryDay[]> {
     if (from >= to) return [];
+    const items = await this.days((day) => ledgerKeys.inventoryDay(endpoint, day), from, to);
+    return items.flatMap((i) =>
+      (i.variants as { variant: string; instanceType: string; count: number }[]).map((v) => ({
+        day: String(i.day),
+        endpoint: String(i.endpoint),
+        variant: String(v.variant),
+        instanceType: String(v.instanceType),
+        count: Number(v.count),
+      })),
+    );
+  }
+
+  /** The items of one partition whose day is from `from` to `to` (exclusive), by their day-sorted keys. */
+  private async days(
+    key: (day: string) => { pk: string; sk: string },
+    from: string,
+    to: string,
+  ): Promise<Item[]> {
     const items = await this.query({
       KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-      ExpressionAttributeValues: {
-        ':pk': ledgerKeys.inventoryDay(endpoint, from).pk,
-        ':from': ledgerKeys.inventoryDay(endpoint, from).sk,
-        ':to': ledgerKeys.inventoryDay(endpoint, to).sk,
-      },
+      ExpressionAttributeValues: { ':pk': key(from).pk, ':from': key(from).sk, ':to': key(to).sk },
     });
-    return items
-      .filter((i) => String(i.day) < to)
-      .flatMap((i) =>
-        (i.variants as { variant: string; instanceType: string; count: number }[]).map((v) => ({
-          day: String(i.day),
-          endpoint: String(i.endpoint),
-          variant: String(v.variant),
-          instanceType: String(v.instanceType),
-          count: Number(v.count),
-        })),
-      );
+    return items.filter((i) => String(i.day) < to);
   }
 
   /** One item per endpoint and day holding every variant: a day read again replaces the whole day. */

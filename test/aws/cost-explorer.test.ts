@@ -71,10 +71,14 @@ const total = (records: readonly CostRecord[]) => sumMoney(records.map((r) => r.
 const utc = (day: string) => Date.parse(`${day}T00:00:00Z`);
 
 /**
- * A DAILY response with one hosting group a day over the request's TimePeriod; the days from `estimatedFrom` on
- * are marked `Estimated`, as Cost Explorer marks the days it has not finalised.
+ * A DAILY response with one group a day over the request's TimePeriod; the days from `estimatedFrom` on are marked
+ * `Estimated`, as Cost Explorer marks the days it has not finalised.
  */
-function daily(input: GetCostAndUsageCommandInput, amount = '33.792', estimatedFrom?: string): Response {
+function dailyGroup(
+  input: GetCostAndUsageCommandInput,
+  group: { keys: string[]; amount: string; quantity: string; unit: string },
+  estimatedFrom?: string,
+): Response {
   const { Start, End } = input.TimePeriod as { Start: string; End: string };
   return {
     GroupDefinitions: input.GroupBy,
@@ -83,16 +87,22 @@ function daily(input: GetCostAndUsageCommandInput, amount = '33.792', estimatedF
       Total: {},
       Groups: [
         {
-          Keys: ['team$search', 'USE1-Host:ml.g5.xlarge'],
+          Keys: group.keys,
           Metrics: {
-            UnblendedCost: { Amount: amount, Unit: 'USD' },
-            UsageQuantity: { Amount: '24', Unit: 'Hrs' },
+            UnblendedCost: { Amount: group.amount, Unit: 'USD' },
+            UsageQuantity: { Amount: group.quantity, Unit: group.unit },
           },
         },
       ],
       Estimated: estimatedFrom !== undefined && day >= estimatedFrom,
     })),
   };
+}
+
+/** One hosting group a day. */
+function daily(input: GetCostAndUsageCommandInput, amount = '33.792', estimatedFrom?: string): Response {
+  const keys = ['team$search', 'USE1-Host:ml.g5.xlarge'];
+  return dailyGroup(input, { keys, amount, quantity: '24', unit: 'Hrs' }, estimatedFrom);
 }
 
 /** Closed days kept in memory, with every write recorded. */
@@ -468,25 +478,9 @@ describe('CostExplorerSource tag queries', () => {
   const week = { start: '2026-10-01', end: '2026-10-04' };
   /** The team's S3 model artefacts of one day: $45.83 of prod, $12 of dev; one Cost Explorer row per team. */
   function storage(input: GetCostAndUsageCommandInput): Response {
-    const prodOnly = input.Filter?.And !== undefined;
-    const { Start, End } = input.TimePeriod as { Start: string; End: string };
-    return {
-      GroupDefinitions: input.GroupBy,
-      ResultsByTime: daysOf(Start, End).map((day, i, all) => ({
-        TimePeriod: { Start: day, End: all[i + 1] ?? End },
-        Total: {},
-        Groups: [
-          {
-            Keys: ['team$search', 'USE1-TimedStorage-ByteHrs'],
-            Metrics: {
-              UnblendedCost: { Amount: prodOnly ? '45.83' : '57.83', Unit: 'USD' },
-              UsageQuantity: { Amount: '2000', Unit: 'GB-Mo' },
-            },
-          },
-        ],
-        Estimated: false,
-      })),
-    };
+    const amount = input.Filter?.And !== undefined ? '45.83' : '57.83';
+    const keys = ['team$search', 'USE1-TimedStorage-ByteHrs'];
+    return dailyGroup(input, { keys, amount, quantity: '2000', unit: 'GB-Mo' });
   }
 
   it('asks once more for the rows carrying the other tags of a multi-tag selector, grouped as the main query', async () => {

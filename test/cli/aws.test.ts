@@ -42,6 +42,32 @@ const TEAMS: Account['endpoints'] = Object.entries(teams).map(([team, t]) => ({
   tags: { team },
 }));
 
+/** A day of an endpoint's hosting on ml.g5.xlarge, as its line item. */
+const hosting = (e: Endpoint): LineItem => ({
+  tags: e.tags,
+  usageType: 'USE1-Host:ml.g5.xlarge',
+  service: 'Amazon SageMaker',
+  amount: e.instances * 24 * HOURLY,
+  quantity: e.instances * 24,
+  unit: 'Hrs',
+});
+
+/** Each team's hosting at $1.408 an instance-hour, and $0.50 a day of untagged CloudWatch (no budget's). */
+const TEAMS_ACCOUNT: Account = {
+  endpoints: TEAMS,
+  lineItems: () => [
+    ...TEAMS.map(hosting),
+    {
+      tags: {},
+      usageType: 'USE1-CW:Requests',
+      service: 'AmazonCloudWatch',
+      amount: 0.5,
+      quantity: 1000,
+      unit: 'N/A',
+    },
+  ],
+};
+
 function costAndUsage(account: Account, input: Record<string, unknown>) {
   const period = input.TimePeriod as { Start: string; End: string };
   const metric = (input.Metrics as string[])[0] ?? 'UnblendedCost';
@@ -125,34 +151,7 @@ function handlers(opts: { ceDenied?: boolean; account?: Account } = {}) {
     'AWSInsightsIndexService.GetCostAndUsage': (input: Record<string, unknown>) => {
       if (opts.ceDenied)
         return { awsError: 'AccessDeniedException', message: 'not authorized to perform ce:GetCostAndUsage' };
-      if (opts.account) return costAndUsage(opts.account, input);
-      const period = input.TimePeriod as { Start: string; End: string };
-      const metric = (input.Metrics as string[])[0] ?? 'UnblendedCost';
-      return {
-        GroupDefinitions: input.GroupBy,
-        ResultsByTime: days(period.Start, period.End).map((d) => ({
-          TimePeriod: { Start: d, End: days(d, '2100-01-01')[1] },
-          Total: {},
-          Groups: [
-            ...Object.entries(teams).map(([team, t]) => ({
-              Keys: [`team$${team}`, 'USE1-Host:ml.g5.xlarge'],
-              Metrics: {
-                [metric]: { Amount: (t.instances * 24 * HOURLY).toFixed(10), Unit: 'USD' },
-                UsageQuantity: { Amount: String(t.instances * 24), Unit: 'Hrs' },
-              },
-            })),
-            {
-              Keys: ['team$', 'USE1-CW:Requests'],
-              Metrics: {
-                [metric]: { Amount: '0.5', Unit: 'USD' },
-                UsageQuantity: { Amount: '1000', Unit: 'N/A' },
-              },
-            },
-          ],
-          Estimated: false,
-        })),
-        DimensionValueAttributes: [],
-      };
+      return costAndUsage(opts.account ?? TEAMS_ACCOUNT, input);
     },
     'AWSInsightsIndexService.GetCostForecast': () => ({
       Total: { Amount: '1234.5', Unit: 'USD' },
@@ -228,6 +227,18 @@ budgets:
     selector: { tags: { team: chat } }
     limits: { spendPerPeriod: 500, costPer1kInferences: 1 }
 `;
+
+/** A loopback server for the tests of one describe block, started before them and closed after. */
+function serve(of: () => ReturnType<typeof handlers>): { readonly server: AwsTestServer } {
+  const box = {} as { server: AwsTestServer };
+  beforeAll(async () => {
+    box.server = await startAwsServer(of());
+  });
+  afterAll(async () => {
+    await box.server.close();
+  });
+  return box;
+}
 
 const env = (server: AwsTestServer) => ({
   AWS_ENDPOINT_URL: server.url,
@@ -328,13 +339,7 @@ describe('perf-budgets run --aws against a loopback AWS', () => {
 });
 
 describe('perf-budgets run --aws when Cost Explorer is denied', () => {
-  let server: AwsTestServer;
-  beforeAll(async () => {
-    server = await startAwsServer(handlers({ ceDenied: true }));
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const loopback = serve(() => handlers({ ceDenied: true }));
 
   it('goes on with an incomplete-data finding naming the permission, never a silent zero', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-aws-denied-'));
@@ -343,7 +348,7 @@ describe('perf-budgets run --aws when Cost Explorer is denied', () => {
     const r = await runCli(
       ['run', '--aws', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state', '--format', 'json'],
       {
-        AWS_ENDPOINT_URL: server.url,
+        AWS_ENDPOINT_URL: loopback.server.url,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'secret',
@@ -368,7 +373,7 @@ describe('perf-budgets run --aws when Cost Explorer is denied', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-aws-future-'));
     const budgets = join(dir, 'budgets.yaml');
     writeFileSync(budgets, BUDGETS);
-    const asked = server.requests.length;
+    const asked = loopback.server.requests.length;
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
     const r = await runCli(
       [
@@ -384,7 +389,7 @@ describe('perf-budgets run --aws when Cost Explorer is denied', () => {
         join(dir, 'state'),
       ],
       {
-        AWS_ENDPOINT_URL: server.url,
+        AWS_ENDPOINT_URL: loopback.server.url,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'secret',
@@ -393,7 +398,7 @@ describe('perf-budgets run --aws when Cost Explorer is denied', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(new RegExp(`--as-of: ${tomorrow} is after yesterday`));
-    expect(server.requests.length).toBe(asked);
+    expect(loopback.server.requests.length).toBe(asked);
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(existsSync(join(dir, 'state'))).toBe(false);
   });
@@ -415,14 +420,7 @@ describe('perf-budgets run --aws with budgets selected by several tags', () => {
     { tags: { team: 'search', env: 'dev' }, amount: 1 },
   ];
   const items = (): LineItem[] => [
-    ...ENDPOINTS.map((e) => ({
-      tags: e.tags,
-      usageType: 'USE1-Host:ml.g5.xlarge',
-      service: 'Amazon SageMaker',
-      amount: e.instances * 24 * HOURLY,
-      quantity: e.instances * 24,
-      unit: 'Hrs',
-    })),
+    ...ENDPOINTS.map(hosting),
     ...STORAGE.map((s) => ({
       tags: s.tags,
       usageType: 'USE1-TimedStorage-ByteHrs',
@@ -484,13 +482,7 @@ budgets:
     selector: { tags: { env: prod } }
     limits: { spendPerPeriod: 3000 }
 `;
-  let server: AwsTestServer;
-  beforeAll(async () => {
-    server = await startAwsServer(handlers({ account: { endpoints: ENDPOINTS, lineItems: items } }));
-  });
-  afterAll(async () => {
-    await server.close();
-  });
+  const loopback = serve(() => handlers({ account: { endpoints: ENDPOINTS, lineItems: items } }));
 
   it("gives each budget the spend a FOCUS file of the same account gives it, the team's S3 artefacts included", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-aws-tags-'));
@@ -498,7 +490,7 @@ budgets:
     writeFileSync(budgets, TAG_BUDGETS);
     writeFileSync(join(dir, 'focus.csv'), focusFile('2026-10-15'));
     const base = ['run', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state', '--format', 'json'];
-    const live = await runCli([...base, '--aws'], env(server));
+    const live = await runCli([...base, '--aws'], env(loopback.server));
     expect(live.code, live.stderr).toBe(0);
     const file = cli([...base, '--costs', join(dir, 'focus.csv')]);
     expect(file.code, file.stderr).toBe(0);
