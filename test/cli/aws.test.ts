@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
-import { cli, ROOT } from '../helpers/cli.ts';
+import { cli, cliAsync } from '../helpers/cli.ts';
 import { groupItems, type LineItem } from '../helpers/cost-explorer-engine.ts';
 
 /**
@@ -16,7 +15,6 @@ import { groupItems, type LineItem } from '../helpers/cost-explorer-engine.ts';
  * (1 instance, team=chat); Cost Explorer bills `USE1-Host:ml.g5.xlarge` per team tag every day at $1.408 an
  * instance-hour, plus $0.50 a day of untagged CloudWatch.
  */
-const BIN = resolve(ROOT, 'bin/perf-budgets.js');
 const ACCOUNT = '111122223333';
 const HOURLY = 1.408;
 const teams: Record<string, { endpoint: string; instances: number }> = {
@@ -191,24 +189,6 @@ function handlers(opts: { ceDenied?: boolean; account?: Account } = {}) {
   };
 }
 
-function runCli(
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => {
-      stdout += d;
-    });
-    child.stderr.on('data', (d) => {
-      stderr += d;
-    });
-    child.on('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
 const BUDGETS = `version: 1
 currency: USD
 billingPeriod: { startDay: 1, timezone: UTC }
@@ -264,7 +244,7 @@ describe('perf-budgets run --aws against a loopback AWS', () => {
   });
 
   it('runs a cycle and prints the same JSON contract as a file-based run', async () => {
-    const r = await runCli(
+    const r = await cliAsync(
       [
         'run',
         '--aws',
@@ -306,7 +286,7 @@ describe('perf-budgets run --aws against a loopback AWS', () => {
 
   it('asks Cost Explorer only for the days that can still change on the next daily cycle', async () => {
     const before = server.requests.length;
-    const r = await runCli(
+    const r = await cliAsync(
       [
         'run',
         '--aws',
@@ -331,7 +311,10 @@ describe('perf-budgets run --aws against a loopback AWS', () => {
 
   it('asks GetMetricData in as few calls as its limits allow', async () => {
     const before = server.requests.length;
-    await runCli(['run', '--aws', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state'], env(server));
+    await cliAsync(
+      ['run', '--aws', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state'],
+      env(server),
+    );
     const calls = server.requests.slice(before).filter((q) => q.target.endsWith('.GetMetricData'));
     // 2 endpoints x 10 metrics = 20 queries: one hourly call for the window, one daily call for the baseline
     expect(calls).toHaveLength(2);
@@ -345,7 +328,7 @@ describe('perf-budgets run --aws when Cost Explorer is denied', () => {
     const dir = mkdtempSync(join(tmpdir(), 'pb-aws-denied-'));
     const budgets = join(dir, 'budgets.yaml');
     writeFileSync(budgets, BUDGETS);
-    const r = await runCli(
+    const r = await cliAsync(
       ['run', '--aws', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state', '--format', 'json'],
       {
         AWS_ENDPOINT_URL: loopback.server.url,
@@ -375,7 +358,7 @@ describe('perf-budgets run --aws when Cost Explorer is denied', () => {
     writeFileSync(budgets, BUDGETS);
     const asked = loopback.server.requests.length;
     const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
-    const r = await runCli(
+    const r = await cliAsync(
       [
         'run',
         '--aws',
@@ -490,7 +473,7 @@ budgets:
     writeFileSync(budgets, TAG_BUDGETS);
     writeFileSync(join(dir, 'focus.csv'), focusFile('2026-10-15'));
     const base = ['run', '--budgets', budgets, '--as-of', '2026-10-15', '--no-state', '--format', 'json'];
-    const live = await runCli([...base, '--aws'], env(loopback.server));
+    const live = await cliAsync([...base, '--aws'], env(loopback.server));
     expect(live.code, live.stderr).toBe(0);
     const file = cli([...base, '--costs', join(dir, 'focus.csv')]);
     expect(file.code, file.stderr).toBe(0);

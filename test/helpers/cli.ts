@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -24,4 +24,26 @@ export function cli(
     ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs the real CLI in a child process without blocking this one: what a test needs when this process also serves
+ * the loopback AWS account the CLI talks to.
+ */
+export function cliAsync(
+  args: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliResult> {
+  return new Promise((resolveRun) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      stderr += d;
+    });
+    child.on('close', (code) => resolveRun({ code: code ?? -1, stdout, stderr }));
+  });
 }
