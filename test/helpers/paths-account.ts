@@ -370,7 +370,7 @@ budgets:
     tier: development
     environment: dev
     selector: { tags: { team: labs, env: dev } }
-    limits: { spendPerPeriod: 2000 }
+    limits: { spendPerPeriod: 400 }
   - name: recs
     owner: recs@example.com
     tier: production
@@ -406,3 +406,30 @@ export function spendFrom(fromMs: number): {
 }
 
 export const shownMoney = (m: Money): string => formatMoney(m, 2);
+
+export interface EndpointTruth {
+  readonly budget: string | undefined;
+  /** The type it ran in the last hour of as-of. */
+  readonly instanceType: string;
+  /** Most instances in one hour of the judging window (the 7 days to as-of). */
+  readonly peakInstances: number;
+  /** Exact spend from `fromMs` through as-of. */
+  readonly spend: Money;
+}
+
+/** What each endpoint is, by construction. */
+export function endpointTruth(fromMs: number): Map<string, EndpointTruth> {
+  const out = new Map<string, EndpointTruth>();
+  for (const e of ENDPOINTS) {
+    const hours = endpointHours(e);
+    const window = hours.filter((x) => x.h >= HOURS - 7 * 24);
+    const items = lineItems().filter((i) => i.endpoint === e.name);
+    out.set(e.name, {
+      budget: items[0] && budgetOf(items[0]),
+      instanceType: (hours[hours.length - 1] as (typeof hours)[number]).at.type,
+      peakInstances: Math.max(...window.map((x) => x.at.count)),
+      spend: items.filter((i) => i.startMs >= fromMs).reduce((s, i) => s + i.amount, 0n),
+    });
+  }
+  return out;
+}
