@@ -29,6 +29,8 @@ const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 const ACTIVITY_RETENTION_MS = 42 * DAY_MS;
 const TRAIL_RETENTION_MS = 90 * DAY_MS;
 const NOW_HOUR = Math.floor((NOW_MS - T0) / HOUR_MS);
+/** Cost Explorer marks every day of the month still being billed as an estimate. */
+const OPEN_MONTH = `${new Date(NOW_MS).toISOString().slice(0, 7)}-01`;
 
 const sec = (ms: number): number => ms / 1000;
 const validation = (message: string) => ({ awsError: 'ValidationException', message });
@@ -195,7 +197,7 @@ function costAndUsage(input: Record<string, unknown>) {
             TimePeriod: { Start: day, End: next },
             Total: {},
             Groups: groups.map((g) => ({ Keys: g.keys, Metrics: metricsOf(g.amount, g.quantity, g.unit) })),
-            Estimated: false,
+            Estimated: day >= OPEN_MONTH,
           };
         }
         const total = groups[0];
@@ -203,7 +205,7 @@ function costAndUsage(input: Record<string, unknown>) {
           TimePeriod: { Start: day, End: next },
           Total: metricsOf(total?.amount ?? 0, total?.quantity ?? 0, total?.unit ?? 'N/A'),
           Groups: [],
-          Estimated: false,
+          Estimated: day >= OPEN_MONTH,
         };
       }),
       DimensionValueAttributes: [],
