@@ -212,6 +212,8 @@ export function metricsOf(e: EndpointModel, x: EndpointHour): Readonly<Record<st
   const p99 = Math.round(e.latencyUs * (1 + 3 * Math.max(0, load - 0.7) ** 2));
   const out: Record<string, number> = {
     'Invocations/Sum': invocations,
+    // CloudWatch divides by the instances in service
+    'InvocationsPerInstance/Sum': invocations / x.count,
     'ModelLatency/p99': p99,
     'ModelLatency/p50': Math.round(p99 * 0.45),
     'OverheadLatency/p99': 2_500,
