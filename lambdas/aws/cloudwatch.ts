@@ -42,6 +42,13 @@ export interface MetricQueryDef {
 /** What is asked for each endpoint variant, in this order; dimensions EndpointName and VariantName. */
 export const ENDPOINT_METRICS: readonly MetricQueryDef[] = [
   { namespace: 'AWS/SageMaker', metric: 'Invocations', stat: 'Sum', key: 'invocations' },
+  // with Invocations, the instances serving each hour when billing is daily (Cost Explorer): the peak of maxInstances
+  {
+    namespace: 'AWS/SageMaker',
+    metric: 'InvocationsPerInstance',
+    stat: 'Sum',
+    key: 'invocations_per_instance',
+  },
   { namespace: 'AWS/SageMaker', metric: 'ModelLatency', stat: 'p99', key: 'model_latency_p99' },
   { namespace: 'AWS/SageMaker', metric: 'ModelLatency', stat: 'p50', key: 'model_latency_p50' },
   { namespace: 'AWS/SageMaker', metric: 'OverheadLatency', stat: 'p99', key: 'overhead_latency_p99' },
@@ -80,7 +87,7 @@ export interface CloudWatchMetricSourceOptions {
   readonly minimize?: 'requests' | 'metrics';
   /**
    * Only these metrics (default: all of ENDPOINT_METRICS). The baseline before the judging window needs the
-   * Invocations alone: asking for them only bills one metric per variant instead of ten.
+   * Invocations alone: asking for them only bills one metric per variant instead of eleven.
    */
   readonly metrics?: readonly MetricName[];
 }
@@ -275,7 +282,9 @@ export class CloudWatchMetricSource implements MetricSource {
       const variants = listed.length > 0 ? [...new Set(listed)] : [DEFAULT_VARIANT];
       for (const [v, variant] of variants.entries()) {
         for (const def of this.metricDefs) {
-          if (info?.asynchronous && def.metric === 'Invocations') continue;
+          // an asynchronous endpoint publishes neither (its requests are counted in its queue's metrics)
+          if (info?.asynchronous && (def.metric === 'Invocations' || def.metric === 'InvocationsPerInstance'))
+            continue;
           out.push({
             endpoint: e,
             name,

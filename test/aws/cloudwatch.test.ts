@@ -27,6 +27,8 @@ const API = 'cloudwatch:GetMetricData';
 const HOUR = 3_600_000;
 const DAY = { start: '2024-09-29', end: '2024-09-30' };
 const ID = /^[a-z][a-zA-Z0-9_]*$/;
+/** Ten metric queries a variant, the figures of the batching tests below are worked for (all but InvocationsPerInstance). */
+const TEN = ENDPOINT_METRICS.map((d) => d.metric).filter((m) => m !== 'InvocationsPerInstance');
 
 type Output = Omit<GetMetricDataCommandOutput, '$metadata'>;
 
@@ -108,7 +110,7 @@ describe('CloudWatchMetricSource requests', () => {
     expect(input.ScanBy).toBe('TimestampAscending');
     expect(input.NextToken).toBeUndefined();
     const queries = input.MetricDataQueries ?? [];
-    expect(queries).toHaveLength(20);
+    expect(queries).toHaveLength(2 * ENDPOINT_METRICS.length);
     expect(queries).toContainEqual({
       Id: expect.stringMatching(ID),
       MetricStat: {
@@ -139,6 +141,7 @@ describe('CloudWatchMetricSource requests', () => {
         'Invocation4XXErrors Sum',
         'Invocation5XXErrors Sum',
         'Invocations Sum',
+        'InvocationsPerInstance Sum',
         'ModelLatency p50',
         'ModelLatency p99',
         'OverheadLatency p99',
@@ -199,9 +202,9 @@ describe('CloudWatchMetricSource requests', () => {
     );
 
     const ids = inputs().flatMap((i) => (i.MetricDataQueries ?? []).map((q) => q.Id as string));
-    expect(ids).toHaveLength(600);
+    expect(ids).toHaveLength(60 * ENDPOINT_METRICS.length);
     expect(ids.filter((id) => !ID.test(id))).toEqual([]);
-    expect(new Set(ids).size).toBe(600);
+    expect(new Set(ids).size).toBe(60 * ENDPOINT_METRICS.length);
   });
 
   it('makes no call at all for an empty account', async () => {
@@ -223,7 +226,7 @@ describe('CloudWatchMetricSource requests', () => {
 });
 
 describe('CloudWatchMetricSource batching', () => {
-  it('asks 2,000 endpoints x 10 metrics in exactly ceil(20,000 / 500) = 40 requests, all counted', async () => {
+  it('asks 2,000 endpoints x 11 metrics in exactly ceil(22,000 / 500) = 44 requests, all counted', async () => {
     cw.on(GetMetricDataCommand).callsFake(answer);
     const usage = new ApiUsage();
     const inventory = fleet(2000);
@@ -234,10 +237,10 @@ describe('CloudWatchMetricSource batching', () => {
       inventory.map((e) => e.name),
     );
 
-    expect(cw).toReceiveCommandTimes(GetMetricDataCommand, 40);
-    expect(inputs().map((i) => i.MetricDataQueries?.length)).toEqual(Array(40).fill(500));
-    expect(usage.report().byApi).toEqual([{ api: API, requests: 40, metrics: 20_000, costUsd: 0.2 }]);
-    expect(load.series).toHaveLength(20_000);
+    expect(cw).toReceiveCommandTimes(GetMetricDataCommand, 44);
+    expect(inputs().map((i) => i.MetricDataQueries?.length)).toEqual(Array(44).fill(500));
+    expect(usage.report().byApi).toEqual([{ api: API, requests: 44, metrics: 22_000, costUsd: 0.22 }]);
+    expect(load.series).toHaveLength(22_000);
     expect(load.gaps).toEqual([]);
     expect(find(load.series, 'ep-1999', 'GPUMemoryUtilization', 'Average')?.t.length).toBe(168);
   });
@@ -246,7 +249,7 @@ describe('CloudWatchMetricSource batching', () => {
     cw.on(GetMetricDataCommand).callsFake(answer);
     const usage = new ApiUsage();
     const inventory = fleet(50);
-    const source = new CloudWatchMetricSource({ client, usage, inventory });
+    const source = new CloudWatchMetricSource({ client, usage, inventory, metrics: TEN });
 
     const load = await source.load(
       { start: '2024-09-16', end: '2024-09-30' },
@@ -270,7 +273,7 @@ describe('CloudWatchMetricSource batching', () => {
     cw.on(GetMetricDataCommand).callsFake(answer);
     const usage = new ApiUsage();
     const inventory = fleet(2000);
-    const source = new CloudWatchMetricSource({ client, usage, inventory });
+    const source = new CloudWatchMetricSource({ client, usage, inventory, metrics: TEN });
 
     const load = await source.load(
       { start: '2024-08-01', end: '2024-09-01' },
@@ -299,7 +302,13 @@ describe('CloudWatchMetricSource batching', () => {
     cw.on(GetMetricDataCommand).callsFake(answer);
     const usage = new ApiUsage();
     const inventory = fleet(2000);
-    const source = new CloudWatchMetricSource({ client, usage, inventory, minimize: 'metrics' });
+    const source = new CloudWatchMetricSource({
+      client,
+      usage,
+      inventory,
+      minimize: 'metrics',
+      metrics: TEN,
+    });
 
     await source.load(
       { start: '2024-08-01', end: '2024-09-01' },
@@ -414,7 +423,7 @@ describe('CloudWatchMetricSource results', () => {
 
     expect(cw).toReceiveCommandTimes(GetMetricDataCommand, 2);
     expect(cw).toReceiveNthCommandWith(GetMetricDataCommand, 2, { NextToken: 'eyJwYWdlIjoyfQ==' });
-    expect(usage.report().byApi).toEqual([{ api: API, requests: 2, metrics: 20, costUsd: 0.0002 }]);
+    expect(usage.report().byApi).toEqual([{ api: API, requests: 2, metrics: 22, costUsd: 0.00022 }]);
     expect(load.gaps).toEqual([]);
     expect([...(find(load.series, 'search-prod', 'Invocations', 'Sum')?.v ?? [])]).toEqual([1200, 1350, 980]);
   });
@@ -564,7 +573,7 @@ describe('CloudWatchMetricSource faults', () => {
       return answer(input);
     });
     const inventory = fleet(60);
-    const source = new CloudWatchMetricSource({ client, usage: new ApiUsage(), inventory });
+    const source = new CloudWatchMetricSource({ client, usage: new ApiUsage(), inventory, metrics: TEN });
 
     const load = await source.load(
       DAY,
@@ -633,7 +642,7 @@ describe('CloudWatchMetricSource throttling (SDK retries)', () => {
   it('gets the data when the SDK retries a throttled request', async () => {
     const { client: real, seen } = throttlingClient((_input, n) => n <= 2);
     const usage = new ApiUsage();
-    const source = new CloudWatchMetricSource({ client: real, usage, inventory: fleet(1) });
+    const source = new CloudWatchMetricSource({ client: real, usage, inventory: fleet(1), metrics: TEN });
 
     const load = await source.load(DAY, ['ep-0000']);
 
@@ -652,7 +661,12 @@ describe('CloudWatchMetricSource throttling (SDK retries)', () => {
       input.MetricDataQueries.some((q) => q.Id === 'e0_0_invocations'),
     );
     const inventory = fleet(60);
-    const source = new CloudWatchMetricSource({ client: real, usage: new ApiUsage(), inventory });
+    const source = new CloudWatchMetricSource({
+      client: real,
+      usage: new ApiUsage(),
+      inventory,
+      metrics: TEN,
+    });
 
     const load = await source.load(
       DAY,

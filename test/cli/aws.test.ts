@@ -316,7 +316,7 @@ describe('perf-budgets run --aws against a loopback AWS', () => {
       env(server),
     );
     const calls = server.requests.slice(before).filter((q) => q.target.endsWith('.GetMetricData'));
-    // 2 endpoints x 10 metrics = 20 queries: one hourly call for the window, one daily call for the baseline
+    // 2 endpoints x 11 metrics = 22 queries: one hourly call for the window, one daily call for the baseline
     expect(calls).toHaveLength(2);
   });
 });
