@@ -17,6 +17,12 @@ describe('PerfBudgets validation', () => {
     );
   });
 
+  it('fails synth on a budget file that is not a regular file, before reading it', () => {
+    expect(() => synthStack({ budgetsFile: '/dev/zero' })).toThrow(
+      '/dev/zero: (file): expected a regular file',
+    );
+  });
+
   it.each([
     [
       { scheduleExpression: 'daily' },
