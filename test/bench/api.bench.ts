@@ -142,6 +142,7 @@ function apiOf(target: string): string {
     AnyScaleFrontendService: 'application-autoscaling',
     AWSInsightsIndexService: 'ce',
     GraniteServiceVersion20100801: 'cloudwatch',
+    CloudTrail_20131101: 'cloudtrail',
   };
   return `${service[prefix ?? ''] ?? prefix}:${op}`;
 }
