@@ -276,7 +276,7 @@ export class SageMakerInventory implements InventorySource {
     );
     const histories = await typeHistories(endpoints, changes, (c) => this.describeConfig(c, configs));
     for (const [name, h] of histories)
-      for (const u of h.unknown) gaps.push(gap(LOOKUP_EVENTS, 'failed', name, u));
+      for (const u of h.unknown) gaps.push({ ...gap(LOOKUP_EVENTS, 'failed', name, u), endpoint: name });
     return histories;
   }
 
@@ -318,7 +318,7 @@ export class SageMakerInventory implements InventorySource {
         }
       }
     } catch (err) {
-      gaps.push(endpointGap(api, name, err, 'its tags are unknown, so no tag selector can match it'));
+      gaps.push(endpointGap(api, name, err, 'its tags are unknown, so no tag selector can match it', false));
       return undefined;
     }
     return tags;
@@ -486,7 +486,18 @@ function gap(api: string, kind: AwsFailureKind, scope: string | undefined, messa
   return { source: 'inventory', api, kind, ...(scope === undefined ? {} : { scope }), message };
 }
 
-function endpointGap(api: string, endpoint: string, err: unknown, unknown: string): InventoryGap {
+/**
+ * A hole in one endpoint's inventory. It names the endpoint (so that only the budgets selecting it are warned)
+ * unless the endpoint's tags are what is missing: then no one can tell which budgets select it, and all are warned.
+ */
+function endpointGap(
+  api: string,
+  endpoint: string,
+  err: unknown,
+  unknown: string,
+  tagsKnown = true,
+): InventoryGap {
   const se = sourceError('inventory', api, err);
-  return gap(api, se.kind, endpoint, `endpoint ${endpoint}: ${se.message}; ${unknown}`);
+  const g = gap(api, se.kind, endpoint, `endpoint ${endpoint}: ${se.message}; ${unknown}`);
+  return tagsKnown ? { ...g, endpoint } : g;
 }

@@ -119,9 +119,10 @@ function inventorySource(o: AwsSourcesOptions): EndpointsSource {
         // a gap crosses steps as the contract's DataGap: which API failed and how is already in its words
         .then(({ endpoints, gaps }) => ({
           endpoints,
-          gaps: gaps.map(({ source, scope, message }) => ({
+          gaps: gaps.map(({ source, scope, endpoint, message }) => ({
             source,
             ...(scope === undefined ? {} : { scope }),
+            ...(endpoint === undefined ? {} : { endpoint }),
             message,
           })),
         }))

@@ -115,6 +115,7 @@ export const EndpointInfoSchema = z.strictObject({
 export const DataGapSchema = z.strictObject({
   source: z.enum(['costs', 'metrics', 'inventory']),
   scope: z.string().optional(),
+  endpoint: z.string().optional(),
   message: z.string(),
 }) satisfies z.ZodType<DataGap>;
 

@@ -114,6 +114,11 @@ export interface EndpointInfo {
 export interface DataGap {
   readonly source: 'costs' | 'metrics' | 'inventory';
   readonly scope?: string;
+  /**
+   * The one endpoint the hole is about, when it is about one: only the budgets that select it are warned. Absent,
+   * the hole is the account's and every budget is warned.
+   */
+  readonly endpoint?: string;
   readonly message: string;
 }
 

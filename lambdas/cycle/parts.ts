@@ -81,6 +81,7 @@ export function mergeSnapshotParts(parts: readonly SnapshotPart[], file: BudgetF
         gaps.push({
           source: 'inventory',
           scope: e.name,
+          endpoint: e.name,
           message: `endpoint ${e.name} exists in ${had} and in ${where}; only the first is judged, rename one to judge both`,
         });
         continue;

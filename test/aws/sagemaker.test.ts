@@ -552,6 +552,20 @@ describe('SageMakerInventory: instance-hours', () => {
 });
 
 describe('SageMakerInventory: faults', () => {
+  it('reports an endpoint whose tags are denied as a gap of the account: no one can tell which budgets select it', async () => {
+    mockFixtureAccount();
+    sm.on(ListTagsCommand, {
+      ResourceArn: 'arn:aws:sagemaker:us-east-1:111122223333:endpoint/embed-async',
+    }).rejects(awsError('AccessDeniedException', 'not authorized to perform: sagemaker:ListTags'));
+    const { inv } = inventory();
+
+    const { gaps } = await inv.endpointsWithGaps();
+
+    expect(gaps.map((g) => [g.api, g.scope, g.endpoint])).toEqual([
+      ['sagemaker:ListTags', 'embed-async', undefined],
+    ]);
+  });
+
   it('keeps an endpoint whose DescribeEndpoint stays throttled, with what ListEndpoints gave, and reports it', async () => {
     mockFixtureAccount();
     sm.on(DescribeEndpointCommand, { EndpointName: 'embed-async' }).rejects(
@@ -577,6 +591,7 @@ describe('SageMakerInventory: faults', () => {
         api: 'sagemaker:DescribeEndpoint',
         kind: 'throttled',
         scope: 'embed-async',
+        endpoint: 'embed-async',
         message:
           "endpoint embed-async: sagemaker:DescribeEndpoint was throttled (ThrottlingException) after the SDK's " +
           'retries; try a later cycle; its variants, instance type and count are unknown',

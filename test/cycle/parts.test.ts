@@ -162,6 +162,7 @@ describe('mergeSnapshotParts', () => {
       {
         source: 'inventory',
         scope: 'a',
+        endpoint: 'a',
         message:
           'endpoint a exists in 111122223333 us-east-1 and in 444455556666 us-east-1; only the first is judged, rename one to judge both',
       },

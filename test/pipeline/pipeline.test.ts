@@ -122,14 +122,11 @@ describe('the first cycle with the report', () => {
     const { sent } = cycle('first');
     expect(sent.sns.filter((m) => m.attributes.kind === 'pipeline-failure')).toEqual([]);
     const published = alerts(sent);
-    // team-02 is over its cap, team-01 over half of it with a forecast over it; and every budget is told that
-    // CloudTrail cannot say which type svc-0007-staging ran before its resize (it was created over 90 days ago)
+    // team-02 is over its cap, team-01 over half of it with a forecast over it; and team-02, whose endpoint it is,
+    // is told that CloudTrail cannot say which type svc-0007-staging ran before its resize (it was created over 90
+    // days ago): the other budgets do not select it and hear nothing of it
     expect(new Set(published.map((m) => `${m.attributes.budget} ${m.attributes.kind}`))).toEqual(
-      new Set([
-        'team-01-inference spend',
-        'team-02-inference spend',
-        ...[1, 2, 3, 4].map((n) => `team-0${n}-inference incomplete-data`),
-      ]),
+      new Set(['team-01-inference spend', 'team-02-inference spend', 'team-02-inference incomplete-data']),
     );
     for (const m of published) {
       expect(m.attributes).toMatchObject({ tier: 'production', transition: 'opened' });

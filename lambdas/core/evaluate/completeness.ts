@@ -10,7 +10,7 @@ import type { EndpointLimit } from '../limits/limit.ts';
 import { MEASUREMENTS } from '../limits/measurements.ts';
 import { addDays, daysOf, maxDay } from '../period.ts';
 import type { BudgetSpend } from '../spend.ts';
-import type { Finding } from '../types.ts';
+import type { DataGap, Finding } from '../types.ts';
 import { type Context, findingKey, windowText } from './context.ts';
 import { type EndpointView, windowDays } from './endpoints.ts';
 import { isSpendUnknown } from './spend-forecast.ts';
@@ -20,9 +20,11 @@ const METRICS_LAG_MS = 24 * 3_600_000;
 /** Days without cost rows named one by one; the rest are counted. */
 const MISSING_DAYS_SHOWN = 5;
 
-/** Account-wide holes in the inputs, shared by every budget. */
+const gapText = (g: DataGap) => `${g.source}${g.scope ? ` (${g.scope})` : ''}: ${g.message}`;
+
+/** Account-wide holes in the inputs, shared by every budget (a hole about one endpoint is its budgets' only). */
 export function accountGaps(ctx: Context): string[] {
-  const out = ctx.snapshot.gaps.map((g) => `${g.source}${g.scope ? ` (${g.scope})` : ''}: ${g.message}`);
+  const out = ctx.snapshot.gaps.filter((g) => g.endpoint === undefined).map(gapText);
   const { from, last, daysWithRows } = ctx.span;
   if (from === undefined) {
     out.push('costs: the cost source returned no rows at all');
@@ -140,6 +142,11 @@ export function incompleteFindings(
 ): Finding[] {
   const budget = view.budget.name;
   const out = gaps.map((g) => incomplete(budget, `${budget}: ${g}`));
+  const selected = new Set(endpoints.map((x) => x.result.name));
+  for (const g of ctx.snapshot.gaps) {
+    if (g.endpoint !== undefined && selected.has(g.endpoint))
+      out.push(incomplete(budget, `${budget}: ${gapText(g)}`, g.endpoint));
+  }
   if (isSpendUnknown(ctx, view, gaps)) out.push(spendUnknown(ctx, view));
   if (limits.maxInstances !== undefined) {
     for (const x of endpoints) {

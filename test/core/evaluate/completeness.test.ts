@@ -7,7 +7,9 @@ import {
 } from '../../../lambdas/core/evaluate/completeness.ts';
 import type { EndpointView } from '../../../lambdas/core/evaluate/endpoints.ts';
 import { budgetEndpoints } from '../../../lambdas/core/evaluate/endpoints.ts';
+import { evaluate } from '../../../lambdas/core/evaluate/index.ts';
 import type { EndpointMetrics } from '../../../lambdas/core/metrics.ts';
+import type { DataGap } from '../../../lambdas/core/types.ts';
 import { dailyRow, hostingRows, series } from '../../helpers/build.ts';
 import { endpointResult } from '../../helpers/results.ts';
 import { budget, contextOf, file, snap, steady } from './fixtures.ts';
@@ -54,6 +56,56 @@ describe('account-wide gaps', () => {
     expect(gapsOf(holes)).toEqual([
       'costs: no cost rows on 2026-10-02, 2026-10-03, 2026-10-04, 2026-10-05, 2026-10-06 and 2 more days',
     ]);
+  });
+});
+
+describe('a gap about one endpoint', () => {
+  const web = hostingRows({
+    endpoint: 'web-a',
+    from: '2026-09-01',
+    days: 61,
+    type: 'ml.m5.xlarge',
+    instances: () => 1,
+  });
+  const budgets = file([
+    budget({ spendPerPeriod: 1000 }),
+    budget({ spendPerPeriod: 1000 }, { name: 'web', selector: { endpoints: ['web-*'] } }),
+  ]);
+  const incompleteOf = (gaps: DataGap[]) =>
+    Object.fromEntries(
+      evaluate(snap([...steady, ...web], '2026-10-10', undefined, { gaps }), budgets).budgets.map((b) => [
+        b.name,
+        b.findings.filter((f) => f.kind === 'incomplete-data').map((f) => [f.endpoint, f.message]),
+      ]),
+    );
+  const resize: DataGap = {
+    source: 'inventory',
+    scope: 'web-a',
+    endpoint: 'web-a',
+    message: 'CloudTrail does not say which type web-a ran before 2026-09-20',
+  };
+
+  it('warns only the budgets that select that endpoint, naming it', () => {
+    expect(incompleteOf([resize])).toEqual({
+      api: [],
+      web: [
+        ['web-a', 'web: inventory (web-a): CloudTrail does not say which type web-a ran before 2026-09-20'],
+      ],
+    });
+  });
+
+  it('warns no budget when none selects it', () => {
+    expect(incompleteOf([{ ...resize, scope: 'batch-a', endpoint: 'batch-a' }])).toEqual({
+      api: [],
+      web: [],
+    });
+  });
+
+  it('warns every budget when it names no endpoint', () => {
+    const { endpoint: _, ...accountWide } = resize;
+    const found = incompleteOf([accountWide]);
+    expect(found.api).toHaveLength(1);
+    expect(found.web).toHaveLength(1);
   });
 });
 
