@@ -133,6 +133,15 @@ export interface InventoryDay {
   readonly count: number;
 }
 
+/**
+ * The inventory days earlier cycles recorded (the ledger's): what a live inventory reads for the instance types
+ * CloudTrail cannot date.
+ */
+export interface InventoryHistory {
+  /** The inventory days recorded for an endpoint from `from` to `to` (exclusive), by day and variant. */
+  inventory(endpoint: string, from: string, to: string): Promise<readonly InventoryDay[]>;
+}
+
 export interface ExceptionSeen {
   readonly budget: string;
   readonly reason: string;
@@ -144,7 +153,7 @@ export interface ExceptionSeen {
  * Durable memory between cycles: closed days, alerts sent, exceptions seen. `commit` writes one cycle's records
  * at once (a transaction locally, conditional writes in DynamoDB), so a failed cycle leaves nothing half-written.
  */
-export interface Ledger {
+export interface Ledger extends InventoryHistory {
   /** Alerts already recorded for a period. */
   alerts(period: string): Promise<readonly AlertRecord[]>;
   /**
@@ -158,8 +167,6 @@ export interface Ledger {
     readonly inventory?: readonly InventoryDay[];
     readonly asOf: string;
   }): Promise<readonly AlertRecord[]>;
-  /** The inventory days recorded for an endpoint from `from` to `to` (exclusive), by day and variant. */
-  inventory(endpoint: string, from: string, to: string): Promise<readonly InventoryDay[]>;
   /**
    * Removes alert records again: those of alerts that no channel delivered, so that the next cycle sends them
    * again instead of counting them as sent.

@@ -119,38 +119,40 @@ export type ConfigTypes = (config: string) => ReadonlyMap<string, string> | unde
 export interface TypeHistory {
   /** Per current variant name, the type it ran from each change on (see `TypeChange`). */
   readonly types: Map<string, TypeChange[]>;
-  /** What the history cannot say, in words: a config whose types are unknown, a first change with no known past. */
-  readonly unknown: string[];
+  /** The first change known, when it is an update: which type ran before it CloudTrail does not say. */
+  readonly before?: ConfigChange;
+  /** The changes to configs whose instance types are unknown (deleted since): their hours are left out. */
+  readonly unknownConfigs: readonly ConfigChange[];
+}
+
+/** What the history cannot say about the time before its first change, in words. */
+export function unknownBeforeText(endpoint: string, first: ConfigChange): string {
+  return `endpoint ${endpoint} took config ${first.config} on ${new Date(first.at).toISOString()}; CloudTrail's ${CLOUDTRAIL_DAYS} days do not say which instance type it ran before, so its hours before then are counted on that config's type`;
+}
+
+/** What the history cannot say about a config whose types are unknown, in words. */
+export function unknownConfigText(endpoint: string, c: ConfigChange): string {
+  return `endpoint ${endpoint}: the instance types of config ${c.config} (taken ${new Date(c.at).toISOString()}) are unknown, so its hours under that config are left out`;
 }
 
 /**
  * The instance types one endpoint's variants ran, from its config changes in time order. A variant takes the type
  * its config names for it, or the config's only type when the config has a single variant (a renamed variant).
  * When the first change known is an update, what ran before it is not known: its hours are counted on the type it
- * moved to, as without any history, and the history says so.
+ * moved to, as without any history, and the history says so (`before`).
  */
 export function typeHistory(
-  endpoint: string,
   changes: readonly ConfigChange[],
   variants: readonly string[],
   typesOf: ConfigTypes,
 ): TypeHistory {
   const types = new Map<string, TypeChange[]>();
-  const unknown: string[] = [];
+  const unknownConfigs: ConfigChange[] = [];
   const first = changes[0];
-  if (!first) return { types, unknown };
-  if (first.event === 'UpdateEndpoint') {
-    unknown.push(
-      `endpoint ${endpoint} took config ${first.config} on ${new Date(first.at).toISOString()}; CloudTrail's ${CLOUDTRAIL_DAYS} days do not say which instance type it ran before, so its hours before then are counted on that config's type`,
-    );
-  }
+  if (!first) return { types, unknownConfigs };
   for (const c of changes) {
     const cfg = typesOf(c.config);
-    if (!cfg) {
-      unknown.push(
-        `endpoint ${endpoint}: the instance types of config ${c.config} (taken ${new Date(c.at).toISOString()}) are unknown, so its hours under that config are left out`,
-      );
-    }
+    if (!cfg) unknownConfigs.push(c);
     const only = cfg?.size === 1 ? [...cfg.values()][0] : undefined;
     for (const v of variants) {
       const list = types.get(v) ?? [];
@@ -158,7 +160,7 @@ export function typeHistory(
       types.set(v, list);
     }
   }
-  return { types, unknown };
+  return { types, ...(first.event === 'UpdateEndpoint' ? { before: first } : {}), unknownConfigs };
 }
 
 /**
@@ -195,7 +197,7 @@ export async function typeHistories(
     for (const c of list) read.set(c.config, await typesOf(c.config));
     out.set(
       e.name,
-      typeHistory(e.name, list, e.variants, (c) => read.get(c)),
+      typeHistory(list, e.variants, (c) => read.get(c)),
     );
   }
   return out;

@@ -31,19 +31,20 @@ import type { ApiUsage } from '../core/api-usage.ts';
 import { type AwsFailureKind, InputError } from '../core/errors.ts';
 import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } from '../core/period.ts';
 import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
-import type { InventorySource } from '../ports.ts';
+import type { InventoryHistory, InventorySource } from '../ports.ts';
 import { type Limit, limiter } from './concurrency.ts';
 import {
+  CLOUDTRAIL_DAYS,
   type ConfigChange,
   configChangesOrGaps,
   LOOKUP_EVENTS,
-  type TypeHistory,
   typeHistories,
 } from './endpoint-history.ts';
 import { sourceError } from './errors.ts';
 import { type NextTokenPages, nextTokenPages } from './paging.ts';
+import { endpointTypes } from './recorded-types.ts';
 import { checkConfig, checkEndpoint, MalformedResponseError } from './sagemaker-checks.ts';
-import { type HoursWindow, instanceHours, variantResourceId } from './sagemaker-hours.ts';
+import { type HoursWindow, instanceHours, type TypeChange, variantResourceId } from './sagemaker-hours.ts';
 import {
   type AutoScaling,
   readAutoScaling,
@@ -67,6 +68,11 @@ export interface SageMakerInventoryOptions {
   readonly historyFrom?: string;
   /** Last billing day (inclusive) of the instance-hours. Default: the day `now` falls on. Hours never run past `now`. */
   readonly asOf?: string;
+  /**
+   * The inventory days earlier cycles recorded (the ledger): the instance types of the times CloudTrail cannot
+   * date. Without it those times are counted on the type CloudTrail or the inventory knows, and said to be unknown.
+   */
+  readonly history?: InventoryHistory;
   /** Requests in flight at most, both clients together. Default 8. */
   readonly concurrency?: number;
   /** The instant the current counts are read at, epoch ms. Default: the system clock. */
@@ -163,9 +169,11 @@ export class SageMakerInventory implements InventorySource {
       window ? this.configChanges(now, gaps) : undefined,
     ]);
     const components = described.some(servedByComponents) ? await this.inferenceComponents(gaps) : undefined;
-    const histories = changes ? await this.typeHistories(described, changes, configs, gaps) : undefined;
+    const types = window
+      ? await this.variantTypes(described, changes, configs, now, window, gaps)
+      : undefined;
     const endpoints = described.map((d) =>
-      this.assemble(d, scaling, components, window, histories?.get(d.summary.EndpointName)),
+      this.assemble(d, scaling, components, window, types?.get(d.summary.EndpointName)),
     );
     // Requests finish in any order; the gaps should not.
     gaps.sort((a, b) => (a.scope ?? '').localeCompare(b.scope ?? '') || a.api.localeCompare(b.api));
@@ -257,27 +265,49 @@ export class SageMakerInventory implements InventorySource {
     return read.byEndpoint;
   }
 
-  /** The type history of every endpoint that changed config, reading the configs it took (deleted ones are unknown). */
-  private async typeHistories(
+  /**
+   * The types every endpoint's variants ran over the window: CloudTrail's config changes (each config described
+   * once; deleted ones are unknown), and the ledger's recorded days where CloudTrail is silent.
+   */
+  private async variantTypes(
     described: readonly Described[],
-    changes: ReadonlyMap<string, readonly ConfigChange[]>,
+    changes: ReadonlyMap<string, readonly ConfigChange[]> | undefined,
     configs: Map<string, Promise<DescribeEndpointConfigOutput>>,
+    now: number,
+    window: HoursWindow,
     gaps: InventoryGap[],
-  ): Promise<Map<string, TypeHistory>> {
-    const endpoints = described.flatMap((d) =>
-      d.endpoint
-        ? [
-            {
-              name: d.summary.EndpointName,
-              variants: (d.endpoint.ProductionVariants ?? []).map((v) => v.VariantName ?? ''),
-            },
-          ]
-        : [],
-    );
-    const histories = await typeHistories(endpoints, changes, (c) => this.describeConfig(c, configs));
-    for (const [name, h] of histories)
-      for (const u of h.unknown) gaps.push({ ...gap(LOOKUP_EVENTS, 'failed', name, u), endpoint: name });
-    return histories;
+  ): Promise<Map<string, Map<string, TypeChange[]>>> {
+    const endpoints = described.flatMap((d) => {
+      if (!d.endpoint) return [];
+      const typeOf = new Map(
+        (d.config?.ProductionVariants ?? []).map((v) => [v.VariantName, v.InstanceType]),
+      );
+      const variants = (d.endpoint.ProductionVariants ?? []).map((v) => {
+        const type = typeOf.get(v.VariantName);
+        return { name: v.VariantName ?? '', ...(type ? { instanceType: type } : {}) };
+      });
+      const createdMs = createdMsOf(d);
+      return [{ name: d.summary.EndpointName, variants, ...(createdMs === undefined ? {} : { createdMs }) }];
+    });
+    const histories = changes
+      ? await typeHistories(
+          endpoints.map((e) => ({ name: e.name, variants: e.variants.map((v) => v.name) })),
+          changes,
+          (c) => this.describeConfig(c, configs),
+        )
+      : undefined;
+    const { types, unknown } = await endpointTypes({
+      endpoints,
+      histories,
+      cloudTrailFrom: changes ? now - CLOUDTRAIL_DAYS * 86_400_000 : undefined,
+      window,
+      ledger: this.opts.history,
+      timezone: this.opts.timezone,
+      concurrency: this.opts.concurrency ?? DEFAULT_CONCURRENCY,
+    });
+    for (const u of unknown)
+      gaps.push({ ...gap(u.api, 'failed', u.endpoint, u.message), endpoint: u.endpoint });
+    return types;
   }
 
   private async describeEndpoint(
@@ -385,15 +415,13 @@ export class SageMakerInventory implements InventorySource {
     scaling: AutoScaling,
     components: Map<string, Map<string, string[]>> | undefined,
     window: HoursWindow | undefined,
-    history?: TypeHistory,
+    types?: ReadonlyMap<string, readonly TypeChange[]>,
   ): SageMakerEndpoint {
     const { summary, endpoint, config } = d;
     const name = summary.EndpointName;
     const arn = endpoint?.EndpointArn ?? summary.EndpointArn;
     const account = arn ? accountOf(arn) : undefined;
-    const created = endpoint?.CreationTime ?? summary.CreationTime;
-    const createdMs =
-      created instanceof Date && !Number.isNaN(created.getTime()) ? created.getTime() : undefined;
+    const createdMs = createdMsOf(d);
     const status = endpoint?.EndpointStatus ?? summary.EndpointStatus;
     const base: SageMakerEndpoint = {
       name,
@@ -452,9 +480,14 @@ export class SageMakerInventory implements InventorySource {
     };
     // Hours need every variant's instance type: without the config they would land on no usage type at all.
     if (!window || !config) return out;
-    const hours = instanceHours(name, variants, scaling.changes, createdMs, window, history?.types);
+    const hours = instanceHours(name, variants, scaling.changes, createdMs, window, types);
     return { ...out, instanceHours: hours };
   }
+}
+
+function createdMsOf(d: Described): number | undefined {
+  const created = d.endpoint?.CreationTime ?? d.summary.CreationTime;
+  return created instanceof Date && !Number.isNaN(created.getTime()) ? created.getTime() : undefined;
 }
 
 /** Managed instance scaling (endpoints served by inference components) gives the variant's limits when enabled. */

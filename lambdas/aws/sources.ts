@@ -10,7 +10,14 @@ import type { AwsSource } from '../core/errors.ts';
 import type { CostExplorerForecast } from '../core/evaluate/types.ts';
 import { formatMoney } from '../core/money.ts';
 import { historyStart } from '../core/period.ts';
-import type { CostDayCache, CycleSources, EndpointsSource, MetricsSource, SpendSource } from '../ports.ts';
+import type {
+  CostDayCache,
+  CycleSources,
+  EndpointsSource,
+  InventoryHistory,
+  MetricsSource,
+  SpendSource,
+} from '../ports.ts';
 import type { AwsClients } from './clients.ts';
 import { CloudWatchMetricSource } from './cloudwatch.ts';
 import { CostExplorerSource, type ForecastCrossCheck } from './cost-explorer.ts';
@@ -26,6 +33,8 @@ export interface AwsSourcesOptions {
   readonly usage: ApiUsage;
   /** Closed days of earlier cycles (the ledger): Cost Explorer is asked only for days that can still change. */
   readonly cache?: CostDayCache;
+  /** Inventory days earlier cycles recorded (the ledger): the instance types CloudTrail cannot date. */
+  readonly history?: InventoryHistory;
   /** The wall clock, for the inventory's current counts; never what counts as "to date". */
   readonly now: () => number;
   /** Export name under focusExport.prefix, for costSource focus-export. */
@@ -110,6 +119,7 @@ function inventorySource(o: AwsSourcesOptions): EndpointsSource {
     // instance-hours are rebuilt as far back as spend is read
     historyFrom: historyStart(o.asOf, o.file.billingPeriod),
     asOf: o.asOf,
+    ...(o.history ? { history: o.history } : {}),
     now: o.now,
   });
   return {

@@ -131,6 +131,7 @@ export async function collectLive(
     file,
     asOf,
     cache,
+    history: cache,
     now: () => o.now.getTime(),
     focusExportName: inputs.focusExportName,
   };

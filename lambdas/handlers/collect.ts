@@ -1,5 +1,5 @@
 import { buildClients, TargetClients } from '../aws/clients.ts';
-import { DynamoDbCostDays } from '../aws/cost-days-dynamodb.ts';
+import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { awsResourceSources, awsSpendSources } from '../aws/sources.ts';
 import { ApiUsage } from '../core/api-usage.ts';
 import { resolveAsOf } from '../cycle/as-of.ts';
@@ -11,7 +11,8 @@ import { EventError, lambda } from './middleware.ts';
 import { logCollected } from './observe.ts';
 
 const { config, store } = baseDeps();
-const costDays = new DynamoDbCostDays(config.LEDGER_TABLE);
+/** Closed cost days, and the inventory days earlier cycles recorded: the instance types CloudTrail cannot date. */
+const ledger = new DynamoDbLedger(config.LEDGER_TABLE);
 const home = buildClients({ region: config.AWS_REGION });
 /** RoleSessionName of the sessions this function opens in member accounts: what their CloudTrail shows. */
 export const COLLECT_SESSION_NAME = 'perf-budgets-collect';
@@ -36,7 +37,8 @@ export const handler = lambda(CollectEventSchema, async (event, context) => {
     asOf,
     clients,
     usage: new ApiUsage(),
-    cache: costDays,
+    cache: ledger,
+    history: ledger,
     now: Date.now,
   };
   const part =

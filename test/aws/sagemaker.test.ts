@@ -17,6 +17,7 @@ import {
   LookupEventsCommand,
   type LookupEventsCommandOutput,
 } from '@aws-sdk/client-cloudtrail';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   DescribeEndpointCommand,
   type DescribeEndpointCommandOutput,
@@ -32,8 +33,10 @@ import {
   SageMakerClient,
   SageMakerServiceException,
 } from '@aws-sdk/client-sagemaker';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbLedger, ledgerKeys } from '../../lambdas/aws/ledger-dynamodb.ts';
 import {
   type SageMakerEndpoint,
   SageMakerInventory,
@@ -41,6 +44,8 @@ import {
 } from '../../lambdas/aws/sagemaker.ts';
 import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import { AwsAccessError } from '../../lambdas/core/errors.ts';
+import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
+import type { InventoryDay } from '../../lambdas/ports.ts';
 
 const DIR = new URL('../fixtures/aws/sagemaker/', import.meta.url);
 const TIMESTAMPS = new Set(['CreationTime', 'LastModifiedTime', 'StartTime', 'EndTime', 'ResolutionTime']);
@@ -969,5 +974,162 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
         message: expect.stringMatching(/cloudtrail:LookupEvents.*instance-type changes are unknown/),
       }),
     );
+  });
+  describe('with the inventory days earlier cycles recorded in the ledger', () => {
+    /** What the cycle of a day recorded of search-prod: each variant's type and count, read after the day. */
+    const recorded = (day: string, primary: string): InventoryDay[] => [
+      { day, endpoint: 'search-prod', variant: 'primary', instanceType: primary, count: 2 },
+      { day, endpoint: 'search-prod', variant: 'canary', instanceType: 'ml.g5.2xlarge', count: 1 },
+    ];
+    const sqlite = async (days: InventoryDay[]) => {
+      const ledger = new SqliteLedger(':memory:');
+      await ledger.commit({
+        alerts: [],
+        closedDays: [],
+        exceptions: [],
+        inventory: days,
+        asOf: '2026-01-09',
+      });
+      return ledger;
+    };
+    /** CloudTrail no longer holds search-prod's creation: its first change known is the update to v3. */
+    const creationForgotten = () =>
+      ct
+        .on(LookupEventsCommand, {
+          LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateEndpoint' }],
+        })
+        .resolves({ ...META, Events: [] });
+    const lookupGaps = (gaps: readonly { api: string }[]) =>
+      gaps.filter((g) => g.api === 'cloudtrail:LookupEvents');
+
+    it('counts the hours before an update CloudTrail cannot date on the type the ledger recorded, and reports nothing unknown', async () => {
+      creationForgotten();
+      const history = await sqlite(recorded('2026-01-09', 'ml.g4dn.xlarge'));
+      const { inv } = inventory({
+        cloudtrail: ctClient,
+        history,
+        historyFrom: '2026-01-10',
+        asOf: '2026-01-11',
+      });
+      const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+      // the record of the 9th is the type when the window opens; CloudTrail shows no change before 15:00 on the 10th
+      expect(byName(endpoints, 'search-prod').instanceHours).toEqual({
+        '2026-01-10': { 'ml.g4dn.xlarge': 10 * 2 + 5 * 4, 'ml.g5.xlarge': 9 * 4, 'ml.g5.2xlarge': 24 },
+        '2026-01-11': { 'ml.g5.xlarge': 17 * 4 + 7 * 2, 'ml.g5.2xlarge': 24 },
+      });
+      expect(lookupGaps(gaps)).toEqual([]);
+    });
+
+    it('still says what ran before the update is unknown when the ledger records only days after it', async () => {
+      creationForgotten();
+      const history = await sqlite(recorded('2026-01-10', 'ml.g5.xlarge'));
+      const { inv } = inventory({
+        cloudtrail: ctClient,
+        history,
+        historyFrom: '2026-01-10',
+        asOf: '2026-01-11',
+      });
+      const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+      expect(byName(endpoints, 'search-prod').instanceHours?.['2026-01-10']).toEqual({
+        'ml.g5.xlarge': 10 * 2 + 14 * 4,
+        'ml.g5.2xlarge': 24,
+      });
+      expect(lookupGaps(gaps).map((g) => [g.scope, g.endpoint])).toEqual([['search-prod', 'search-prod']]);
+    });
+
+    it('reads the recorded days from DynamoDB, from the day before the window to as-of', async () => {
+      creationForgotten();
+      const ddb = mockClient(DynamoDBDocumentClient);
+      ddb.on(QueryCommand).resolves({
+        Items: [
+          {
+            ...ledgerKeys.inventoryDay('search-prod', '2026-01-09'),
+            endpoint: 'search-prod',
+            day: '2026-01-09',
+            variants: recorded('2026-01-09', 'ml.g4dn.xlarge').map(({ variant, instanceType, count }) => ({
+              variant,
+              instanceType,
+              count,
+            })),
+          },
+        ],
+      });
+      const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
+      const history = new DynamoDbLedger('perf-budgets-ledger', { client });
+      const { inv } = inventory({
+        cloudtrail: ctClient,
+        history,
+        historyFrom: '2026-01-10',
+        asOf: '2026-01-11',
+      });
+      const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+      expect(ddb).toReceiveCommandWith(QueryCommand, {
+        TableName: 'perf-budgets-ledger',
+        ExpressionAttributeValues: {
+          ':pk': 'ENDPOINT#search-prod',
+          ':from': 'INVENTORY#2026-01-09',
+          ':to': 'INVENTORY#2026-01-12',
+        },
+      });
+      // only the endpoint CloudTrail leaves something unknown about is looked up
+      expect(ddb).toReceiveCommandTimes(QueryCommand, 1);
+      expect(byName(endpoints, 'search-prod').instanceHours?.['2026-01-10']?.['ml.g4dn.xlarge']).toBe(
+        10 * 2 + 5 * 4,
+      );
+      expect(lookupGaps(gaps)).toEqual([]);
+      ddb.restore();
+    });
+
+    it('counts the hours under a config deleted since on the type the ledger recorded while it was in force', async () => {
+      sm.on(DescribeEndpointConfigCommand, { EndpointConfigName: 'search-prod-config-v2' }).rejects(
+        awsError('ValidationException', 'Could not find endpoint configuration "search-prod-config-v2".'),
+      );
+      const history = await sqlite(recorded('2026-01-09', 'ml.g4dn.xlarge'));
+      const { inv } = inventory({
+        cloudtrail: ctClient,
+        history,
+        historyFrom: '2026-01-10',
+        asOf: '2026-01-11',
+      });
+      const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+      expect(byName(endpoints, 'search-prod').instanceHours?.['2026-01-10']).toEqual({
+        'ml.g4dn.xlarge': 10 * 2 + 5 * 4,
+        'ml.g5.xlarge': 9 * 4,
+        'ml.g5.2xlarge': 24,
+      });
+      expect(lookupGaps(gaps)).toEqual([]);
+    });
+
+    it('counts each day on the type the ledger recorded for it when CloudTrail is denied', async () => {
+      ct.on(LookupEventsCommand).rejects(
+        new CloudTrailServiceException({
+          name: 'AccessDeniedException',
+          $fault: 'client',
+          $metadata: { httpStatusCode: 400 },
+          message: 'User is not authorized to perform: cloudtrail:LookupEvents',
+        }),
+      );
+      const history = await sqlite([
+        ...recorded('2026-01-09', 'ml.g4dn.xlarge'),
+        ...recorded('2026-01-10', 'ml.g5.xlarge'),
+      ]);
+      const { inv } = inventory({
+        cloudtrail: ctClient,
+        history,
+        historyFrom: '2026-01-10',
+        asOf: '2026-01-11',
+      });
+      const { endpoints } = await inv.endpointsWithGaps();
+
+      // without CloudTrail the change is dated by the records only: the 10th still ran what the 9th recorded
+      expect(byName(endpoints, 'search-prod').instanceHours).toEqual({
+        '2026-01-10': { 'ml.g4dn.xlarge': 10 * 2 + 14 * 4, 'ml.g5.2xlarge': 24 },
+        '2026-01-11': { 'ml.g5.xlarge': 17 * 4 + 7 * 2, 'ml.g5.2xlarge': 24 },
+      });
+    });
   });
 });
