@@ -81,8 +81,9 @@ function recordedIn(
 }
 
 /**
- * Whether the records say which type ran at every instant from `from` to `to`: one read at or before `from`, and
- * after it a record every day, except where CloudTrail would have shown a change.
+ * Whether the records say which type ran at every instant from `from` to `to`, the first change CloudTrail holds.
+ * CloudTrail holds every change since `cloudTrailFrom`, so one record read from then on dates all that time; before
+ * it, a record at or before `from` and one every day after it, until CloudTrail takes over.
  */
 function covers(
   records: readonly Reading[],
@@ -91,13 +92,15 @@ function covers(
   cloudTrailFrom: number | undefined,
 ): boolean {
   if (to <= from) return true;
+  const since = cloudTrailFrom ?? Number.POSITIVE_INFINITY;
   const ends = records.map((r) => r.end).filter((e) => e <= to);
+  if (since <= from) return ends.some((e) => e >= since);
   const start = ends.filter((e) => e <= from).pop();
   if (start === undefined) return false;
-  const points = [...ends.filter((e) => e > start), to];
   let last = start;
-  for (const p of points) {
-    if (p - last > NEXT_DAY_MS && last < (cloudTrailFrom ?? Number.POSITIVE_INFINITY)) return false;
+  for (const p of [...ends.filter((e) => e > start), to]) {
+    if (last >= since) return true;
+    if (p - last > NEXT_DAY_MS) return false;
     last = p;
   }
   return true;
@@ -118,10 +121,16 @@ function variantTypes(
       ? first.at
       : Number.NEGATIVE_INFINITY
     : (cloudTrailFrom ?? Number.POSITIVE_INFINITY);
+  const since = cloudTrailFrom ?? Number.POSITIVE_INFINITY;
   const list: TypeChange[] = [];
+  let previous = Number.NEGATIVE_INFINITY;
   for (const r of records) {
     const type = r.end <= boundary ? typeOn(r, variant.name) : undefined;
-    if (type !== undefined && list[list.length - 1]?.type !== type) list.push({ at: r.end, type });
+    if (type === undefined) continue;
+    // CloudTrail shows no change between its start and the boundary: a record read then holds from its start
+    const at = r.end >= since ? Math.max(since, previous) : r.end;
+    if (list[list.length - 1]?.type !== type) list.push({ at, type });
+    previous = r.end;
   }
   const filled = new Set<number>();
   if (!first) {

@@ -999,7 +999,7 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
           LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateEndpoint' }],
         })
         .resolves({ ...META, Events: [] });
-    const lookupGaps = (gaps: readonly { api: string }[]) =>
+    const lookupGaps = <G extends { api: string }>(gaps: readonly G[]) =>
       gaps.filter((g) => g.api === 'cloudtrail:LookupEvents');
 
     it('counts the hours before an update CloudTrail cannot date on the type the ledger recorded, and reports nothing unknown', async () => {
@@ -1018,6 +1018,23 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
         '2026-01-10': { 'ml.g4dn.xlarge': 10 * 2 + 5 * 4, 'ml.g5.xlarge': 9 * 4, 'ml.g5.2xlarge': 24 },
         '2026-01-11': { 'ml.g5.xlarge': 17 * 4 + 7 * 2, 'ml.g5.2xlarge': 24 },
       });
+      expect(lookupGaps(gaps)).toEqual([]);
+    });
+
+    it('dates the whole window by one day recorded before the update, CloudTrail showing no change since', async () => {
+      creationForgotten();
+      const history = await sqlite(recorded('2026-01-09', 'ml.g4dn.xlarge'));
+      const { inv } = inventory({
+        cloudtrail: ctClient,
+        history,
+        historyFrom: '2026-01-08',
+        asOf: '2026-01-11',
+      });
+      const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+      const hours = byName(endpoints, 'search-prod').instanceHours ?? {};
+      for (const day of ['2026-01-08', '2026-01-09'])
+        expect(Object.keys(hours[day] ?? {}).sort()).toEqual(['ml.g4dn.xlarge', 'ml.g5.2xlarge']);
       expect(lookupGaps(gaps)).toEqual([]);
     });
 
