@@ -7,13 +7,16 @@
  * the type in force from the end of that day until the next change. Where CloudTrail is complete (its 90 days, read
  * without error) a record holds until CloudTrail's next change; before that, until the next record.
  */
+import type { DescribeEndpointConfigOutput, DescribeEndpointOutput } from '@aws-sdk/client-sagemaker';
 import { addDays, dayStartMs } from '../core/period.ts';
 import type { InventoryDay, InventoryHistory } from '../ports.ts';
 import { mapLimit } from './concurrency.ts';
 import {
+  CLOUDTRAIL_DAYS,
   type ConfigChange,
   LOOKUP_EVENTS,
   type TypeHistory,
+  typeHistories,
   unknownBeforeText,
   unknownConfigText,
 } from './endpoint-history.ts';
@@ -183,14 +186,32 @@ export interface EndpointVariants {
   readonly createdMs?: number;
 }
 
+/** An endpoint's production variants with the types its current config gives them. */
+export function endpointVariants(
+  name: string,
+  endpoint: DescribeEndpointOutput,
+  config: DescribeEndpointConfigOutput | undefined,
+  createdMs: number | undefined,
+): EndpointVariants {
+  const typeOf = new Map((config?.ProductionVariants ?? []).map((v) => [v.VariantName, v.InstanceType]));
+  const variants = (endpoint.ProductionVariants ?? []).map((v) => {
+    const type = typeOf.get(v.VariantName);
+    return { name: v.VariantName ?? '', ...(type ? { instanceType: type } : {}) };
+  });
+  return { name, variants, ...(createdMs === undefined ? {} : { createdMs }) };
+}
+
 /**
  * The types of every endpoint's variants over the window, reading the ledger only for the endpoints CloudTrail
  * leaves something unknown about. A ledger that cannot be read is a gap of the endpoint, and CloudTrail alone speaks.
  */
 export async function endpointTypes(o: {
   readonly endpoints: readonly EndpointVariants[];
-  readonly histories: ReadonlyMap<string, TypeHistory> | undefined;
-  readonly cloudTrailFrom: number | undefined;
+  /** CloudTrail's config changes of its 90 days to `now`, by endpoint; undefined when it could not be read. */
+  readonly changes: ReadonlyMap<string, readonly ConfigChange[]> | undefined;
+  /** Describes a config (shared with the inventory's cache). */
+  readonly describe: (config: string) => Promise<DescribeEndpointConfigOutput>;
+  readonly now: number;
   readonly window: HoursWindow;
   readonly ledger: InventoryHistory | undefined;
   readonly timezone: string;
@@ -199,16 +220,24 @@ export async function endpointTypes(o: {
   types: Map<string, Map<string, TypeChange[]>>;
   unknown: { endpoint: string; api: string; message: string }[];
 }> {
+  const histories = o.changes
+    ? await typeHistories(
+        o.endpoints.map((e) => ({ name: e.name, variants: e.variants.map((v) => v.name) })),
+        o.changes,
+        o.describe,
+      )
+    : undefined;
+  const cloudTrailFrom = o.changes ? o.now - CLOUDTRAIL_DAYS * 86_400_000 : undefined;
   const first = o.window.days[0]?.day;
   const last = o.window.days[o.window.days.length - 1]?.day;
   const dayEnd = (day: string) => dayStartMs(addDays(day, 1), o.timezone);
   const types = new Map<string, Map<string, TypeChange[]>>();
   const unknown: { endpoint: string; api: string; message: string }[] = [];
   await mapLimit(o.endpoints, o.concurrency, async (e) => {
-    const history = o.histories?.get(e.name);
+    const history = histories?.get(e.name);
     const silent =
-      o.cloudTrailFrom === undefined ||
-      o.window.from < o.cloudTrailFrom ||
+      cloudTrailFrom === undefined ||
+      o.window.from < cloudTrailFrom ||
       history?.before !== undefined ||
       (history?.unknownConfigs.length ?? 0) > 0;
     let days: readonly InventoryDay[] = [];
@@ -229,7 +258,7 @@ export async function endpointTypes(o: {
       endpoint: e.name,
       variants: e.variants,
       history,
-      cloudTrailFrom: o.cloudTrailFrom,
+      cloudTrailFrom,
       windowFrom: Math.max(o.window.from, e.createdMs ?? o.window.from),
       days,
       dayEnd,

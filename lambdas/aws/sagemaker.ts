@@ -33,16 +33,10 @@ import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } fro
 import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
 import type { InventoryHistory, InventorySource } from '../ports.ts';
 import { type Limit, limiter } from './concurrency.ts';
-import {
-  CLOUDTRAIL_DAYS,
-  type ConfigChange,
-  configChangesOrGaps,
-  LOOKUP_EVENTS,
-  typeHistories,
-} from './endpoint-history.ts';
+import { type ConfigChange, configChangesOrGaps, LOOKUP_EVENTS } from './endpoint-history.ts';
 import { sourceError } from './errors.ts';
 import { type NextTokenPages, nextTokenPages } from './paging.ts';
-import { endpointTypes } from './recorded-types.ts';
+import { endpointTypes, endpointVariants } from './recorded-types.ts';
 import { checkConfig, checkEndpoint, MalformedResponseError } from './sagemaker-checks.ts';
 import { type HoursWindow, instanceHours, type TypeChange, variantResourceId } from './sagemaker-hours.ts';
 import {
@@ -277,29 +271,14 @@ export class SageMakerInventory implements InventorySource {
     window: HoursWindow,
     gaps: InventoryGap[],
   ): Promise<Map<string, Map<string, TypeChange[]>>> {
-    const endpoints = described.flatMap((d) => {
-      if (!d.endpoint) return [];
-      const typeOf = new Map(
-        (d.config?.ProductionVariants ?? []).map((v) => [v.VariantName, v.InstanceType]),
-      );
-      const variants = (d.endpoint.ProductionVariants ?? []).map((v) => {
-        const type = typeOf.get(v.VariantName);
-        return { name: v.VariantName ?? '', ...(type ? { instanceType: type } : {}) };
-      });
-      const createdMs = createdMsOf(d);
-      return [{ name: d.summary.EndpointName, variants, ...(createdMs === undefined ? {} : { createdMs }) }];
-    });
-    const histories = changes
-      ? await typeHistories(
-          endpoints.map((e) => ({ name: e.name, variants: e.variants.map((v) => v.name) })),
-          changes,
-          (c) => this.describeConfig(c, configs),
-        )
-      : undefined;
+    const endpoints = described.flatMap((d) =>
+      d.endpoint ? [endpointVariants(d.summary.EndpointName, d.endpoint, d.config, createdMsOf(d))] : [],
+    );
     const { types, unknown } = await endpointTypes({
       endpoints,
-      histories,
-      cloudTrailFrom: changes ? now - CLOUDTRAIL_DAYS * 86_400_000 : undefined,
+      changes,
+      describe: (c) => this.describeConfig(c, configs),
+      now,
       window,
       ledger: this.opts.history,
       timezone: this.opts.timezone,
