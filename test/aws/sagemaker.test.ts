@@ -45,7 +45,7 @@ import {
 import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import { AwsAccessError } from '../../lambdas/core/errors.ts';
 import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
-import type { InventoryDay } from '../../lambdas/ports.ts';
+import type { InventoryDay, InventoryHistory } from '../../lambdas/ports.ts';
 
 const DIR = new URL('../fixtures/aws/sagemaker/', import.meta.url);
 const TIMESTAMPS = new Set(['CreationTime', 'LastModifiedTime', 'StartTime', 'EndTime', 'ResolutionTime']);
@@ -874,6 +874,16 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
     ],
   };
 
+  const cloudTrailDenied = () =>
+    ct.on(LookupEventsCommand).rejects(
+      new CloudTrailServiceException({
+        name: 'AccessDeniedException',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 400 },
+        message: 'User is not authorized to perform: cloudtrail:LookupEvents',
+      }),
+    );
+
   beforeEach(() => {
     ctClient = new CloudTrailClient({ region: 'us-east-1' });
     ct = mockClient(ctClient);
@@ -952,14 +962,7 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
   });
 
   it('counts hours on the current types and reports a gap naming the permission when CloudTrail is denied', async () => {
-    ct.on(LookupEventsCommand).rejects(
-      new CloudTrailServiceException({
-        name: 'AccessDeniedException',
-        $fault: 'client',
-        $metadata: { httpStatusCode: 400 },
-        message: 'User is not authorized to perform: cloudtrail:LookupEvents',
-      }),
-    );
+    cloudTrailDenied();
     const { inv } = inventory({ cloudtrail: ctClient, historyFrom: '2026-01-10', asOf: '2026-01-11' });
     const { endpoints, gaps } = await inv.endpointsWithGaps();
 
@@ -999,19 +1002,16 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
           LookupAttributes: [{ AttributeKey: 'EventName', AttributeValue: 'CreateEndpoint' }],
         })
         .resolves({ ...META, Events: [] });
+    /** The inventory of the 10th (or from `historyFrom`) to the 11th, with CloudTrail and the ledger `history`. */
+    const withLedger = (history: InventoryHistory, historyFrom = '2026-01-10') =>
+      inventory({ cloudtrail: ctClient, history, historyFrom, asOf: '2026-01-11' }).inv.endpointsWithGaps();
     const lookupGaps = <G extends { api: string }>(gaps: readonly G[]) =>
       gaps.filter((g) => g.api === 'cloudtrail:LookupEvents');
 
     it('counts the hours before an update CloudTrail cannot date on the type the ledger recorded, and reports nothing unknown', async () => {
       creationForgotten();
       const history = await sqlite(recorded('2026-01-09', 'ml.g4dn.xlarge'));
-      const { inv } = inventory({
-        cloudtrail: ctClient,
-        history,
-        historyFrom: '2026-01-10',
-        asOf: '2026-01-11',
-      });
-      const { endpoints, gaps } = await inv.endpointsWithGaps();
+      const { endpoints, gaps } = await withLedger(history);
 
       // the record of the 9th is the type when the window opens; CloudTrail shows no change before 15:00 on the 10th
       expect(byName(endpoints, 'search-prod').instanceHours).toEqual({
@@ -1024,13 +1024,7 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
     it('dates the whole window by one day recorded before the update, CloudTrail showing no change since', async () => {
       creationForgotten();
       const history = await sqlite(recorded('2026-01-09', 'ml.g4dn.xlarge'));
-      const { inv } = inventory({
-        cloudtrail: ctClient,
-        history,
-        historyFrom: '2026-01-08',
-        asOf: '2026-01-11',
-      });
-      const { endpoints, gaps } = await inv.endpointsWithGaps();
+      const { endpoints, gaps } = await withLedger(history, '2026-01-08');
 
       const hours = byName(endpoints, 'search-prod').instanceHours ?? {};
       for (const day of ['2026-01-08', '2026-01-09'])
@@ -1041,13 +1035,7 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
     it('still says what ran before the update is unknown when the ledger records only days after it', async () => {
       creationForgotten();
       const history = await sqlite(recorded('2026-01-10', 'ml.g5.xlarge'));
-      const { inv } = inventory({
-        cloudtrail: ctClient,
-        history,
-        historyFrom: '2026-01-10',
-        asOf: '2026-01-11',
-      });
-      const { endpoints, gaps } = await inv.endpointsWithGaps();
+      const { endpoints, gaps } = await withLedger(history);
 
       expect(byName(endpoints, 'search-prod').instanceHours?.['2026-01-10']).toEqual({
         'ml.g5.xlarge': 10 * 2 + 14 * 4,
@@ -1075,13 +1063,7 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
       });
       const client = DynamoDBDocumentClient.from(new DynamoDBClient({ region: 'us-east-1' }));
       const history = new DynamoDbLedger('perf-budgets-ledger', { client });
-      const { inv } = inventory({
-        cloudtrail: ctClient,
-        history,
-        historyFrom: '2026-01-10',
-        asOf: '2026-01-11',
-      });
-      const { endpoints, gaps } = await inv.endpointsWithGaps();
+      const { endpoints, gaps } = await withLedger(history);
 
       expect(ddb).toReceiveCommandWith(QueryCommand, {
         TableName: 'perf-budgets-ledger',
@@ -1105,13 +1087,7 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
         awsError('ValidationException', 'Could not find endpoint configuration "search-prod-config-v2".'),
       );
       const history = await sqlite(recorded('2026-01-09', 'ml.g4dn.xlarge'));
-      const { inv } = inventory({
-        cloudtrail: ctClient,
-        history,
-        historyFrom: '2026-01-10',
-        asOf: '2026-01-11',
-      });
-      const { endpoints, gaps } = await inv.endpointsWithGaps();
+      const { endpoints, gaps } = await withLedger(history);
 
       expect(byName(endpoints, 'search-prod').instanceHours?.['2026-01-10']).toEqual({
         'ml.g4dn.xlarge': 10 * 2 + 5 * 4,
@@ -1122,25 +1098,12 @@ describe('SageMakerInventory: instance-type history from CloudTrail', () => {
     });
 
     it('counts each day on the type the ledger recorded for it when CloudTrail is denied', async () => {
-      ct.on(LookupEventsCommand).rejects(
-        new CloudTrailServiceException({
-          name: 'AccessDeniedException',
-          $fault: 'client',
-          $metadata: { httpStatusCode: 400 },
-          message: 'User is not authorized to perform: cloudtrail:LookupEvents',
-        }),
-      );
+      cloudTrailDenied();
       const history = await sqlite([
         ...recorded('2026-01-09', 'ml.g4dn.xlarge'),
         ...recorded('2026-01-10', 'ml.g5.xlarge'),
       ]);
-      const { inv } = inventory({
-        cloudtrail: ctClient,
-        history,
-        historyFrom: '2026-01-10',
-        asOf: '2026-01-11',
-      });
-      const { endpoints } = await inv.endpointsWithGaps();
+      const { endpoints } = await withLedger(history);
 
       // without CloudTrail the change is dated by the records only: the 10th still ran what the 9th recorded
       expect(byName(endpoints, 'search-prod').instanceHours).toEqual({
