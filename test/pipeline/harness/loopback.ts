@@ -75,6 +75,7 @@ export class Loopback {
       AWS_ENDPOINT_URL_CLOUDWATCH: aws.url,
       AWS_ENDPOINT_URL_SAGEMAKER: aws.url,
       AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: aws.url,
+      AWS_ENDPOINT_URL_CLOUDTRAIL: aws.url,
     };
     this.s3 = new S3Client({
       region: REGION,
