@@ -207,12 +207,14 @@ async function runCycle(
   const inv = account.counts();
   // The loads of collectAws: the judging window (7 days to as-of) hourly with every metric of ENDPOINT_METRICS, and
   // before it, back to the start of the previous period, daily with the Invocations alone. Async endpoints publish
-  // no Invocations and are not asked for them. Selected: the endpoints some budget selects (every team tag).
+  // neither Invocations nor InvocationsPerInstance and are not asked for them. Selected: the endpoints some budget
+  // selects (every team tag).
   const selected = account.inventory().filter((e) => e.team !== undefined);
+  const notPublished = new Set(['Invocations', 'InvocationsPerInstance']);
   const queriesOf = (metrics: readonly string[]) =>
     selected.reduce(
       (s, e) =>
-        s + e.variants.length * metrics.filter((m) => !(e.kind === 'async' && m === 'Invocations')).length,
+        s + e.variants.length * metrics.filter((m) => !(e.kind === 'async' && notPublished.has(m))).length,
       0,
     );
   const windowStart = maxDay(addDays(asOf, -6), previous.start);
