@@ -53,6 +53,11 @@ export interface ComponentForecast {
   readonly method: string;
   /** Index into `values` of the first day of the current regime, when a level shift was found. */
   readonly levelShiftAt?: number;
+  /**
+   * Index into `values` of the first day the fit read: the series' first day, its last level shift, or where the
+   * trend bent.
+   */
+  readonly regimeFrom: number;
   /** Fitted slope at as-of, before damping (0 when no trend is supported). */
   readonly trendPerDay: number;
   /** Fitted daily spend at as-of, without the weekly profile. */
@@ -152,7 +157,15 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
   if (lead > 0 && known(values).length > 1) values[0] = Number.NaN;
   const scale = values.reduce((a, v) => (isKnown(v) ? Math.max(a, Math.abs(v)) : a), 0);
   if (scale === 0)
-    return { key: series.key, remaining: 0, variance: 0, method: 'zero', trendPerDay: 0, level: 0 };
+    return {
+      key: series.key,
+      remaining: 0,
+      variance: 0,
+      method: 'zero',
+      regimeFrom: Math.max(0, lead),
+      trendPerDay: 0,
+      level: 0,
+    };
   const x = values.map((v) => v / scale);
   // Shifts are searched on deseasonalised values, so that a weekend dip is not taken for a retired endpoint.
   const weekly = weeklyProfile(x, 0);
@@ -233,6 +246,7 @@ function forecastComponent(series: ComponentSeries, horizon: number): ComponentF
     variance: variance * scale * scale,
     method,
     ...(shiftAt !== undefined && { levelShiftAt: lead + shiftAt }),
+    regimeFrom: lead + start,
     trendPerDay: fit.slope * scale,
     level: fit.level * scale,
   };

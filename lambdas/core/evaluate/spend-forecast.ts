@@ -2,10 +2,10 @@
  * A budget's spend and forecast: spend to date, the forecast for the period (expected and an interval), whether
  * spend is known at all, the alertAt thresholds reached, the day the cap is crossed, and the spend finding.
  */
-import { forecastRemaining } from '../forecast.ts';
+import { forecastCombined } from '../forecast-combine.ts';
 import { type SpendFacts, spend } from '../limits/spend.ts';
 import { type Money, toNumber } from '../money.ts';
-import { addDays } from '../period.ts';
+import { addDays, daysBetween } from '../period.ts';
 import type { BudgetSpend } from '../spend.ts';
 import type { Action, Cause, Finding, Status } from '../types.ts';
 import { type Context, findingKey, round } from './context.ts';
@@ -47,7 +47,8 @@ export function budgetForecast(ctx: Context, view: BudgetSpend): BudgetForecast 
     })),
     { key: '(other charges)', values: series((d) => view.other.get(d)) },
   ];
-  const fc = forecastRemaining(components, ctx.remainingDays);
+  const elapsed = Math.max(0, daysBetween(ctx.period.start, ctx.through) + 1);
+  const fc = forecastCombined(components, ctx.remainingDays, elapsed);
   const spent = toNumber(view.spendToDate);
   return {
     forecast: {
