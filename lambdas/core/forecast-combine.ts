@@ -61,10 +61,10 @@ export function forecastCombined(
   // A level shift or bend the regime forecast has read (a resize, a new or retired endpoint, traffic that starts to
   // grow) is what it is for: a replay across it would blame it for not knowing the step before it happened.
   // Origins start after the latest one.
-  const settled = Math.max(0, ...regime.components.map((c) => c.regimeFrom));
+  const steps = regime.components.map((c) => c.regimeFrom).filter((i) => i > 0);
   const weight =
     horizonDays > 0 && elapsedDays > 0
-      ? runRateWeight(components, totals, horizonDays, elapsedDays, settled + SETTLE_DAYS, opts)
+      ? runRateWeight(components, totals, horizonDays, elapsedDays, steps, opts)
       : 0;
   if (weight === 0) return { ...regime, runRate, runRateWeight: 0 };
   const expected = (1 - weight) * regime.expected + weight * runRate;
@@ -120,7 +120,7 @@ function runRateWeight(
   totals: readonly number[],
   horizonDays: number,
   elapsedDays: number,
-  firstOrigin: number,
+  steps: readonly number[],
   opts: ForecastOptions,
 ): number {
   const last = totals.length - 1;
@@ -128,7 +128,8 @@ function runRateWeight(
   let runRateErrors = 0;
   for (let k = 1; k <= ORIGINS; k++) {
     const origin = last - k * ORIGIN_STEP_DAYS;
-    if (origin < firstOrigin) break;
+    if (origin < 0) break;
+    if (steps.some((s) => s <= origin && origin < s + SETTLE_DAYS)) continue;
     if (totals.slice(0, origin + 1).filter((v) => !Number.isNaN(v)).length < MIN_DAYS_AT_ORIGIN) break;
     // the days from the origin to as-of, up to the horizon still to forecast
     const h = Math.min(horizonDays, k * ORIGIN_STEP_DAYS);
