@@ -33,6 +33,8 @@ const MIN_DAYS_AT_ORIGIN = 21;
  * well, one a little better, do not shift the weight: only a material difference is evidence.
  */
 const MATERIAL_DIFFERENCE = 0.05;
+/** The run-rate's weight when no origin could be replayed. */
+const NO_EVIDENCE_WEIGHT = 0.5;
 /** Days a new level must have been seen by an origin, as the regime forecast needs to take it for one. */
 const SETTLE_DAYS = 2;
 /** Relative errors are capped here, so that one origin over an almost empty window cannot decide alone. */
@@ -62,9 +64,13 @@ export function forecastCombined(
   // grow) is what it is for: a replay across it would blame it for not knowing the step before it happened.
   // Origins start after the latest one.
   const steps = regime.components.map((c) => c.regimeFrom).filter((i) => i > 0);
+  // Without a replayed origin, the run-rate adds something only where it spans a level the regime forecast has
+  // left behind: then it is not known whether the new level lasts (a new endpoint) or not (on-off usage).
+  const windowFrom = totals.length - elapsedDays;
+  const spansStep = steps.some((s) => totals.slice(windowFrom, s).some((v) => !Number.isNaN(v)));
   const weight =
     horizonDays > 0 && elapsedDays > 0
-      ? runRateWeight(components, totals, horizonDays, elapsedDays, steps, opts)
+      ? runRateWeight(components, totals, horizonDays, elapsedDays, steps, opts, spansStep)
       : 0;
   if (weight === 0) return { ...regime, runRate, runRateWeight: 0 };
   const expected = (1 - weight) * regime.expected + weight * runRate;
@@ -122,6 +128,7 @@ function runRateWeight(
   elapsedDays: number,
   steps: readonly number[],
   opts: ForecastOptions,
+  spansStep: boolean,
 ): number {
   const last = totals.length - 1;
   let regimeErrors = 0;
@@ -146,6 +153,8 @@ function runRateWeight(
     regimeErrors += relative(regime) ** 2 + MATERIAL_DIFFERENCE ** 2;
     runRateErrors += relative(runRate) ** 2 + MATERIAL_DIFFERENCE ** 2;
   }
-  if (regimeErrors === 0) return 0;
+  // With nothing replayed (a budget younger than its first origin), neither has shown itself better: the two are
+  // averaged, the combination that is hardest to beat when weights cannot be estimated.
+  if (regimeErrors === 0) return spansStep ? NO_EVIDENCE_WEIGHT : 0;
   return Math.max(0, (regimeErrors - runRateErrors) / (regimeErrors + runRateErrors));
 }

@@ -108,7 +108,7 @@ describe('alert text on the demo account', () => {
     }
     const headlines = new Map(alerts.map((a) => [a.key, alertText(a).headline]));
     expect(headlines.get('spend|chat-prod|forecast')).toBe(
-      'chat-prod: forecast $4,098.65 vs $3,000.00 cap (137%), crosses 2026-10-24',
+      'chat-prod: forecast $4,083.03 vs $3,000.00 cap (136%), crosses 2026-10-24',
     );
     expect(headlines.get('spend|search-prod|actual')).toBe(
       'search-prod: spent $2,446.66 of $4,500.00 cap (54%) by 2026-10-15',

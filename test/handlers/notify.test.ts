@@ -105,7 +105,7 @@ describe('notify', () => {
     expect(entries).toHaveLength(DEMO_ALERTS);
     // the headline is the subject: short enough for email, with the crossing day
     expect(entries[0]?.Subject).toBe(
-      '[CRITICAL] chat-prod: forecast $4,098.65 vs $3,000.00 cap (137%), crosses 2026-10-24',
+      '[CRITICAL] chat-prod: forecast $4,083.03 vs $3,000.00 cap (136%), crosses 2026-10-24',
     );
     expect(entries.map((e) => e.MessageAttributes?.severity?.StringValue)).toEqual([
       ...Array(4).fill('critical'),
