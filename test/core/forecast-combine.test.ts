@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { type ComponentSeries, forecastRemaining } from '../../lambdas/core/forecast.ts';
 import { forecastCombined } from '../../lambdas/core/forecast-combine.ts';
 
-const days = (n: number, f: (t: number) => number) => Array.from({ length: n }, (_, t) => f(t));
+const days = <T>(n: number, f: (t: number) => T): T[] => Array.from({ length: n }, (_, t) => f(t));
 const sum = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0);
 
 describe('forecastCombined', () => {
@@ -20,7 +20,7 @@ describe('forecastCombined', () => {
   });
 
   it("keeps a new budget's only endpoint on the level of its full days", () => {
-    const values = [...days(20, () => null), 40, ...days(4, () => 120)];
+    const values = [...days<number | null>(20, () => null), 40, ...days(4, () => 120)];
     const combined = forecastCombined([{ key: 'canary', values }], 20, 5);
     expect(combined.runRateWeight).toBe(0);
     expect(combined.expected).toBeCloseTo(120 * 20, 6);
