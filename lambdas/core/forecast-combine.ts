@@ -7,8 +7,9 @@
  * endpoints created and deleted within weeks, a few dollars of on-off usage. A run-rate (spend to date / days
  * elapsed) averages such churn. Which one a budget needs is not guessed from the shape of its series: both are
  * replayed on the days already seen (a rolling-origin backtest at weekly origins, each forecasting the days up to
- * as-of from what was known then) and combined with the weight that would have erred least there. A weight is
- * only moved by a material difference between the two: where both did equally well, the regime forecast stands.
+ * as-of from what was known then): the run-rate takes the share of the regime forecast's error it would have saved
+ * there. Only a material difference moves the weight: where both did equally well, the regime forecast stands. A
+ * budget too young to replay averages the two when its period spans a level the regime forecast has left behind.
  *
  * Values and errors are plain numbers, as in forecast.ts.
  */
@@ -60,13 +61,12 @@ export function forecastCombined(
   const regime = forecastRemaining(components, horizonDays, opts);
   const totals = dailyTotals(components);
   const runRate = runRateOf(totals, totals.length - 1, elapsedDays) * horizonDays;
-  // A level shift or bend the regime forecast has read (a resize, a new or retired endpoint, traffic that starts to
-  // grow) is what it is for: a replay across it would blame it for not knowing the step before it happened.
-  // Origins start after the latest one.
+  // Where each component's current regime starts (a resize, a new or retired endpoint, traffic that starts to grow):
+  // an origin in the first days after one is not replayed, since no forecast could have taken the new level yet.
   const steps = regime.components.map((c) => c.regimeFrom).filter((i) => i > 0);
   // Without a replayed origin, the run-rate adds something only where it spans a level the regime forecast has
   // left behind: then it is not known whether the new level lasts (a new endpoint) or not (on-off usage).
-  const windowFrom = totals.length - elapsedDays;
+  const windowFrom = Math.max(0, totals.length - elapsedDays);
   const spansStep = steps.some((s) => totals.slice(windowFrom, s).some((v) => !Number.isNaN(v)));
   const weight =
     horizonDays > 0 && elapsedDays > 0
