@@ -7,10 +7,15 @@ import * as z from 'zod';
 import { formatPath } from '../core/budget.ts';
 import { inputError } from '../core/errors.ts';
 import { type Money, parseBillAmount, parseMoney } from '../core/money.ts';
-import { endpointFromArn, hostingInstanceType, trainingInstanceType } from '../core/sagemaker.ts';
+import {
+  endpointFromArn,
+  hostingInstanceType,
+  isHoursUnit,
+  trainingInstanceType,
+} from '../core/sagemaker.ts';
 import type { CostRecord } from '../core/types.ts';
 import type { CostLoad } from '../ports.ts';
-import { Interner, isHoursUnit, NO_TAGS, normaliseTagKey, parseInstant, parseNumber, shown } from './csv.ts';
+import { Interner, NO_TAGS, normaliseTagKey, parseInstant, parseNumber, shown } from './csv.ts';
 import { checkInputFile } from './input-file.ts';
 
 const Amount = z.string().superRefine((s, ctx) => {

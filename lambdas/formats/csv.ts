@@ -490,13 +490,6 @@ export function normaliseTagKey(key: string): string {
   return key.startsWith('user:') ? key.slice(5) : key;
 }
 
-const HOURS = /^(?:hrs?|hours?|instance[- ]?hours?)$/i;
-
-/** Whether a usage unit is instance-hours ("Hrs" in CUR and Cost Explorer, "Hours" in FOCUS). */
-export function isHoursUnit(unit: string | undefined): boolean {
-  return unit !== undefined && HOURS.test(unit.trim());
-}
-
 /** Options every billing CSV loader takes besides its format's own. */
 export interface CostCsvOptions {
   /** Collects the hashes of the file's non-zero charge lines, to tell the same data given twice (overlap.ts). */
