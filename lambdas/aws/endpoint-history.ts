@@ -54,13 +54,13 @@ export async function readConfigChanges(
           malformed++;
           continue;
         }
-        const list = byEndpoint.get(change.endpoint) ?? [];
-        list.push(change);
-        byEndpoint.set(change.endpoint, list);
+        const changes = byEndpoint.get(change.endpoint) ?? [];
+        changes.push(change);
+        byEndpoint.set(change.endpoint, changes);
       }
     }
   }
-  for (const list of byEndpoint.values()) list.sort((a, b) => a.at - b.at);
+  for (const changes of byEndpoint.values()) changes.sort((a, b) => a.at - b.at);
   return { byEndpoint, malformed };
 }
 
