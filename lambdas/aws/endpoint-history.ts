@@ -16,6 +16,10 @@ import type { TypeChange } from './sagemaker-hours.ts';
 
 /** How long CloudTrail keeps the events LookupEvents reads. */
 export const CLOUDTRAIL_DAYS = 90;
+/** The first instant (epoch ms) of CloudTrail's days up to `now`: from then on it holds every change. */
+export function cloudTrailStart(now: number): number {
+  return now - CLOUDTRAIL_DAYS * 86_400_000;
+}
 const EVENTS = ['CreateEndpoint', 'UpdateEndpoint'] as const;
 export const LOOKUP_EVENTS = 'cloudtrail:LookupEvents';
 
@@ -74,7 +78,7 @@ export async function configChangesOrGaps(
   problems: { kind: AwsFailureKind; message: string }[];
 }> {
   try {
-    const read = await readConfigChanges(client, list, now - CLOUDTRAIL_DAYS * 86_400_000, now);
+    const read = await readConfigChanges(client, list, cloudTrailStart(now), now);
     if (read.malformed === 0) return { byEndpoint: read.byEndpoint, problems: [] };
     const what = `${read.malformed} CreateEndpoint / UpdateEndpoint events name no endpoint, config or time`;
     const message = `${what}; those changes are not in the instance-type history`;

@@ -12,8 +12,8 @@ import { addDays, dayStartMs } from '../core/period.ts';
 import type { InventoryDay, InventoryHistory } from '../ports.ts';
 import { mapLimit } from './concurrency.ts';
 import {
-  CLOUDTRAIL_DAYS,
   type ConfigChange,
+  cloudTrailStart,
   LOOKUP_EVENTS,
   type TypeHistory,
   typeHistories,
@@ -227,7 +227,7 @@ export async function endpointTypes(o: {
         o.describe,
       )
     : undefined;
-  const cloudTrailFrom = o.changes ? o.now - CLOUDTRAIL_DAYS * 86_400_000 : undefined;
+  const cloudTrailFrom = o.changes ? cloudTrailStart(o.now) : undefined;
   const first = o.window.days[0]?.day;
   const last = o.window.days[o.window.days.length - 1]?.day;
   const dayEnd = (day: string) => dayStartMs(addDays(day, 1), o.timezone);
