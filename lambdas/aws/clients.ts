@@ -88,7 +88,7 @@ export interface TargetClientsOptions {
  * once, asked again only when the session is within five minutes of expiring. A refused or failed AssumeRole is an
  * AwsAccessError naming sts:AssumeRole and the role, whichever request needed the credentials.
  */
-export function assumedRole(sts: STSClient, params: AssumeRoleCommandInput): AwsCredentialIdentityProvider {
+function assumedRole(sts: STSClient, params: AssumeRoleCommandInput): AwsCredentialIdentityProvider {
   const roleArn = params.RoleArn ?? '';
   const provider = memoizeIdentityProvider<AwsCredentialIdentity>(
     async () => {

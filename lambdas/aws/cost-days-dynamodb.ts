@@ -15,7 +15,7 @@ import { type Item, type Key, LedgerTable, ledgerKeys, type WriteRequest } from 
 export const COST_CHUNK_BYTES = 350_000;
 
 /** Packs records into JSON arrays of at most `maxBytes` UTF-8 bytes each (one chunk at least, `[]` for none). */
-export function packRecords(records: readonly StoredCostRecord[], maxBytes = COST_CHUNK_BYTES): string[] {
+function packRecords(records: readonly StoredCostRecord[], maxBytes = COST_CHUNK_BYTES): string[] {
   const chunks: string[] = [];
   let parts: string[] = [];
   let bytes = 2;

@@ -181,7 +181,7 @@ export function describeTags(groupTag: string | undefined, q: ResolvedTags): str
 }
 
 /** Whether a query tells apart the rows of a cell whose group tag has `value` ('' untagged). */
-export function activeIn(q: ResolvedTags, value: string): boolean {
+function activeIn(q: ResolvedTags, value: string): boolean {
   return q.groupValues === undefined || q.groupValues.includes(value);
 }
 

@@ -65,7 +65,7 @@ export function isConditionalCheckFailed(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 }
 
-export function chunked<T>(items: readonly T[], size: number): T[][] {
+function chunked<T>(items: readonly T[], size: number): T[][] {
   const out: T[][] = [];
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;

@@ -32,7 +32,7 @@ export interface ConfigChange {
 }
 
 /** The successful CreateEndpoint / UpdateEndpoint calls between `from` and `to` (epoch ms), by endpoint, in time order. */
-export async function readConfigChanges(
+async function readConfigChanges(
   client: CloudTrailClient,
   list: NextTokenPages,
   from: number,
@@ -145,7 +145,7 @@ export function unknownConfigText(endpoint: string, c: ConfigChange): string {
  * When the first change known is an update, what ran before it is not known: its hours are counted on the type it
  * moved to, as without any history, and the history says so (`before`).
  */
-export function typeHistory(
+function typeHistory(
   changes: readonly ConfigChange[],
   variants: readonly string[],
   typesOf: ConfigTypes,
