@@ -40,33 +40,6 @@ export { ledgerKeys } from './dynamodb-table.ts';
 const ALERT_WRITE_CONCURRENCY = 16;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-/**
- * The ledger of AWS runs: the same ports as the SQLite ledger (`fs/ledger-sqlite.ts`), over one DynamoDB table.
- *
- * Single-table design. Keys are strings `pk` (partition) and `sk` (sort); every item also carries its fields as plain
- * attributes, so a reader never parses a key. Key parts are escaped ('%' -> '%25', '#' -> '%23') so that '#' only
- * ever separates parts and two different records can never share a key.
- *
- *   record           pk                 sk                              attributes
- *   alert sent       PERIOD#<period>    ALERT#<key>#<state>             period, key, state, sentAt, commitId
- *   closed day       BUDGET#<budget>    DAY#<YYYY-MM-DD>                budget, day, amount
- *   exception seen   BUDGET#<budget>    EXCEPTION#<reason>#<expires>    budget, reason, approvedBy, expires,
- *                                                                       firstSeen, lastSeen
- *   cost day         COSTS#<source>     DAY#<YYYY-MM-DD>                source, day, chunks, writeId, records
- *   cost day, more   COSTS#<source>     DAY#<YYYY-MM-DD>#<n>            writeId, records   (n = 1 .. chunks-1)
- *
- * Access patterns: the alerts of a period are one Query on PERIOD#; a budget's closed days are one Query on BUDGET#
- * with `sk BETWEEN DAY#from AND DAY#to` (exceptions sort after DAY# and never fall in the range); cost days are
- * BatchGets by key. The table needs no index. The CDK stack creates it (on-demand billing, point-in-time recovery,
- * encryption); this class only reads and writes items.
- *
- * Alerts are written with `attribute_not_exists(pk)`, so two cycles running at once cannot both record, and
- * therefore both send, the same alert: the loser gets ConditionalCheckFailedException, which here means "already
- * recorded", not an error. An alert still to be delivered is written in one transaction with a record per channel
- * that owes it (an alert item of its own, state `<state>><channel>><transition>`), so that no alert is ever recorded
- * without what tells the next cycle to deliver it.
- */
-
 /** A transaction cancelled because its first item, the alert, was recorded before: "already recorded". */
 function isAlertConditionCancelled(err: unknown): boolean {
   const e = err as { name?: unknown; CancellationReasons?: { Code?: string }[] } | null;
@@ -99,7 +72,7 @@ function validateCycle(cycle: Parameters<Ledger['commit']>[0]): void {
   });
 }
 
-/** The ledger in DynamoDB: alerts, closed days, exceptions seen, and cached cost days, in one table. */
+/** The ledger in DynamoDB: alerts, closed days, exceptions seen, inventory days and cached cost days, in one table. */
 export class DynamoDbLedger extends DynamoDbCostDays implements Ledger {
   async alerts(period: string): Promise<readonly AlertRecord[]> {
     const items = await this.query({
