@@ -21,8 +21,6 @@ const noChange = (): Parts => ({
   other: 0,
 });
 
-export type EndpointChange = EndpointCause;
-
 export interface ExplainInput {
   readonly endpoints: readonly EndpointSpend[];
   /** Daily charges that name no endpoint. */
@@ -90,7 +88,7 @@ function typeMixShift(a: ReadonlyMap<string, number>, b: ReadonlyMap<string, num
 const clamp = (x: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, x));
 
 /** An endpoint's split, and how much of its unexplained rest is instance-hours no invocations could split. */
-interface EndpointSplit extends EndpointChange {
+interface EndpointSplit extends EndpointCause {
   readonly unsplitHours: number;
 }
 
@@ -162,7 +160,6 @@ export const DRIVER_LABELS: Readonly<Record<CauseKind | 'other', string>> = {
   'new-endpoint': 'new endpoint',
   other: 'other (unexplained)',
 };
-const LABEL = DRIVER_LABELS;
 
 /** The parts in the order a tie is broken: named drivers first, the unexplained rest last. */
 const PART_ORDER: readonly (keyof Parts)[] = [...CAUSES, 'other'];
@@ -208,7 +205,7 @@ export function explainChange(input: ExplainInput): Cause {
   const noBaseline = baseDays.length === 0;
   const scale = input.daysInPeriod;
   const total = noChange();
-  const changes: EndpointChange[] = [];
+  const changes: EndpointCause[] = [];
   let baseDaily = dailyOther(input.other, baseDays);
   let curDaily = dailyOther(input.other, curDays);
   total.other += (curDaily - baseDaily) * scale;
@@ -276,7 +273,7 @@ function levelCause(input: ExplainInput, rest: Rest): Cause['primary'] {
   return rest.measuredInvocations > 0 ? 'traffic' : 'unexplained';
 }
 
-const weight = (c: EndpointChange) => Object.values(c.parts).reduce((a, b) => a + Math.abs(b), 0);
+const weight = (c: EndpointCause) => Object.values(c.parts).reduce((a, b) => a + Math.abs(b), 0);
 
 function round2(x: number): number {
   return Math.round(x * 100) / 100;
@@ -300,7 +297,7 @@ function describeChange(
   primary: Cause['primary'],
   total: Parts,
   change: number,
-  changes: readonly EndpointChange[],
+  changes: readonly EndpointCause[],
   rest: Rest,
 ): string {
   const cur = input.currency;
@@ -309,7 +306,7 @@ function describeChange(
     .sort((a, b) => Math.abs(total[b]) - Math.abs(total[a]))
     .slice(0, 3);
   if (!shown.includes(key)) shown[shown.length - 1] = key;
-  const drivers = shown.map((k) => `${LABEL[k]} ${signed(total[k], cur)}`).join(', ');
+  const drivers = shown.map((k) => `${DRIVER_LABELS[k]} ${signed(total[k], cur)}`).join(', ');
   const start = rest.noBaseline
     ? `No earlier spend to compare with: the period's ${usd(Math.abs(change), cur)} at the current rate cannot be split by driver`
     : `${head(input, change)}: ${drivers}`;
@@ -323,7 +320,7 @@ function describeChange(
         ? ` (${top.endpoint}: ${top.typeBefore} → ${top.typeAfter})`
         : ` (mostly ${top.endpoint})`
       : '';
-  return `${start}; mainly ${LABEL[key]}${where}.`;
+  return `${start}; mainly ${DRIVER_LABELS[key]}${where}.`;
 }
 
 /** Which data would explain the rest: a baseline, invocations, or bill rows that state instance-hours. */
