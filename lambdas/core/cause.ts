@@ -39,7 +39,7 @@ export interface ExplainInput {
 }
 
 /** Utilisation under which capacity counts as idle when the budget sets no floor. */
-export const IDLE_BELOW = 0.3;
+const IDLE_BELOW = 0.3;
 
 interface Stats {
   hosting: number;

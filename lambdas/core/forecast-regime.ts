@@ -17,7 +17,7 @@ const MIN_NEW_SPENDING_DAYS = 3;
 /** A shift must exceed this many noise sigmas, so ordinary day-to-day noise never moves the regime... */
 const SHIFT_SIGMAS = 4;
 /** ...and this share of the larger level: on near-noiseless spend, a change too small to matter is no new regime. */
-export const SHIFT_MIN_SHARE = 0.02;
+const SHIFT_MIN_SHARE = 0.02;
 /** Share of the days after a split (up to a week) that must sit on the new side of the midpoint of the levels. */
 const PERSISTENCE = 0.8;
 /** A step must explain each post-shift day this many sigmas better than a straight line, or it is a trend. */
@@ -45,7 +45,7 @@ const MAD_TO_SIGMA = 1.4826;
  * between two levels) then fall the same way at any scale, so the forecast of k times the spend is k times the
  * forecast.
  */
-export const MARGIN = 1e-9;
+const MARGIN = 1e-9;
 
 export const isKnown = (v: number): boolean => !Number.isNaN(v);
 /** The days of `y` the cost source covered. */
