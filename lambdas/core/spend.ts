@@ -373,13 +373,3 @@ export function allocate(
   const counted = [...overlaps.values()].filter((o) => o.endpoints.size > 0 || o.otherCharges > 0);
   return { views, unbudgeted, overlaps: counted };
 }
-
-/** The spend of each budget (see `allocate`). */
-export function allocateSpend(
-  records: readonly CostRecord[],
-  budgets: readonly Budget[],
-  clock: DayClock,
-  opts: { endMs: number; periodStart: string },
-): BudgetSpend[] {
-  return allocate(records, budgets, clock, opts).views;
-}

@@ -16,7 +16,7 @@ import { BudgetSchema } from '../../lambdas/core/budget.ts';
 import { instanceSpec } from '../../lambdas/core/instances.ts';
 import { summarizeEndpointMetrics } from '../../lambdas/core/metrics.ts';
 import { DayClock, daysOf } from '../../lambdas/core/period.ts';
-import { allocateSpend, type EndpointSpend } from '../../lambdas/core/spend.ts';
+import { allocate, type EndpointSpend } from '../../lambdas/core/spend.ts';
 import type { CostRecord, MetricSeries } from '../../lambdas/core/types.ts';
 import { hostingRows, ms, series } from '../helpers/build.ts';
 
@@ -39,10 +39,10 @@ const budget = BudgetSchema.parse({
 const clock = new DayClock('UTC');
 
 function spendOf(rows: readonly CostRecord[]): EndpointSpend {
-  const [view] = allocateSpend(rows, [budget], clock, {
+  const [view] = allocate(rows, [budget], clock, {
     endMs: ms(TO),
     periodStart: FROM,
-  });
+  }).views;
   const e = view?.endpoints.get(EP);
   if (!e) throw new Error('the rows hold no hosting of the endpoint');
   return e;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BudgetSchema } from '../../lambdas/core/budget.ts';
 import { DRIVER_LABELS, explainChange } from '../../lambdas/core/cause.ts';
 import { DayClock } from '../../lambdas/core/period.ts';
-import { allocateSpend } from '../../lambdas/core/spend.ts';
+import { allocate } from '../../lambdas/core/spend.ts';
 import type { Cause, CauseKind, CostRecord } from '../../lambdas/core/types.ts';
 import { dailyRow, hostingRows } from '../helpers/build.ts';
 
@@ -28,10 +28,10 @@ function explain(
     base?: { from: string; to: string };
   } = {},
 ) {
-  const [view] = allocateSpend(rows, [level.selected ?? budget], new DayClock('UTC'), {
+  const [view] = allocate(rows, [level.selected ?? budget], new DayClock('UTC'), {
     endMs: Date.parse('2026-10-01'),
     periodStart: '2026-09-01',
-  });
+  }).views;
   if (!view) throw new Error('no view');
   return explainChange({
     endpoints: [...view.endpoints.values()],

@@ -1,6 +1,6 @@
 import { type BudgetFile, parseBudgetFile } from '../../../lambdas/core/budget.ts';
 import { type Context, cycleContext } from '../../../lambdas/core/evaluate/context.ts';
-import { allocateSpend, type BudgetSpend } from '../../../lambdas/core/spend.ts';
+import { allocate, type BudgetSpend } from '../../../lambdas/core/spend.ts';
 import type { CostRecord, MetricSeries, Snapshot } from '../../../lambdas/core/types.ts';
 import { hostingRows } from '../../helpers/build.ts';
 
@@ -51,10 +51,10 @@ export const steady = hostingRows({
 /** The context of an evaluation and the spend of its first budget, as evaluate builds them. */
 export function contextOf(snapshot: Snapshot, f: BudgetFile): { ctx: Context; view: BudgetSpend } {
   const ctx = cycleContext(snapshot, f);
-  const [view] = allocateSpend(snapshot.costs, f.budgets, ctx.clock, {
+  const [view] = allocate(snapshot.costs, f.budgets, ctx.clock, {
     endMs: ctx.asOfEndMs,
     periodStart: ctx.period.start,
-  });
+  }).views;
   if (!view) throw new Error('no budget');
   return { ctx, view };
 }
