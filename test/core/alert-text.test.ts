@@ -194,10 +194,13 @@ function claimedDriver(t: AlertText): { label: string; amount: string | undefine
 
 describe('alert text claims no $0 driver', () => {
   it('names as the main driver of each demo alert one that moved dollars', () => {
-    for (const a of alerts) {
+    const claims = alerts.flatMap((a) => {
       const claim = claimedDriver(alertText(a));
-      if (claim) expect(claim.amount, `${a.key}: ${claim.label}`).toMatch(/^[+−]\$(?!0\.00)[\d,]+\.\d{2}$/);
-    }
+      return claim ? [{ key: a.key, ...claim }] : [];
+    });
+    expect(claims.length).toBeGreaterThan(0);
+    for (const c of claims)
+      expect(c.amount, `${c.key}: ${c.label}`).toMatch(/^[+−]\$(?!0\.00)[\d,]+\.\d{2}$/);
   });
 
   it('says unexplained, not traffic, when the spend tripled in rows that state no instance-hours', () => {
