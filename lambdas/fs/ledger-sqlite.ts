@@ -30,6 +30,15 @@ CREATE TABLE IF NOT EXISTS exceptions_seen (
 );
 `;
 
+/** The columns the ledger's statements read and write, per table. */
+const COLUMNS: Record<string, readonly string[]> = {
+  alerts: ['period', 'key', 'state', 'sent_at', 'summary', 'as_of'],
+  closed_days: ['budget', 'day', 'amount'],
+  cost_days: ['source', 'day', 'records'],
+  inventory_days: ['endpoint', 'day', 'variant', 'instance_type', 'count'],
+  exceptions_seen: ['budget', 'reason', 'approved_by', 'expires', 'first_seen', 'last_seen'],
+};
+
 /**
  * Opens the ledger at `path` and makes sure it can be written, before a cycle writes any output: a corrupt,
  * foreign or read-only ledger is bad input naming its path, not a failure after the outputs are in place.
@@ -38,7 +47,7 @@ export function openLedger(path: string): SqliteLedger {
   let ledger: SqliteLedger | undefined;
   try {
     ledger = new SqliteLedger(path);
-    ledger.assertWritable();
+    ledger.assertUsable();
     return ledger;
   } catch (err) {
     void ledger?.close();
@@ -68,8 +77,14 @@ export class SqliteLedger implements Ledger, CostDayCache {
     }
   }
 
-  /** Throws unless the ledger can take a write (takes the write lock and gives it back). */
-  assertWritable(): void {
+  /**
+   * Throws unless the ledger has the columns its statements use (a foreign database with a table of the same name
+   * would otherwise fail the cycle after its outputs are written) and can take a write (takes the write lock and
+   * gives it back).
+   */
+  assertUsable(): void {
+    for (const [table, columns] of Object.entries(COLUMNS))
+      this.db.prepare(`SELECT ${columns.join(', ')} FROM ${table} LIMIT 0`);
     this.db.exec('BEGIN IMMEDIATE; ROLLBACK');
   }
 

@@ -11,6 +11,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { demoBudgets, demoCosts, demoMetrics, expectBadInput, runOn } from '../helpers/bad-input.ts';
 import { cli } from '../helpers/cli.ts';
@@ -253,6 +254,21 @@ describe('where a run writes', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(
       /^perf-budgets: --state .*state: the ledger .*ledger\.db cannot be used \(file is not a database\)/,
+    );
+    expect(existsSync(where.out), 'no output written').toBe(false);
+  });
+
+  it('refuses a foreign database whose tables share the ledger names before writing any output', () => {
+    mkdirSync(where.state);
+    const db = new Database(join(where.state, 'ledger.db'));
+    db.exec('CREATE TABLE alerts (x TEXT)');
+    db.close();
+    const r = runOn({}, where);
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /^perf-budgets: --state .*state: the ledger .*ledger\.db cannot be used \(no such column/,
     );
     expect(existsSync(where.out), 'no output written').toBe(false);
   });
