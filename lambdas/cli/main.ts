@@ -157,7 +157,7 @@ export function program(setExit: (code: number) => void): Command {
     )
     .option(
       '--out <dir>',
-      'write cycle.json, summary.md and the report (report.html, report.md, report.json) here',
+      'write cycle.json, summary.md and the report (report.html, report.md, report.json) here, as one set; a new or empty directory, or one an earlier run wrote holding nothing else',
     )
     .option('--state <dir>', 'ledger directory (alerts sent, closed days)', '.perf-budgets')
     .option('--no-state', 'run without a ledger: every finding counts as new')

@@ -64,7 +64,10 @@ export function registerReport(
     )
     .option('--metrics <file>', 'metrics CSV: timestamp,endpoint,variant,metric,stat,value')
     .option('--as-of <day>', 'the day to report, YYYY-MM-DD inclusive (default: last day of the cost data)')
-    .requiredOption('--out <dir>', 'write report.html, report.md and report.json here')
+    .requiredOption(
+      '--out <dir>',
+      'write report.html, report.md and report.json here, as one set; a new or empty directory, or one an earlier run wrote holding nothing else',
+    )
     .option('--demo', 'report on the bundled demo account (examples/demo)')
     .action(async (flags: ReportFlags) => opts.setExit(await report(flags, opts.demoInputs)));
 }
