@@ -3,7 +3,7 @@ import { isLimitFinding } from '../core/limits/index.ts';
 import { displayMoney, moneyFromNumber } from '../core/money.ts';
 import { addDays } from '../core/period.ts';
 import type { Action, Finding } from '../core/types.ts';
-import { costExplorerForecastText, mdText, STATUS_LABEL } from './format.ts';
+import { costExplorerForecastText, mdText, STATUS_LABEL, statusCounts } from './format.ts';
 
 function money(x: number | null, currency: string): string {
   return x === null ? 'unknown' : displayMoney(moneyFromNumber(x), currency);
@@ -42,9 +42,8 @@ export function renderText(r: CycleResult): string {
   const last = addDays(r.period.end, -1);
   const counts = { breached: 0, unknown: 0, 'at-risk': 0, ok: 0 };
   for (const b of r.budgets) counts[b.status]++;
-  const unknown = counts.unknown > 0 ? `${counts.unknown} unknown, ` : '';
   out.push(
-    `perf-budgets · as of ${r.asOf} · period ${r.period.start}..${last} (${r.currency}) · ${counts.breached} breached, ${unknown}${counts['at-risk']} at risk, ${counts.ok} ok`,
+    `perf-budgets · as of ${r.asOf} · period ${r.period.start}..${last} (${r.currency}) · ${statusCounts(counts)}`,
   );
   const ce = r.costExplorerForecast;
   if (ce) out.push(costExplorerForecastText(ce, r.currency));
@@ -74,8 +73,6 @@ export function renderText(r: CycleResult): string {
   return `${out.join('\n')}\n`;
 }
 
-const mdEscape = mdText;
-
 /** A short Markdown summary for a PR, a wiki page or a chat message. */
 export function renderMarkdown(r: CycleResult): string {
   const out: string[] = [];
@@ -87,26 +84,26 @@ export function renderMarkdown(r: CycleResult): string {
   out.push('|---|---|---:|---:|---:|---|');
   for (const b of r.budgets) {
     out.push(
-      `| ${mdEscape(b.name)} | ${STATUS_LABEL[b.status]} | ${money(b.spendToDate, r.currency)} | ${b.cap === null ? '–' : money(b.cap, r.currency)} | ${money(b.forecast.expected, r.currency)} (${money(b.forecast.low, r.currency)}–${money(b.forecast.high, r.currency)}) | ${mdEscape(b.tier)} (${b.mode}) |`,
+      `| ${mdText(b.name)} | ${STATUS_LABEL[b.status]} | ${money(b.spendToDate, r.currency)} | ${b.cap === null ? '–' : money(b.cap, r.currency)} | ${money(b.forecast.expected, r.currency)} (${money(b.forecast.low, r.currency)}–${money(b.forecast.high, r.currency)}) | ${mdText(b.tier)} (${b.mode}) |`,
     );
   }
   for (const b of r.budgets) {
     const fs = b.findings;
     if (fs.length === 0) continue;
     out.push('');
-    out.push(`## ${mdEscape(b.name)}: ${STATUS_LABEL[b.status]}`);
+    out.push(`## ${mdText(b.name)}: ${STATUS_LABEL[b.status]}`);
     out.push('');
     for (const f of fs) {
-      out.push(`- **${f.kind}**${f.endpoint ? ` (${mdEscape(f.endpoint)})` : ''}: ${mdEscape(f.message)}`);
-      if (f.cause) out.push(`  - Why: ${mdEscape(f.cause.summary)}`);
-      for (const a of f.actions.slice(0, 3)) out.push(`  - Do: ${mdEscape(actionText(a, r.currency))}`);
+      out.push(`- **${f.kind}**${f.endpoint ? ` (${mdText(f.endpoint)})` : ''}: ${mdText(f.message)}`);
+      if (f.cause) out.push(`  - Why: ${mdText(f.cause.summary)}`);
+      for (const a of f.actions.slice(0, 3)) out.push(`  - Do: ${mdText(actionText(a, r.currency))}`);
     }
     const ex = b.exceptions;
     if (ex.length > 0) {
       out.push('');
       for (const x of ex) {
         out.push(
-          `- Exception ${x.inForce ? 'in force' : 'expired'} (${x.expires}): ${mdEscape(x.reason)}, approved by ${mdEscape(x.approvedBy)}`,
+          `- Exception ${x.inForce ? 'in force' : 'expired'} (${x.expires}): ${mdText(x.reason)}, approved by ${mdText(x.approvedBy)}`,
         );
       }
     }
