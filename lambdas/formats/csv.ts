@@ -17,16 +17,11 @@ import type { CostLoad } from '../ports.ts';
 import { checkInputFile, INPUT_LIMITS, readError, tooLarge } from './input-file.ts';
 import type { RowKeys } from './overlap.ts';
 
-/** Throws an `InputError` unless `file` is a regular file of at most the CSV bound (see input-file.ts). */
-export async function assertFile(file: string): Promise<void> {
-  await checkInputFile(file, 'csv');
-}
-
 /**
  * Opens `file` as a byte stream, gunzipping `*.gz` (any case); errors of either stage surface on the returned
  * stream. What a gzip file expands to is held to the CSV bound as it is read: its size on disk says nothing of it.
  */
-export function openBytes(file: string): Readable {
+function openBytes(file: string): Readable {
   const raw = createReadStream(file, { highWaterMark: 1 << 18 });
   if (!isGzipName(file)) return raw;
   let seen = 0;
@@ -67,7 +62,7 @@ export function gunzipNamed(source: Readable, name: string): Readable {
  * iterator: each record is garbage as soon as it is visited, so millions of rows never reach the old generation.
  */
 export async function forEachCsvRecord(file: string, visit: Visitor): Promise<void> {
-  await assertFile(file);
+  await checkInputFile(file, 'csv');
   await forEachCsvRecordIn(openBytes(file), file, visit);
 }
 
