@@ -6,6 +6,13 @@ import type { AlertMessage } from './core/alert-text.ts';
 import type { ApiUsage } from './core/api-usage.ts';
 import type { ResolvedTags } from './core/attribution.ts';
 import type { CostExplorerForecast } from './core/evaluate/types.ts';
+import type {
+  ActionRecord,
+  ActionStatus,
+  ObservedScaling,
+  ScalableResource,
+  ScalingState,
+} from './core/plan/types.ts';
 import type { CostRecord, DataGap, EndpointInfo, MetricName, MetricSeries } from './core/types.ts';
 
 export interface TimeRange {
@@ -194,4 +201,55 @@ export interface Notifier {
 
 export interface ReportSink {
   write(name: string, content: string | Uint8Array, contentType: string): Promise<string>;
+}
+
+// ---- actuation ------------------------------------------------------------------------------------------------
+
+/**
+ * Application Auto Scaling, as the act step sees it: reads the scaling of resources, and writes one resource's
+ * scaling from one recorded state to another, touching only the tool's own (prefixed) policies and actions and
+ * only what differs. Implementations never write a resource whose endpoint is not tagged `perf-budgets:managed=true`.
+ */
+export interface Scaler {
+  read(resources: readonly ScalableResource[]): Promise<ReadonlyMap<string, ObservedScaling>>;
+  /** Makes `resource`'s scaling `to` from `from` (the state just read); the calls made, in order, are returned. */
+  write(resource: ScalableResource, from: ScalingState, to: ScalingState): Promise<readonly string[]>;
+}
+
+/** The actions of the ledger: one record per action, moved through its lifecycle with conditional writes. */
+export interface ActionLedger {
+  /** Actions, newest first; filtered by status, endpoint or id. */
+  actions(filter?: {
+    readonly statuses?: readonly ActionStatus[];
+    readonly endpoint?: string;
+    readonly id?: string;
+  }): Promise<readonly ActionRecord[]>;
+  /**
+   * Writes `record` only if the stored one has status `expect` ('absent': only if there is none). Returns false,
+   * writing nothing, when it does not: another writer moved the action first.
+   */
+  putAction(record: ActionRecord, expect: ActionStatus | 'absent'): Promise<boolean>;
+}
+
+/** SSM parameters the tool publishes (budget status, training managed-spot flags). */
+export interface ParameterPublisher {
+  /** Writes each parameter whose value differs; returns the names written. */
+  publish(parameters: ReadonlyMap<string, string>): Promise<readonly string[]>;
+}
+
+/** A training job as the spot advice needs it. */
+export interface TrainingJobInfo {
+  readonly name: string;
+  readonly instanceType?: string;
+  readonly instanceCount?: number;
+  readonly spot: boolean;
+  readonly trainingSeconds?: number;
+  readonly billableSeconds?: number;
+  readonly startedAt?: string;
+  readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface TrainingJobSource {
+  /** Training jobs that ended in `range`. */
+  jobs(range: TimeRange): Promise<readonly TrainingJobInfo[]>;
 }
