@@ -58,6 +58,8 @@ export const KNOWN_METRICS = [
   'GPUUtilization',
   'GPUMemoryUtilization',
   'DiskUtilization',
+  /** Inference components: requests refused for want of a copy (what brings a component back from zero). */
+  'NoCapacityInvocationFailures',
 ] as const;
 export type MetricName = (typeof KNOWN_METRICS)[number];
 

@@ -230,6 +230,12 @@ export interface ActionRecord {
   readonly before: ScalingState;
   readonly after: ScalingState;
   readonly predicted: { readonly spend: number; readonly p99Ms: number | null };
+  /** Predicted spend before minus after over the rest of the period, currency units (negative: it costs). */
+  readonly estimatedSavings?: number;
+  /** The plan's reason: why this change, with its numbers. */
+  readonly why?: string;
+  /** Set when the budget's cap and latency ceiling cannot both hold (the ceiling wins). */
+  readonly infeasible?: string;
   readonly evidence: ScalingPlan['evidence'];
   readonly measured?: Measured;
   /** The cycle's day that planned it. */

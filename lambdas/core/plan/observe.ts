@@ -1,0 +1,241 @@
+/**
+ * What the planner and the verifier read of one scalable resource: its hours (instances in service, invocations,
+ * p99 latency, utilisation, errors), its price per instance-hour, and the budget it serves. Built from the snapshot
+ * alone, so the same account gives the same observations from files and from a live read.
+ */
+import type { Budget, BudgetFile } from '../budget.ts';
+import { cycleContext } from '../evaluate/context.ts';
+import { instanceSpec } from '../instances.ts';
+import { toNumber } from '../money.ts';
+import { allocate, type EndpointSpend } from '../spend.ts';
+import type { EndpointInfo, MetricSeries, Snapshot } from '../types.ts';
+import { type ScalableResource, VARIANT_DIMENSION, variantResourceId } from './types.ts';
+
+const HOUR = 3_600_000;
+/** The planner fits on at most this much history: older hours describe a service that has moved on. */
+const HISTORY_HOURS = 28 * 24;
+
+/** One hour of one resource. Unknown values are null, never zero. */
+export interface HourObservation {
+  /** Epoch ms of the hour's start. */
+  readonly t: number;
+  /** Instances (or copies) in service, averaged over the hour. */
+  readonly instances: number;
+  readonly invocations: number | null;
+  /** ModelLatency p99 of the hour, ms. */
+  readonly p99Ms: number | null;
+  /** Normalised utilisation 0..1 (GPUs of GPU instances, else vCPUs). */
+  readonly utilization: number | null;
+  readonly errors5xx: number | null;
+  readonly noCapacity: number | null;
+}
+
+/** One resource a budget selects, with what is known of it. */
+export interface ResourceObservation {
+  readonly budget: Budget;
+  readonly endpoint: EndpointInfo;
+  readonly resource: ScalableResource;
+  readonly hours: readonly HourObservation[];
+  /** Currency per instance-hour: the bill's own rate over the hours, else the list price of the type. */
+  readonly ratePerInstanceHour: number | undefined;
+  /** Why the resource has no hours to plan on, when it has none. */
+  readonly missing?: string;
+}
+
+/** Every resource of every budget (an endpoint in two budgets is planned by the first that selects it). */
+export function observeResources(snapshot: Snapshot, file: BudgetFile): ResourceObservation[] {
+  const ctx = cycleContext(snapshot, file);
+  const endMs = ctx.asOfEndMs;
+  const alloc = allocate(snapshot.costs, file.budgets, ctx.clock, {
+    endMs,
+    periodStart: ctx.period.start,
+  });
+  const inventory = new Map(snapshot.inventory.map((e) => [e.name, e]));
+  const seen = new Set<string>();
+  const out: ResourceObservation[] = [];
+  for (const view of alloc.views) {
+    const names = new Set<string>(view.endpoints.keys());
+    for (const inv of snapshot.inventory) if (view.matcher.matches(inv.name, inv.tags)) names.add(inv.name);
+    for (const name of [...names].sort()) {
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const spend = view.endpoints.get(name);
+      const info: EndpointInfo = inventory.get(name) ?? {
+        name,
+        tags: spend?.tags ?? {},
+        ...(spend?.latestType ? { instanceType: spend.latestType } : {}),
+      };
+      const series = ctx.metricsByEndpoint?.get(name) ?? [];
+      const window = {
+        fromMs: endMs - HISTORY_HOURS * HOUR,
+        toMs: endMs,
+        dayOf: (ms: number) => ctx.clock.dayOf(ms),
+      };
+      out.push(...variantObservations(view.budget, info, spend, series, window));
+    }
+  }
+  return out;
+}
+
+function variantNames(info: EndpointInfo, series: readonly MetricSeries[]): string[] {
+  const fromInventory = (info.variants ?? []).map((v) => v.name);
+  if (fromInventory.length > 0) return fromInventory;
+  return [...new Set(series.map((s) => s.variant))].sort();
+}
+
+function variantObservations(
+  budget: Budget,
+  info: EndpointInfo,
+  spend: EndpointSpend | undefined,
+  series: readonly MetricSeries[],
+  window: HourWindow,
+): ResourceObservation[] {
+  const variants = variantNames(info, series);
+  const single = variants.length === 1;
+  return variants.map((variant) => {
+    const vinfo = info.variants?.find((v) => v.name === variant);
+    const instanceType = vinfo?.instanceType ?? info.instanceType ?? spend?.latestType;
+    const resource: ScalableResource = {
+      resourceId: variantResourceId(info.name, variant),
+      dimension: VARIANT_DIMENSION,
+      endpoint: info.name,
+      variant,
+      ...(instanceType ? { instanceType } : {}),
+      ...(info.account ? { account: info.account } : {}),
+      ...(info.region ? { region: info.region } : {}),
+    };
+    const mine = series.filter((s) => s.variant === variant);
+    // the bill names endpoints, not variants: its instances are the variant's only when the endpoint has one
+    const hours = hourObservations(mine, single ? spend : undefined, instanceType, window);
+    const rate = rateOf(spend, instanceType);
+    const missing =
+      hours.length > 0
+        ? undefined
+        : mine.length === 0
+          ? 'no metrics of the variant'
+          : 'no instance count per hour (hourly billing or InvocationsPerInstance)';
+    return {
+      budget,
+      endpoint: info,
+      resource,
+      hours,
+      ratePerInstanceHour: rate,
+      ...(missing ? { missing } : {}),
+    };
+  });
+}
+
+/** The bill's hosting cost per instance-hour over every day it has both, else the type's list price. */
+function rateOf(spend: EndpointSpend | undefined, type: string | undefined): number | undefined {
+  let cost = 0;
+  let hours = 0;
+  for (const day of spend?.days.values() ?? []) {
+    if (day.hours > 0) {
+      cost += toNumber(day.hostingCost);
+      hours += day.hours;
+    }
+  }
+  if (hours > 0 && cost > 0) return cost / hours;
+  const spec = type ? instanceSpec(type) : undefined;
+  return spec?.hourlyUsd;
+}
+
+/** The hours observed, and the billing day of an instant (a daily bill's hours are spread over its day). */
+interface HourWindow {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly dayOf: (ms: number) => string;
+}
+
+interface Acc {
+  invocations?: number;
+  perInstance?: number;
+  p99?: number;
+  util?: { sum: number; n: number };
+  errors?: number;
+  noCapacity?: number;
+}
+
+function hourObservations(
+  series: readonly MetricSeries[],
+  spend: EndpointSpend | undefined,
+  type: string | undefined,
+  { fromMs, toMs, dayOf }: HourWindow,
+): HourObservation[] {
+  const spec = type ? instanceSpec(type) : undefined;
+  const useGpu =
+    spec !== undefined &&
+    spec.gpus > 0 &&
+    series.some((s) => s.metric === 'GPUUtilization' && s.t.length > 0);
+  const capacity = spec ? 100 * (useGpu ? spec.gpus : spec.vcpu) : undefined;
+  const acc = new Map<number, Acc>();
+  const at = (t: number): Acc => {
+    const key = Math.floor(t / HOUR) * HOUR;
+    let a = acc.get(key);
+    if (!a) {
+      a = {};
+      acc.set(key, a);
+    }
+    return a;
+  };
+  for (const s of series) {
+    for (let i = 0; i < s.t.length; i++) {
+      const t = s.t[i] as number;
+      if (t < fromMs || t >= toMs || s.periodSeconds > 3600) continue;
+      const v = s.v[i] as number;
+      const a = at(t);
+      if (s.metric === 'Invocations' && s.stat === 'Sum') a.invocations = (a.invocations ?? 0) + v;
+      else if (s.metric === 'InvocationsPerInstance' && s.stat === 'Sum')
+        a.perInstance = (a.perInstance ?? 0) + v;
+      else if (s.metric === 'ModelLatency' && s.stat === 'p99') a.p99 = Math.max(a.p99 ?? 0, v / 1000);
+      else if (s.metric === 'Invocation5XXErrors' && s.stat === 'Sum') a.errors = (a.errors ?? 0) + v;
+      else if (s.metric === 'NoCapacityInvocationFailures' && s.stat === 'Sum')
+        a.noCapacity = (a.noCapacity ?? 0) + v;
+      else if (
+        capacity !== undefined &&
+        s.stat === 'Average' &&
+        s.metric === (useGpu ? 'GPUUtilization' : 'CPUUtilization')
+      ) {
+        const u = a.util ?? { sum: 0, n: 0 };
+        u.sum += Math.max(0, v / capacity);
+        u.n++;
+        a.util = u;
+      }
+    }
+  }
+  // hours the bill covers count too, even when no metric was published in them (an idle hour still costs)
+  for (const t of spend?.hourlyInstances.keys() ?? []) if (t >= fromMs && t < toMs) at(t);
+  const out: HourObservation[] = [];
+  for (const [t, a] of [...acc].sort((x, y) => x[0] - y[0])) {
+    const instances = instancesIn(t, a, spend, dayOf);
+    if (instances === undefined) continue;
+    out.push({
+      t,
+      instances,
+      invocations: a.invocations ?? null,
+      p99Ms: a.p99 ?? null,
+      utilization: a.util ? a.util.sum / a.util.n : null,
+      errors5xx: a.errors ?? null,
+      noCapacity: a.noCapacity ?? null,
+    });
+  }
+  return out;
+}
+
+/** Hourly billing first, then Invocations / InvocationsPerInstance, then a daily bill's hours spread over 24. */
+function instancesIn(
+  t: number,
+  a: Acc,
+  spend: EndpointSpend | undefined,
+  dayOf: (ms: number) => string,
+): number | undefined {
+  const billed = spend?.hourlyInstances.get(t);
+  if (billed !== undefined) return billed;
+  if (a.invocations !== undefined && a.perInstance !== undefined && a.perInstance > 0)
+    return a.invocations / a.perInstance;
+  if (spend && spend.hourlyInstances.size === 0) {
+    const day = spend.days.get(dayOf(t));
+    if (day && day.hours > 0) return day.hours / 24;
+  }
+  return undefined;
+}
