@@ -46,7 +46,7 @@ function series(n: number, before: Sample, after: Sample): VerifyHour[] {
 }
 
 /** `now` when `hours` complete hours have passed since the change hour ended. */
-const after = (hours: number) => CHANGE_HOUR + H + hours * H;
+const nowAfter = (hours: number) => CHANGE_HOUR + H + hours * H;
 
 const ctx = (hours: VerifyHour[], now: number, extra: Partial<VerifyContext> = {}): VerifyContext => ({
   hours,
@@ -65,17 +65,17 @@ describe('verifyAction', () => {
 
   it('waits through the verification window while nothing got worse, then verifies', () => {
     const hours = series(30, steady, steady);
-    const early = verifyAction(record, ctx(hours, after(10)));
+    const early = verifyAction(record, ctx(hours, nowAfter(10)));
     expect(early.outcome).toBe('wait');
     expect(early.reason).toContain('10 of 24 h');
-    const done = verifyAction(record, ctx(hours, after(24)));
+    const done = verifyAction(record, ctx(hours, nowAfter(24)));
     expect(done.outcome).toBe('verified');
     expect(done.measured.hours).toBe(24);
   });
 
   it('rolls back as soon as one hour after the change is over a ceiling the hours before kept', () => {
     const hours = series(3, steady, { ...steady, p99Ms: 150 });
-    const d = verifyAction(record, ctx(hours, after(1)));
+    const d = verifyAction(record, ctx(hours, nowAfter(1)));
     expect(d.outcome).toBe('roll-back');
     expect(d.reason).toContain('150 ms, over the 120 ms ceiling');
     expect(d.measured.after.p99Ms).toBe(150);
@@ -86,36 +86,36 @@ describe('verifyAction', () => {
     const hours = series(24, steady, steady).map((h) =>
       h.t === CHANGE_HOUR + 5 * H ? { ...h, p99Ms: 130 } : h,
     );
-    expect(verifyAction(record, ctx(hours, after(24))).outcome).toBe('roll-back');
+    expect(verifyAction(record, ctx(hours, nowAfter(24))).outcome).toBe('roll-back');
   });
 
   it('ignores the hour the change was applied in', () => {
     const hours = series(24, steady, steady).map((h) =>
       h.t === CHANGE_HOUR ? { ...h, p99Ms: 500, errors5xx: 900 } : h,
     );
-    expect(verifyAction(record, ctx(hours, after(24))).outcome).toBe('verified');
+    expect(verifyAction(record, ctx(hours, nowAfter(24))).outcome).toBe('verified');
   });
 
   it('keeps a change when the ceiling was already broken before and latency got no more than the tolerance worse', () => {
     const worse = 150 * (1 + LATENCY_WORSE_TOLERANCE);
     const within = series(24, { ...steady, p99Ms: 150 }, { ...steady, p99Ms: worse - 1 });
-    expect(verifyAction(record, ctx(within, after(24))).outcome).toBe('verified');
+    expect(verifyAction(record, ctx(within, nowAfter(24))).outcome).toBe('verified');
     const beyond = series(24, { ...steady, p99Ms: 150 }, { ...steady, p99Ms: worse + 1 });
-    expect(verifyAction(record, ctx(beyond, after(24))).outcome).toBe('roll-back');
+    expect(verifyAction(record, ctx(beyond, nowAfter(24))).outcome).toBe('roll-back');
   });
 
   it('rolls back when 5XX errors per hour rise beyond both the ratio and the absolute tolerance', () => {
     // before 4/h: allowed max(4*2, 4+5) = 9
     const ok = series(24, { ...steady, errors5xx: 4 }, { ...steady, errors5xx: 9 });
-    expect(verifyAction(record, ctx(ok, after(24))).outcome).toBe('verified');
+    expect(verifyAction(record, ctx(ok, nowAfter(24))).outcome).toBe('verified');
     const bad = series(24, { ...steady, errors5xx: 4 }, { ...steady, errors5xx: 9.5 });
-    const d = verifyAction(record, ctx(bad, after(24)));
+    const d = verifyAction(record, ctx(bad, nowAfter(24)));
     expect(d.outcome).toBe('roll-back');
     expect(d.reason).toContain('5XX errors rose to 9.5 an hour from 4');
   });
 
   it('rolls back when NoCapacityInvocationFailures appear after a scale-in', () => {
-    const d = verifyAction(record, ctx(series(2, steady, { ...steady, noCapacity: 40 }), after(2)));
+    const d = verifyAction(record, ctx(series(2, steady, { ...steady, noCapacity: 40 }), nowAfter(2)));
     expect(d.outcome).toBe('roll-back');
     expect(d.reason).toContain('NoCapacityInvocationFailures');
   });
@@ -123,7 +123,7 @@ describe('verifyAction', () => {
   it('takes an error baseline that was never measured as zero, so it cannot excuse errors after', () => {
     const d = verifyAction(
       record,
-      ctx(series(3, { ...steady, errors5xx: null }, { ...steady, errors5xx: 6 }), after(3)),
+      ctx(series(3, { ...steady, errors5xx: null }, { ...steady, errors5xx: 6 }), nowAfter(3)),
     );
     expect(d.outcome).toBe('roll-back');
   });
@@ -138,31 +138,31 @@ describe('verifyAction', () => {
       invocations: null,
     };
     const hours = series(limit + 5, steady, blank);
-    const waiting = verifyAction(record, ctx(hours, after(30)));
+    const waiting = verifyAction(record, ctx(hours, nowAfter(30)));
     expect(waiting.outcome).toBe('wait');
     expect(waiting.reason).toContain('0 of the 24 h needed');
     expect(waiting.measured.after.p99Ms).toBeNull();
-    const late = verifyAction(record, ctx(hours, after(limit)));
+    const late = verifyAction(record, ctx(hours, nowAfter(limit)));
     expect(late.outcome).toBe('roll-back');
     expect(late.reason).toContain('Could not be verified');
   });
 
   it('does not verify while an error metric reported before the change has gone silent', () => {
     const hours = series(30, steady, { ...steady, errors5xx: null });
-    const d = verifyAction(record, ctx(hours, after(24)));
+    const d = verifyAction(record, ctx(hours, nowAfter(24)));
     expect(d.outcome).toBe('wait');
     expect(d.reason).toContain('5XX errors were reported before the change and not since');
   });
 
   it('counts an hour with no invocations as judged: there was nothing to be slow', () => {
     const idle: Sample = { p99Ms: null, errors5xx: 0, noCapacity: 0, instances: 0, invocations: 0 };
-    expect(verifyAction(record, ctx(series(24, steady, idle), after(24))).outcome).toBe('verified');
+    expect(verifyAction(record, ctx(series(24, steady, idle), nowAfter(24))).outcome).toBe('verified');
   });
 
   it('measures the saving from the instance-hours either side, priced at the rate', () => {
     const d = verifyAction(
       record,
-      ctx(series(24, steady, { ...steady, instances: 2 }), after(24), { ratePerInstanceHour: 0.23 }),
+      ctx(series(24, steady, { ...steady, instances: 2 }), nowAfter(24), { ratePerInstanceHour: 0.23 }),
     );
     expect(d.measured.before.instanceHours).toBe(96);
     expect(d.measured.after.instanceHours).toBe(48);
@@ -171,16 +171,16 @@ describe('verifyAction', () => {
 
   it('leaves the saving unknown without a rate or when an hour lacks its instance count', () => {
     const hours = series(24, steady, { ...steady, instances: 2 });
-    expect(verifyAction(record, ctx(hours, after(24))).measured.saving).toBeNull();
+    expect(verifyAction(record, ctx(hours, nowAfter(24))).measured.saving).toBeNull();
     const gap = hours.map((h) => (h.t === CHANGE_HOUR + 3 * H ? { ...h, instances: null } : h));
-    const d = verifyAction(record, ctx(gap, after(24), { ratePerInstanceHour: 0.23 }));
+    const d = verifyAction(record, ctx(gap, nowAfter(24), { ratePerInstanceHour: 0.23 }));
     expect(d.measured.after.instanceHours).toBeNull();
     expect(d.measured.saving).toBeNull();
   });
 
   it('waits, writing nothing, for a record that was never applied', () => {
     const { appliedAt: _, ...unapplied } = record;
-    expect(verifyAction(unapplied, ctx(series(24, steady, steady), after(24))).outcome).toBe('wait');
+    expect(verifyAction(unapplied, ctx(series(24, steady, steady), nowAfter(24))).outcome).toBe('wait');
   });
 
   const sample = fc.record({
@@ -211,7 +211,7 @@ describe('verifyAction', () => {
             hours.push({ t: CHANGE_HOUR - (i + 1) * H, ...s });
             hours.push({ t: CHANGE_HOUR + (i + 1) * H, ...s });
           });
-          const now = after(Math.min(elapsed, n));
+          const now = nowAfter(Math.min(elapsed, n));
           const d = verifyAction(record, {
             hours,
             now,
@@ -244,7 +244,7 @@ describe('verifyAction', () => {
           ];
           const d = verifyAction(record, {
             hours,
-            now: after(afterHours.length),
+            now: nowAfter(afterHours.length),
             latencyCeilingMs: ceiling,
             guardrails: { verifyHours, errorTolerance },
           });
