@@ -6,6 +6,7 @@ import type { AlertMessage } from './core/alert-text.ts';
 import type { ApiUsage } from './core/api-usage.ts';
 import type { ResolvedTags } from './core/attribution.ts';
 import type { CostExplorerForecast } from './core/evaluate/types.ts';
+import type { TrainingJob } from './core/plan/spot.ts';
 import type {
   ActionRecord,
   ActionStatus,
@@ -237,16 +238,9 @@ export interface ParameterPublisher {
   publish(parameters: ReadonlyMap<string, string>): Promise<readonly string[]>;
 }
 
-/** A training job as the spot advice needs it. */
-export interface TrainingJobInfo {
-  readonly name: string;
-  readonly instanceType?: string;
-  readonly instanceCount?: number;
-  readonly spot: boolean;
-  readonly trainingSeconds?: number;
-  readonly billableSeconds?: number;
+/** A training job as the spot advice needs it (its shape is the core's, which cannot import this file). */
+export interface TrainingJobInfo extends TrainingJob {
   readonly startedAt?: string;
-  readonly tags: Readonly<Record<string, string>>;
 }
 
 export interface TrainingJobSource {

@@ -9,7 +9,8 @@ import type { BudgetResult } from '../evaluate/types.ts';
 /** The budget's endpoints past their tier's exit criteria, in finding order, each once. */
 export function endpointsPastExitCriteria(budget: Pick<BudgetResult, 'findings'>): string[] {
   const out = new Set<string>();
-  for (const f of budget.findings) if (f.kind === 'exit-criteria' && f.endpoint !== undefined) out.add(f.endpoint);
+  for (const f of budget.findings)
+    if (f.kind === 'exit-criteria' && f.endpoint !== undefined) out.add(f.endpoint);
   return [...out];
 }
 
