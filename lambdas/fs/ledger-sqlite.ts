@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError } from '../core/errors.ts';
-import { loadCostRecords, storeCostRecord } from '../core/records.ts';
 import type { ActionRecord, ActionStatus } from '../core/plan/types.ts';
+import { loadCostRecords, storeCostRecord } from '../core/records.ts';
 import type { CostRecord } from '../core/types.ts';
 import type {
   ActionLedger,

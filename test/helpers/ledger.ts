@@ -1,8 +1,4 @@
-import {
-  type ActionRecord,
-  VARIANT_DIMENSION,
-  variantResourceId,
-} from '../../lambdas/core/plan/types.ts';
+import { type ActionRecord, VARIANT_DIMENSION, variantResourceId } from '../../lambdas/core/plan/types.ts';
 import type { AlertRecord, DailySpend, ExceptionSeen, InventoryDay } from '../../lambdas/ports.ts';
 
 /** Fixtures every Ledger implementation is tested with (SQLite locally, DynamoDB deployed). */

@@ -67,9 +67,7 @@ const ActionRecordSchema = z.strictObject({
   after: State,
   predicted: z.strictObject({ spend: z.number(), p99Ms: OrNull }),
   evidence: z.strictObject({ hours: z.number(), from: z.string(), to: z.string() }),
-  measured: z
-    .strictObject({ hours: z.number(), before: Window, after: Window, saving: OrNull })
-    .optional(),
+  measured: z.strictObject({ hours: z.number(), before: Window, after: Window, saving: OrNull }).optional(),
   asOf: z.iso.date(),
   createdAt: z.iso.datetime(),
   appliedAt: z.iso.datetime().optional(),
