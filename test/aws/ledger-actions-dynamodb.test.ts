@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
 import { AwsAccessError } from '../../lambdas/core/errors.ts';
 import { actionLedgerBehaviour } from '../helpers/action-ledger.ts';
+import { LEDGER_TABLE_KEYS } from '../helpers/dynamodb-table.ts';
 import { action, moved } from '../helpers/ledger.ts';
 import { DynamoTransactions } from '../pipeline/harness/dynamo-transactions.ts';
 
@@ -37,18 +38,10 @@ afterAll(async () => {
 
 beforeEach(async () => {
   table = `ledger-${++tables}`;
-  // the key schema of the stack's table: string pk and sk, no index
   await raw.send(
     new CreateTableCommand({
       TableName: table,
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
+      ...LEDGER_TABLE_KEYS,
       BillingMode: 'PAY_PER_REQUEST',
     }),
   );
