@@ -15,6 +15,7 @@ import {
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import { AwsAccessError } from '../core/errors.ts';
+import type { ActionRecord, ActionStatus } from '../core/plan/types.ts';
 import type { AlertRecord, ExceptionSeen } from '../ports.ts';
 import { sourceError } from './errors.ts';
 import { pages } from './paging.ts';
@@ -53,11 +54,27 @@ export const ledgerKeys = {
     pk: `ENDPOINT#${esc(endpoint)}`,
     sk: `INVENTORY#${day}`,
   }),
+  action: (id: string): Key => ({ pk: `ACTION#${esc(id)}`, sk: 'ACTION' }),
+  /** An action's copy in its endpoint's partition, sorted by creation then id. */
+  endpointAction: (endpoint: string, a: Pick<ActionRecord, 'createdAt' | 'id'>): Key => ({
+    pk: `ENDPOINT#${esc(endpoint)}`,
+    sk: `ACTION#${esc(a.createdAt)}#${esc(a.id)}`,
+  }),
+  /** An action's copy in its status's partition, sorted by creation then id. */
+  statusAction: (status: ActionStatus, a: Pick<ActionRecord, 'createdAt' | 'id'>): Key => ({
+    pk: `ACTIONS#${esc(status)}`,
+    sk: `ACTION#${esc(a.createdAt)}#${esc(a.id)}`,
+  }),
   costDay: (source: string, day: string, chunk = 0): Key => ({
     pk: `COSTS#${esc(source)}`,
     sk: chunk === 0 ? `DAY#${day}` : `DAY#${day}#${chunk}`,
   }),
 };
+
+/** Compares as SQLite's default BINARY collation does for ASCII text (the ORDER BY of the SQLite ledger). */
+export function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -75,9 +92,9 @@ function chunked<T>(items: readonly T[], size: number): T[][] {
 export class LedgerTable {
   protected readonly client: DynamoDBDocumentClient;
   private readonly ownsClient: boolean;
-  private readonly maxBatchAttempts: number;
+  protected readonly maxBatchAttempts: number;
   private readonly backoffMs: number;
-  private readonly sleep: (ms: number) => Promise<void>;
+  protected readonly sleep: (ms: number) => Promise<void>;
 
   constructor(
     protected readonly tableName: string,
@@ -118,7 +135,7 @@ export class LedgerTable {
     return items;
   }
 
-  private backoff(attempt: number): number {
+  protected backoff(attempt: number): number {
     return Math.random() * Math.min(5000, this.backoffMs * 2 ** (attempt - 1));
   }
 

@@ -11,12 +11,22 @@
  *   exception seen   BUDGET#<budget>    EXCEPTION#<reason>#<expires>    budget, reason, approvedBy, expires,
  *                                                                       firstSeen, lastSeen
  *   inventory day    ENDPOINT#<name>    INVENTORY#<YYYY-MM-DD>          endpoint, day, variants (name, type, count)
+ *   action           ACTION#<id>        ACTION                          id, endpoint, status, createdAt, record
+ *   action, by       ENDPOINT#<name>    ACTION#<createdAt>#<id>         the same (a copy)
+ *     endpoint
+ *   action, by       ACTIONS#<status>   ACTION#<createdAt>#<id>         the same (a copy)
+ *     status
  *   cost day         COSTS#<source>     DAY#<YYYY-MM-DD>                source, day, chunks, writeId, records
  *   cost day, more   COSTS#<source>     DAY#<YYYY-MM-DD>#<n>            writeId, records   (n = 1 .. chunks-1)
  *
  * Access patterns: the alerts of a period are one Query on PERIOD#; a budget's closed days are one Query on BUDGET#
  * with `sk BETWEEN DAY#from AND DAY#to` (exceptions sort after DAY# and never fall in the range); cost days are
- * BatchGets by key. The table needs no index. The CDK stack creates it (on-demand billing, point-in-time recovery,
+ * BatchGets by key. An action's `record` is its whole ActionRecord as JSON text, checked field by field when read;
+ * `createdAt` is an ISO instant of fixed width, so the sort keys order an endpoint's or a status's actions by
+ * creation, then id. One action is a GetItem on ACTION#; an endpoint's actions are a Query on ENDPOINT# with
+ * `begins_with(sk, 'ACTION#')` (inventory days sort apart under INVENTORY#); the actions of some statuses are a
+ * Query per status on ACTIONS#, every action a Query on each of the eight. The table needs no index and nothing
+ * scans it. The CDK stack creates it (on-demand billing, point-in-time recovery,
  * encryption); this class only reads and writes items.
  *
  * Alerts are written with `attribute_not_exists(pk)`, so two cycles running at once cannot both record, and
@@ -24,15 +34,27 @@
  * recorded", not an error. An alert still to be delivered is written in one transaction with a record per channel
  * that owes it (an alert item of its own, state `<state>><channel>><transition>`), so that no alert is ever recorded
  * without what tells the next cycle to deliver it.
+ *
+ * An action moves with one transaction (ledger-actions-dynamodb.ts): the ACTION# item conditioned on the status the
+ * writer expects (`attribute_not_exists(pk)` for a new one), its two copies, and the delete of the copy under the
+ * status it leaves; of two writers at once, exactly one moves it.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsAccessError } from '../core/errors.ts';
-import type { AlertRecord, DailySpend, ExceptionSeen, InventoryDay, Ledger } from '../ports.ts';
+import type { ActionRecord, ActionStatus } from '../core/plan/types.ts';
+import type { ActionLedger, AlertRecord, DailySpend, ExceptionSeen, InventoryDay, Ledger } from '../ports.ts';
 import { mapLimit } from './concurrency.ts';
 import { DynamoDbCostDays } from './cost-days-dynamodb.ts';
-import { type Item, isConditionalCheckFailed, ledgerKeys } from './dynamodb-table.ts';
+import {
+  cmp,
+  type DynamoDbLedgerOptions,
+  type Item,
+  isConditionalCheckFailed,
+  ledgerKeys,
+} from './dynamodb-table.ts';
 import { sourceError } from './errors.ts';
+import { DynamoDbActions } from './ledger-actions-dynamodb.ts';
 
 export type { DynamoDbLedgerOptions } from './dynamodb-table.ts';
 export { ledgerKeys } from './dynamodb-table.ts';
@@ -74,6 +96,21 @@ function validateCycle(cycle: Parameters<Ledger['commit']>[0]): void {
 
 /** The ledger in DynamoDB: alerts, closed days, exceptions seen, inventory days and cached cost days, in one table. */
 export class DynamoDbLedger extends DynamoDbCostDays implements Ledger {
+  private readonly actionItems: DynamoDbActions;
+
+  constructor(tableName: string, options: DynamoDbLedgerOptions = {}) {
+    super(tableName, options);
+    this.actionItems = new DynamoDbActions(tableName, { ...options, client: this.client });
+  }
+
+  actions(filter?: Parameters<ActionLedger['actions']>[0]): Promise<readonly ActionRecord[]> {
+    return this.actionItems.actions(filter);
+  }
+
+  putAction(record: ActionRecord, expect: ActionStatus | 'absent'): Promise<boolean> {
+    return this.actionItems.putAction(record, expect);
+  }
+
   async alerts(period: string): Promise<readonly AlertRecord[]> {
     const items = await this.query({
       KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
@@ -337,9 +374,4 @@ export class DynamoDbLedger extends DynamoDbCostDays implements Ledger {
       }
     }
   }
-}
-
-/** Compares as SQLite's default BINARY collation does for ASCII text (the ORDER BY of the SQLite ledger). */
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

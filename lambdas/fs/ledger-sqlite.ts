@@ -2,9 +2,19 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError } from '../core/errors.ts';
+import type { ActionRecord, ActionStatus } from '../core/plan/types.ts';
 import { loadCostRecords, storeCostRecord } from '../core/records.ts';
 import type { CostRecord } from '../core/types.ts';
-import type { AlertRecord, CostDayCache, DailySpend, ExceptionSeen, InventoryDay, Ledger } from '../ports.ts';
+import type {
+  ActionLedger,
+  AlertRecord,
+  CostDayCache,
+  DailySpend,
+  ExceptionSeen,
+  InventoryDay,
+  Ledger,
+} from '../ports.ts';
+import { ACTIONS_COLUMNS, ACTIONS_TABLE, SqliteActions } from './ledger-actions-sqlite.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alerts (
@@ -28,7 +38,7 @@ CREATE TABLE IF NOT EXISTS exceptions_seen (
   first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
   PRIMARY KEY (budget, reason, expires)
 );
-`;
+${ACTIONS_TABLE}`;
 
 /** The columns the ledger's statements read and write, per table. */
 const COLUMNS: Record<string, readonly string[]> = {
@@ -37,6 +47,7 @@ const COLUMNS: Record<string, readonly string[]> = {
   cost_days: ['source', 'day', 'records'],
   inventory_days: ['endpoint', 'day', 'variant', 'instance_type', 'count'],
   exceptions_seen: ['budget', 'reason', 'approved_by', 'expires', 'first_seen', 'last_seen'],
+  actions: ACTIONS_COLUMNS,
 };
 
 /**
@@ -63,6 +74,7 @@ export function openLedger(path: string): SqliteLedger {
 /** The embedded ledger of local runs: one SQLite file (default `.perf-budgets/ledger.db`). */
 export class SqliteLedger implements Ledger, CostDayCache {
   private readonly db: Database.Database;
+  private readonly actionRows: SqliteActions;
 
   constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -75,6 +87,15 @@ export class SqliteLedger implements Ledger, CostDayCache {
       if (!columns.some((c) => c.name === column))
         this.db.exec(`ALTER TABLE alerts ADD COLUMN ${column} TEXT`);
     }
+    this.actionRows = new SqliteActions(this.db, path);
+  }
+
+  actions(filter?: Parameters<ActionLedger['actions']>[0]): Promise<readonly ActionRecord[]> {
+    return this.actionRows.actions(filter);
+  }
+
+  putAction(record: ActionRecord, expect: ActionStatus | 'absent'): Promise<boolean> {
+    return this.actionRows.putAction(record, expect);
   }
 
   /**

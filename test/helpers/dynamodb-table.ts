@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  type CreateTableCommandInput,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
   type BatchGetCommandInput,
@@ -103,3 +107,15 @@ export function fakeLedgerTable(
   ddb.on(UpdateCommand).callsFake(async () => ({}));
   return items;
 }
+
+/** The key schema of the stack's ledger table: string pk and sk, no index. */
+export const LEDGER_TABLE_KEYS: Pick<CreateTableCommandInput, 'KeySchema' | 'AttributeDefinitions'> = {
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+  ],
+};

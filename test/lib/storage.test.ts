@@ -2,6 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { Match } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUDGETS_KEY } from '../../lambdas/cycle/contract.ts';
+import { LEDGER_TABLE_KEYS } from '../helpers/dynamodb-table.ts';
 import { flatten, secureTransportDeny, synthStack } from './helpers.ts';
 
 let template: Template;
@@ -69,14 +70,7 @@ describe('PerfBudgets storage', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       Properties: {
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-        ],
+        ...LEDGER_TABLE_KEYS,
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         SSESpecification: { SSEEnabled: true },

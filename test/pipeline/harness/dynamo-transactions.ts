@@ -1,19 +1,20 @@
 /**
  * dynalite, the loopback DynamoDB, has no TransactWriteItems. This proxy in front of it forwards every request and
- * answers TransactWriteItems itself, as DynamoDB does for the transactions the ledger writes (Puts, each with an
- * optional `attribute_not_exists(pk)` condition): every condition is checked first, and then every item is put, or
- * none is and the answer is TransactionCanceledException with a reason per item. Anything else in a transaction is
- * refused, so that a new use of transactions fails here instead of being half emulated.
+ * answers TransactWriteItems itself, as DynamoDB does for the transactions the ledger writes (Puts and Deletes, each
+ * with an optional condition, which dynalite evaluates): every item is written, or none is and the answer is
+ * TransactionCanceledException with the reason on the item whose condition failed. Updates and condition checks in
+ * a transaction are refused, so that a new use of transactions fails here instead of being half emulated.
  */
 import { createServer, type IncomingMessage, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 const PREFIX = 'DynamoDB_20120810.';
 
-interface Put {
+/** A Put or a Delete of a transaction, as the wire carries it (forwarded to dynalite as it is). */
+interface Write {
   readonly TableName: string;
-  readonly Item: Record<string, unknown>;
-  readonly ConditionExpression?: string;
+  readonly Item?: Record<string, unknown>;
+  readonly Key?: Record<string, unknown>;
 }
 
 async function body(req: IncomingMessage): Promise<Buffer> {
@@ -52,41 +53,44 @@ export class DynamoTransactions {
         req.end(JSON.stringify(input));
       });
 
+    /**
+     * Applies the writes one by one with their own conditions, so that dynalite evaluates every condition; a
+     * failed one puts back what the earlier writes replaced. Transactions run one at a time, so to each other
+     * they are atomic (not to a plain write landing between two of their steps, which the ledger never relies on).
+     */
     const transact = async (
-      input: { TransactItems?: { Put?: Put }[] },
+      input: { TransactItems?: { Put?: Write; Delete?: Write }[] },
       headers: IncomingMessage['headers'],
     ) => {
-      const items = input.TransactItems ?? [];
-      const puts = items.map((t) => t.Put);
-      if (
-        puts.some(
-          (p) =>
-            p === undefined ||
-            (p.ConditionExpression ?? 'attribute_not_exists(pk)') !== 'attribute_not_exists(pk)',
-        )
-      ) {
+      const writes = (input.TransactItems ?? []).map((t) =>
+        t.Put ? { op: 'PutItem', w: t.Put } : t.Delete ? { op: 'DeleteItem', w: t.Delete } : undefined,
+      );
+      if (writes.some((w) => w === undefined)) {
         return {
           status: 400,
           text: JSON.stringify({
             __type: `com.amazon.coral.validate#ValidationException`,
-            message:
-              'the loopback DynamoDB emulates only Puts conditioned on attribute_not_exists(pk) in a transaction',
+            message: 'the loopback DynamoDB emulates only Puts and Deletes in a transaction',
           }),
         };
       }
-      const reasons: { Code: string; Message?: string }[] = [];
-      for (const p of puts as Put[]) {
-        const key = { pk: p.Item.pk, sk: p.Item.sk };
-        const got = p.ConditionExpression
-          ? JSON.parse((await call('GetItem', { TableName: p.TableName, Key: key }, headers)).text)
-          : {};
-        reasons.push(
-          got.Item
-            ? { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' }
-            : { Code: 'None' },
-        );
-      }
-      if (reasons.some((r) => r.Code !== 'None')) {
+      const done: { TableName: string; Key: Record<string, unknown>; old?: unknown }[] = [];
+      const reasons: { Code: string; Message?: string }[] = writes.map(() => ({ Code: 'None' }));
+      for (const [i, { op, w }] of (writes as { op: string; w: Write }[]).entries()) {
+        const Key = w.Key ?? { pk: w.Item?.pk, sk: w.Item?.sk };
+        const old = JSON.parse((await call('GetItem', { TableName: w.TableName, Key }, headers)).text).Item;
+        const out = await call(op, w, headers);
+        if (out.status === 200) {
+          done.push({ TableName: w.TableName, Key, old });
+          continue;
+        }
+        if (!out.text.includes('ConditionalCheckFailedException')) return out;
+        reasons[i] = { Code: 'ConditionalCheckFailed', Message: 'The conditional request failed' };
+        for (const d of done.reverse()) {
+          await (d.old
+            ? call('PutItem', { TableName: d.TableName, Item: d.old }, headers)
+            : call('DeleteItem', { TableName: d.TableName, Key: d.Key }, headers));
+        }
         return {
           status: 400,
           text: JSON.stringify({
@@ -96,8 +100,14 @@ export class DynamoTransactions {
           }),
         };
       }
-      for (const p of puts as Put[]) await call('PutItem', { TableName: p.TableName, Item: p.Item }, headers);
       return { status: 200, text: '{}' };
+    };
+
+    let queue: Promise<unknown> = Promise.resolve();
+    const serialised = (run: () => Promise<{ status: number; text: string }>) => {
+      const next = queue.then(run, run);
+      queue = next.catch(() => undefined);
+      return next;
     };
 
     const server = createServer(async (req, res) => {
@@ -106,7 +116,7 @@ export class DynamoTransactions {
       const headers = { authorization: req.headers.authorization, 'x-amz-date': req.headers['x-amz-date'] };
       const out =
         op === `${PREFIX}TransactWriteItems`
-          ? await transact(JSON.parse(raw.toString('utf8')), headers)
+          ? await serialised(() => transact(JSON.parse(raw.toString('utf8')), headers))
           : await call(op.slice(PREFIX.length), JSON.parse(raw.toString('utf8') || '{}'), headers);
       res.writeHead(out.status, { 'content-type': 'application/x-amz-json-1.0' });
       res.end(out.text);
