@@ -115,9 +115,10 @@ export function planScaling(input: PlannerInput): readonly ScalingPlan[] {
     ? offHoursWindow(byHour.map((load) => need(load, fitted.safe) <= Math.max(floor, 1)))
     : null;
   const dayHours = byHour.filter((_, h) => !window || !inWindow(h, window.start, window.end));
-  const min = Math.max(floor, Math.min(...dayHours.map((load) => need(load, targetValue))));
-  let max = Math.max(min, Math.ceil(peakNeed * MAX_HEADROOM));
   const ceilingMax = input.guardrails.maxInstances;
+  const quietNeed = Math.min(...dayHours.map((load) => need(load, targetValue)));
+  const min = Math.max(floor, ceilingMax === undefined ? quietNeed : Math.min(quietNeed, ceilingMax));
+  let max = Math.max(min, Math.ceil(peakNeed * MAX_HEADROOM));
   if (ceilingMax !== undefined) max = Math.max(min, Math.min(max, ceilingMax));
   let infeasible: string | undefined;
   if (fitted.limitMs !== null && max < peakNeed) {
