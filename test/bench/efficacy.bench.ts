@@ -160,6 +160,7 @@ CLIENTS.forEach(({ id }, i) => {
     p99Ms: r.p99Ms,
     utilization: r.utilization,
     errors5xx: 0,
+    noCapacity: 0,
   }));
   const endpoint = `servegen-${id}`;
   const [plan] = planScaling({

@@ -15,6 +15,7 @@ import {
   safeLoad,
   saturationFromUtilization,
 } from './latency-model.ts';
+import type { HourObservation } from './observe.ts';
 import { offHoursSchedules, offHoursWindow } from './schedule.ts';
 import {
   type ChangeKind,
@@ -29,18 +30,8 @@ import {
   TOOL_NAMES,
 } from './types.ts';
 
-export interface HourObservation {
-  /** Epoch ms, start of the hour. */
-  readonly t: number;
-  /** Instances in service (copies, for an inference component), the hour's mean. */
-  readonly instances: number;
-  readonly invocations: number | null;
-  /** ModelLatency p99 over the hour, ms. */
-  readonly p99Ms: number | null;
-  /** 0..1. */
-  readonly utilization: number | null;
-  readonly errors5xx: number | null;
-}
+/** The planner reads the hours the observer builds (observe.ts). */
+export type { HourObservation };
 
 export interface PlannerInput {
   readonly budget: string;

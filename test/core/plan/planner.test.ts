@@ -62,6 +62,7 @@ function history(opts: {
       p99Ms: opts.noLatency ? null : trueP99(x) * wobble,
       utilization: x / 600,
       errors5xx: 0,
+      noCapacity: 0,
     });
   }
   return hours;
