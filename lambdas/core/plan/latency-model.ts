@@ -1,0 +1,74 @@
+/**
+ * How p99 latency grows with the load on one instance, fitted on hourly points: `p99(x) = base / (1 - x / saturation)`
+ * with x the invocations per instance per minute (the metric target tracking follows). The shape is a single-server
+ * queue's: flat while an instance is idle, steep as it nears the load it can carry. It is fitted robustly (median
+ * of the implied base for each candidate saturation, scored by the median absolute log error), so a few noisy hours
+ * do not move it, and it is never trusted beyond EXTRAPOLATION times the busiest load it was fitted on.
+ */
+import { median } from '../stats.ts';
+
+/** A fitted point: invocations per instance per minute, and the hour's p99 in ms. */
+export interface LoadPoint {
+  readonly x: number;
+  readonly p99Ms: number;
+}
+
+export interface LatencyModel {
+  readonly baseMs: number;
+  /** Invocations per instance per minute at which p99 would grow without bound. */
+  readonly saturation: number;
+  /** The busiest load per instance it was fitted on. */
+  readonly maxObserved: number;
+  /** Median absolute relative error of the fit on its points. */
+  readonly error: number;
+}
+
+/** How far past the busiest observed load per instance the model may be used. */
+export const EXTRAPOLATION = 1.5;
+const GRID = 200;
+/** Candidate saturations run from just past the busiest load to this many times it (beyond: latency is flat). */
+const GRID_SPAN = 50;
+
+export function predictP99(model: LatencyModel, x: number): number {
+  return x >= model.saturation ? Number.POSITIVE_INFINITY : model.baseMs / (1 - x / model.saturation);
+}
+
+/** The fit, or null with fewer than `minPoints` usable points. */
+export function fitLatency(points: readonly LoadPoint[], minPoints: number): LatencyModel | null {
+  const usable = points.filter(
+    (p) => p.x > 0 && p.p99Ms > 0 && Number.isFinite(p.x) && Number.isFinite(p.p99Ms),
+  );
+  if (usable.length < minPoints) return null;
+  const maxObserved = Math.max(...usable.map((p) => p.x));
+  let best: LatencyModel | null = null;
+  for (let i = 0; i <= GRID; i++) {
+    const saturation = maxObserved * (1.02 + (GRID_SPAN - 1.02) * (i / GRID) ** 2);
+    const baseMs = median(usable.map((p) => p.p99Ms * (1 - p.x / saturation)));
+    const error = median(usable.map((p) => Math.abs(Math.log(p.p99Ms / (baseMs / (1 - p.x / saturation))))));
+    if (!best || error < best.error - 1e-12) best = { baseMs, saturation, maxObserved, error };
+  }
+  return best && { ...best, error: Math.expm1(best.error) };
+}
+
+/**
+ * The largest load per instance whose predicted p99 stays at or under `limitMs`, within the trusted range; null
+ * when even an idle instance is predicted over it (more instances cannot help).
+ */
+export function safeLoad(model: LatencyModel, limitMs: number): number | null {
+  if (model.baseMs >= limitMs) return null;
+  const x = model.saturation * (1 - model.baseMs / limitMs);
+  return Math.min(x, model.maxObserved * EXTRAPOLATION);
+}
+
+/**
+ * Fallback when latency is not measured: the load per instance at which utilisation would reach 1, the median of
+ * load / utilisation over the hours that were busy enough to say (utilisation above 5%).
+ */
+export function saturationFromUtilization(
+  points: readonly { x: number; utilization: number }[],
+  minPoints: number,
+) {
+  const usable = points.filter((p) => p.x > 0 && p.utilization > 0.05 && p.utilization <= 1.5);
+  if (usable.length < minPoints) return null;
+  return median(usable.map((p) => p.x / p.utilization));
+}

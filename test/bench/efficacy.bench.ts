@@ -1,0 +1,299 @@
+/**
+ * Efficacy of the scaling planner on real traffic (a benchmark, not a test: it reports and never gates).
+ *
+ *   npm run bench:efficacy [-- --shared ../shared/data] [-- --svg test/bench/efficacy.svg]
+ *
+ * Seven ServeGen production clients, their within-hour burstiness from the Azure LLM trace (efficacy-sim.ts), each
+ * served by one instance type, replayed minute by minute for two weeks. Week 2 is scored for four ways of
+ * provisioning: static peak (week 1's busiest hour), SageMaker's default target tracking (target = half the
+ * saturating rate per instance x 60, cooldowns 300 s, as the SageMaker load-testing guide and Application Auto
+ * Scaling's defaults say), the planner's settings fitted on week 1 as the default policy ran it, and the oracle (the
+ * cheapest count meeting the ceiling each hour, held all hour). Cost at list prices; hours whose p99 is over the ceiling.
+ */
+import { writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import * as vega from 'vega';
+import * as vegaLite from 'vega-lite';
+import { CLIENTS } from '../../examples/demo/derive-traffic.ts';
+import { INSTANCES } from '../../lambdas/core/instances.ts';
+import { type HourObservation, planScaling } from '../../lambdas/core/plan/planner.ts';
+import {
+  type Guardrails,
+  TARGET_METRIC,
+  VARIANT_DIMENSION,
+  variantResourceId,
+} from '../../lambdas/core/plan/types.ts';
+import {
+  cheapestFor,
+  type HourResult,
+  hourP99,
+  MINUTES_PER_HOUR,
+  minuteRates,
+  newTracker,
+  readAzureBurstiness,
+  readServeGen,
+  runHour,
+  type ServingModel,
+  saturation,
+  serveGenFile,
+  type Tracker,
+  type TrackingPolicy,
+} from './efficacy-sim.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const { values: args } = parseArgs({
+  options: {
+    shared: { type: 'string', default: join(here, '..', '..', '..', 'shared', 'data') },
+    svg: { type: 'string', default: join(here, 'efficacy.svg') },
+  },
+});
+const shared = args.shared ?? '';
+
+const WEEK = 7 * 24;
+const START = Date.UTC(2026, 2, 2);
+/** The busiest 10 minutes of a client, scaled, load this many instances to 60% of what they can carry. */
+const PEAK_INSTANCES = 10;
+const price = (type: string) => INSTANCES[type]?.hourlyUsd ?? Number.NaN;
+/**
+ * A budget's ceiling is set the way a team sets one from a load test: the steady p99 of an instance at SageMaker's
+ * default target (half its saturating rate), plus 15%.
+ */
+function serving(type: string, concurrency: number, serviceMs: number): ServingModel {
+  const m = { type, concurrency, serviceMs, hourly: price(type), ceilingMs: 0 };
+  const atDefault = hourP99(m, new Float64Array(1).fill(0.5 * saturation(m)), new Float64Array(1).fill(1));
+  return { ...m, ceilingMs: Math.round(1.15 * atDefault) };
+}
+const MODELS: readonly ServingModel[] = [
+  serving('ml.g5.xlarge', 4, 250),
+  serving('ml.inf2.xlarge', 2, 120),
+  serving('ml.c5.xlarge', 4, 40),
+  serving('ml.g6.xlarge', 4, 200),
+];
+
+const GUARDRAILS: Guardrails = {
+  mode: 'enforce',
+  dryRun: false,
+  cooldownHours: 24,
+  maxStepPercent: 50,
+  freeze: [],
+  allow: [],
+  minInstances: 1,
+  minInstancesByEndpoint: {},
+  schedules: false,
+  scaleToZero: false,
+  latencyMarginPercent: 10,
+  verifyHours: 24,
+  errorTolerance: { ratio: 1.5, absolute: 5 },
+};
+
+interface Score {
+  cost: number;
+  over: number;
+  hours: number;
+}
+const STRATEGIES = ['static peak', 'default target tracking', 'planner', 'oracle'] as const;
+type Strategy = (typeof STRATEGIES)[number];
+
+const cloneTracker = (t: Tracker): Tracker => ({
+  ...t,
+  pending: t.pending.map((p) => ({ ...p })),
+  history: [...t.history],
+});
+
+function score(m: ServingModel, results: readonly HourResult[]): Score {
+  return {
+    cost: results.reduce((a, r) => a + r.instanceHours * m.hourly, 0),
+    over: results.filter((r) => r.p99Ms > m.ceilingMs).length,
+    hours: results.length,
+  };
+}
+
+function runWeek(
+  m: ServingModel,
+  rates: Float64Array,
+  week: number,
+  tracker: Tracker,
+  policy: TrackingPolicy | null,
+) {
+  return Array.from({ length: WEEK }, (_, h) =>
+    runHour(m, rates, (week * WEEK + h) * MINUTES_PER_HOUR, tracker, policy),
+  );
+}
+
+const burst = [
+  readAzureBurstiness(join(shared, 'azure_llm_inference_2023', 'AzureLLMInferenceTrace_conv.csv')),
+  readAzureBurstiness(join(shared, 'azure_llm_inference_2023', 'AzureLLMInferenceTrace_code.csv')),
+];
+const rows: {
+  endpoint: string;
+  type: string;
+  ceilingMs: number;
+  scores: Record<Strategy, Score>;
+  note: string;
+}[] = [];
+const began = performance.now();
+
+CLIENTS.forEach(({ id }, i) => {
+  const m = MODELS[i % MODELS.length] as ServingModel;
+  const windows = readServeGen(serveGenFile(shared, id));
+  const scale = (PEAK_INSTANCES * 0.6 * saturation(m)) / 60 / Math.max(...windows);
+  const rates = minuteRates(windows, burst[i % 2] ?? [], scale, i);
+  const week1Need = Array.from({ length: WEEK }, (_, h) => cheapestFor(m, rates, h * MINUTES_PER_HOUR));
+  const staticCount = Math.max(...week1Need);
+  const defaults: TrackingPolicy = {
+    min: 1,
+    max: 2 * staticCount,
+    target: 0.5 * saturation(m),
+    scaleInCooldownS: 300,
+    scaleOutCooldownS: 300,
+  };
+  const tracker = newTracker(Math.max(1, week1Need[0] ?? 1));
+  const week1 = runWeek(m, rates, 0, tracker, defaults);
+  const atWeek2 = cloneTracker(tracker);
+  const defaultWeek2 = runWeek(m, rates, 1, tracker, defaults);
+  const hours: HourObservation[] = week1.map((r, h) => ({
+    t: START + h * 3_600_000,
+    instances: r.meanInService,
+    invocations: r.invocations,
+    p99Ms: r.p99Ms,
+    utilization: r.utilization,
+    errors5xx: 0,
+    noCapacity: 0,
+  }));
+  const endpoint = `servegen-${id}`;
+  const [plan] = planScaling({
+    budget: 'efficacy',
+    resource: {
+      resourceId: variantResourceId(endpoint, 'main'),
+      dimension: VARIANT_DIMENSION,
+      endpoint,
+      instanceType: m.type,
+    },
+    current: {
+      state: {
+        target: { min: defaults.min, max: defaults.max },
+        targetTracking: {
+          metric: TARGET_METRIC[VARIANT_DIMENSION],
+          targetValue: defaults.target,
+          scaleInCooldownSeconds: defaults.scaleInCooldownS,
+          scaleOutCooldownSeconds: defaults.scaleOutCooldownS,
+        },
+        wakeOnRequest: false,
+        schedules: [],
+      },
+      foreignPolicies: [],
+      foreignSchedules: [],
+    },
+    hours,
+    ratePerInstanceHour: m.hourly,
+    latencyCeilingMs: m.ceilingMs,
+    remainingHours: WEEK,
+    now: START + WEEK * 3_600_000,
+    timezone: 'UTC',
+    environment: 'prod',
+    guardrails: GUARDRAILS,
+  });
+  const after = plan?.after;
+  const planned: TrackingPolicy =
+    after?.target && after.targetTracking
+      ? {
+          min: after.target.min,
+          max: after.target.max,
+          target: after.targetTracking.targetValue,
+          scaleInCooldownS: after.targetTracking.scaleInCooldownSeconds,
+          scaleOutCooldownS: after.targetTracking.scaleOutCooldownSeconds,
+        }
+      : defaults;
+  const oracle = Array.from({ length: WEEK }, (_, h) => cheapestFor(m, rates, (WEEK + h) * MINUTES_PER_HOUR));
+  rows.push({
+    endpoint,
+    type: m.type,
+    ceilingMs: m.ceilingMs,
+    scores: {
+      'static peak': score(m, runWeek(m, rates, 1, newTracker(staticCount), null)),
+      'default target tracking': score(m, defaultWeek2),
+      planner: score(m, runWeek(m, rates, 1, atWeek2, planned)),
+      oracle: { cost: oracle.reduce((a, n) => a + n * m.hourly, 0), over: 0, hours: WEEK },
+    },
+    note: plan
+      ? `target ${defaults.target.toFixed(0)} -> ${planned.target}, min ${planned.min}, max ${planned.max}`
+      : 'no plan (defaults kept)',
+  });
+});
+
+const fmtUsd = (x: number) => `$${x.toFixed(0)}`;
+const pct = (x: number) => `${(100 * x).toFixed(2)}%`;
+console.log(
+  '| endpoint | type, ceiling | static peak | default TT | planner | oracle | planner / oracle | hours over (static / default / planner) | planner settings |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+const total: Record<Strategy, Score> = Object.fromEntries(
+  STRATEGIES.map((s) => [s, { cost: 0, over: 0, hours: 0 }]),
+) as Record<Strategy, Score>;
+for (const r of rows) {
+  for (const s of STRATEGIES) {
+    total[s].cost += r.scores[s].cost;
+    total[s].over += r.scores[s].over;
+    total[s].hours += r.scores[s].hours;
+  }
+  const c = (s: Strategy) => fmtUsd(r.scores[s].cost);
+  console.log(
+    `| ${r.endpoint} | ${r.type}, ${r.ceilingMs} ms | ${c('static peak')} | ${c('default target tracking')} | ${c('planner')} | ${c('oracle')} | ` +
+      `${(r.scores.planner.cost / r.scores.oracle.cost).toFixed(3)} | ${r.scores['static peak'].over} / ${r.scores['default target tracking'].over} / ${r.scores.planner.over} | ${r.note} |`,
+  );
+}
+const ratio = (a: Strategy, b: Strategy) => total[a].cost / total[b].cost;
+const ratios = rows.map((r) => r.scores.planner.cost / r.scores.oracle.cost).sort((a, b) => a - b);
+console.log(
+  `| **all** | | ${fmtUsd(total['static peak'].cost)} | ${fmtUsd(total['default target tracking'].cost)} | ${fmtUsd(total.planner.cost)} | ${fmtUsd(total.oracle.cost)} | ${ratio('planner', 'oracle').toFixed(3)} | ${total['static peak'].over} / ${total['default target tracking'].over} / ${total.planner.over} of ${total.planner.hours} | |`,
+);
+console.log('');
+for (const s of STRATEGIES) {
+  console.log(
+    `- ${s}: ${fmtUsd(total[s].cost)}, ${pct(total[s].over / total[s].hours)} of hours over the ceiling, ${ratio(s, 'oracle').toFixed(3)} x oracle`,
+  );
+}
+console.log(
+  `- median planner / oracle per endpoint: ${(ratios[Math.floor(ratios.length / 2)] ?? Number.NaN).toFixed(3)}`,
+);
+const within = ratio('planner', 'oracle') <= 1.15 && total.planner.over / total.planner.hours < 0.005;
+const safe = total.planner.over / total.planner.hours < 0.005;
+const cheaper = total.planner.cost < total['default target tracking'].cost;
+console.log(
+  `- planner within 15% of the oracle's cost: ${within ? 'PASS' : 'MISS'} (${ratio('planner', 'oracle').toFixed(3)})`,
+);
+console.log(
+  `- planner under 0.5% of hours over the ceiling: ${safe ? 'PASS' : 'MISS'} (${pct(total.planner.over / total.planner.hours)})`,
+);
+console.log(
+  `- planner cheaper than default target tracking: ${cheaper ? 'PASS' : 'MISS'} (${ratio('planner', 'default target tracking').toFixed(3)})`,
+);
+console.log(`- took ${((performance.now() - began) / 1000).toFixed(1)} s`);
+
+const spec: vegaLite.TopLevelSpec = {
+  $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+  title: 'Week 2 cost per endpoint (USD, list prices)',
+  data: {
+    values: rows.flatMap((r) =>
+      STRATEGIES.map((s) => ({ endpoint: r.endpoint, strategy: s, cost: r.scores[s].cost })),
+    ),
+  },
+  mark: 'bar',
+  encoding: {
+    x: { field: 'endpoint', type: 'nominal', title: null },
+    xOffset: { field: 'strategy', sort: [...STRATEGIES] },
+    y: { field: 'cost', type: 'quantitative', title: 'USD' },
+    color: { field: 'strategy', sort: [...STRATEGIES] },
+  },
+  width: 640,
+  height: 260,
+};
+try {
+  const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
+  writeFileSync(args.svg ?? 'efficacy.svg', await view.toSVG());
+  console.log(`- wrote ${args.svg}`);
+} catch (e) {
+  console.log(`- no plot: ${(e as Error).message}`);
+}
