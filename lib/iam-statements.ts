@@ -3,7 +3,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import type { BudgetFile } from '../lambdas/core/budget.ts';
-import { MANAGED_TAG } from '../lambdas/cycle/contract.ts';
 import type { HouseFunction } from './house-function.ts';
 
 /** IAM path of the collect and act roles: a member account's role trusts the central account's roles under it. */
@@ -77,28 +76,6 @@ export function accountReadStatements(
 }
 
 /**
- * The changes a later actuation may make in `regions` of this account: scaling targets and policies, and endpoint
- * variant weights and capacity, only on resources tagged `perf-budgets:managed=true`.
- */
-export function actuationStatements(regions: readonly string[] = [Aws.REGION]): iam.PolicyStatement[] {
-  const managed = { StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } };
-  return [
-    new iam.PolicyStatement({
-      sid: 'ManagedScaling',
-      actions: ['application-autoscaling:RegisterScalableTarget', 'application-autoscaling:PutScalingPolicy'],
-      resources: accountArns('application-autoscaling', 'scalable-target/*', regions),
-      conditions: managed,
-    }),
-    new iam.PolicyStatement({
-      sid: 'ManagedEndpoints',
-      actions: ['sagemaker:UpdateEndpointWeightsAndCapacities'],
-      resources: accountArns('sagemaker', 'endpoint/*', regions),
-      conditions: managed,
-    }),
-  ];
-}
-
-/**
  * Attaches read statements to `role` as the policy `id` under `scope`, and acknowledges exactly the wildcards they
  * hold: "*" for the actions AWS gives no resource-level permission, and the SageMaker ARNs of `regions`.
  */
@@ -149,25 +126,6 @@ export function attachAccountReadPolicy(
   return policy;
 }
 
-/** The actuation statements of `regions` attached to `role` as the policy `ManagedActuation` under `scope`. */
-export function attachActuationPolicy(
-  scope: IConstruct,
-  role: iam.IRole,
-  regions: readonly string[] = [Aws.REGION],
-): iam.Policy {
-  const policy = new iam.Policy(scope, 'ManagedActuation', { statements: actuationStatements(regions) });
-  policy.attachToRole(role);
-  acknowledgeWildcards(
-    policy,
-    [
-      ...nagArns('application-autoscaling', 'scalable-target/*', regions),
-      ...nagArns('sagemaker', 'endpoint/*', regions),
-    ],
-    `Changes are allowed only on resources tagged ${MANAGED_TAG}=true (aws:ResourceTag condition); the endpoints are not known at deploy time.`,
-  );
-  return policy;
-}
-
 /**
  * A step's access to the data bucket, as the policy `DataAccess` of its role: GetObject under the prefixes it reads,
  * PutObject under those it writes, nothing else (no list, no delete).
@@ -211,12 +169,12 @@ export function arnRef(c: IConstruct): string {
 const SAGEMAKER_DESCRIBED = ['endpoint', 'endpoint-config', 'inference-component'] as const;
 
 /** ARNs of `resource` in this account, one per region. */
-function accountArns(service: string, resource: string, regions: readonly string[]): string[] {
+export function accountArns(service: string, resource: string, regions: readonly string[]): string[] {
   return regions.map((r) => `arn:${Aws.PARTITION}:${service}:${r}:${Aws.ACCOUNT_ID}:${resource}`);
 }
 
 /** The same ARNs as cdk-nag prints them in a finding id: pseudo parameters as `<AWS::...>`. */
-function nagArns(service: string, resource: string, regions: readonly string[]): string[] {
+export function nagArns(service: string, resource: string, regions: readonly string[]): string[] {
   return regions.map(
     (r) =>
       `arn:<AWS::Partition>:${service}:${r === Aws.REGION ? '<AWS::Region>' : r}:<AWS::AccountId>:${resource}`,

@@ -8,12 +8,8 @@ import {
   RoleArnSchema,
   roleAccount,
 } from '../lambdas/core/budget.ts';
-import {
-  attachActuationPolicy,
-  attachReadPolicy,
-  CENTRAL_ROLE_PATH,
-  resourceReadStatements,
-} from './iam-statements.ts';
+import { attachActuationPolicy } from './actuation-statements.ts';
+import { attachReadPolicy, CENTRAL_ROLE_PATH, resourceReadStatements } from './iam-statements.ts';
 
 /** The member role's name: the `roleArn` of an accounts entry is `arn:aws:iam::<member>:role/perf-budgets-member`. */
 export const MEMBER_ROLE_NAME = 'perf-budgets-member';

@@ -13,12 +13,8 @@ import type { Construct } from 'constructs';
 import type { BudgetFile } from '../lambdas/core/budget.ts';
 import { BUDGETS_KEY, LATEST_REPORT_PREFIX, PREFIX } from '../lambdas/cycle/contract.ts';
 import { HouseFunction, type HouseFunctionProps } from './house-function.ts';
-import {
-  attachAccountReadPolicy,
-  attachActuationPolicy,
-  attachDataAccessPolicy,
-  CENTRAL_ROLE_PATH,
-} from './iam-statements.ts';
+import { attachActuationPolicy } from './actuation-statements.ts';
+import { attachAccountReadPolicy, attachDataAccessPolicy, CENTRAL_ROLE_PATH } from './iam-statements.ts';
 
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
 
@@ -106,14 +102,20 @@ export function grantSteps(steps: Steps, props: StepGrantsProps): void {
     attachDataAccessPolicy(f, props.dataBucket, reads, writes);
   data(collect, [PREFIX.config], [PREFIX.snapshots]);
   data(evaluate, [PREFIX.config, PREFIX.snapshots], [PREFIX.findings]);
-  data(act, [PREFIX.findings], []);
+  // act reads the guardrails from the budget file and replans from the snapshot's metrics
+  data(act, [PREFIX.config, PREFIX.snapshots, PREFIX.findings], [PREFIX.actions]);
   // notify links each alert to the newest report (a presigned GetObject URL, after a HeadObject)
-  data(notify, [PREFIX.findings, LATEST_REPORT_PREFIX], []);
+  data(notify, [PREFIX.findings, PREFIX.actions, LATEST_REPORT_PREFIX], []);
   // the report evaluates the cycle's snapshot again for its daily series (cycle/payloads.ts readParts), and reads
   // reports/ back: the summary links to the report through a presigned GetObject URL
-  data(report, [PREFIX.config, PREFIX.snapshots, PREFIX.findings, PREFIX.reports], [PREFIX.reports]);
+  data(
+    report,
+    [PREFIX.config, PREFIX.snapshots, PREFIX.findings, PREFIX.actions, PREFIX.reports],
+    [PREFIX.reports],
+  );
 
-  for (const f of [collect, notify]) {
+  // act records each action (and its lifecycle) in the ledger before and after the write
+  for (const f of [collect, act, notify]) {
     f.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: LEDGER_ACTIONS, resources: [props.table.tableArn] }),
     );
@@ -141,7 +143,8 @@ export function grantSteps(steps: Steps, props: StepGrantsProps): void {
   }
 
   attachAccountReadPolicy(collect, props.budgetFile, props.homeRegions);
-  attachActuationPolicy(act, act.role);
+  // act scales where collect reads with its own role, and publishes its parameters in the deployment region
+  attachActuationPolicy(act, act.role, props.homeRegions, { parameterRegions: [Aws.REGION] });
 }
 
 export interface SchedulesProps {

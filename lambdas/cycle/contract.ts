@@ -55,6 +55,7 @@ export const PREFIX = {
   snapshots: 'snapshots/',
   findings: 'findings/',
   reports: 'reports/',
+  actions: 'actions/',
 } as const;
 /** Where the validated budget file lives in the data bucket. */
 export const BUDGETS_KEY = `${PREFIX.config}budgets.json`;

@@ -86,22 +86,33 @@ describe('PerfBudgetsMemberRole', () => {
     expect(statements.every((s) => s.Effect === 'Allow' && !s.Condition)).toBe(true);
   });
 
-  it('may change scaling and endpoint capacity only on managed resources when actuation is allowed', () => {
+  it('may change scaling only on managed targets, endpoints and components when actuation is allowed', () => {
     const statements = identityStatements(member({ allowActuation: true }).template);
     const writes = statements.filter((s) =>
       actionsOf(s).some((a) =>
-        /RegisterScalableTarget|PutScalingPolicy|UpdateEndpointWeightsAndCapacities/.test(a),
+        /^application-autoscaling:(Register|Deregister|Put|Delete|Tag)|^sagemaker:Update/.test(a),
       ),
     );
-    expect(writes.flatMap(actionsOf).sort()).toEqual([
+    expect([...new Set(writes.flatMap(actionsOf))].sort()).toEqual([
+      'application-autoscaling:DeleteScalingPolicy',
+      'application-autoscaling:DeleteScheduledAction',
+      'application-autoscaling:DeregisterScalableTarget',
       'application-autoscaling:PutScalingPolicy',
+      'application-autoscaling:PutScheduledAction',
       'application-autoscaling:RegisterScalableTarget',
+      'application-autoscaling:TagResource',
       'sagemaker:UpdateEndpointWeightsAndCapacities',
+      'sagemaker:UpdateInferenceComponentRuntimeConfig',
     ]);
     for (const s of writes) {
-      expect(s.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/perf-budgets:managed': 'true' } });
+      const equals = s.Condition?.StringEquals ?? {};
+      expect(
+        equals['aws:ResourceTag/perf-budgets:managed'] ?? equals['aws:RequestTag/perf-budgets:managed'],
+      ).toBe('true');
     }
     expect(statements.flatMap(actionsOf).some((a) => a.includes('*'))).toBe(false);
+    // the central act role publishes parameters; a member role does not
+    expect(statements.flatMap(actionsOf)).not.toContain('ssm:PutParameter');
   });
 
   it('scopes SageMaker describes to the given regions of its own account', () => {

@@ -137,6 +137,11 @@ describe('PerfBudgets least privilege', () => {
         'application-autoscaling:DescribeScalableTargets',
         'application-autoscaling:DescribeScalingActivities',
         'application-autoscaling:DescribeScalingPolicies',
+        // act reads the scaling it may change, and training jobs for the managed-spot advice
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:DescribeScalingPolicies',
+        'application-autoscaling:DescribeScheduledActions',
+        'sagemaker:ListTrainingJobs',
         'ce:GetCostAndUsage',
         'ce:GetCostForecast',
         'cloudtrail:LookupEvents',
@@ -180,20 +185,53 @@ describe('PerfBudgets least privilege', () => {
   it.each([
     'application-autoscaling:RegisterScalableTarget',
     'application-autoscaling:PutScalingPolicy',
+    'application-autoscaling:DeleteScalingPolicy',
+    'application-autoscaling:PutScheduledAction',
+    'application-autoscaling:DeleteScheduledAction',
+    'application-autoscaling:DeregisterScalableTarget',
+    'application-autoscaling:TagResource',
     'sagemaker:UpdateEndpointWeightsAndCapacities',
-  ])('allows %s only on resources tagged perf-budgets:managed=true', (action) => {
+    'sagemaker:UpdateInferenceComponentRuntimeConfig',
+  ])('allows %s only with perf-budgets:managed=true on the resource or, for a new target, in the request', (action) => {
     const statements = statementsWith(action);
     expect(statements.length).toBeGreaterThan(0);
     for (const s of statements) {
-      expect(s.Condition).toEqual({ StringEquals: { [`aws:ResourceTag/${MANAGED_TAG}`]: 'true' } });
+      const equals = s.Condition?.StringEquals ?? {};
+      const tagged =
+        equals[`aws:ResourceTag/${MANAGED_TAG}`] === 'true' ||
+        (equals[`aws:RequestTag/${MANAGED_TAG}`] === 'true' &&
+          s.Condition?.Null?.[`aws:ResourceTag/${MANAGED_TAG}`] === 'true');
+      expect(tagged).toBe(true);
       expect(s.Resource).not.toBe('*');
     }
+  });
+
+  it('lets act read the budget file, snapshots and findings, write actions/ and keep its ledger records', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
+      id.startsWith('ActDataAccess'),
+    );
+    const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
+    const prefixes = (action: string) =>
+      statements
+        .filter((s) => actionsOf(s).includes(action))
+        .flatMap((s) => (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map(flatten))
+        .map((r) => r.replace(/^TOKEN\//, ''))
+        .sort();
+    expect(prefixes('s3:GetObject')).toEqual(['config/*', 'findings/*', 'snapshots/*']);
+    expect(prefixes('s3:PutObject')).toEqual(['actions/*']);
+    const act = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
+      id.startsWith('ActRoleDefaultPolicy'),
+    );
+    const ledger = (act?.[1].Properties.PolicyDocument.Statement as Statement[]).find((s) =>
+      actionsOf(s).includes('dynamodb:PutItem'),
+    );
+    expect(ledger?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringContaining('Ledger'), 'Arn'] });
   });
 
   it('scopes bucket access to the prefixes each step reads and writes', () => {
     for (const s of [...statementsWith('s3:GetObject'), ...statementsWith('s3:PutObject')]) {
       const resources = (Array.isArray(s.Resource) ? s.Resource : [s.Resource]).map(flatten);
-      for (const r of resources) expect(r).toMatch(/\/(config|snapshots|findings|reports)\//);
+      for (const r of resources) expect(r).toMatch(/\/(config|snapshots|findings|actions|reports)\//);
     }
     expect(statementsWith('s3:DeleteObject')).toEqual([]);
   });
