@@ -101,7 +101,10 @@ export function actuationStatements(regions: readonly string[] = [Aws.REGION]): 
       sid: 'NewManagedTarget',
       actions: ['application-autoscaling:RegisterScalableTarget'],
       resources: targets,
-      conditions: { ...taggedInRequest, StringEquals: { ...taggedInRequest.StringEquals, ...sagemakerScaling } },
+      conditions: {
+        ...taggedInRequest,
+        StringEquals: { ...taggedInRequest.StringEquals, ...sagemakerScaling },
+      },
     }),
     // RegisterScalableTarget with Tags authorizes TagResource on the new target too
     new iam.PolicyStatement({
@@ -164,7 +167,11 @@ export function actuationStatements(regions: readonly string[] = [Aws.REGION]): 
       ],
       conditions: { StringEquals: { 'iam:AWSServiceName': SERVICE_LINKED_ROLE.service } },
     }),
-    new iam.PolicyStatement({ sid: 'TrainingJobsList', actions: ['sagemaker:ListTrainingJobs'], resources: ['*'] }),
+    new iam.PolicyStatement({
+      sid: 'TrainingJobsList',
+      actions: ['sagemaker:ListTrainingJobs'],
+      resources: ['*'],
+    }),
     new iam.PolicyStatement({
       sid: 'TrainingJobsDescribe',
       actions: ['sagemaker:DescribeTrainingJob'],

@@ -12,8 +12,8 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import type { BudgetFile } from '../lambdas/core/budget.ts';
 import { BUDGETS_KEY, LATEST_REPORT_PREFIX, PREFIX } from '../lambdas/cycle/contract.ts';
-import { HouseFunction, type HouseFunctionProps } from './house-function.ts';
 import { attachActuationPolicy } from './actuation-statements.ts';
+import { HouseFunction, type HouseFunctionProps } from './house-function.ts';
 import { attachAccountReadPolicy, attachDataAccessPolicy, CENTRAL_ROLE_PATH } from './iam-statements.ts';
 
 const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));

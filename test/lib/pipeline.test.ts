@@ -192,19 +192,22 @@ describe('PerfBudgets least privilege', () => {
     'application-autoscaling:TagResource',
     'sagemaker:UpdateEndpointWeightsAndCapacities',
     'sagemaker:UpdateInferenceComponentRuntimeConfig',
-  ])('allows %s only with perf-budgets:managed=true on the resource or, for a new target, in the request', (action) => {
-    const statements = statementsWith(action);
-    expect(statements.length).toBeGreaterThan(0);
-    for (const s of statements) {
-      const equals = s.Condition?.StringEquals ?? {};
-      const tagged =
-        equals[`aws:ResourceTag/${MANAGED_TAG}`] === 'true' ||
-        (equals[`aws:RequestTag/${MANAGED_TAG}`] === 'true' &&
-          s.Condition?.Null?.[`aws:ResourceTag/${MANAGED_TAG}`] === 'true');
-      expect(tagged).toBe(true);
-      expect(s.Resource).not.toBe('*');
-    }
-  });
+  ])(
+    'allows %s only with perf-budgets:managed=true on the resource or, for a new target, in the request',
+    (action) => {
+      const statements = statementsWith(action);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const s of statements) {
+        const equals = s.Condition?.StringEquals ?? {};
+        const tagged =
+          equals[`aws:ResourceTag/${MANAGED_TAG}`] === 'true' ||
+          (equals[`aws:RequestTag/${MANAGED_TAG}`] === 'true' &&
+            s.Condition?.Null?.[`aws:ResourceTag/${MANAGED_TAG}`] === 'true');
+        expect(tagged).toBe(true);
+        expect(s.Resource).not.toBe('*');
+      }
+    },
+  );
 
   it('lets act read the budget file, snapshots and findings, write actions/ and keep its ledger records', () => {
     const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
@@ -222,7 +225,7 @@ describe('PerfBudgets least privilege', () => {
     const act = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
       id.startsWith('ActRoleDefaultPolicy'),
     );
-    const ledger = (act?.[1].Properties.PolicyDocument.Statement as Statement[]).find((s) =>
+    const ledger = ((act?.[1].Properties.PolicyDocument.Statement ?? []) as Statement[]).find((s) =>
       actionsOf(s).includes('dynamodb:PutItem'),
     );
     expect(ledger?.Resource).toEqual({ 'Fn::GetAtt': [expect.stringContaining('Ledger'), 'Arn'] });
