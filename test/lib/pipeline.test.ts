@@ -211,7 +211,7 @@ describe('PerfBudgets least privilege', () => {
 
   it('lets act read the budget file, snapshots and findings, write actions/ and keep its ledger records', () => {
     const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) =>
-      id.startsWith('ActDataAccess'),
+      /ActDataAccess/.test(id),
     );
     const statements = policies.flatMap(([, p]) => p.Properties.PolicyDocument.Statement as Statement[]);
     const prefixes = (action: string) =>
@@ -223,7 +223,7 @@ describe('PerfBudgets least privilege', () => {
     expect(prefixes('s3:GetObject')).toEqual(['config/*', 'findings/*', 'snapshots/*']);
     expect(prefixes('s3:PutObject')).toEqual(['actions/*']);
     const act = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) =>
-      id.startsWith('ActRoleDefaultPolicy'),
+      /ActRoleDefaultPolicy/.test(id),
     );
     const ledger = ((act?.[1].Properties.PolicyDocument.Statement ?? []) as Statement[]).find((s) =>
       actionsOf(s).includes('dynamodb:PutItem'),
