@@ -8,7 +8,7 @@ import {
   VARIANT_DIMENSION,
 } from '../lambdas/core/plan/types.ts';
 import { MANAGED_TAG } from '../lambdas/cycle/contract.ts';
-import { accountArns, acknowledgeWildcards, nagArns } from './iam-statements.ts';
+import { accountArns, acknowledgeWildcards, attachPolicy, nagArns } from './iam-statements.ts';
 
 /** Where the tool publishes its SSM parameters (budget status, managed-spot flags): `/perf-budgets/...`. */
 export const PARAMETER_PATH = '/perf-budgets/';
@@ -206,14 +206,7 @@ export function attachActuationPolicy(
     ...actuationStatements(regions),
     ...(parameterRegions.length > 0 ? parameterStatements(parameterRegions) : []),
   ];
-  const policy = new iam.Policy(scope, 'ManagedActuation', { statements });
-  policy.attachToRole(role);
-  const anyResource = statements.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions);
-  acknowledgeWildcards(
-    policy,
-    ['*'],
-    `${anyResource.join(', ')} have no resource-level permissions: AWS requires "*".`,
-  );
+  const policy = attachPolicy(scope, 'ManagedActuation', role, statements);
   acknowledgeWildcards(
     policy,
     [

@@ -86,14 +86,7 @@ export function attachReadPolicy(
   statements: iam.PolicyStatement[],
   regions: readonly string[],
 ): iam.Policy {
-  const policy = new iam.Policy(scope, id, { statements });
-  policy.attachToRole(role);
-  const anyResource = statements.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions);
-  acknowledgeWildcards(
-    policy,
-    ['*'],
-    `${anyResource.join(', ')} have no resource-level permissions: AWS requires "*".`,
-  );
+  const policy = attachPolicy(scope, id, role, statements);
   acknowledgeWildcards(
     policy,
     SAGEMAKER_DESCRIBED.flatMap((type) => nagArns('sagemaker', `${type}/*`, regions)),
@@ -151,6 +144,29 @@ export function attachDataAccessPolicy(
     [...new Set([...reads, ...writes])].map((prefix) => `${arnRef(bucket)}/${prefix}*`),
     'Object keys are made of the day and the execution name, unknown until a run; access is limited to the prefixes this step reads and writes.',
   );
+  return policy;
+}
+
+/**
+ * `statements` attached to `role` as the policy `id` under `scope`, with "*" acknowledged for the actions that
+ * have no resource-level permissions (the only ones given "*").
+ */
+export function attachPolicy(
+  scope: IConstruct,
+  id: string,
+  role: iam.IRole,
+  statements: iam.PolicyStatement[],
+): iam.Policy {
+  const policy = new iam.Policy(scope, id, { statements });
+  policy.attachToRole(role);
+  const anyResource = statements.filter((s) => s.resources.includes('*')).flatMap((s) => s.actions);
+  if (anyResource.length > 0) {
+    acknowledgeWildcards(
+      policy,
+      ['*'],
+      `${anyResource.join(', ')} have no resource-level permissions: AWS requires "*".`,
+    );
+  }
   return policy;
 }
 

@@ -183,12 +183,11 @@ describe('PerfBudgets least privilege', () => {
   });
 
   it.each([
-    'application-autoscaling:RegisterScalableTarget',
-    'application-autoscaling:PutScalingPolicy',
-    'application-autoscaling:DeleteScalingPolicy',
-    'application-autoscaling:PutScheduledAction',
-    'application-autoscaling:DeleteScheduledAction',
-    'application-autoscaling:DeregisterScalableTarget',
+    ...['Register', 'Deregister'].map((verb) => `application-autoscaling:${verb}ScalableTarget`),
+    ...['Put', 'Delete'].flatMap((verb) => [
+      `application-autoscaling:${verb}ScalingPolicy`,
+      `application-autoscaling:${verb}ScheduledAction`,
+    ]),
     'application-autoscaling:TagResource',
     'sagemaker:UpdateEndpointWeightsAndCapacities',
     'sagemaker:UpdateInferenceComponentRuntimeConfig',
