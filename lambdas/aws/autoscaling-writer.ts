@@ -7,6 +7,7 @@
  */
 import {
   type ApplicationAutoScalingClient,
+  type ApplicationAutoScalingPaginationConfiguration,
   DeleteScalingPolicyCommand,
   DeleteScheduledActionCommand,
   DeregisterScalableTargetCommand,
@@ -16,14 +17,13 @@ import {
   paginateDescribeScalingPolicies,
   paginateDescribeScheduledActions,
   RegisterScalableTargetCommand,
-  type ScalingPolicy,
-  type ScheduledAction,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
   type CloudWatchClient,
   DeleteAlarmsCommand,
   PutMetricAlarmCommand,
 } from '@aws-sdk/client-cloudwatch';
+import type { Paginator } from '@smithy/types';
 import type { ApiUsage } from '../core/api-usage.ts';
 import { DataError, InputError } from '../core/errors.ts';
 import {
@@ -33,17 +33,25 @@ import {
   type ScalableDimension,
   type ScalableResource,
   type ScalingState,
-  type ScheduledSetting,
   TARGET_METRIC,
-  type TargetTrackingSetting,
   TOOL_NAMES,
   TOOL_PREFIX,
 } from '../core/plan/types.ts';
 import type { Scaler } from '../ports.ts';
-import { type Limit, limiter } from './concurrency.ts';
+import { type Limit, optionLimit } from './concurrency.ts';
 import { sourceError } from './errors.ts';
 import { type NextTokenPages, nextTokenPages } from './paging.ts';
 import { capacity } from './sagemaker-checks.ts';
+import {
+  observed,
+  sameScaling,
+  sameSchedule,
+  sameTracking,
+  type Target,
+  wakeAlarmName,
+} from './scaling-state.ts';
+
+export { wakeAlarmName };
 
 const NAMESPACE = 'sagemaker';
 /** The tag the tool puts on a target it registers: what the act role's IAM conditions look for. */
@@ -51,11 +59,6 @@ export const MANAGED_TAG = { 'perf-budgets:managed': 'true' } as const;
 /** DescribeScalableTargets takes at most 50 resource ids a request. */
 const TARGETS_PER_REQUEST = 50;
 const DEFAULT_CONCURRENCY = 8;
-/**
- * Application Auto Scaling's cooldown for SageMaker variants and inference components when a policy names none; the
- * tool always names both, so this only fills in a policy someone else edited.
- */
-const DEFAULT_COOLDOWN_SECONDS = 300;
 
 /**
  * The wake-on-request step policy, as "Scale an endpoint to zero instances" (SageMaker developer guide) sets it up:
@@ -67,14 +70,6 @@ const WAKE_STEP_POLICY = {
   Cooldown: 60,
   StepAdjustments: [{ MetricIntervalLowerBound: 0, ScalingAdjustment: 1 }],
 } as const;
-
-/**
- * The alarm that fires the wake-on-request policy, one per inference component (alarm names are unique per region).
- * Deleting a step policy leaves its alarm behind (Application Auto Scaling's DeleteScalingPolicy), so the tool
- * deletes it by this name.
- */
-export const wakeAlarmName = (resource: ScalableResource): string =>
-  `${TOOL_NAMES.wakeOnRequest}:${resource.resourceId}`;
 
 export interface AutoScalingWriterOptions {
   readonly autoscaling: ApplicationAutoScalingClient;
@@ -126,11 +121,7 @@ export class AutoScalingWriter implements Scaler {
   private readonly list: NextTokenPages;
 
   constructor(private readonly o: AutoScalingWriterOptions) {
-    const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new InputError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
-    }
-    this.limit = limiter(concurrency);
+    this.limit = optionLimit(o.concurrency, DEFAULT_CONCURRENCY);
     this.list = nextTokenPages(o.usage, this.limit);
   }
 
@@ -145,7 +136,25 @@ export class AutoScalingWriter implements Scaler {
           out.set(r.resourceId, { state: NO_SCALING, foreignPolicies: [], foreignSchedules: [] });
           return;
         }
-        const [policies, actions] = await Promise.all([this.policies(r), this.scheduledActions(r)]);
+        const ids = {
+          ServiceNamespace: NAMESPACE,
+          ResourceId: r.resourceId,
+          ScalableDimension: r.dimension,
+        } as const;
+        const [policies, actions] = await Promise.all([
+          this.all(
+            'application-autoscaling:DescribeScalingPolicies',
+            paginateDescribeScalingPolicies,
+            ids,
+            (p) => p.ScalingPolicies,
+          ),
+          this.all(
+            'application-autoscaling:DescribeScheduledActions',
+            paginateDescribeScheduledActions,
+            ids,
+            (p) => p.ScheduledActions,
+          ),
+        ]);
         out.set(r.resourceId, observed(r, target, policies, actions));
       }),
     );
@@ -381,34 +390,17 @@ export class AutoScalingWriter implements Scaler {
     return out;
   }
 
-  private async policies(r: ScalableResource): Promise<ScalingPolicy[]> {
-    const api = 'application-autoscaling:DescribeScalingPolicies';
-    const out: ScalingPolicy[] = [];
+  /** Every item of one listing of a resource: its policies or its scheduled actions. */
+  private async all<I extends object, P extends { NextToken?: string | undefined }, T>(
+    api: string,
+    paginate: (config: ApplicationAutoScalingPaginationConfiguration, input: I) => Paginator<P>,
+    input: I,
+    items: (page: P) => readonly T[] | undefined,
+  ): Promise<T[]> {
+    const out: T[] = [];
     try {
-      for await (const page of this.list(api, paginateDescribeScalingPolicies, this.o.autoscaling, {
-        ServiceNamespace: NAMESPACE,
-        ResourceId: r.resourceId,
-        ScalableDimension: r.dimension,
-      })) {
-        out.push(...(page.ScalingPolicies ?? []));
-      }
-    } catch (err) {
-      throw sourceError('inventory', api, err);
-    }
-    return out;
-  }
-
-  private async scheduledActions(r: ScalableResource): Promise<ScheduledAction[]> {
-    const api = 'application-autoscaling:DescribeScheduledActions';
-    const out: ScheduledAction[] = [];
-    try {
-      for await (const page of this.list(api, paginateDescribeScheduledActions, this.o.autoscaling, {
-        ServiceNamespace: NAMESPACE,
-        ResourceId: r.resourceId,
-        ScalableDimension: r.dimension,
-      })) {
-        out.push(...(page.ScheduledActions ?? []));
-      }
+      for await (const page of this.list(api, paginate, this.o.autoscaling, input))
+        out.push(...(items(page) ?? []));
     } catch (err) {
       throw sourceError('inventory', api, err);
     }
@@ -421,103 +413,5 @@ type Ids = {
   readonly ResourceId: string;
   readonly ScalableDimension: ScalableDimension;
 };
-type Target = { readonly min: number; readonly max: number };
 
 const key = (resourceId: string, dimension: string) => `${dimension}|${resourceId}`;
-
-function observed(
-  r: ScalableResource,
-  target: Target,
-  policies: readonly ScalingPolicy[],
-  actions: readonly ScheduledAction[],
-): ObservedScaling {
-  let targetTracking: TargetTrackingSetting | null = null;
-  let wakeOnRequest = false;
-  const foreignPolicies: { name: string; type: string }[] = [];
-  for (const p of policies) {
-    const name = p.PolicyName ?? '';
-    if (name === TOOL_NAMES.targetTracking) targetTracking = tracking(p);
-    // The policy without its alarm would never fire: only both together wake the component.
-    else if (name === TOOL_NAMES.wakeOnRequest) {
-      wakeOnRequest = (p.Alarms ?? []).some((a) => a.AlarmName === wakeAlarmName(r));
-    } else if (!name.startsWith(TOOL_PREFIX)) foreignPolicies.push({ name, type: p.PolicyType ?? 'unknown' });
-  }
-  const schedules: ScheduledSetting[] = [];
-  const foreignSchedules: string[] = [];
-  for (const a of actions) {
-    const name = a.ScheduledActionName ?? '';
-    if (!name.startsWith(TOOL_PREFIX)) {
-      foreignSchedules.push(name);
-      continue;
-    }
-    schedules.push(scheduled(a, name));
-  }
-  schedules.sort((a, b) => a.name.localeCompare(b.name));
-  foreignPolicies.sort((a, b) => a.name.localeCompare(b.name));
-  foreignSchedules.sort();
-  return {
-    state: { target: { ...target }, targetTracking, wakeOnRequest, schedules },
-    foreignPolicies,
-    foreignSchedules,
-  };
-}
-
-function tracking(p: ScalingPolicy): TargetTrackingSetting | null {
-  const c = p.TargetTrackingScalingPolicyConfiguration;
-  if (p.PolicyType !== 'TargetTrackingScaling' || !c || typeof c.TargetValue !== 'number') return null;
-  return {
-    metric:
-      c.PredefinedMetricSpecification?.PredefinedMetricType ??
-      c.CustomizedMetricSpecification?.MetricName ??
-      'custom',
-    targetValue: c.TargetValue,
-    scaleInCooldownSeconds: c.ScaleInCooldown ?? DEFAULT_COOLDOWN_SECONDS,
-    scaleOutCooldownSeconds: c.ScaleOutCooldown ?? DEFAULT_COOLDOWN_SECONDS,
-  };
-}
-
-function scheduled(a: ScheduledAction, name: string): ScheduledSetting {
-  const api = 'application-autoscaling:DescribeScheduledActions';
-  const t = a.ScalableTargetAction;
-  return {
-    name,
-    schedule: a.Schedule ?? '',
-    // Application Auto Scaling reads a schedule without a time zone as UTC.
-    timezone: a.Timezone ?? 'UTC',
-    min: capacity(api, `ScheduledActions[${name}].ScalableTargetAction.MinCapacity`, t?.MinCapacity),
-    max: capacity(api, `ScheduledActions[${name}].ScalableTargetAction.MaxCapacity`, t?.MaxCapacity),
-  };
-}
-
-function sameTracking(a: TargetTrackingSetting | null, b: TargetTrackingSetting): boolean {
-  return (
-    a !== null &&
-    a.targetValue === b.targetValue &&
-    a.scaleInCooldownSeconds === b.scaleInCooldownSeconds &&
-    a.scaleOutCooldownSeconds === b.scaleOutCooldownSeconds &&
-    a.metric === b.metric
-  );
-}
-
-function sameSchedule(a: ScheduledSetting, b: ScheduledSetting): boolean {
-  return a.schedule === b.schedule && a.timezone === b.timezone && a.min === b.min && a.max === b.max;
-}
-
-function sameScaling(a: ScalingState, b: ScalingState): boolean {
-  const trackingSame =
-    a.targetTracking === null
-      ? b.targetTracking === null
-      : b.targetTracking !== null && sameTracking(a.targetTracking, b.targetTracking);
-  const schedules = new Map(a.schedules.map((s) => [s.name, s]));
-  return (
-    a.target?.min === b.target?.min &&
-    a.target?.max === b.target?.max &&
-    trackingSame &&
-    a.wakeOnRequest === b.wakeOnRequest &&
-    a.schedules.length === b.schedules.length &&
-    b.schedules.every((s) => {
-      const was = schedules.get(s.name);
-      return was !== undefined && sameSchedule(was, s);
-    })
-  );
-}

@@ -13,10 +13,9 @@ import {
   type TrainingJobSummary,
 } from '@aws-sdk/client-sagemaker';
 import type { ApiUsage } from '../core/api-usage.ts';
-import { InputError } from '../core/errors.ts';
 import { dayStartMs } from '../core/period.ts';
 import type { TimeRange, TrainingJobInfo, TrainingJobSource } from '../ports.ts';
-import { type Limit, limiter } from './concurrency.ts';
+import { type Limit, optionLimit } from './concurrency.ts';
 import { sourceError } from './errors.ts';
 import { type NextTokenPages, nextTokenPages } from './paging.ts';
 
@@ -40,11 +39,7 @@ export class SageMakerTrainingJobs implements TrainingJobSource {
   private readonly list: NextTokenPages;
 
   constructor(private readonly o: SageMakerTrainingJobsOptions) {
-    const concurrency = o.concurrency ?? DEFAULT_CONCURRENCY;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new InputError(`concurrency must be a whole number of at least 1, got ${concurrency}`);
-    }
-    this.limit = limiter(concurrency);
+    this.limit = optionLimit(o.concurrency, DEFAULT_CONCURRENCY);
     this.list = nextTokenPages(o.usage, this.limit);
   }
 

@@ -14,22 +14,15 @@ import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import { AwsAccessError } from '../../lambdas/core/errors.ts';
 import {
   NO_SCALING,
-  type ScalableResource,
   type ScalingState,
   TARGET_METRIC,
   TOOL_NAMES,
   VARIANT_DIMENSION,
-  variantResourceId,
 } from '../../lambdas/core/plan/types.ts';
+import { variant } from './scaling-fixtures.ts';
 
 const aas = mockClient(ApplicationAutoScalingClient);
 const cw = mockClient(CloudWatchClient);
-const variant: ScalableResource = {
-  resourceId: variantResourceId('search-a', 'AllTraffic'),
-  dimension: VARIANT_DIMENSION,
-  endpoint: 'search-a',
-  variant: 'AllTraffic',
-};
 const withTracking: ScalingState = {
   target: { min: 1, max: 4 },
   targetTracking: {

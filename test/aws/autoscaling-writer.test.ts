@@ -5,38 +5,16 @@ import { AutoScalingWriter, MANAGED_TAG, wakeAlarmName } from '../../lambdas/aws
 import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import {
   COMPONENT_DIMENSION,
-  componentResourceId,
   NO_SCALING,
-  type ScalableDimension,
   type ScalableResource,
   type ScalingState,
-  TARGET_METRIC,
   TOOL_NAMES,
   VARIANT_DIMENSION,
   variantResourceId,
 } from '../../lambdas/core/plan/types.ts';
 import { AutoScalingEngine } from '../helpers/autoscaling-engine.ts';
 import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
-
-const variant: ScalableResource = {
-  resourceId: variantResourceId('search-a', 'AllTraffic'),
-  dimension: VARIANT_DIMENSION,
-  endpoint: 'search-a',
-  variant: 'AllTraffic',
-};
-const component: ScalableResource = {
-  resourceId: componentResourceId('chat-ic'),
-  dimension: COMPONENT_DIMENSION,
-  endpoint: 'chat',
-  component: 'chat-ic',
-};
-
-const tracking = (targetValue: number, dimension: ScalableDimension = VARIANT_DIMENSION) => ({
-  metric: TARGET_METRIC[dimension],
-  targetValue,
-  scaleInCooldownSeconds: 600,
-  scaleOutCooldownSeconds: 120,
-});
+import { component, toZero, tracking, variant } from './scaling-fixtures.ts';
 
 const planned: ScalingState = {
   target: { min: 2, max: 6 },
@@ -244,12 +222,7 @@ describe('AutoScalingWriter over a loopback Application Auto Scaling', () => {
   });
 
   it('removes the wake-on-request policy together with its alarm, which deleting the policy leaves behind', async () => {
-    const zero: ScalingState = {
-      target: { min: 0, max: 2 },
-      targetTracking: null,
-      wakeOnRequest: true,
-      schedules: [],
-    };
+    const zero = toZero;
     await writer.write(component, NO_SCALING, zero);
     const floor: ScalingState = { ...zero, target: { min: 1, max: 2 }, wakeOnRequest: false };
 
@@ -261,12 +234,7 @@ describe('AutoScalingWriter over a loopback Application Auto Scaling', () => {
   });
 
   it('reads a wake-on-request policy whose alarm was deleted as not waking, and puts the alarm back', async () => {
-    const zero: ScalingState = {
-      target: { min: 0, max: 2 },
-      targetTracking: null,
-      wakeOnRequest: true,
-      schedules: [],
-    };
+    const zero = toZero;
     await writer.write(component, NO_SCALING, zero);
     engine.state.alarms.length = 0;
 

@@ -308,15 +308,8 @@ export class AutoScalingEngine {
   }
 
   private describePolicies(i: Input): unknown {
-    if (i.ServiceNamespace !== 'sagemaker')
-      return error('ValidationException', 'Unsupported service namespace');
-    const names = i.PolicyNames as string[] | undefined;
-    const all = this.state.policies.filter(
-      (p) =>
-        (!i.ResourceId || p.resourceId === i.ResourceId) &&
-        (!i.ScalableDimension || p.dimension === i.ScalableDimension) &&
-        (!names || names.includes(p.name)),
-    );
+    const all = filtered(i, this.state.policies, i.PolicyNames);
+    if ('awsError' in all) return all;
     return page(i, all, PAGE.policies, 'ScalingPolicies', (p) => ({
       PolicyARN: p.arn,
       PolicyName: p.name,
@@ -385,15 +378,8 @@ export class AutoScalingEngine {
   }
 
   private describeActions(i: Input): unknown {
-    if (i.ServiceNamespace !== 'sagemaker')
-      return error('ValidationException', 'Unsupported service namespace');
-    const names = i.ScheduledActionNames as string[] | undefined;
-    const all = this.state.actions.filter(
-      (a) =>
-        (!i.ResourceId || a.resourceId === i.ResourceId) &&
-        (!i.ScalableDimension || a.dimension === i.ScalableDimension) &&
-        (!names || names.includes(a.name)),
-    );
+    const all = filtered(i, this.state.actions, i.ScheduledActionNames);
+    if ('awsError' in all) return all;
     return page(i, all, PAGE.actions, 'ScheduledActions', (a) => ({
       ScheduledActionName: a.name,
       ScheduledActionARN: a.arn,
@@ -447,6 +433,23 @@ export class AutoScalingEngine {
     remove(this.state.alarms, (a) => names.includes(a.name));
     return {};
   }
+}
+
+/** What a Describe* of policies or scheduled actions asks for: its namespace, resource, dimension and names. */
+function filtered<T extends { resourceId: string; dimension: string; name: string }>(
+  i: Input,
+  items: readonly T[],
+  names: unknown,
+): T[] | AwsError {
+  if (i.ServiceNamespace !== 'sagemaker')
+    return error('ValidationException', 'Unsupported service namespace');
+  const wanted = names as string[] | undefined;
+  return items.filter(
+    (x) =>
+      (!i.ResourceId || x.resourceId === i.ResourceId) &&
+      (!i.ScalableDimension || x.dimension === i.ScalableDimension) &&
+      (!wanted || wanted.includes(x.name)),
+  );
 }
 
 function remove<T>(list: T[], gone: (x: T) => boolean): void {
