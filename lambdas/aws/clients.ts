@@ -10,6 +10,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import {
   AssumeRoleCommand,
   type AssumeRoleCommandInput,
@@ -41,6 +42,8 @@ export interface AwsClients {
   /** Event history (LookupEvents) of the region: the endpoints' config changes. */
   readonly cloudTrail: CloudTrailClient;
   readonly s3: S3Client;
+  /** Parameter Store: the budget statuses and managed-spot flags the tool publishes. */
+  readonly ssm: SSMClient;
   readonly region: string;
 }
 
@@ -68,6 +71,7 @@ export function buildClients(opts: ClientOptions): AwsClients {
     autoScaling: new ApplicationAutoScalingClient({ ...common, region }),
     cloudTrail: new CloudTrailClient({ ...common, region }),
     s3: new S3Client({ ...common, region }),
+    ssm: new SSMClient({ ...common, region }),
     region,
   };
 }

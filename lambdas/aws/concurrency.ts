@@ -3,6 +3,7 @@
  * map over a list with at most so many calls in flight (`mapLimit`). Work starts in the order it was asked for, so a
  * caller can stop what has not started yet (after a denial, say) and know which items were never tried.
  */
+import { InputError } from '../core/errors.ts';
 
 /** Runs a task when a slot is free. */
 export type Limit = <T>(task: () => Promise<T>) => Promise<T>;
@@ -52,4 +53,13 @@ export async function mapLimit<T, R>(
       }),
     ),
   );
+}
+
+/** An adapter's `concurrency` option as its limit: `fallback` when absent, bad input when not a whole number >= 1. */
+export function optionLimit(concurrency: number | undefined, fallback: number): Limit {
+  const max = concurrency ?? fallback;
+  if (!Number.isInteger(max) || max < 1) {
+    throw new InputError(`concurrency must be a whole number of at least 1, got ${max}`);
+  }
+  return limiter(max);
 }

@@ -5,7 +5,12 @@ import { AssumeRoleCommand, STSClient, STSServiceException } from '@aws-sdk/clie
 import type { MetadataBearer, MiddlewareStack } from '@smithy/types';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ASSUMED_ROLE_SECONDS, type AwsClients, TargetClients } from '../../lambdas/aws/clients.ts';
+import {
+  ASSUMED_ROLE_SECONDS,
+  type AwsClients,
+  buildClients,
+  TargetClients,
+} from '../../lambdas/aws/clients.ts';
 import { awsResourceSources } from '../../lambdas/aws/sources.ts';
 import { ApiUsage } from '../../lambdas/core/api-usage.ts';
 import { AwsAccessError } from '../../lambdas/core/errors.ts';
@@ -212,5 +217,13 @@ describe('a member role that refuses to be assumed', () => {
     expect(gap?.message).toContain('externalId');
     expect(gap?.message).not.toContain('sagemaker:ListEndpoints');
     expect(sts).toReceiveCommandTimes(AssumeRoleCommand, 1);
+  });
+});
+
+describe('buildClients', () => {
+  it('builds the SSM client in the region of the others', async () => {
+    const clients = buildClients({ region: 'eu-west-1' });
+    expect(await clients.ssm.config.region()).toBe('eu-west-1');
+    expect(await clients.sageMaker.config.region()).toBe('eu-west-1');
   });
 });

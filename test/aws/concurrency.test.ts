@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { limiter, mapLimit } from '../../lambdas/aws/concurrency.ts';
+import { limiter, mapLimit, optionLimit } from '../../lambdas/aws/concurrency.ts';
+import { InputError } from '../../lambdas/core/errors.ts';
 
 /** A task that records how many run at once and finishes after the others have had a turn. */
 function tracker() {
@@ -60,5 +61,31 @@ describe('limiter', () => {
   it('refuses a limit that is not a whole number of at least 1', () => {
     expect(() => limiter(0)).toThrow('a concurrency limit must be a whole number of at least 1, got 0');
     expect(() => limiter(1.5)).toThrow(RangeError);
+  });
+});
+
+describe('optionLimit', () => {
+  it('refuses a concurrency option that is not a whole number of at least 1 as bad input', () => {
+    expect(() => optionLimit(0, 8)).toThrow(InputError);
+    expect(() => optionLimit(2.5, 8)).toThrow(/got 2.5/);
+  });
+
+  it('runs no more tasks at once than the option, or the fallback when it is absent', async () => {
+    for (const [option, expected] of [
+      [2, 2],
+      [undefined, 3],
+    ] as const) {
+      const run = optionLimit(option, 3);
+      let active = 0;
+      let most = 0;
+      const task = async () => {
+        active++;
+        most = Math.max(most, active);
+        await new Promise((r) => setTimeout(r, 5));
+        active--;
+      };
+      await Promise.all(Array.from({ length: 6 }, () => run(task)));
+      expect(most).toBe(expected);
+    }
   });
 });
