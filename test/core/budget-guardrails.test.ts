@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { parseBudgetFile } from '../../lambdas/core/budget.ts';
+import { problemsAfter } from '../helpers/budget-problems.ts';
 
 const valid = `
 version: 1
@@ -20,33 +21,33 @@ tiers:
       errorTolerance: { ratio: 1.2, absolute: 5 }
   experiment: { mode: enforce, dryRun: true, guardrails: { scaleToZero: true, schedules: true } }
 budgets:
-  - name: search-prod
-    owner: search-team@example.com
-    tier: production
-    environment: prod
-    selector: { endpoints: ["search-*"] }
-    limits: { latencyP99Ms: 120, maxInstances: 16 }
-    scaling:
-      mode: enforce
-      dryRun: false
-      minInstances: 1
-      maxInstances: 20
-      maxStepPercent: 50
-      cooldownMinutes: 30
-      minInstancesByEndpoint: { "search-canary": 1, "search-main*": 3 }
+  - { name: search-prod, owner: search-team@example.com, tier: production, environment: prod,
+      selector: { endpoints: ["search-*"] }, limits: { latencyP99Ms: 120, maxInstances: 16 } }
+overrides:
+  mode: enforce
+  dryRun: false
+  minInstances: 1
+  maxInstances: 20
+  maxStepPercent: 50
+  cooldownMinutes: 30
+  minInstancesByEndpoint: { "search-canary": 1, "search-main*": 3 }
 `;
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests break arbitrary paths of a parsed YAML document
-function problems(mutate: (doc: any) => void): string[] {
-  const doc = parse(valid);
-  mutate(doc);
-  const r = parseBudgetFile(doc);
-  return r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
-}
+const problems = (mutate: (doc: any) => void) =>
+  problemsAfter(valid, (d) => {
+    // the budget's scaling is kept apart in the text so that the budget itself reads as one line
+    d.budgets[0].scaling = d.overrides;
+    delete d.overrides;
+    mutate(d);
+  });
 
 describe('budget file: guardrails', () => {
   it('accepts tier guardrails and budget overrides, with the scaling keys read as before', () => {
-    const r = parseBudgetFile(parse(valid));
+    const doc = parse(valid);
+    doc.budgets[0].scaling = doc.overrides;
+    delete doc.overrides;
+    const r = parseBudgetFile(doc);
     if (!r.ok) throw new Error(JSON.stringify(r.problems));
     expect(r.file.tiers.production?.guardrails?.freeze).toEqual([{ cron: '0 18 * * 5', durationHours: 63 }]);
     expect(r.file.budgets[0]?.scaling).toMatchObject({
