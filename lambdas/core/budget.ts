@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isValidTimezone } from './period.ts';
+import { cronProblem } from './plan/cron.ts';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const positive = z.number().positive();
@@ -53,12 +54,107 @@ export const SelectorSchema = z
   });
 export type Selector = z.infer<typeof SelectorSchema>;
 
-export const ScalingGuardrailsSchema = z.strictObject({
-  minInstances: z.number().int().min(0).optional(),
-  maxInstances: z.number().int().positive().optional(),
-  maxStepPercent: z.number().positive().max(100).optional(),
-  cooldownMinutes: z.number().int().min(0).optional(),
+/** Five fields (minute hour day-of-month month day-of-week) that the cron library accepts. */
+const cronString = z.string().superRefine((expr, ctx) => {
+  const problem = cronProblem(expr);
+  if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
 });
+
+/** A week at most: a window that stays open longer would hold (or allow) changes indefinitely. */
+export const MAX_WINDOW_HOURS = 168;
+
+export const WindowSchema = z.strictObject({
+  /** When the window opens, in the billing time zone. */
+  cron: cronString,
+  durationHours: z
+    .number()
+    .positive('durationHours must be above 0')
+    .max(MAX_WINDOW_HOURS, `durationHours must be at most ${MAX_WINDOW_HOURS} (a week)`),
+});
+
+/** Never remove more than half the capacity in one change. */
+export const MAX_STEP_PERCENT = 50;
+
+/**
+ * Guardrails a tier sets and a budget may override (absent: the tier's, then the default). Defaults: cooldown 24 h
+ * per endpoint, largest step 50% of min or max (more is refused), no freeze or allow windows, a latency-safe floor of
+ * 1 instance, off-hours schedules only when the budget's environment is not `prod` or `production` (a tier or budget
+ * may set `schedules` either way), no scale to zero, a p99 margin of 20% under the latency ceiling, 24 h of
+ * verification, and a rollback when 5XX errors or NoCapacityInvocationFailures exceed 1.5 times the hours before and
+ * by more than 10.
+ */
+const guardrailKeys = {
+  cooldownHours: z.number().min(0).optional(),
+  maxStepPercent: z
+    .number()
+    .positive()
+    .max(
+      MAX_STEP_PERCENT,
+      `at most ${MAX_STEP_PERCENT}: one change never removes more than half the capacity`,
+    )
+    .optional(),
+  /** Changes are held while one of these is open. */
+  freeze: z.array(WindowSchema).optional(),
+  /** When given, changes are made only while one of these is open and held otherwise. */
+  allow: z.array(WindowSchema).optional(),
+  /** The latency-safe floor: no change sets a minimum below it. */
+  minInstances: z.number().int().min(0).optional(),
+  schedules: z.boolean().optional(),
+  /** Inference components may go to zero copies (woken by the first request that finds none). */
+  scaleToZero: z.boolean().optional(),
+  latencyMarginPercent: z.number().min(0).max(90).optional(),
+  verifyHours: z.number().positive().max(MAX_WINDOW_HOURS).optional(),
+  errorTolerance: z
+    .strictObject({ ratio: z.number().min(1), absolute: z.number().int().min(0) })
+    .partial()
+    .optional(),
+};
+
+export const TierGuardrailsSchema = z.strictObject(guardrailKeys);
+export type TierGuardrails = z.infer<typeof TierGuardrailsSchema>;
+
+export const ScalingGuardrailsSchema = z
+  .strictObject({
+    ...guardrailKeys,
+    /** Overrides the tier's mode for this budget. */
+    mode: ModeSchema.optional(),
+    /** Overrides the tier's dryRun for this budget. */
+    dryRun: z.boolean().optional(),
+    /** No change raises a maximum above this (absent: the budget's limits.maxInstances, if any). */
+    maxInstances: z.number().int().positive().optional(),
+    /** @deprecated kept as read before cooldownHours existed: minutes, converted to hours. */
+    cooldownMinutes: z.number().int().min(0).optional(),
+    /** The latency-safe floor per endpoint-name glob; where several match, the highest holds. */
+    minInstancesByEndpoint: z.record(z.string().min(1), z.number().int().min(0)).optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.cooldownHours !== undefined && s.cooldownMinutes !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cooldownMinutes'],
+        message: 'give cooldownHours or cooldownMinutes, not both',
+      });
+    }
+    if (s.maxInstances === undefined) return;
+    const max = s.maxInstances;
+    if (s.minInstances !== undefined && s.minInstances > max) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['minInstances'],
+        message: `minInstances ${s.minInstances} is above maxInstances ${max}`,
+      });
+    }
+    for (const [glob, n] of Object.entries(s.minInstancesByEndpoint ?? {})) {
+      if (n > max) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['minInstancesByEndpoint', glob],
+          message: `floor ${n} is above maxInstances ${max}`,
+        });
+      }
+    }
+  });
+export type ScalingGuardrails = z.infer<typeof ScalingGuardrailsSchema>;
 
 export const TierSchema = z.strictObject({
   mode: ModeSchema.default('advise'),
@@ -69,6 +165,7 @@ export const TierSchema = z.strictObject({
       maxCostPer1kInferences: positive.optional(),
     })
     .optional(),
+  guardrails: TierGuardrailsSchema.optional(),
 });
 export type Tier = z.infer<typeof TierSchema>;
 

@@ -36,8 +36,7 @@ import {
 export const SERVICE = 'perf-budgets';
 /** CloudWatch namespace of the metrics the evaluate step publishes (Powertools EMF). */
 export const METRICS_NAMESPACE = 'PerfBudgets';
-/** The tag that opts a SageMaker endpoint or scalable target in to changes made by the tool. */
-export const MANAGED_TAG = 'perf-budgets:managed';
+export { MANAGED_TAG } from '../core/plan/types.ts';
 
 /**
  * The data bucket's key layout, one prefix per kind so that lifecycle rules and IAM policies can target each:

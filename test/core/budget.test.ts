@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { effectiveLimits, endpointLimits, globToRegExp, parseBudgetFile } from '../../lambdas/core/budget.ts';
+import { problemsAfter } from '../helpers/budget-problems.ts';
 
 const valid = `
 version: 1
@@ -32,12 +33,7 @@ budgets:
 `;
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests break arbitrary paths of a parsed YAML document
-function problems(mutate: (doc: any) => void): string[] {
-  const doc = parse(valid);
-  mutate(doc);
-  const r = parseBudgetFile(doc);
-  return r.ok ? [] : r.problems.map((p) => `${p.path}: ${p.message}`);
-}
+const problems = (mutate: (doc: any) => void) => problemsAfter(valid, mutate);
 
 describe('budget file schema', () => {
   it('accepts the documented example, YAML dates included', () => {

@@ -4,6 +4,9 @@
  * constants: the planner, the guard, the act step and the adapters all speak these.
  */
 
+/** The tag that opts a SageMaker endpoint or scalable target in to changes made by the tool (value `true`). */
+export const MANAGED_TAG = 'perf-budgets:managed';
+
 /** Every policy and scheduled action the tool writes is named with this prefix; it never touches another. */
 export const TOOL_PREFIX = 'perf-budgets-';
 
