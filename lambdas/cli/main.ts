@@ -7,7 +7,9 @@ import { alertTag } from '../core/alert-text.ts';
 import { EXIT, exitCodeOf, InputError } from '../core/errors.ts';
 import type { Status } from '../core/types.ts';
 import { checkBudgetFile, formatProblem } from '../formats/budget-file.ts';
+import { renderActions } from '../report/actions.ts';
 import { renderText } from '../report/summary.ts';
+import { type PlanFlags, registerActions } from './actions.ts';
 import { localNotifiers } from './notifiers.ts';
 import { registerReport } from './report.ts';
 import { registerReview } from './review.ts';
@@ -30,6 +32,7 @@ interface RunFlags {
   aws?: boolean;
   region?: string;
   profile?: string;
+  dryRun?: boolean;
 }
 
 /** examples/demo/demo.json: the demo's inputs, relative to it, and the day it judges. */
@@ -48,6 +51,24 @@ async function demoInputs(): Promise<{ budgets: string; costs: string[]; metrics
     budgets: at(manifest.budgets),
     costs: manifest.costs.map(at),
     metrics: manifest.metrics === undefined ? undefined : at(manifest.metrics),
+  };
+}
+
+/** The budget file and cost files of `plan`: the demo's, or the flags'. */
+async function planInputs(flags: PlanFlags) {
+  const demo = flags.demo ? await demoInputs() : undefined;
+  const budgets = flags.budgets ?? demo?.budgets;
+  const costs = flags.costs ?? demo?.costs;
+  if (!budgets) throw new InputError('plan: --budgets FILE is required (or --demo)');
+  if (!flags.aws && (!costs || costs.length === 0)) {
+    throw new InputError('plan: --costs FILE is required (or --demo, or --aws for a live account)');
+  }
+  const metrics = flags.metrics ?? demo?.metrics;
+  const asOf = flags.asOf ?? demo?.asOf;
+  return {
+    budgets,
+    ...(costs ? { files: { costs, ...(metrics ? { metrics } : {}) } } : {}),
+    ...(asOf ? { asOf } : {}),
   };
 }
 
@@ -78,11 +99,13 @@ async function run(flags: RunFlags): Promise<number> {
     now: new Date(),
     notifiers,
     links,
+    dryRun: flags.dryRun === true,
   });
   if (flags.format === 'json') {
     process.stdout.write(`${jsonForTerminal(JSON.stringify(out.result, null, 2))}\n`);
   } else {
     print(renderText(out.result));
+    print(`\nScaling changes:\n${renderActions(out.acted.actions)}`);
     print(`\n${alertSummary(out)}`);
   }
   return failsGate(flags.failOn, out.result.budgets) ? EXIT.breach : EXIT.ok;
@@ -172,6 +195,10 @@ export function program(setExit: (code: number) => void): Command {
     .option('--aws', 'run on a live account with the default credential chain (AWS_ENDPOINT_URL is honoured)')
     .option('--region <region>', 'with --aws: region of the endpoints (default AWS_REGION)')
     .option('--profile <profile>', 'with --aws: a named profile of the shared config files')
+    .option(
+      '--dry-run',
+      'change nothing in the account whatever the tiers allow: what enforce would apply is shown as skipped (dry-run)',
+    )
     .action(async (flags: RunFlags) => setExit(await run(flags)));
 
   cli
@@ -182,6 +209,7 @@ export function program(setExit: (code: number) => void): Command {
 
   registerReport(cli, { setExit, demoInputs });
   registerReview(cli, { setExit });
+  registerActions(cli, { setExit, inputs: planInputs });
 
   return cli;
 }

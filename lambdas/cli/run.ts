@@ -11,7 +11,9 @@ import { type BudgetFile, collectionTargets } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
 import type { CycleResult } from '../core/evaluate/types.ts';
 import { DayClock } from '../core/period.ts';
+import { withActionFindings } from '../core/plan/action-findings.ts';
 import type { Snapshot } from '../core/types.ts';
+import { type ActOutcome, actStep } from '../cycle/act.ts';
 import { resolveAsOf } from '../cycle/as-of.ts';
 import { collectResources, collectSpend } from '../cycle/collect.ts';
 import type { SnapshotPart } from '../cycle/contract.ts';
@@ -24,7 +26,7 @@ import { loadCostFiles } from '../formats/cost-files.ts';
 import { loadMetricsCsv } from '../formats/metrics-csv.ts';
 import { checkOutDir, writeOutputSet } from '../fs/dir-sink.ts';
 import { openLedger } from '../fs/ledger-sqlite.ts';
-import type { Delivery, Notifier } from '../ports.ts';
+import type { Delivery, Notifier, ParameterPublisher, Scaler, TrainingJobSource } from '../ports.ts';
 
 export interface FileInputs {
   /** Cost files: FOCUS 1.0 CSV, legacy CUR CSV, saved Cost Explorer responses. */
@@ -56,6 +58,8 @@ export interface RunOptions {
   readonly notifiers?: readonly Notifier[];
   /** Links the alerts carry (report, dashboard, runbook). */
   readonly links?: AlertLinks;
+  /** Change nothing in the account whatever the modes allow (`--dry-run`). */
+  readonly dryRun?: boolean;
 }
 
 export interface RunOutput {
@@ -70,6 +74,8 @@ export interface RunOutput {
   /** Alerts no channel delivered: forgotten by the ledger, so the next run sends them again. */
   readonly undelivered: number;
   readonly written: readonly string[];
+  /** What the act step planned, applied, verified and rolled back. */
+  readonly acted: ActOutcome;
 }
 
 const ledgerAt = (state: string | undefined) => openLedger(join(state ?? '.perf-budgets', 'ledger.db'));
@@ -170,10 +176,20 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
   const parts = opts.files
     ? await collectFiles(file, opts.files, opts)
     : await collectLive(file, opts.live ?? {}, opts);
-  const { snapshot, evaluation, result, records } = evaluateStep(file, parts);
+  const { snapshot, evaluation, result: judged, records } = evaluateStep(file, parts);
 
   const ledger = opts.state === false ? undefined : ledgerAt(opts.state);
   try {
+    const acted = await actStep({
+      file,
+      snapshot,
+      result: judged,
+      ...(ledger ? { ledger } : {}),
+      ...(opts.files ? {} : await liveActuators(opts.live ?? {}, file.billingPeriod.timezone)),
+      now: opts.now.getTime(),
+      dryRun: opts.dryRun === true,
+    });
+    const result = withActionFindings(judged, acted.actions);
     const written = opts.out
       ? await writeOutputSet(opts.out, (await reportStep({ evaluation, snapshot, file, result })).files)
       : [];
@@ -185,7 +201,61 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
       links: opts.links,
       now: opts.now,
     });
-    return { result, file, ...step, written };
+    return { result, file, ...step, written, acted };
+  } finally {
+    await ledger?.close();
+  }
+}
+
+/** Application Auto Scaling, SSM and the training jobs of the live account: what `run --aws` and `rollback` use. */
+export async function liveActuators(
+  inputs: LiveInputs,
+  timezone = 'UTC',
+): Promise<{
+  readonly scaler: Scaler;
+  readonly parameters: ParameterPublisher;
+  readonly training: TrainingJobSource;
+}> {
+  const { buildClients } = await import('../aws/clients.ts');
+  const { AutoScalingWriter } = await import('../aws/autoscaling-writer.ts');
+  const { SsmParameters } = await import('../aws/parameters.ts');
+  const { SageMakerTrainingJobs } = await import('../aws/training-jobs.ts');
+  const clients = buildClients({ region: inputs.region, profile: inputs.profile });
+  const usage = new ApiUsage();
+  return {
+    scaler: new AutoScalingWriter({
+      autoscaling: clients.autoScaling,
+      cloudwatch: clients.cloudWatch,
+      usage,
+    }),
+    parameters: new SsmParameters({ ssm: clients.ssm, usage }),
+    training: new SageMakerTrainingJobs({ sagemaker: clients.sageMaker, usage, timezone }),
+  };
+}
+
+/** The cycle's plan without changing anything: collect, evaluate and plan, the ledger read but never written. */
+export async function planCycle(opts: Omit<RunOptions, 'out' | 'notifiers' | 'links' | 'dryRun'>): Promise<{
+  readonly result: CycleResult;
+  readonly acted: ActOutcome;
+}> {
+  const file = await loadBudgetFile(opts.budgets);
+  const parts = opts.files
+    ? await collectFiles(file, opts.files, opts)
+    : await collectLive(file, opts.live ?? {}, opts);
+  const { snapshot, result } = evaluateStep(file, parts);
+  const ledger = opts.state === false ? undefined : ledgerAt(opts.state);
+  try {
+    const readOnly = ledger && { actions: ledger.actions.bind(ledger), putAction: async () => true };
+    const acted = await actStep({
+      file,
+      snapshot,
+      result,
+      ...(readOnly ? { ledger: readOnly } : {}),
+      ...(opts.files ? {} : { scaler: (await liveActuators(opts.live ?? {})).scaler }),
+      now: opts.now.getTime(),
+      dryRun: true,
+    });
+    return { result: { ...result, actions: acted.actions }, acted };
   } finally {
     await ledger?.close();
   }

@@ -155,6 +155,7 @@ export const FINDING_KINDS = [
   'incomplete-data',
   'unbudgeted-spend',
   'overlapping-budgets',
+  'change-rolled-back',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 

@@ -1,14 +1,362 @@
 /**
- * The act step. Until actuation lands every tier is treated as advise: the actions stay recommendations in the
- * findings, nothing in the account is changed, and the step says how many it would have considered.
+ * The act step: verify what earlier cycles applied (and roll back what hurt), plan each resource's scaling, hold
+ * each plan against its guardrails, and apply what the tier's mode allows: recording the state being replaced in
+ * the ledger before the write, so that every change can be undone. Both the CLI and the act Lambda run it; a file
+ * run has no scaler, so its plan is shown and never applied.
  */
-import type { CycleResult } from '../core/evaluate/types.ts';
-import type { ActOutcome } from './contract.ts';
+import { createHash } from 'node:crypto';
+import type { BudgetFile } from '../core/budget.ts';
+import { InputError } from '../core/errors.ts';
+import type { BudgetResult, CycleResult } from '../core/evaluate/types.ts';
+import { addDays, dayStartMs, previousPeriod } from '../core/period.ts';
+import { pastExitCriteria } from '../core/plan/experiments.ts';
+import { budgetStatusParameters } from '../core/plan/flags.ts';
+import { guard } from '../core/plan/guard.ts';
+import { resolveGuardrails } from '../core/plan/guardrails.ts';
+import { observeResources, type ResourceObservation } from '../core/plan/observe.ts';
+import { planScaling } from '../core/plan/planner.ts';
+import { managedSpotParameters, spotEstimates } from '../core/plan/spot.ts';
+import {
+  type ActionEvent,
+  type ActionRecord,
+  type ActionStatus,
+  type Guardrails,
+  NO_SCALING,
+  type ObservedScaling,
+  type ScalingPlan,
+} from '../core/plan/types.ts';
+import { verifyAction } from '../core/plan/verify.ts';
+import type { Action, Snapshot } from '../core/types.ts';
+import type { ActionLedger, ParameterPublisher, Scaler, TrainingJobSource } from '../ports.ts';
 
-export function actStep(result: CycleResult): ActOutcome {
-  const advised = result.budgets.reduce(
+const HOUR = 3_600_000;
+const round2 = (x: number): number => Math.round(x * 100) / 100;
+
+export interface ActOptions {
+  readonly file: BudgetFile;
+  readonly snapshot: Snapshot;
+  readonly result: CycleResult;
+  /** The live account's Application Auto Scaling; absent in file runs, whose plan is shown and never applied. */
+  readonly scaler?: Scaler;
+  readonly ledger?: ActionLedger;
+  /** Where budget status and training flags are published (SSM); absent: not published. */
+  readonly parameters?: ParameterPublisher;
+  /** The wall clock of the cycle (ms): cooldowns, windows, verification. */
+  readonly now: number;
+  /** Training jobs of the account (the managed-spot flag); absent: not read. */
+  readonly training?: TrainingJobSource;
+  /** Writes nothing whatever the modes allow (`run --dry-run`). */
+  readonly dryRun?: boolean;
+}
+
+export interface ActOutcome {
+  /** What this cycle planned, held, applied, verified or rolled back, in that order. */
+  readonly actions: readonly ActionRecord[];
+  /** Actions of the findings (advice on the spend) besides the scaling plans. */
+  readonly advised: number;
+  readonly applied: readonly string[];
+  readonly verified: readonly string[];
+  readonly rolledBack: readonly string[];
+  readonly failed: readonly string[];
+  /** SSM parameters written. */
+  readonly parameters: readonly string[];
+  /** Advice to turn on managed spot training, for the tiers that may not flip the flag themselves. */
+  readonly training: readonly Action[];
+  /** Flags that could not be published (a name SSM refuses), each with why. */
+  readonly problems: readonly string[];
+}
+
+/** An action's id: the same change of the same resource planned on the same day has the same id. */
+export function actionId(plan: ScalingPlan, asOf: string): string {
+  const key = [plan.budget, plan.resource.resourceId, plan.kind, asOf, JSON.stringify(plan.after)].join('|');
+  return `act-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
+}
+
+export async function actStep(o: ActOptions): Promise<ActOutcome> {
+  const live = o.scaler !== undefined;
+  const writes = live && !o.dryRun;
+  const observations = observeResources(o.snapshot, o.file);
+  const resources = observations.map((x) => x.resource);
+  const observed: ReadonlyMap<string, ObservedScaling> = o.scaler
+    ? await o.scaler.read(resources)
+    : fromInventory(observations);
+  const byResource = new Map(observations.map((x) => [x.resource.resourceId, x]));
+  const at = new Date(o.now).toISOString();
+  const out: ActionRecord[] = [];
+  const moved = {
+    applied: [] as string[],
+    verified: [] as string[],
+    rolledBack: [] as string[],
+    failed: [] as string[],
+  };
+
+  // 1. what earlier cycles applied: held for its window, or rolled back to the state recorded before it
+  const applied = o.ledger ? await o.ledger.actions({ statuses: ['applied'] }) : [];
+  for (const rec of applied) {
+    const x = byResource.get(rec.resource.resourceId);
+    const budget = o.file.budgets.find((b) => b.name === rec.budget);
+    if (!x || !budget) continue;
+    const g = resolveGuardrails(o.file, budget);
+    const decision = verifyAction(rec, {
+      hours: x.hours,
+      now: o.now,
+      latencyCeilingMs: limitsOf(o.result, rec.budget)?.latencyP99Ms,
+      guardrails: g,
+      ...(x.ratePerInstanceHour !== undefined ? { ratePerInstanceHour: x.ratePerInstanceHour } : {}),
+    });
+    if (decision.outcome === 'wait') continue;
+    if (decision.outcome === 'verified') {
+      const next = moveTo(rec, 'verified', at, decision.reason, { measured: decision.measured });
+      if (writes && (await o.ledger?.putAction(next, 'applied'))) moved.verified.push(rec.id);
+      out.push(next);
+      continue;
+    }
+    // roll back: to exactly the state recorded before the change
+    if (!writes || !o.scaler) {
+      out.push({
+        ...rec,
+        reason: `would roll back (dry run): ${decision.reason}`,
+        measured: decision.measured,
+      });
+      continue;
+    }
+    const current = observed.get(rec.resource.resourceId)?.state ?? NO_SCALING;
+    try {
+      await o.scaler.write(rec.resource, current, rec.before);
+      const next = moveTo(rec, 'rolled-back', at, decision.reason, { measured: decision.measured });
+      if (await o.ledger?.putAction(next, 'applied')) moved.rolledBack.push(rec.id);
+      out.push(next);
+    } catch (err) {
+      const next = { ...rec, reason: `rollback failed: ${messageOf(err)}` };
+      moved.failed.push(rec.id);
+      out.push(next);
+    }
+  }
+
+  // 2. this cycle's plans, each held against its guardrails
+  const history = o.ledger ? await o.ledger.actions() : [];
+  const remainingHours = Math.max(
+    0,
+    (dayStartMs(o.result.period.end, o.file.billingPeriod.timezone) -
+      dayStartMs(o.result.asOf, o.file.billingPeriod.timezone)) /
+      HOUR -
+      24,
+  );
+  for (const x of observations) {
+    if (x.hours.length === 0 || x.ratePerInstanceHour === undefined) continue;
+    const current = observed.get(x.resource.resourceId);
+    if (!current) continue;
+    const budgetResult = o.result.budgets.find((b) => b.name === x.budget.name);
+    const g = forced(resolveGuardrails(o.file, x.budget), o.dryRun);
+    const plans = planScaling({
+      budget: x.budget.name,
+      resource: x.resource,
+      current,
+      hours: x.hours,
+      ratePerInstanceHour: x.ratePerInstanceHour,
+      ...ceilingAndCap(budgetResult, x, remainingHours),
+      remainingHours,
+      now: o.now,
+      timezone: o.file.billingPeriod.timezone,
+      environment: x.budget.environment,
+      guardrails: g,
+      pastExitCriteria: budgetResult ? pastExitCriteria(budgetResult) : false,
+    });
+    for (const plan of plans) {
+      const id = actionId(plan, o.result.asOf);
+      const known = history.find((h) => h.id === id);
+      if (known) {
+        // a rerun of the same cycle: the action is already in the ledger, nothing is written again
+        out.push(known);
+        continue;
+      }
+      const decision = guard(plan, {
+        guardrails: g,
+        endpoint: x.endpoint,
+        observed: current,
+        lastAppliedAt: lastChange(history, x.endpoint.name),
+        now: o.now,
+        timezone: o.file.billingPeriod.timezone,
+        live,
+      });
+      const base = record(id, decision.plan, o.result.asOf, at);
+      if (decision.outcome !== 'apply' || !o.scaler) {
+        const status: ActionStatus =
+          decision.outcome === 'skip' || decision.outcome === 'apply' ? 'skipped' : decision.outcome;
+        const reason = decision.reason ? `${decision.reason}: ${decision.message}` : decision.message;
+        const rec = moveTo(base, status, at, reason);
+        if (o.ledger) await o.ledger.putAction(rec, 'absent');
+        out.push(rec);
+        continue;
+      }
+      // the state being replaced is in the ledger before the first write
+      if (!(await o.ledger?.putAction(base, 'absent'))) continue;
+      try {
+        await o.scaler.write(plan.resource, current.state, decision.plan.after);
+        const done = { ...moveTo(base, 'applied', at, decision.message), appliedAt: at };
+        await o.ledger?.putAction(done, 'recommended');
+        moved.applied.push(id);
+        out.push(done);
+      } catch (err) {
+        const failed = moveTo(base, 'failed', at, messageOf(err));
+        await o.ledger?.putAction(failed, 'recommended');
+        moved.failed.push(id);
+        out.push(failed);
+      }
+    }
+  }
+
+  // 3. budget status for feature flags, and the managed-spot flag of each enforce tier's training
+  const flags = budgetStatusParameters(o.result.budgets);
+  const spot = o.training ? await trainingSpot(o, o.training) : undefined;
+  const toPublish = new Map([...flags.parameters, ...(spot?.parameters ?? [])]);
+  const parameters = writes && o.parameters ? await o.parameters.publish(toPublish) : [];
+
+  const advised = o.result.budgets.reduce(
     (n, b) => n + b.findings.reduce((m, f) => m + f.actions.length, 0),
     0,
   );
-  return { advised, applied: [] };
+  return {
+    actions: out,
+    advised,
+    ...moved,
+    parameters,
+    training: spot?.actions ?? [],
+    problems: [...flags.problems, ...(spot?.problems ?? [])],
+  };
+}
+
+/** Training jobs of the period and the one before: what on-demand training the managed-spot flag would save. */
+async function trainingSpot(o: ActOptions, source: TrainingJobSource) {
+  const period = { ...o.result.period, timezone: o.file.billingPeriod.timezone };
+  const start = previousPeriod(period, o.file.billingPeriod).start;
+  const jobs = await source.jobs({ start, end: addDays(o.result.asOf, 1) });
+  const modes = Object.fromEntries(Object.entries(o.file.tiers).map(([t, tier]) => [t, tier.mode]));
+  return managedSpotParameters(spotEstimates(jobs, o.file.budgets), modes);
+}
+
+/** Without a live account the scaling known is the inventory's (files hold none): a plan against no target. */
+function fromInventory(observations: readonly ResourceObservation[]): Map<string, ObservedScaling> {
+  const out = new Map<string, ObservedScaling>();
+  for (const x of observations) {
+    const v = x.endpoint.variants?.find((vv) => vv.name === x.resource.variant);
+    const scaling = v?.scaling ?? (x.endpoint.variants?.length ? undefined : x.endpoint.scaling);
+    out.set(x.resource.resourceId, {
+      state: {
+        ...NO_SCALING,
+        target: scaling ? { min: scaling.min, max: scaling.max } : null,
+      },
+      foreignPolicies: [],
+      foreignSchedules: [],
+    });
+  }
+  return out;
+}
+
+function forced(g: Guardrails, dryRun: boolean | undefined): Guardrails {
+  return dryRun ? { ...g, dryRun: true } : g;
+}
+
+function limitsOf(result: CycleResult, budget: string): BudgetResult['limits'] | undefined {
+  return result.budgets.find((b) => b.name === budget)?.limits;
+}
+
+/**
+ * The budget's latency ceiling, and what the resource may still spend this period: the cap, less the spend to
+ * date, less what the budget's forecast expects everything else to spend (its forecast less this resource at its
+ * recent rate).
+ */
+function ceilingAndCap(
+  b: BudgetResult | undefined,
+  x: ResourceObservation,
+  remainingHours: number,
+): { latencyCeilingMs?: number; capRemaining?: number } {
+  const ceiling = b?.limits.latencyP99Ms;
+  const out: { latencyCeilingMs?: number; capRemaining?: number } = {};
+  if (ceiling !== undefined) out.latencyCeilingMs = ceiling;
+  if (b && b.cap !== null && b.spendToDate !== null && b.forecast.expected !== null) {
+    const recent = x.hours.slice(-24 * 7);
+    const meanInstances = recent.reduce((s, h) => s + h.instances, 0) / Math.max(1, recent.length);
+    const mine = meanInstances * (x.ratePerInstanceHour ?? 0) * remainingHours;
+    const others = Math.max(0, b.forecast.expected - b.spendToDate - mine);
+    out.capRemaining = Math.max(0, b.cap - b.spendToDate - others);
+  }
+  return out;
+}
+
+/** The newest change the tool made to an endpoint (applied or rolled back), ms. */
+function lastChange(history: readonly ActionRecord[], endpoint: string): number | undefined {
+  let last: number | undefined;
+  for (const h of history) {
+    if (h.resource.endpoint !== endpoint) continue;
+    for (const e of h.history) {
+      if (e.status !== 'applied' && e.status !== 'rolled-back') continue;
+      const t = Date.parse(e.at);
+      if (last === undefined || t > last) last = t;
+    }
+  }
+  return last;
+}
+
+function record(id: string, plan: ScalingPlan, asOf: string, at: string): ActionRecord {
+  return {
+    id,
+    budget: plan.budget,
+    kind: plan.kind,
+    resource: plan.resource,
+    status: 'recommended',
+    before: plan.before,
+    after: plan.after,
+    predicted: { spend: round2(plan.predicted.spend), p99Ms: plan.predicted.p99Ms },
+    estimatedSavings: round2(plan.predicted.spendBefore - plan.predicted.spend),
+    why: plan.reason,
+    ...(plan.infeasible ? { infeasible: plan.infeasible } : {}),
+    evidence: plan.evidence,
+    asOf,
+    createdAt: at,
+    history: [{ status: 'recommended', at }],
+  };
+}
+
+function moveTo(
+  rec: ActionRecord,
+  status: ActionStatus,
+  at: string,
+  reason: string,
+  extra: Partial<ActionRecord> = {},
+): ActionRecord {
+  const event: ActionEvent = { status, at, reason };
+  const history = status === 'recommended' ? rec.history : [...rec.history, event];
+  return { ...rec, ...extra, status, reason, history };
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * `perf-budgets rollback ID`: puts the resource of an applied (or verified) action back to exactly the state recorded
+ * before it, and records that. Anything else is refused with what the action's status is.
+ */
+export async function rollbackAction(o: {
+  readonly id: string;
+  readonly ledger: ActionLedger;
+  readonly scaler: Scaler;
+  readonly now: number;
+  readonly reason: string;
+}): Promise<ActionRecord> {
+  const [rec] = await o.ledger.actions({ id: o.id });
+  if (!rec) throw new InputError(`rollback: no action ${o.id} in the ledger (see \`perf-budgets actions\`)`);
+  if (rec.status !== 'applied' && rec.status !== 'verified') {
+    throw new InputError(
+      `rollback: action ${o.id} is ${rec.status}; only an applied or verified change can be rolled back`,
+    );
+  }
+  const current = (await o.scaler.read([rec.resource])).get(rec.resource.resourceId)?.state ?? NO_SCALING;
+  await o.scaler.write(rec.resource, current, rec.before);
+  const next = moveTo(rec, 'rolled-back', new Date(o.now).toISOString(), o.reason);
+  if (!(await o.ledger.putAction(next, rec.status))) {
+    throw new InputError(`rollback: action ${o.id} changed while it was rolled back; run it again`);
+  }
+  return next;
 }

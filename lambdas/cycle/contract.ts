@@ -21,6 +21,7 @@ import type {
   EndpointResult,
 } from '../core/evaluate/types.ts';
 import type { CycleRecords } from '../core/ledger-records.ts';
+import { ActionRecordSchema } from '../core/plan/action-record.ts';
 import { SnapshotCodec } from '../core/records.ts';
 import {
   ACTION_TYPES,
@@ -44,6 +45,7 @@ export { MANAGED_TAG } from '../core/plan/types.ts';
  *   config/budgets.json               the validated budget file, written at deploy time
  *   snapshots/<asOf>/<runId>.json     collect -> evaluate: a cycle's snapshot, or one part of it
  *   findings/<asOf>/<runId>.json      evaluate -> act -> notify -> report: the result and its ledger records
+ *   actions/<asOf>/<runId>.json       act -> notify -> report: the cycle's scaling actions
  *   reports/<period>/<asOf>/<file>    the billing-cycle report; reports/latest/ holds the newest
  *
  * `asOf` is the cycle's day and `runId` the Step Functions execution name, so the payloads of one day sort together
@@ -62,8 +64,8 @@ export const BUDGETS_KEY = `${PREFIX.config}budgets.json`;
 export const LATEST_REPORT_DIR = 'latest';
 export const LATEST_REPORT_PREFIX = `${PREFIX.reports}${LATEST_REPORT_DIR}/`;
 
-/** The two kinds of stage payload. */
-export type PayloadKind = 'snapshots' | 'findings';
+/** The kinds of stage payload. */
+export type PayloadKind = 'snapshots' | 'findings' | 'actions';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 /** A Step Functions execution name (1-80 characters) or a CLI run's id. */
@@ -99,6 +101,9 @@ export const REPORT_LINK_SECONDS = { min: 60, max: 604_800, default: 604_800 } a
 const Day = z.iso.date();
 const Num = z.number();
 const NullableNum = z.number().nullable();
+
+export { ActionRecordSchema, ScalingStateSchema } from '../core/plan/action-record.ts';
+
 const Severity = z.enum(['info', 'warning', 'critical']);
 const Status = z.enum(STATUSES);
 const CauseKind = z.enum(CAUSES);
@@ -251,6 +256,7 @@ export const CycleResultSchema = z.strictObject({
         .readonly(),
     })
     .optional(),
+  actions: z.array(ActionRecordSchema).readonly().optional(),
 }) satisfies z.ZodType<CycleResult>;
 
 /** What a cycle leaves in the ledger besides its alerts. */
@@ -327,12 +333,22 @@ export const FindingsSchema = z.strictObject({
 });
 export type Findings = z.output<typeof FindingsSchema>;
 
-/** What act decided about the findings' actions (until actuation: all advised, none applied). */
+/** What act stores under actions/ for notify and report: the cycle's actions. */
+export const ActionsPayloadSchema = z.strictObject({
+  asOf: Day,
+  actions: z.array(ActionRecordSchema).readonly(),
+});
+
+/** What act decided: counts and ids (the actions themselves are stored under actions/). */
 export const ActOutcomeSchema = z.strictObject({
   advised: z.number().int().min(0),
   applied: z.array(z.string()).readonly(),
+  verified: z.array(z.string()).readonly(),
+  rolledBack: z.array(z.string()).readonly(),
+  failed: z.array(z.string()).readonly(),
+  parameters: z.array(z.string()).readonly(),
+  problems: z.array(z.string()).readonly(),
 });
-export type ActOutcome = z.output<typeof ActOutcomeSchema>;
 
 // ---- step events: what the state machine passes to each Lambda, and what each returns -----------------------------
 
@@ -405,7 +421,11 @@ export const EvaluateOutputSchema = z.strictObject({
 
 /** Act and notify read the findings evaluate stored. */
 export const FindingsEventSchema = z.object({ runId: RunIdSchema, asOf: Day, resultKey: FindingsKeySchema });
-export const ActOutputSchema = FindingsEventSchema.extend(ActOutcomeSchema.shape);
+export const ActOutputSchema = FindingsEventSchema.extend({
+  ...ActOutcomeSchema.shape,
+  /** The cycle's actions (actions/<asOf>/<runId>.json). */
+  actionsKey: z.string().startsWith('actions/'),
+});
 export const NotifyOutputSchema = z.strictObject({
   runId: RunIdSchema,
   asOf: Day,

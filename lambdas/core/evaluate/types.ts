@@ -2,6 +2,7 @@
 import type { ApiUsageReport } from '../api-usage.ts';
 import type { Limits } from '../budget.ts';
 import type { Money } from '../money.ts';
+import type { ActionRecord } from '../plan/types.ts';
 import type { Action, Cause, Finding, Status } from '../types.ts';
 
 export interface EndpointResult {
@@ -100,6 +101,11 @@ export interface CycleResult {
   readonly budgets: readonly BudgetResult[];
   /** Spend of the period that no budget takes; absent in results stored before it was reported. */
   readonly unbudgeted?: UnbudgetedResult;
+  /**
+   * The scaling changes the act step planned, held, applied, verified or rolled back this cycle; absent before act
+   * has run (the findings payload of the deployed pipeline, which act reads).
+   */
+  readonly actions?: readonly ActionRecord[];
 }
 
 /** An endpoint's exact spend by day (undefined: no cost row that day). */

@@ -3,6 +3,7 @@
  * reviews take each kind's facts from here. Adding a limit is a file beside this one and a line below.
  */
 import type { FindingKind } from '../types.ts';
+import { changeRolledBack } from './change-rolled-back.ts';
 import { errorRate } from './error-rate.ts';
 import { exitCriteria } from './exit-criteria.ts';
 import { incompleteData } from './incomplete-data.ts';
@@ -27,8 +28,8 @@ export const ENDPOINT_LIMITS: readonly EndpointLimit[] = [
 /** Every limit kind: the budget's spend, the endpoint limits, the experiment tier's exit criteria. */
 export const LIMITS: readonly Limit[] = [spend, ...ENDPOINT_LIMITS, exitCriteria];
 
-/** Every kind of alert: the limits, and incomplete data. */
-export const ALERTED_KINDS: readonly AlertedKind[] = [...LIMITS, incompleteData];
+/** Every kind of alert: the limits, incomplete data, and scaling changes rolled back. */
+export const ALERTED_KINDS: readonly AlertedKind[] = [...LIMITS, incompleteData, changeRolledBack];
 
 const byAlert = new Map<string, AlertedKind>(ALERTED_KINDS.map((k) => [k.alert, k]));
 

@@ -16,7 +16,7 @@ const Status = z.enum(ACTION_STATUSES);
 const Count = z.number().int().nonnegative();
 const OrNull = z.number().nullable();
 
-const State = z.strictObject({
+export const ScalingStateSchema = z.strictObject({
   target: z.strictObject({ min: Count, max: Count }).nullable(),
   targetTracking: z
     .strictObject({
@@ -47,7 +47,8 @@ const Window = z.strictObject({
   instanceHours: OrNull,
 });
 
-const ActionRecordSchema = z.strictObject({
+/** One action as the ledger keeps it, the act payload carries it and `run --format json` prints it. */
+export const ActionRecordSchema = z.strictObject({
   id: z.string().min(1),
   budget: z.string(),
   kind: z.enum(CHANGE_KINDS),
@@ -63,9 +64,12 @@ const ActionRecordSchema = z.strictObject({
   }),
   status: Status,
   reason: z.string().optional(),
-  before: State,
-  after: State,
+  before: ScalingStateSchema,
+  after: ScalingStateSchema,
   predicted: z.strictObject({ spend: z.number(), p99Ms: OrNull }),
+  estimatedSavings: z.number().optional(),
+  why: z.string().optional(),
+  infeasible: z.string().optional(),
   evidence: z.strictObject({ hours: z.number(), from: z.string(), to: z.string() }),
   measured: z.strictObject({ hours: z.number(), before: Window, after: Window, saving: OrNull }).optional(),
   asOf: z.iso.date(),

@@ -37,6 +37,7 @@ const FINDING_KINDS: Record<FindingKind, 'limit' | 'not a limit'> = {
   'incomplete-data': 'not a limit',
   'unbudgeted-spend': 'not a limit',
   'overlapping-budgets': 'not a limit',
+  'change-rolled-back': 'not a limit',
 };
 
 const ALERT_KINDS: Record<AlertKind, true> = {
@@ -49,6 +50,7 @@ const ALERT_KINDS: Record<AlertKind, true> = {
   'max-instances': true,
   'exit-criteria': true,
   'incomplete-data': true,
+  'change-rolled-back': true,
 };
 
 afterEach(() => {
