@@ -77,9 +77,16 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
   const writes = live && !o.dryRun;
   const observations = observeResources(o.snapshot, o.file);
   const resources = observations.map((x) => x.resource);
-  const observed: ReadonlyMap<string, ObservedScaling> = o.scaler
-    ? await o.scaler.read(resources)
-    : fromInventory(observations);
+  const problems: string[] = [];
+  let observed: ReadonlyMap<string, ObservedScaling> = new Map();
+  let scalingKnown = true;
+  try {
+    observed = o.scaler ? await o.scaler.read(resources) : fromInventory(observations);
+  } catch (err) {
+    // without the current scaling nothing can be planned against it, verified or undone: say so, change nothing
+    problems.push(`scaling could not be read, nothing planned or verified: ${messageOf(err)}`);
+    scalingKnown = false;
+  }
   const byResource = new Map(observations.map((x) => [x.resource.resourceId, x]));
   const at = new Date(o.now).toISOString();
   const out: ActionRecord[] = [];
@@ -91,7 +98,7 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
   };
 
   // 1. what earlier cycles applied: held for its window, or rolled back to the state recorded before it
-  const applied = o.ledger ? await o.ledger.actions({ statuses: ['applied'] }) : [];
+  const applied = o.ledger && scalingKnown ? await o.ledger.actions({ statuses: ['applied'] }) : [];
   for (const rec of applied) {
     const x = byResource.get(rec.resource.resourceId);
     const budget = o.file.budgets.find((b) => b.name === rec.budget);
@@ -208,9 +215,21 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
 
   // 3. budget status for feature flags, and the managed-spot flag of each enforce tier's training
   const flags = budgetStatusParameters(o.result.budgets);
-  const spot = o.training ? await trainingSpot(o, o.training) : undefined;
+  problems.push(...flags.problems);
+  let spot: Awaited<ReturnType<typeof trainingSpot>> | undefined;
+  try {
+    spot = o.training ? await trainingSpot(o, o.training) : undefined;
+    problems.push(...(spot?.problems ?? []));
+  } catch (err) {
+    problems.push(`training jobs could not be read, no managed-spot flag set: ${messageOf(err)}`);
+  }
   const toPublish = new Map([...flags.parameters, ...(spot?.parameters ?? [])]);
-  const parameters = writes && o.parameters ? await o.parameters.publish(toPublish) : [];
+  let parameters: readonly string[] = [];
+  try {
+    if (writes && o.parameters) parameters = await o.parameters.publish(toPublish);
+  } catch (err) {
+    problems.push(`parameters not published: ${messageOf(err)}`);
+  }
 
   const advised = o.result.budgets.reduce(
     (n, b) => n + b.findings.reduce((m, f) => m + f.actions.length, 0),
@@ -222,7 +241,7 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
     ...moved,
     parameters,
     training: spot?.actions ?? [],
-    problems: [...flags.problems, ...(spot?.problems ?? [])],
+    problems,
   };
 }
 
