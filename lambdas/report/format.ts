@@ -35,9 +35,9 @@ export function unbudgetedPart(p: UnbudgetedResult['top'][number]): string {
 
 export const MODE_NEXT: Readonly<Record<string, string>> = {
   advise: 'recommended only',
-  // what this version does in each mode: no mode applies a change yet
-  approve: 'recommended only (approvals are not available in this version)',
-  enforce: 'recommended only (automatic changes are not available in this version)',
+  // approvals (Slack and the CLI) are not part of this version: a planned change waits, and nothing is applied
+  approve: 'scaling changes wait for approval (no approval path in this version: none is applied)',
+  enforce: 'scaling changes applied within the guardrails on a live run; other actions recommended',
 };
 
 export const CAUSE_LABEL: Readonly<Record<string, string>> = DRIVER_LABELS;

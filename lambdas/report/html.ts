@@ -291,6 +291,25 @@ export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): str
       ),
     );
   }
+  out.push('<h3>Scaling changes planned, not applied</h3>');
+  out.push(
+    m.actions.planned.length === 0
+      ? '<p class="muted">none</p>'
+      : table(
+          null,
+          ['Action', 'Status', 'Budget', 'Endpoint', 'Change', 'Predicted saving', 'Why not applied'],
+          m.actions.planned.map((a) => [
+            e(a.id),
+            e(a.status),
+            e(a.budget),
+            e(a.endpoint),
+            e(`${a.kind}: ${a.change}`),
+            a.estimatedSavings === null ? '–' : money(a.estimatedSavings, c),
+            e(a.reason),
+          ]),
+          [5],
+        ),
+  );
   out.push(
     recordList('Approved', m.actions.approved),
     recordList('Applied', m.actions.applied),

@@ -146,6 +146,26 @@ export function renderReportMarkdown(m: ReportModel): string {
       '',
     );
   }
+  out.push('### Scaling changes planned, not applied', '');
+  if (m.actions.planned.length === 0) out.push('None.', '');
+  else {
+    out.push(
+      ...table(
+        ['Action', 'Status', 'Budget', 'Endpoint', 'Change', 'Predicted saving', 'Why not applied'],
+        m.actions.planned.map((a) => [
+          a.id,
+          a.status,
+          a.budget,
+          a.endpoint,
+          `${a.kind}: ${a.change}`,
+          a.estimatedSavings === null ? '–' : f.money(a.estimatedSavings, c),
+          a.reason,
+        ]),
+        [5],
+      ),
+      '',
+    );
+  }
   out.push(
     ...records('Approved', m.actions.approved),
     ...records('Applied', m.actions.applied),

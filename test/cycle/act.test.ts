@@ -1,0 +1,162 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { BudgetFile } from '../../lambdas/core/budget.ts';
+import { InputError } from '../../lambdas/core/errors.ts';
+import { evaluate } from '../../lambdas/core/evaluate/index.ts';
+import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
+import {
+  NO_SCALING,
+  type ObservedScaling,
+  type ScalableResource,
+  type ScalingState,
+} from '../../lambdas/core/plan/types.ts';
+import type { EndpointInfo, Snapshot } from '../../lambdas/core/types.ts';
+import { actStep, rollbackAction } from '../../lambdas/cycle/act.ts';
+import { ActionRecordSchema } from '../../lambdas/cycle/contract.ts';
+import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
+import type { Scaler } from '../../lambdas/ports.ts';
+import { demoSnapshot } from '../helpers/demo.ts';
+
+/**
+ * The act step on the demo account, with an in-memory Application Auto Scaling: the canary experiment (enforce tier)
+ * is tagged managed and in service, the production endpoints (approve tier) are not. What the step writes is what
+ * the scaler is asked to write.
+ */
+const CANARY = 'exp-llm-canary';
+const NOW = Date.parse('2026-10-16T06:00:00Z');
+
+class MemoryScaler implements Scaler {
+  readonly states = new Map<string, ScalingState>();
+  readonly writes: { resourceId: string; from: ScalingState; to: ScalingState }[] = [];
+  failRead = false;
+  async read(resources: readonly ScalableResource[]): Promise<ReadonlyMap<string, ObservedScaling>> {
+    if (this.failRead)
+      throw new Error('application-autoscaling:DescribeScalableTargets: AccessDeniedException');
+    return new Map(
+      resources.map((r) => [
+        r.resourceId,
+        { state: this.states.get(r.resourceId) ?? NO_SCALING, foreignPolicies: [], foreignSchedules: [] },
+      ]),
+    );
+  }
+  async write(r: ScalableResource, from: ScalingState, to: ScalingState): Promise<readonly string[]> {
+    this.writes.push({ resourceId: r.resourceId, from, to });
+    this.states.set(r.resourceId, to);
+    return ['RegisterScalableTarget'];
+  }
+}
+
+let file: BudgetFile;
+let snapshot: Snapshot;
+let result: CycleResult;
+const canaryState: ScalingState = { ...NO_SCALING, target: { min: 2, max: 2 } };
+
+beforeAll(async () => {
+  const demo = await demoSnapshot();
+  file = demo.file;
+  // the live inventory the files lack: the canary is opted in and serving, the rest is in service but not opted in
+  snapshot = {
+    ...demo.snapshot,
+    inventory: [...new Set(demo.snapshot.costs.flatMap((c) => (c.endpoint ? [c.endpoint] : [])))].map(
+      (name) => ({
+        name,
+        status: 'InService',
+        instanceType: name === CANARY ? 'ml.g5.12xlarge' : 'ml.g5.xlarge',
+        tags: name === CANARY ? { 'perf-budgets:managed': 'true' } : ({} as Record<string, string>),
+      }),
+    ),
+  };
+  result = evaluate(snapshot, file);
+});
+
+const ledgers: SqliteLedger[] = [];
+afterEach(async () => {
+  for (const l of ledgers.splice(0)) await l.close();
+});
+function ledger(): SqliteLedger {
+  const l = new SqliteLedger(join(mkdtempSync(join(tmpdir(), 'act-')), 'ledger.db'));
+  ledgers.push(l);
+  return l;
+}
+function scaler(): MemoryScaler {
+  const s = new MemoryScaler();
+  s.states.set(`endpoint/${CANARY}/variant/AllTraffic`, canaryState);
+  return s;
+}
+
+describe('act step', () => {
+  it('applies only the enforce tier change on the managed endpoint, recording the state it replaced first', async () => {
+    const s = scaler();
+    const l = ledger();
+    const out = await actStep({ file, snapshot, result, scaler: s, ledger: l, now: NOW });
+    expect(s.writes.map((w) => w.resourceId)).toEqual([`endpoint/${CANARY}/variant/AllTraffic`]);
+    const applied = out.actions.filter((a) => a.status === 'applied');
+    expect(applied.map((a) => a.resource.endpoint)).toEqual([CANARY]);
+    expect(applied[0]?.before).toEqual(canaryState);
+    expect(out.applied).toEqual(applied.map((a) => a.id));
+    // production is an approve tier, not opted in: held, never written
+    for (const a of out.actions.filter((x) => x.resource.endpoint !== CANARY)) {
+      expect(a.status).toBe('skipped');
+      expect(a.reason).toMatch(/^not-managed: /);
+    }
+    const stored = await l.actions({ id: applied[0]?.id ?? '' });
+    expect(stored[0]?.status).toBe('applied');
+    expect(stored[0]?.history.map((h) => h.status)).toEqual(['recommended', 'applied']);
+    for (const a of out.actions) expect(ActionRecordSchema.safeParse(a).success).toBe(true);
+  });
+
+  it('writes nothing on a rerun of the same cycle, nor in a dry run', async () => {
+    const s = scaler();
+    const l = ledger();
+    await actStep({ file, snapshot, result, scaler: s, ledger: l, now: NOW });
+    const before = (await l.actions()).length;
+    s.writes.length = 0;
+    const again = await actStep({ file, snapshot, result, scaler: s, ledger: l, now: NOW + 60_000 });
+    expect(s.writes).toEqual([]);
+    expect(again.applied).toEqual([]);
+    expect((await l.actions()).length).toBe(before);
+
+    const dry = scaler();
+    const out = await actStep({
+      file,
+      snapshot,
+      result,
+      scaler: dry,
+      ledger: ledger(),
+      now: NOW,
+      dryRun: true,
+    });
+    expect(dry.writes).toEqual([]);
+    expect(out.actions.find((a) => a.resource.endpoint === CANARY)?.reason).toMatch(/^dry-run: /);
+  });
+
+  it('only shows the plan on files: nothing has a scaler, enforce changes are held as local-run', async () => {
+    const out = await actStep({ file, snapshot, result, now: NOW });
+    expect(out.applied).toEqual([]);
+    expect(out.actions.find((a) => a.resource.endpoint === CANARY)?.reason).toMatch(/^local-run: /);
+  });
+
+  it('plans nothing and says why when the scaling cannot be read', async () => {
+    const s = scaler();
+    s.failRead = true;
+    const out = await actStep({ file, snapshot, result, scaler: s, ledger: ledger(), now: NOW });
+    expect(out.actions).toEqual([]);
+    expect(s.writes).toEqual([]);
+    expect(out.problems.join('\n')).toMatch(/scaling could not be read.*AccessDenied/);
+  });
+
+  it('rolls an applied change back by hand to exactly the recorded state, once', async () => {
+    const s = scaler();
+    const l = ledger();
+    const out = await actStep({ file, snapshot, result, scaler: s, ledger: l, now: NOW });
+    const id = out.applied[0] ?? '';
+    const rec = await rollbackAction({ id, ledger: l, scaler: s, now: NOW + 3_600_000, reason: 'by hand' });
+    expect(rec.status).toBe('rolled-back');
+    expect(s.states.get(`endpoint/${CANARY}/variant/AllTraffic`)).toEqual(canaryState);
+    await expect(
+      rollbackAction({ id, ledger: l, scaler: s, now: NOW + 7_200_000, reason: 'again' }),
+    ).rejects.toThrow(InputError);
+  });
+});
