@@ -18,6 +18,7 @@ import { AutoScalingEngine } from './autoscaling-engine.ts';
 import type { Handler } from './aws-server.ts';
 import { costAndUsageResponse, type LineItem } from './cost-explorer-engine.ts';
 import { hourlyDatapoint, metricDataResponse } from './metric-data.ts';
+import { describeEndpointResponse } from './sagemaker-shapes.ts';
 
 export const REGION = 'us-east-1';
 const ACCOUNT = '111122223333';
@@ -295,24 +296,15 @@ export class ActAccount {
       'SageMaker.DescribeEndpoint': (input) => {
         const e = byName.get(String(input.EndpointName));
         if (!e) return validation(`Could not find endpoint "${String(input.EndpointName)}".`);
-        const count = this.instancesAt(e, Math.floor(this.now / HOUR_MS) * HOUR_MS);
-        return {
-          EndpointName: e.name,
-          EndpointArn: arnOf(e.name),
-          EndpointConfigName: `${e.name}-config`,
-          ProductionVariants: [
-            {
-              VariantName: VARIANT,
-              CurrentWeight: 1,
-              DesiredWeight: 1,
-              CurrentInstanceCount: count,
-              DesiredInstanceCount: count,
-            },
-          ],
-          EndpointStatus: 'InService',
-          CreationTime: created,
-          LastModifiedTime: created,
-        };
+        return describeEndpointResponse({
+          name: e.name,
+          arn: arnOf(e.name),
+          config: `${e.name}-config`,
+          variant: VARIANT,
+          count: this.instancesAt(e, Math.floor(this.now / HOUR_MS) * HOUR_MS),
+          created,
+          modified: created,
+        });
       },
       'SageMaker.DescribeEndpointConfig': (input) => {
         const name = String(input.EndpointConfigName);

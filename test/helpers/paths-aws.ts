@@ -21,6 +21,7 @@ import {
   T0,
   VARIANT,
 } from './paths-account.ts';
+import { describeEndpointResponse } from './sagemaker-shapes.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -187,24 +188,15 @@ function metricData(input: Record<string, unknown>) {
 function describeEndpoint(input: Record<string, unknown>) {
   const e = byName.get(String(input.EndpointName));
   if (!e) return validation(`Could not find endpoint "${String(input.EndpointName)}".`);
-  const count = hourOfEndpoint(e, NOW_HOUR)?.count;
-  return {
-    EndpointName: e.name,
-    EndpointArn: e.arn,
-    EndpointConfigName: current(e).name,
-    ProductionVariants: [
-      {
-        VariantName: VARIANT,
-        CurrentWeight: 1,
-        DesiredWeight: 1,
-        CurrentInstanceCount: count,
-        DesiredInstanceCount: count,
-      },
-    ],
-    EndpointStatus: 'InService',
-    CreationTime: sec(e.createdMs),
-    LastModifiedTime: sec(current(e).fromMs + 8 * 60_000),
-  };
+  return describeEndpointResponse({
+    name: e.name,
+    arn: e.arn,
+    config: current(e).name,
+    variant: VARIANT,
+    count: hourOfEndpoint(e, NOW_HOUR)?.count,
+    created: sec(e.createdMs),
+    modified: sec(current(e).fromMs + 8 * 60_000),
+  });
 }
 
 function describeEndpointConfig(input: Record<string, unknown>) {
