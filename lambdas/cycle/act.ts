@@ -24,6 +24,7 @@ import {
   NO_SCALING,
   type ObservedScaling,
   type ScalingPlan,
+  type SkipReason,
 } from '../core/plan/types.ts';
 import { verifyAction } from '../core/plan/verify.ts';
 import type { Action, Snapshot } from '../core/types.ts';
@@ -172,7 +173,7 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
     for (const plan of plans) {
       const id = actionId(plan, o.result.asOf);
       const known = history.find((h) => h.id === id);
-      if (known) {
+      if (known && !held(known)) {
         // a rerun of the same cycle: the action is already in the ledger, nothing is written again
         out.push(known);
         continue;
@@ -186,7 +187,15 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
         timezone: o.file.billingPeriod.timezone,
         live,
       });
-      const base = record(id, decision.plan, o.result.asOf, at);
+      const fresh = record(id, decision.plan, o.result.asOf, at);
+      const base = known
+        ? { ...fresh, createdAt: known.createdAt, history: [...known.history, ...fresh.history] }
+        : fresh;
+      if (known && (decision.outcome !== 'apply' || !o.scaler)) {
+        // still held (or a dry run again): its record stands as it is
+        out.push(known);
+        continue;
+      }
       if (decision.outcome !== 'apply' || !o.scaler) {
         const status: ActionStatus =
           decision.outcome === 'skip' || decision.outcome === 'apply' ? 'skipped' : decision.outcome;
@@ -197,7 +206,7 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
         continue;
       }
       // the state being replaced is in the ledger before the first write
-      if (!(await o.ledger?.putAction(base, 'absent'))) continue;
+      if (!(await o.ledger?.putAction(base, known?.status ?? 'absent'))) continue;
       try {
         await o.scaler.write(plan.resource, current.state, decision.plan.after);
         const done = { ...moveTo(base, 'applied', at, decision.message), appliedAt: at };
@@ -301,6 +310,14 @@ function ceilingAndCap(
     out.capRemaining = Math.max(0, b.cap - b.spendToDate - others);
   }
   return out;
+}
+
+/** Skip reasons that hold a change for now without deciding against it: a later run of the same day may make it. */
+const HELD: readonly SkipReason[] = ['dry-run', 'cooldown', 'freeze', 'outside-window', 'not-in-service'];
+
+/** A change this day's cycle held, which a rerun decides again instead of finding it done. */
+function held(rec: ActionRecord): boolean {
+  return rec.status === 'skipped' && HELD.some((r) => rec.reason?.startsWith(`${r}:`));
 }
 
 /** The newest change the tool made to an endpoint (applied or rolled back), ms. */

@@ -127,3 +127,67 @@ export function groupItems(
     return ka < kb ? -1 : ka > kb ? 1 : 0;
   });
 }
+
+const DAY_MS = 86_400_000;
+
+/** The days [start, end) as YYYY-MM-DD. */
+export function days(start: string, end: string): string[] {
+  const out: string[] = [];
+  for (let d = Date.parse(start); d < Date.parse(end); d += DAY_MS)
+    out.push(new Date(d).toISOString().slice(0, 10));
+  return out;
+}
+
+/**
+ * GetCostAndUsage's answer (DAILY) over the line items each day holds: grouped and filtered as Cost Explorer does,
+ * every day from `openMonth` on marked an estimate, refusals as its ValidationException.
+ */
+export function costAndUsageResponse(
+  input: Record<string, unknown>,
+  itemsOf: (day: string) => readonly LineItem[],
+  openMonth: string,
+): unknown {
+  const validation = (message: string) => ({ awsError: 'ValidationException', message });
+  const period = input.TimePeriod as { Start: string; End: string } | undefined;
+  if (!period || !(period.Start < period.End)) return validation('Start date must be before end date');
+  if (input.Granularity !== 'DAILY') return validation('this account answers DAILY granularity only');
+  const metrics = (input.Metrics ?? []) as string[];
+  const groupBy = (input.GroupBy ?? []) as GroupDefinition[];
+  const metricsOf = (amount: number, quantity: number, unit: string) =>
+    Object.fromEntries(
+      metrics.map((m) => [
+        m,
+        m === 'UsageQuantity'
+          ? { Amount: quantity.toFixed(10), Unit: unit }
+          : { Amount: amount.toFixed(10), Unit: 'USD' },
+      ]),
+    );
+  try {
+    return {
+      GroupDefinitions: groupBy,
+      ResultsByTime: days(period.Start, period.End).map((day) => {
+        const groups = groupItems(itemsOf(day), groupBy, input.Filter as Expression | undefined);
+        const next = new Date(Date.parse(day) + DAY_MS).toISOString().slice(0, 10);
+        if (groupBy.length > 0) {
+          return {
+            TimePeriod: { Start: day, End: next },
+            Total: {},
+            Groups: groups.map((g) => ({ Keys: g.keys, Metrics: metricsOf(g.amount, g.quantity, g.unit) })),
+            Estimated: day >= openMonth,
+          };
+        }
+        const total = groups[0];
+        return {
+          TimePeriod: { Start: day, End: next },
+          Total: metricsOf(total?.amount ?? 0, total?.quantity ?? 0, total?.unit ?? 'N/A'),
+          Groups: [],
+          Estimated: day >= openMonth,
+        };
+      }),
+      DimensionValueAttributes: [],
+    };
+  } catch (err) {
+    if (err instanceof ValidationError) return validation(err.message);
+    throw err;
+  }
+}

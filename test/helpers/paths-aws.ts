@@ -7,7 +7,8 @@
  */
 import { formatMoney, type Money } from '../../lambdas/core/money.ts';
 import type { Handler } from './aws-server.ts';
-import { type LineItem as CeItem, groupItems, ValidationError } from './cost-explorer-engine.ts';
+import { type LineItem as CeItem, costAndUsageResponse, days } from './cost-explorer-engine.ts';
+import { hourlyDatapoint, metricDataResponse } from './metric-data.ts';
 import {
   ACCOUNT,
   ENDPOINTS,
@@ -20,6 +21,7 @@ import {
   T0,
   VARIANT,
 } from './paths-account.ts';
+import { describeEndpointResponse } from './sagemaker-shapes.ts';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -164,141 +166,37 @@ function ceItemsOf(day: string): CeItem[] {
   }));
 }
 
-function days(start: string, end: string): string[] {
-  const out: string[] = [];
-  for (let d = Date.parse(start); d < Date.parse(end); d += DAY_MS)
-    out.push(new Date(d).toISOString().slice(0, 10));
-  return out;
-}
-
 function costAndUsage(input: Record<string, unknown>) {
-  const period = input.TimePeriod as { Start: string; End: string } | undefined;
-  if (!period || !(period.Start < period.End)) return validation('Start date must be before end date');
-  if (input.Granularity !== 'DAILY') return validation('this account answers DAILY granularity only');
-  const metrics = (input.Metrics ?? []) as string[];
-  const groupBy = (input.GroupBy ?? []) as { Type?: string; Key?: string }[];
-  const metricsOf = (amount: number, quantity: number, unit: string) =>
-    Object.fromEntries(
-      metrics.map((m) => [
-        m,
-        m === 'UsageQuantity'
-          ? { Amount: quantity.toFixed(10), Unit: unit }
-          : { Amount: amount.toFixed(10), Unit: 'USD' },
-      ]),
-    );
-  try {
-    return {
-      GroupDefinitions: groupBy,
-      ResultsByTime: days(period.Start, period.End).map((day) => {
-        const groups = groupItems(ceItemsOf(day), groupBy, input.Filter as never);
-        const next = days(day, '2100-01-01')[1] as string;
-        if (groupBy.length > 0) {
-          return {
-            TimePeriod: { Start: day, End: next },
-            Total: {},
-            Groups: groups.map((g) => ({ Keys: g.keys, Metrics: metricsOf(g.amount, g.quantity, g.unit) })),
-            Estimated: day >= OPEN_MONTH,
-          };
-        }
-        const total = groups[0];
-        return {
-          TimePeriod: { Start: day, End: next },
-          Total: metricsOf(total?.amount ?? 0, total?.quantity ?? 0, total?.unit ?? 'N/A'),
-          Groups: [],
-          Estimated: day >= OPEN_MONTH,
-        };
-      }),
-      DimensionValueAttributes: [],
-    };
-  } catch (err) {
-    if (err instanceof ValidationError) return validation(err.message);
-    throw err;
-  }
-}
-
-interface MetricQuery {
-  readonly Id: string;
-  readonly MetricStat: {
-    readonly Metric: {
-      readonly MetricName: string;
-      readonly Dimensions: readonly { Name: string; Value: string }[];
-    };
-    readonly Period: number;
-    readonly Stat: string;
-  };
+  return costAndUsageResponse(input, ceItemsOf, OPEN_MONTH);
 }
 
 /** One datapoint over [t, t + period) seconds: sums add the hours up, other statistics average them. */
-function datapoint(
-  e: EndpointModel,
-  metric: string,
-  stat: string,
-  t: number,
-  period: number,
-): number | undefined {
-  const key = `${metric}/${stat}`;
-  const values: number[] = [];
-  for (let ms = t * 1000; ms < (t + period) * 1000; ms += HOUR_MS) {
+function datapoint(e: EndpointModel, metric: string, stat: string, t: number, period: number) {
+  return hourlyDatapoint(stat, t, period, (ms) => {
     const x = hourOfEndpoint(e, Math.floor((ms - T0) / HOUR_MS));
-    const v = x && ms < NOW_MS ? metricsOf(e, x)[key] : undefined;
-    if (v !== undefined) values.push(v);
-  }
-  if (values.length === 0) return undefined;
-  const sum = values.reduce((a, b) => a + b, 0);
-  return stat === 'Sum' ? sum : sum / values.length;
+    return x && ms < NOW_MS ? metricsOf(e, x)[`${metric}/${stat}`] : undefined;
+  });
 }
 
 function metricData(input: Record<string, unknown>) {
-  const queries = (input.MetricDataQueries ?? []) as MetricQuery[];
-  const start = Number(input.StartTime);
-  const end = Number(input.EndTime);
-  const descending = input.ScanBy !== 'TimestampAscending';
-  return {
-    MetricDataResults: queries.map((q) => {
-      const { Metric, Period, Stat } = q.MetricStat;
-      const dims = new Map(Metric.Dimensions.map((d) => [d.Name, d.Value]));
-      const e = byName.get(dims.get('EndpointName') ?? '');
-      const points: [number, number][] = [];
-      if (e && dims.get('VariantName') === VARIANT) {
-        for (let t = start; t < end; t += Period) {
-          const v = datapoint(e, Metric.MetricName, Stat, t, Period);
-          if (v !== undefined) points.push([t, v]);
-        }
-      }
-      if (descending) points.reverse();
-      return {
-        Id: q.Id,
-        Label: Metric.MetricName,
-        Timestamps: points.map(([t]) => t),
-        Values: points.map(([, v]) => v),
-        StatusCode: 'Complete',
-      };
-    }),
-    Messages: [],
-  };
+  return metricDataResponse(input, (dims, metric, stat, t, period) => {
+    const e = byName.get(dims.get('EndpointName') ?? '');
+    return e && dims.get('VariantName') === VARIANT ? datapoint(e, metric, stat, t, period) : undefined;
+  });
 }
 
 function describeEndpoint(input: Record<string, unknown>) {
   const e = byName.get(String(input.EndpointName));
   if (!e) return validation(`Could not find endpoint "${String(input.EndpointName)}".`);
-  const count = hourOfEndpoint(e, NOW_HOUR)?.count;
-  return {
-    EndpointName: e.name,
-    EndpointArn: e.arn,
-    EndpointConfigName: current(e).name,
-    ProductionVariants: [
-      {
-        VariantName: VARIANT,
-        CurrentWeight: 1,
-        DesiredWeight: 1,
-        CurrentInstanceCount: count,
-        DesiredInstanceCount: count,
-      },
-    ],
-    EndpointStatus: 'InService',
-    CreationTime: sec(e.createdMs),
-    LastModifiedTime: sec(current(e).fromMs + 8 * 60_000),
-  };
+  return describeEndpointResponse({
+    name: e.name,
+    arn: e.arn,
+    config: current(e).name,
+    variant: VARIANT,
+    count: hourOfEndpoint(e, NOW_HOUR)?.count,
+    created: sec(e.createdMs),
+    modified: sec(current(e).fromMs + 8 * 60_000),
+  });
 }
 
 function describeEndpointConfig(input: Record<string, unknown>) {
