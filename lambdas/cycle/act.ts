@@ -4,11 +4,11 @@
  * the ledger before the write, so that every change can be undone. Both the CLI and the act Lambda run it; a file
  * run has no scaler, so its plan is shown and never applied.
  */
-import { createHash } from 'node:crypto';
 import type { BudgetFile } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
 import type { BudgetResult, CycleResult } from '../core/evaluate/types.ts';
 import { addDays, dayStartMs, previousPeriod } from '../core/period.ts';
+import { actionId } from '../core/plan/action-id.ts';
 import { pastExitCriteria } from '../core/plan/experiments.ts';
 import { budgetStatusParameters } from '../core/plan/flags.ts';
 import { guard } from '../core/plan/guard.ts';
@@ -65,12 +65,6 @@ export interface ActOutcome {
   readonly training: readonly Action[];
   /** Flags that could not be published (a name SSM refuses), each with why. */
   readonly problems: readonly string[];
-}
-
-/** An action's id: the same change of the same resource planned on the same day has the same id. */
-export function actionId(plan: ScalingPlan, asOf: string): string {
-  const key = [plan.budget, plan.resource.resourceId, plan.kind, asOf, JSON.stringify(plan.after)].join('|');
-  return `act-${createHash('sha256').update(key).digest('hex').slice(0, 16)}`;
 }
 
 export async function actStep(o: ActOptions): Promise<ActOutcome> {

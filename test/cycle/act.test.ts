@@ -12,7 +12,7 @@ import {
   type ScalableResource,
   type ScalingState,
 } from '../../lambdas/core/plan/types.ts';
-import type { EndpointInfo, Snapshot } from '../../lambdas/core/types.ts';
+import type { Snapshot } from '../../lambdas/core/types.ts';
 import { actStep, rollbackAction } from '../../lambdas/cycle/act.ts';
 import { ActionRecordSchema } from '../../lambdas/cycle/contract.ts';
 import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
