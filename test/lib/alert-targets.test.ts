@@ -156,25 +156,25 @@ describe('notify and report links', () => {
     expect(() => synthStack({ reportLinkSeconds: 1.5 })).toThrow(/reportLinkSeconds 1.5 is out of range/);
   });
 
-  it("let notify read only the findings and the newest report (for the alerts' report link)", () => {
+  it("let notify read only the findings, the cycle's actions and the newest report (for the alerts' report link)", () => {
     const { template, stack } = synthStack();
     const notify = roleIds(stack, ['notify']);
     const reads = grants(template, 's3:GetObject').filter((g) => g.roles.join() === notify.join());
     const prefixes = JSON.stringify(reads.map((g) => g.resource))
       .match(/\/[a-z/]+\/\*/g)
       ?.sort();
-    expect(prefixes).toEqual(['/findings/*', '/reports/latest/*']);
+    expect(prefixes).toEqual(['/actions/*', '/findings/*', '/reports/latest/*']);
     expect(grants(template, 's3:PutObject').filter((g) => g.roles.join() === notify.join())).toEqual([]);
   });
 
-  it('let the report read back its own reports (for the presigned link) and the cycle it reports on', () => {
+  it('let the report read back its own reports (for the presigned link) and the cycle and actions it reports on', () => {
     const { template, stack } = synthStack();
     const report = roleIds(stack, ['report']);
     const reads = grants(template, 's3:GetObject').filter((g) => g.roles.join() === report.join());
     const prefixes = JSON.stringify(reads.map((g) => g.resource))
       .match(/\/[a-z]+\/\*/g)
       ?.sort();
-    expect(prefixes).toEqual(['/config/*', '/findings/*', '/reports/*', '/snapshots/*']);
+    expect(prefixes).toEqual(['/actions/*', '/config/*', '/findings/*', '/reports/*', '/snapshots/*']);
     const writes = grants(template, 's3:PutObject').filter((g) => g.roles.join() === report.join());
     expect(JSON.stringify(writes.map((g) => g.resource)).match(/\/[a-z]+\/\*/g)).toEqual(['/reports/*']);
   });

@@ -11,8 +11,12 @@ export const changeRolledBack: AlertedKind = {
   alertPerFinding: true,
   subject: 'endpoint',
   label: 'scaling change rolled back',
-  runbook: 'runbook-change-rolled-back',
+  runbook: 'runbook-scaling-change-rolled-back',
   headline: (a) => a.message.replace(/\.$/, ''),
   recoveryKnown: () => false,
+  // never called while recoveryKnown says no; the words for a close, should a later version close it
+  resolved: (_b, subject) => ({
+    message: `The rolled-back change of ${subject ?? 'the budget'} needs nothing more: the recorded state is in place.`,
+  }),
   what: (subject) => endpointWhat('scaling change rolled back', subject),
 };

@@ -84,7 +84,9 @@ describe('the limit registry', () => {
       expect(l.alert).toBe(l.kind);
       expect(PER_FINDING_ALERTS.has(l.kind)).toBe(true);
     }
-    expect([...PER_FINDING_ALERTS].sort()).toEqual([...kinds, 'exit-criteria', 'incomplete-data'].sort());
+    expect([...PER_FINDING_ALERTS].sort()).toEqual(
+      [...kinds, 'exit-criteria', 'incomplete-data', 'change-rolled-back'].sort(),
+    );
   });
 
   it('points every alert kind at a runbook section the README has', () => {
