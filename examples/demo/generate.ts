@@ -121,6 +121,8 @@ interface EndpointPlan {
   readonly name: string;
   readonly team: string;
   readonly env: string;
+  /** Opted in to changes made by the tool: tagged `perf-budgets:managed=true`. */
+  readonly managed?: boolean;
   readonly client: string;
   /** Mean request rate (req/s) the client's trace is scaled to. */
   readonly meanRps: number;
@@ -206,6 +208,7 @@ export const ENDPOINTS: readonly EndpointPlan[] = [
     name: 'chat-prod',
     team: 'chat',
     env: 'prod',
+    managed: true,
     client: 'chunk-48',
     meanRps: 4,
     instanceType: [{ from: 0, value: 'ml.g5.2xlarge' }],
@@ -313,6 +316,7 @@ export const ENDPOINTS: readonly EndpointPlan[] = [
     name: 'exp-llm-canary',
     team: 'chat',
     env: 'experiment',
+    managed: true,
     client: 'chunk-15',
     meanRps: 1.2,
     created: CANARY_CREATED,
@@ -746,8 +750,15 @@ const SAGEMAKER = {
 } as const;
 const endpointArn = (name: string): string => `arn:aws:sagemaker:${REGION}:${ACCOUNT}:endpoint/${name}`;
 
+/** The tags of an endpoint's rows: its team and environment, and the opt-in to the tool's changes where given. */
+const endpointTags = (plan: EndpointPlan): Record<string, string> => ({
+  team: plan.team,
+  env: plan.env,
+  ...(plan.managed ? { 'perf-budgets:managed': 'true' } : {}),
+});
+
 function hostingRows(plan: EndpointPlan, hours: readonly EndpointHour[]): CostRow[] {
-  const tags = { team: plan.team, env: plan.env };
+  const tags = endpointTags(plan);
   const rows: CostRow[] = [];
   for (const e of hours) {
     for (const b of e.billed) {
@@ -796,7 +807,7 @@ function volumeRows(plan: EndpointPlan, hours: readonly EndpointHour[]): CostRow
       resourceId: endpointArn(plan.name),
       ...SAGEMAKER,
       usageType: 'USE1-Host:VolumeUsage.gp2',
-      tags: { team: plan.team, env: plan.env },
+      tags: endpointTags(plan),
     };
   });
 }

@@ -71,7 +71,8 @@ export function guard(plan: ScalingPlan, ctx: GuardContext): GuardDecision {
   if (unsupported !== undefined) return skip('unsupported', unsupported);
   if (ctx.endpoint.tags[MANAGED_TAG] !== 'true')
     return skip('not-managed', `${name} is not tagged ${MANAGED_TAG}=true, so the tool never changes it.`);
-  if (ctx.endpoint.status !== 'InService')
+  // files hold no endpoint status: a local run judges the rest and holds the change as local-run
+  if (ctx.endpoint.status !== 'InService' && (ctx.live || ctx.endpoint.status !== undefined))
     return skip(
       'not-in-service',
       `${name} is ${ctx.endpoint.status ?? 'of unknown status'}, not InService; the change waits until it is.`,

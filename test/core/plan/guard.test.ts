@@ -120,6 +120,11 @@ describe('guard: what is never written', () => {
     expect(updating.message).toContain('Updating');
     const { status: _, ...unknown } = endpoint;
     expect(guard(lower, ctx({}, { endpoint: unknown })).reason).toBe('not-in-service');
+    // files hold no status: a local run judges the rest, and holds the change as local-run
+    expect(guard(lower, ctx({}, { endpoint: unknown, live: false })).reason).toBe('local-run');
+    expect(guard(lower, ctx({}, { endpoint: { ...endpoint, status: 'Updating' }, live: false })).reason).toBe(
+      'not-in-service',
+    );
   });
 
   it('skips burstable ml.t* instances', () => {
