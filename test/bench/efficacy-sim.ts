@@ -6,6 +6,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TargetTrackingSetting } from '../../lambdas/core/plan/types.ts';
 
 export const MINUTES_PER_HOUR = 60;
 const WINDOW_MINUTES = 10;
@@ -124,14 +125,11 @@ export function hourP99(m: ServingModel, rates: ArrayLike<number>, instances: Ar
   return hi;
 }
 
-/** Target tracking as Application Auto Scaling runs it on 1-minute SageMaker metrics. */
-export interface TrackingPolicy {
-  readonly min: number;
-  readonly max: number;
-  readonly target: number;
-  readonly scaleInCooldownS: number;
-  readonly scaleOutCooldownS: number;
-}
+/** Target tracking as Application Auto Scaling runs it on 1-minute SageMaker metrics, within the target's bounds. */
+export type TrackingPolicy = Pick<
+  TargetTrackingSetting,
+  'targetValue' | 'scaleInCooldownSeconds' | 'scaleOutCooldownSeconds'
+> & { readonly min: number; readonly max: number };
 
 /** Minutes from a scale-out decision to the new instance taking requests. */
 export const PROVISION_MINUTES = 6;
@@ -197,22 +195,28 @@ export function runHour(
       tracker.pending.push({ readyAt: minute + PROVISION_MINUTES, count: policy.min - total });
       continue;
     }
-    if (recent.length === HIGH_POINTS && recent.every((x) => x > policy.target)) {
-      const desired = Math.min(policy.max, Math.ceil((n * metric) / policy.target));
-      if (desired > total && (minute - tracker.lastOut) * 60 >= policy.scaleOutCooldownS) {
+    if (recent.length === HIGH_POINTS && recent.every((x) => x > policy.targetValue)) {
+      // Within the scale-out cooldown the capacity it added counts toward the next desired capacity, and only a
+      // larger scale-out goes ahead: `total` holds the instances still being provisioned, so one test serves both.
+      const desired = Math.min(policy.max, Math.ceil((n * metric) / policy.targetValue));
+      if (desired > total) {
         tracker.pending.push({ readyAt: minute + PROVISION_MINUTES, count: desired - total });
         tracker.lastOut = minute;
       }
     } else if (
       pendingCount === 0 &&
       tracker.history.length === LOW_POINTS &&
-      tracker.history.every((x) => x < LOW_RATIO * policy.target)
+      tracker.history.every((x) => x < LOW_RATIO * policy.targetValue)
     ) {
       const mean = tracker.history.reduce((a, b) => a + b, 0) / LOW_POINTS;
-      const desired = Math.max(policy.min, Math.ceil((n * mean) / policy.target));
+      const desired = Math.max(policy.min, Math.ceil((n * mean) / policy.targetValue));
       const sinceIn = (minute - tracker.lastIn) * 60;
       const sinceOut = (minute - tracker.lastOut) * 60;
-      if (desired < n && sinceIn >= policy.scaleInCooldownS && sinceOut >= policy.scaleInCooldownS) {
+      if (
+        desired < n &&
+        sinceIn >= policy.scaleInCooldownSeconds &&
+        sinceOut >= policy.scaleOutCooldownSeconds
+      ) {
         tracker.inService = desired;
         tracker.lastIn = minute;
       }

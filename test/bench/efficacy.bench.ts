@@ -19,12 +19,8 @@ import * as vegaLite from 'vega-lite';
 import { CLIENTS } from '../../examples/demo/derive-traffic.ts';
 import { INSTANCES } from '../../lambdas/core/instances.ts';
 import { type HourObservation, planScaling } from '../../lambdas/core/plan/planner.ts';
-import {
-  type Guardrails,
-  TARGET_METRIC,
-  VARIANT_DIMENSION,
-  variantResourceId,
-} from '../../lambdas/core/plan/types.ts';
+import { TARGET_METRIC, VARIANT_DIMENSION, variantResourceId } from '../../lambdas/core/plan/types.ts';
+import { ENFORCE_GUARDRAILS } from '../helpers/guardrails.ts';
 import {
   cheapestFor,
   type HourResult,
@@ -72,22 +68,6 @@ const MODELS: readonly ServingModel[] = [
   serving('ml.g6.xlarge', 4, 200),
 ];
 
-const GUARDRAILS: Guardrails = {
-  mode: 'enforce',
-  dryRun: false,
-  cooldownHours: 24,
-  maxStepPercent: 50,
-  freeze: [],
-  allow: [],
-  minInstances: 1,
-  minInstancesByEndpoint: {},
-  schedules: false,
-  scaleToZero: false,
-  latencyMarginPercent: 10,
-  verifyHours: 24,
-  errorTolerance: { ratio: 1.5, absolute: 5 },
-};
-
 interface Score {
   cost: number;
   over: number;
@@ -95,6 +75,8 @@ interface Score {
 }
 const STRATEGIES = ['static peak', 'default target tracking', 'planner', 'oracle'] as const;
 type Strategy = (typeof STRATEGIES)[number];
+
+const trackingOf = ({ min: _min, max: _max, ...tracking }: TrackingPolicy) => tracking;
 
 const cloneTracker = (t: Tracker): Tracker => ({
   ...t,
@@ -145,9 +127,9 @@ CLIENTS.forEach(({ id }, i) => {
   const defaults: TrackingPolicy = {
     min: 1,
     max: 2 * staticCount,
-    target: 0.5 * saturation(m),
-    scaleInCooldownS: 300,
-    scaleOutCooldownS: 300,
+    targetValue: 0.5 * saturation(m),
+    scaleInCooldownSeconds: 300,
+    scaleOutCooldownSeconds: 300,
   };
   const tracker = newTracker(Math.max(1, week1Need[0] ?? 1));
   const week1 = runWeek(m, rates, 0, tracker, defaults);
@@ -174,12 +156,7 @@ CLIENTS.forEach(({ id }, i) => {
     current: {
       state: {
         target: { min: defaults.min, max: defaults.max },
-        targetTracking: {
-          metric: TARGET_METRIC[VARIANT_DIMENSION],
-          targetValue: defaults.target,
-          scaleInCooldownSeconds: defaults.scaleInCooldownS,
-          scaleOutCooldownSeconds: defaults.scaleOutCooldownS,
-        },
+        targetTracking: { metric: TARGET_METRIC[VARIANT_DIMENSION], ...trackingOf(defaults) },
         wakeOnRequest: false,
         schedules: [],
       },
@@ -193,19 +170,11 @@ CLIENTS.forEach(({ id }, i) => {
     now: START + WEEK * 3_600_000,
     timezone: 'UTC',
     environment: 'prod',
-    guardrails: GUARDRAILS,
+    guardrails: ENFORCE_GUARDRAILS,
   });
   const after = plan?.after;
   const planned: TrackingPolicy =
-    after?.target && after.targetTracking
-      ? {
-          min: after.target.min,
-          max: after.target.max,
-          target: after.targetTracking.targetValue,
-          scaleInCooldownS: after.targetTracking.scaleInCooldownSeconds,
-          scaleOutCooldownS: after.targetTracking.scaleOutCooldownSeconds,
-        }
-      : defaults;
+    after?.target && after.targetTracking ? { ...after.targetTracking, ...after.target } : defaults;
   const oracle = Array.from({ length: WEEK }, (_, h) => cheapestFor(m, rates, (WEEK + h) * MINUTES_PER_HOUR));
   rows.push({
     endpoint,
@@ -218,7 +187,7 @@ CLIENTS.forEach(({ id }, i) => {
       oracle: { cost: oracle.reduce((a, n) => a + n * m.hourly, 0), over: 0, hours: WEEK },
     },
     note: plan
-      ? `target ${defaults.target.toFixed(0)} -> ${planned.target}, min ${planned.min}, max ${planned.max}`
+      ? `target ${defaults.targetValue.toFixed(0)} -> ${planned.targetValue}, min ${planned.min}, max ${planned.max}`
       : 'no plan (defaults kept)',
   });
 });
