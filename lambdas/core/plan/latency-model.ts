@@ -23,7 +23,10 @@ export interface LatencyModel {
   readonly error: number;
 }
 
-/** How far past the busiest observed load per instance the model may be used. */
+/**
+ * How far past the busiest observed load per instance the model may be used; points whose loads span less than this
+ * factor (10th to 90th percentile) are too close together to fit the curve's bend.
+ */
 export const EXTRAPOLATION = 1.5;
 const GRID = 200;
 /** Candidate saturations run from just past the busiest load to this many times it (beyond: latency is flat). */
@@ -33,21 +36,43 @@ export function predictP99(model: LatencyModel, x: number): number {
   return x >= model.saturation ? Number.POSITIVE_INFINITY : model.baseMs / (1 - x / model.saturation);
 }
 
-/** The fit, or null with fewer than `minPoints` usable points. */
-export function fitLatency(points: readonly LoadPoint[], minPoints: number): LatencyModel | null {
+/**
+ * The fit, or null with fewer than `minPoints` usable points. With `saturation` given (known from utilisation) only
+ * the base is fitted: points that all sit near one load cannot tell the curve's bend from its height.
+ */
+export function fitLatency(
+  points: readonly LoadPoint[],
+  minPoints: number,
+  saturation?: number,
+): LatencyModel | null {
   const usable = points.filter(
     (p) => p.x > 0 && p.p99Ms > 0 && Number.isFinite(p.x) && Number.isFinite(p.p99Ms),
   );
   if (usable.length < minPoints) return null;
   const maxObserved = Math.max(...usable.map((p) => p.x));
   let best: LatencyModel | null = null;
-  for (let i = 0; i <= GRID; i++) {
-    const saturation = maxObserved * (1.02 + (GRID_SPAN - 1.02) * (i / GRID) ** 2);
+  const candidates =
+    saturation !== undefined && saturation > maxObserved
+      ? [saturation]
+      : Array.from(
+          { length: GRID + 1 },
+          (_, i) => maxObserved * (1.02 + (GRID_SPAN - 1.02) * (i / GRID) ** 2),
+        );
+  for (const saturation of candidates) {
     const baseMs = median(usable.map((p) => p.p99Ms * (1 - p.x / saturation)));
     const error = median(usable.map((p) => Math.abs(Math.log(p.p99Ms / (baseMs / (1 - p.x / saturation))))));
     if (!best || error < best.error - 1e-12) best = { baseMs, saturation, maxObserved, error };
   }
   return best && { ...best, error: Math.expm1(best.error) };
+}
+
+/**
+ * The load per instance at which the model predicts `p99Ms`: how busy an hour's busiest minutes ran, read from its
+ * p99 (0 at or under the idle p99, the saturation for an hour that went past it).
+ */
+export function loadAt(model: LatencyModel, p99Ms: number): number {
+  if (!(p99Ms > model.baseMs)) return 0;
+  return model.saturation * (1 - model.baseMs / p99Ms);
 }
 
 /**

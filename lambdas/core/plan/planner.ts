@@ -7,10 +7,12 @@
  */
 import { DateTime } from 'luxon';
 import { globToRegExp } from '../budget.ts';
+import { chooseTracking } from './headroom.ts';
 import {
   EXTRAPOLATION,
   fitLatency,
   type LatencyModel,
+  loadAt,
   predictP99,
   safeLoad,
   saturationFromUtilization,
@@ -64,7 +66,11 @@ export interface PlannerInput {
  */
 export const MIN_HOURS = 72;
 export const MIN_DAYS = 3;
-/** Target tracking lets the metric run past its target for the minutes a scale-out takes: aim this far below. */
+/**
+ * Target tracking lets the metric run past its target for the minutes a scale-out takes: aim at least this far
+ * below the safe load. A history that target tracking ran shows more in its hours' p99 (headroom.ts); a history at
+ * a fixed count shows none of it.
+ */
 export const TARGET_HEADROOM = 0.85;
 /** MaxCapacity leaves this much above what the busiest hour needed, unless the cap takes it. */
 export const MAX_HEADROOM = 1.2;
@@ -82,6 +88,10 @@ interface Fitted {
   readonly safe: number;
   readonly limitMs: number | null;
   readonly points: readonly HourObservation[];
+  /** Per point: the mean load per instance that would have kept its p99 under the limit (`safe` when unknown). */
+  readonly hourSafe: readonly number[];
+  /** p99 was over the limit at every load seen: `safe` is a step below the lowest, not a fit. */
+  readonly censored?: boolean;
 }
 
 export function planScaling(input: PlannerInput): readonly ScalingPlan[] {
@@ -93,23 +103,33 @@ export function planScaling(input: PlannerInput): readonly ScalingPlan[] {
   const peak = Math.max(...fitted.points.map((h) => (h.invocations ?? 0) / 60));
   const before = input.current.state;
   const metric = TARGET_METRIC[input.resource.dimension];
-  let targetValue = Math.max(0.01, round2(fitted.safe * TARGET_HEADROOM));
+  const chosen = chooseTracking(
+    fitted.points.map((h, k) => ({
+      load: (h.invocations ?? 0) / 60,
+      safe: fitted.hourSafe[k] ?? fitted.safe,
+    })),
+    fitted.safe,
+    fitted.safe * TARGET_HEADROOM,
+    floor,
+  );
+  let targetValue = Math.max(0.01, round2(chosen.target));
   if (before.targetTracking?.metric === metric) {
     const was = before.targetTracking.targetValue;
-    if (Math.abs(targetValue - was) <= TARGET_HYSTERESIS * was && was <= fitted.safe) targetValue = was;
+    if (Math.abs(targetValue - was) <= TARGET_HYSTERESIS * was && was <= chosen.target) targetValue = was;
   }
   const toZero = isComponent(input.resource) && input.guardrails.scaleToZero;
   const need = (load: number, perInstance: number) => (load <= 0 ? 0 : Math.ceil(load / perInstance));
-  const peakNeed = Math.max(floor, need(peak, fitted.safe));
+  const peakNeed = chosen.peakNeed;
   const byHour = quietestByHourOfDay(input, fitted.points);
   const window = input.guardrails.schedules
     ? offHoursWindow(byHour.map((load) => need(load, fitted.safe) <= Math.max(floor, 1)))
     : null;
   const dayHours = byHour.filter((_, h) => !window || !inWindow(h, window.start, window.end));
   const ceilingMax = input.guardrails.maxInstances;
-  const quietNeed = Math.min(...dayHours.map((load) => need(load, targetValue)));
+  // Bursts that outrun a scale-out are met by the instances already in service: the minimum holds them.
+  const quietNeed = Math.max(chosen.min, Math.min(...dayHours.map((load) => need(load, targetValue))));
   const min = Math.max(floor, ceilingMax === undefined ? quietNeed : Math.min(quietNeed, ceilingMax));
-  let max = Math.max(min, Math.ceil(peakNeed * MAX_HEADROOM));
+  let max = Math.max(min, Math.ceil(peakNeed * MAX_HEADROOM), need(peak, targetValue));
   if (ceilingMax !== undefined) max = Math.max(min, Math.min(max, ceilingMax));
   let infeasible: string | undefined;
   if (fitted.limitMs !== null && max < peakNeed) {
@@ -157,7 +177,7 @@ export function planScaling(input: PlannerInput): readonly ScalingPlan[] {
   const spendBefore = spendOf(before);
   const p99Ms = predictedP99(fitted, after, peak);
   const reason =
-    `${fitSentence(fitted, input.guardrails.latencyMarginPercent)} ` +
+    `${fitSentence(fitted, input.guardrails.latencyMarginPercent, input.guardrails.maxStepPercent)} ` +
     `Target tracking at ${fmt(targetValue)} with min ${after.target?.min} and max ${after.target?.max} ` +
     `(the busiest hour, ${fmt(peak)} invocations a minute, needs ${peakNeed}) forecasts ${money(spend)} ` +
     `for the rest of the period against ${money(spendBefore)} as it is.${capNote}`;
@@ -191,20 +211,18 @@ function fitModel(input: PlannerInput): Fitted | null {
       const model = fitLatency(
         withP99.map((h) => ({ x: x(h), p99Ms: h.p99Ms ?? 0 })),
         MIN_HOURS,
+        narrow(withP99.map(x)) ? utilizationSaturation(points, x) : undefined,
       );
       const limitMs = ceiling * (1 - input.guardrails.latencyMarginPercent / 100);
       const safe = model && safeLoad(model, limitMs);
-      // An idle instance already over the limit: more instances cannot bring p99 under it.
-      if (!model || !safe) return null;
-      return { model, safe, limitMs, points: withP99 };
+      if (!model || !safe) return belowLowestOver(input, withP99, limitMs);
+      const hourSafe = withP99.map((h) => hourSafeLoad(model, limitMs, safe, x(h), h.p99Ms ?? 0));
+      return { model, safe, limitMs, points: withP99, hourSafe };
     }
   }
   const withUtil = points.filter((h) => h.utilization !== null);
   if (!enough(withUtil)) return null;
-  const saturation = saturationFromUtilization(
-    withUtil.map((h) => ({ x: x(h), utilization: h.utilization ?? 0 })),
-    MIN_HOURS,
-  );
+  const saturation = utilizationSaturation(withUtil, x);
   if (!saturation) return null;
   const busiest = Math.max(...withUtil.map(x));
   return {
@@ -212,7 +230,60 @@ function fitModel(input: PlannerInput): Fitted | null {
     safe: Math.min(saturation * TARGET_UTILIZATION, busiest * EXTRAPOLATION),
     limitMs: null,
     points: withUtil,
+    hourSafe: withUtil.map(() => Number.POSITIVE_INFINITY),
   };
+}
+
+/**
+ * When no fit places p99 under the limit at any load (every hour near the same load and over the limit, as target
+ * tracking holds it), the latency-safe load lies below the lowest load per instance at which p99 went over, by an
+ * amount the history cannot say. The plan steps below it by the largest step the guardrails allow, and the next
+ * cycle fits on what that step shows. Null when no hour went over: then the fit failed for want of spread, not
+ * because the load is too high.
+ */
+function belowLowestOver(
+  input: PlannerInput,
+  points: readonly HourObservation[],
+  limitMs: number,
+): Fitted | null {
+  const over = points.filter((h) => (h.p99Ms ?? 0) > limitMs && (h.invocations ?? 0) > 0);
+  if (over.length === 0) return null;
+  const lowest = Math.min(...over.map((h) => (h.invocations ?? 0) / h.instances / 60));
+  const safe = lowest * (1 - input.guardrails.maxStepPercent / 100);
+  if (!(safe > 0)) return null;
+  return { model: null, safe, limitMs, points, hourSafe: points.map(() => safe), censored: true };
+}
+
+/**
+ * The mean load per instance at which an hour's p99 would have met the limit. An hour runs `ratio` = p99 / the
+ * fit's prediction above the fitted curve (its bursts, and target tracking's lag behind them); scaling its load
+ * keeps that ratio, so the load is where the curve reaches limit / ratio. That reading fails near the idle p99,
+ * where the ratio is mostly the hour's bursts: an hour's busiest load per instance is at most the saturation (an
+ * hour that saturated, at least), so scaling its load by safe / saturation always brings the busiest minutes to
+ * the safe load; the hour's safe load is the larger of the two, never above the fitted safe load.
+ */
+function hourSafeLoad(model: LatencyModel, limitMs: number, safe: number, x: number, p99Ms: number): number {
+  const ratio = Math.max(1, p99Ms / predictP99(model, x));
+  return Math.min(safe, Math.max(loadAt(model, limitMs / ratio), (safe * x) / model.saturation));
+}
+
+function utilizationSaturation(
+  points: readonly HourObservation[],
+  x: (h: HourObservation) => number,
+): number | undefined {
+  const withUtil = points.filter((h) => h.utilization !== null);
+  const fit = saturationFromUtilization(
+    withUtil.map((h) => ({ x: x(h), utilization: h.utilization ?? 0 })),
+    MIN_HOURS,
+  );
+  return fit ?? undefined;
+}
+
+/** Loads per instance too close together for the latency fit to place the curve's bend (see EXTRAPOLATION). */
+function narrow(loads: readonly number[]): boolean {
+  const sorted = loads.filter((v) => v > 0).sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.floor(q * (sorted.length - 1))] ?? 0;
+  return at(0.1) > 0 && at(0.9) / at(0.1) < EXTRAPOLATION;
 }
 
 function enough(points: readonly HourObservation[]): boolean {
@@ -354,8 +425,15 @@ function predictedP99(fitted: Fitted, after: ScalingState, peak: number): number
   return predictP99(fitted.model, peak / n);
 }
 
-function fitSentence(fitted: Fitted, marginPercent: number): string {
+function fitSentence(fitted: Fitted, marginPercent: number, maxStep: number): string {
   const hours = fitted.points.length;
+  if (fitted.censored && fitted.limitMs !== null) {
+    return (
+      `On ${hours} hours, p99 was over ${fmt(fitted.limitMs)} ms (the ceiling less ${marginPercent}%) at every load ` +
+      `seen, down to ${fmt(fitted.safe / (1 - maxStep / 100))} invocations per instance a minute: the plan steps ` +
+      `${maxStep}% below that, to ${fmt(fitted.safe)}, and the next cycle fits on what it shows.`
+    );
+  }
   if (!fitted.model || fitted.limitMs === null) {
     return `Fitted on ${hours} hours without latency: ${fmt(fitted.safe)} invocations per instance a minute keep utilisation near ${TARGET_UTILIZATION * 100}%.`;
   }

@@ -13,25 +13,12 @@ import {
   VARIANT_DIMENSION,
   variantResourceId,
 } from '../../../lambdas/core/plan/types.ts';
+import { ENFORCE_GUARDRAILS } from '../../helpers/guardrails.ts';
 
 const HOUR = 3_600_000;
 const START = Date.UTC(2026, 2, 2);
 
-const GUARDRAILS: Guardrails = {
-  mode: 'enforce',
-  dryRun: false,
-  cooldownHours: 24,
-  maxStepPercent: 50,
-  freeze: [],
-  allow: [],
-  minInstances: 1,
-  minInstancesByEndpoint: {},
-  schedules: false,
-  scaleToZero: false,
-  latencyMarginPercent: 10,
-  verifyHours: 24,
-  errorTolerance: { ratio: 1.5, absolute: 5 },
-};
+const GUARDRAILS = ENFORCE_GUARDRAILS;
 
 /** The true latency curve of the simulated instances: 50 ms idle, saturating at 600 invocations a minute. */
 const trueP99 = (x: number) => 50 / (1 - x / 600);
@@ -306,6 +293,75 @@ describe('planScaling', () => {
       ),
       { numRuns: 40 },
     );
+  });
+
+  /** Every hour near 500 invocations per instance a minute (target tracking holding its target of 500). */
+  function heldAtTarget(p99: (x: number, i: number) => number): PlannerInput {
+    const hours: HourObservation[] = Array.from({ length: 7 * 24 }, (_, i) => {
+      const perMinute = 2000 * (1 + 0.5 * Math.sin((i / 24) * 2 * Math.PI));
+      const instances = perMinute / (500 * (1 + 0.03 * Math.sin(i * 1.3)));
+      return {
+        t: START + i * HOUR,
+        instances,
+        invocations: perMinute * 60,
+        p99Ms: p99(perMinute / instances, i),
+        utilization: perMinute / instances / 600,
+        errors5xx: 0,
+        noCapacity: 0,
+      };
+    });
+    const current = {
+      ...staticState(1),
+      target: { min: 1, max: 20 },
+      targetTracking: {
+        metric: TARGET_METRIC[VARIANT_DIMENSION],
+        targetValue: 500,
+        scaleInCooldownSeconds: 300,
+        scaleOutCooldownSeconds: 300,
+      },
+    };
+    return input({ hours, current: { state: current, foreignPolicies: [], foreignSchedules: [] } });
+  }
+  const lowestLoad = (i: PlannerInput) =>
+    Math.min(...i.hours.map((h) => (h.invocations ?? 0) / h.instances / 60));
+
+  it('scales out an endpoint held over the limit at one load, placing the curve by its utilisation', () => {
+    const held = heldAtTarget((x, i) => trueP99(x) * (1 + 0.05 * Math.sin(i * 1.7)));
+    expect(held.hours.every((h) => (h.p99Ms ?? 0) > 180)).toBe(true);
+    const [plan] = planScaling(held);
+    const target = plan?.after.targetTracking?.targetValue ?? Infinity;
+    expect(target).toBeLessThan(lowestLoad(held));
+    // The true curve meets 180 ms at 433 a minute; the plan aims at or under it, with the target headroom.
+    expect(trueP99(target)).toBeLessThanOrEqual(180);
+    expect(target).toBeGreaterThan(433 * 0.8);
+    // Room for target tracking to carry the busiest hour (3000 a minute) at that target.
+    expect(plan?.after.target?.max).toBeGreaterThanOrEqual(Math.ceil(3000 / target));
+  });
+
+  it('steps below the lowest load seen when p99 ran past any fit at every load', () => {
+    const held = heldAtTarget(() => 60_000);
+    const [plan] = planScaling(held);
+    const target = plan?.after.targetTracking?.targetValue ?? Infinity;
+    // The largest step the guardrails allow (50%) below the lowest load that went over, less the target headroom.
+    expect(target).toBeLessThanOrEqual(lowestLoad(held) * 0.5);
+    expect(target).toBeGreaterThan(lowestLoad(held) * 0.5 * 0.8);
+    expect(plan?.reason).toMatch(/over 180 ms .* at every load seen/);
+  });
+
+  it('holds the hours whose bursts ran p99 over the limit, not only the fitted curve', () => {
+    // Three instances; the first busy hour of each day (9h, 840 a minute) ran at 2.2 times the fitted p99: its ramp
+    // outran the instances in service.
+    const hours = history({ days: 21, instances: 3, peak: 1200 }).map((h) =>
+      new Date(h.t).getUTCHours() === 9 ? { ...h, p99Ms: (h.p99Ms ?? 0) * 2.2 } : h,
+    );
+    expect(hours.filter((h) => (h.p99Ms ?? 0) > 180).length).toBe(21);
+    const [plan] = planScaling(input({ hours }));
+    const target = plan?.after.targetTracking?.targetValue ?? Infinity;
+    const min = plan?.after.target?.min ?? 0;
+    // At 840 a minute the plan holds four instances (233 each, where 2.2 times the curve meets 180 ms), not three.
+    expect(Math.max(min, Math.ceil(840 / target))).toBeGreaterThanOrEqual(4);
+    // The other hours keep the fitted curve: the quiet hours are not held at the ramp's count.
+    expect(Math.max(min, Math.ceil(60 / target))).toBeLessThan(4);
   });
 
   it('falls back to utilisation when latency is not measured', () => {
