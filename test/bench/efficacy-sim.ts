@@ -215,7 +215,7 @@ export function runHour(
       if (
         desired < n &&
         sinceIn >= policy.scaleInCooldownSeconds &&
-        sinceOut >= policy.scaleOutCooldownSeconds
+        sinceOut >= policy.scaleInCooldownSeconds
       ) {
         tracker.inService = desired;
         tracker.lastIn = minute;
