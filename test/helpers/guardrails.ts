@@ -1,18 +1,13 @@
+import { DEFAULT_GUARDRAILS } from '../../lambdas/core/plan/guardrails.ts';
 import type { Guardrails } from '../../lambdas/core/plan/types.ts';
 
-/** An enforce tier with the design's defaults and no windows: what planner tests and the efficacy bench plan under. */
+/**
+ * The defaults in an enforce tier without schedules, at a 10% latency margin: what planner tests and the efficacy
+ * bench plan under.
+ */
 export const ENFORCE_GUARDRAILS: Guardrails = {
+  ...DEFAULT_GUARDRAILS,
   mode: 'enforce',
-  dryRun: false,
-  cooldownHours: 24,
-  maxStepPercent: 50,
-  freeze: [],
-  allow: [],
-  minInstances: 1,
-  minInstancesByEndpoint: {},
   schedules: false,
-  scaleToZero: false,
   latencyMarginPercent: 10,
-  verifyHours: 24,
-  errorTolerance: { ratio: 1.5, absolute: 5 },
 };
