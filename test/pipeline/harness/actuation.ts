@@ -12,8 +12,13 @@ import { AutoScalingEngine } from '../../helpers/autoscaling-engine.ts';
 import type { Handler } from '../../helpers/aws-server.ts';
 import { ACCOUNT, REGION } from './assembly.ts';
 
-/** The endpoints tagged `perf-budgets:managed=true`: team-04's two, each with a registered scalable target. */
+/**
+ * The endpoints tagged `perf-budgets:managed=true`: team-04's two, each with a registered scalable target. The
+ * first keeps the target-tracking policy its team put there (the tool must not add a second one); the second's
+ * target was registered for the tool, with no policy: the tool's own is the only one it will have.
+ */
 export const MANAGED_ENDPOINTS: readonly string[] = ['svc-0004-prod', 'svc-0016-staging'];
+const LEFT_TO_THE_TOOL = 'svc-0016-staging';
 
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 const sec = (ms: number) => Math.floor(ms / 1000);
@@ -177,6 +182,7 @@ function seededEngine(account: ApiAccount, nowSec: () => number): AutoScalingEng
       if (!v.autoscaled) continue;
       const resourceId = `endpoint/${e.name}/variant/${v.name}`;
       engine.seedTarget({ resourceId, dimension: DIMENSION, min: v.min, max: v.max });
+      if (e.name === LEFT_TO_THE_TOOL) continue;
       engine.seedPolicy({
         resourceId,
         dimension: DIMENSION,
