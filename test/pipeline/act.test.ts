@@ -20,6 +20,7 @@ import { MANAGED_ENDPOINTS } from './harness/actuation.ts';
 import { Assembly } from './harness/assembly.ts';
 import { type Deployed, deploy, explain } from './harness/deployed.ts';
 import type { Execution } from './harness/pipeline.ts';
+import type { SnsMessage } from './harness/sns-server.ts';
 
 /** Application Auto Scaling and CloudWatch operations that change something. */
 const WRITES =
@@ -29,6 +30,8 @@ interface Run {
   readonly execution: Execution;
   /** The JSON services' write requests during it. */
   readonly writes: readonly { target: string; input: Record<string, unknown> }[];
+  /** The alerts published to the topic during it. */
+  readonly alerts: readonly SnsMessage[];
 }
 
 let deployed: Deployed;
@@ -36,13 +39,27 @@ let ledger: DynamoDbLedger;
 let dynamo: DynamoDBClient;
 /** The engine's targets before the first execution, by resource id. */
 let before: Map<string, { min: number; max: number }>;
-const runs: Record<'first' | 'rerun', Run | undefined> = { first: undefined, rerun: undefined };
+const runs: Record<'first' | 'rerun' | 'regressed' | 'regressedRerun', Run | undefined> = {
+  first: undefined,
+  rerun: undefined,
+  regressed: undefined,
+  regressedRerun: undefined,
+};
+/** A change made on 2026-10-11 to the managed endpoint that keeps its team's policy, recorded as act records one. */
+let injected: ActionRecord;
+const REGRESSED = 'svc-0004-prod';
+const CHANGED_AT = '2026-10-11T00:30:00.000Z';
 
 async function runCycle(name: string): Promise<Run> {
   const { loopback, pipeline } = deployed;
   const from = loopback.aws.requests.length;
+  const sns = loopback.sns.messages.length;
   const execution = await pipeline.run(name, { asOf: AS_OF });
-  return { execution, writes: loopback.aws.requests.slice(from).filter((r) => WRITES.test(r.target)) };
+  return {
+    execution,
+    writes: loopback.aws.requests.slice(from).filter((r) => WRITES.test(r.target)),
+    alerts: loopback.sns.messages.slice(sns),
+  };
 }
 
 const run = (name: keyof typeof runs): Run => {
@@ -91,7 +108,44 @@ beforeAll(async () => {
   });
   runs.first = await runCycle('act-first');
   runs.rerun = await runCycle('act-rerun');
-}, 300_000);
+  await injectRegression();
+  runs.regressed = await runCycle('act-regressed');
+  runs.regressedRerun = await runCycle('act-regressed-rerun');
+}, 400_000);
+
+/**
+ * As if an earlier cycle had lowered svc-0004-prod's maximum on 2026-10-11 (the ledger holds the applied change,
+ * Application Auto Scaling the new maximum) and its p99 had gone over the budget's ceiling since.
+ */
+async function injectRegression(): Promise<void> {
+  const { actuation } = deployed.loopback;
+  const payload = ActionsPayloadSchema.parse(
+    await deployed.loopback.getJson(acted(run('first').execution).actionsKey),
+  );
+  const held = payload.actions.find((a) => a.resource.endpoint === REGRESSED);
+  if (!held) throw new Error(`the first cycle planned nothing for ${REGRESSED}`);
+  const target = held.before.target as { min: number; max: number };
+  injected = {
+    ...held,
+    id: 'act-0123456789abcdef',
+    kind: 'scaling',
+    status: 'applied',
+    reason: 'The change is within its guardrails and is made.',
+    after: { ...held.before, target: { min: target.min, max: target.min + 1 } },
+    asOf: '2026-10-10',
+    createdAt: CHANGED_AT,
+    appliedAt: CHANGED_AT,
+    history: [
+      { status: 'recommended', at: CHANGED_AT },
+      { status: 'applied', at: CHANGED_AT, reason: 'The change is within its guardrails and is made.' },
+    ],
+  };
+  await ledger.putAction(injected, 'absent');
+  const t = actuation.engine.target(held.resource.resourceId, held.resource.dimension);
+  if (!t) throw new Error(`${held.resource.resourceId} has no scalable target`);
+  t.max = target.min + 1;
+  actuation.regress(REGRESSED, Date.parse(CHANGED_AT) + 30 * 60_000, 40);
+}
 
 afterAll(async () => {
   dynamo?.destroy();
@@ -170,5 +224,36 @@ describe('the same cycle run again', () => {
     expect(writes).toEqual([]);
     expect(acted(execution).applied).toEqual([]);
     expect(acted(execution).parameters).toEqual([]);
+  });
+});
+
+describe('a cycle after a change that hurt', () => {
+  it('rolls the change back to exactly the recorded state', async () => {
+    const { execution, writes } = run('regressed');
+    expect(execution.status, explain(execution)).toBe('SUCCEEDED');
+    expect(acted(execution).rolledBack).toEqual([injected.id]);
+    const [rec] = await ledger.actions({ id: injected.id });
+    expect(rec?.status).toBe('rolled-back');
+    const t = deployed.loopback.actuation.engine.target(
+      injected.resource.resourceId,
+      injected.resource.dimension,
+    );
+    expect(t && { min: t.min, max: t.max }).toEqual(injected.before.target);
+    // the rollback is the only write: the team's own policy is left alone
+    expect(writes.map((w) => [w.target, w.input.ResourceId])).toEqual([
+      ['AnyScaleFrontendService.RegisterScalableTarget', injected.resource.resourceId],
+    ]);
+  });
+
+  it('alerts the budget once on the topic that the change was rolled back, and why', () => {
+    const rolled = (r: Run) => r.alerts.filter((m) => m.attributes.kind === 'change-rolled-back');
+    const [alert, ...more] = rolled(run('regressed'));
+    expect(more).toEqual([]);
+    expect(alert?.attributes).toMatchObject({ budget: ENFORCE_BUDGET, transition: 'opened' });
+    const body = JSON.parse(JSON.parse(alert?.message ?? '{}').default) as { alert: { message: string } };
+    expect(body.alert.message).toContain(injected.id);
+    expect(body.alert.message).toMatch(/p99/);
+    expect(rolled(run('regressedRerun'))).toEqual([]);
+    expect(run('regressedRerun').writes).toEqual([]);
   });
 });

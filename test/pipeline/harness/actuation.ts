@@ -204,6 +204,8 @@ function seededEngine(account: ApiAccount, nowSec: () => number): AutoScalingEng
 export class Actuation {
   readonly engine: AutoScalingEngine;
   readonly ssm: ParameterStore;
+  /** A latency regression injected into CloudWatch's answers: an endpoint's ModelLatency times `factor` from `fromMs`. */
+  private regression: { endpoint: string; fromMs: number; factor: number } | undefined;
 
   /** @param nowMs the instant the services answer at (the account's). */
   constructor(
@@ -215,10 +217,16 @@ export class Actuation {
     this.ssm = new ParameterStore(nowSec);
   }
 
+  /** From now on, `endpoint`'s ModelLatency is `factor` times what it was, in every hour from `fromMs`. */
+  regress(endpoint: string, fromMs: number, factor: number): void {
+    this.regression = { endpoint, fromMs, factor };
+  }
+
   /** The account's handlers, with Application Auto Scaling's state in the engine and the managed tags added. */
   handlers(): Record<string, Handler> {
     const served = this.account.handlers();
     const listTags = served['SageMaker.ListTags'] as Handler;
+    const metricData = served['GraniteServiceVersion20100801.GetMetricData'] as Handler;
     const managed = new Set(
       this.account.fleet.filter((e) => MANAGED_ENDPOINTS.includes(e.name)).map((e) => e.arn),
     );
@@ -227,6 +235,8 @@ export class Actuation {
       ...this.engine.handlers(),
       ...this.ssm.handlers(),
       ...trainingHandlers(),
+      'GraniteServiceVersion20100801.GetMetricData': (input) =>
+        this.regressed(input, metricData(input) as MetricDataOutput),
       'SageMaker.ListTags': (input) => {
         const out = listTags(input) as { Tags?: { Key: string; Value: string }[] };
         return managed.has(String(input.ResourceArn)) && out.Tags
@@ -235,4 +245,41 @@ export class Actuation {
       },
     };
   }
+
+  private regressed(input: Record<string, unknown>, out: MetricDataOutput): MetricDataOutput {
+    const r = this.regression;
+    if (!r || !out.MetricDataResults) return out;
+    const queries = new Map(
+      ((input.MetricDataQueries as MetricQuery[] | undefined) ?? []).map((q) => [q.Id, q.MetricStat]),
+    );
+    const slower = (id: string) => {
+      const stat = queries.get(id);
+      return (
+        stat?.Metric.MetricName === 'ModelLatency' &&
+        stat.Metric.Dimensions.some((d) => d.Name === 'EndpointName' && d.Value === r.endpoint)
+      );
+    };
+    return {
+      ...out,
+      MetricDataResults: out.MetricDataResults.map((m) =>
+        slower(m.Id)
+          ? {
+              ...m,
+              Values: m.Values.map((v, i) => ((m.Timestamps[i] ?? 0) * 1000 >= r.fromMs ? v * r.factor : v)),
+            }
+          : m,
+      ),
+    };
+  }
+}
+
+interface MetricQuery {
+  readonly Id: string;
+  readonly MetricStat?: {
+    readonly Metric: { readonly MetricName: string; readonly Dimensions: { Name: string; Value: string }[] };
+  };
+}
+
+interface MetricDataOutput {
+  readonly MetricDataResults?: { Id: string; Timestamps: number[]; Values: number[] }[];
 }
