@@ -28,6 +28,7 @@ export interface CycleStateMachineProps {
 /**
  * Adds the governance cycle to `scope` as the state machine `Cycle`: the day it judges, then collect (spend once,
  * inventory and metrics per target, in a Map), evaluate, act, notify, and the report when the input asks for it.
+ * Notify and the report get act's actions beside the findings.
  * Any failure publishes a `pipeline-failure` alert to the topic and fails the execution.
  */
 export function addCycleStateMachine(scope: Construct, props: CycleStateMachineProps): sfn.StateMachine {
@@ -99,6 +100,13 @@ export function addCycleStateMachine(scope: Construct, props: CycleStateMachineP
     asOf: sfn.JsonPath.stringAt('$.evaluated.asOf'),
     resultKey: sfn.JsonPath.stringAt('$.evaluated.resultKey'),
   });
+  // what act did (actions/<asOf>/<runId>.json), for notify and the report
+  const withActions = sfn.TaskInput.fromObject({
+    runId: sfn.JsonPath.stringAt('$.evaluated.runId'),
+    asOf: sfn.JsonPath.stringAt('$.evaluated.asOf'),
+    resultKey: sfn.JsonPath.stringAt('$.evaluated.resultKey'),
+    actionsKey: sfn.JsonPath.stringAt('$.acted.actionsKey'),
+  });
   const done = new sfn.Succeed(states, 'CycleDone');
 
   // What the cycle judges, decided once for every part: a manual run's asOf, else the day before the schedule's
@@ -161,7 +169,8 @@ export function addCycleStateMachine(scope: Construct, props: CycleStateMachineP
       ),
     )
     .next(step('Act', act, fromResult, '$.acted'))
-    .next(step('Notify', notify, fromResult, '$.notified'))
+    // notify alerts on the changes act rolled back, once, beside the findings
+    .next(step('Notify', notify, withActions, '$.notified'))
     .next(
       new sfn.Choice(states, 'ReportRequested')
         .when(
@@ -175,6 +184,7 @@ export function addCycleStateMachine(scope: Construct, props: CycleStateMachineP
             sfn.TaskInput.fromObject({
               asOf: sfn.JsonPath.stringAt('$.evaluated.asOf'),
               resultKey: sfn.JsonPath.stringAt('$.evaluated.resultKey'),
+              actionsKey: sfn.JsonPath.stringAt('$.acted.actionsKey'),
             }),
             '$.reported',
           ).next(done),

@@ -357,6 +357,7 @@ const RunIdSchema = z
   .regex(/^[A-Za-z0-9._-]{1,80}$/, 'expected the execution name (1-80 of A-Z a-z 0-9 . _ -)');
 const SnapshotKeySchema = z.string().startsWith(PREFIX.snapshots);
 const FindingsKeySchema = z.string().startsWith(PREFIX.findings);
+const ActionsKeySchema = z.string().startsWith(PREFIX.actions);
 
 /** Where a collect part reads: an account and region, and the member role to assume there. */
 export const CollectTargetSchema = z
@@ -419,12 +420,17 @@ export const EvaluateOutputSchema = z.strictObject({
   ok: z.number().int(),
 });
 
-/** Act and notify read the findings evaluate stored. */
+/** Act reads the findings evaluate stored. */
 export const FindingsEventSchema = z.object({ runId: RunIdSchema, asOf: Day, resultKey: FindingsKeySchema });
 export const ActOutputSchema = FindingsEventSchema.extend({
   ...ActOutcomeSchema.shape,
   /** The cycle's actions (actions/<asOf>/<runId>.json). */
-  actionsKey: z.string().startsWith('actions/'),
+  actionsKey: ActionsKeySchema,
+});
+/** Notify reads the findings and what act did: a change it rolled back is alerted. */
+export const NotifyEventSchema = FindingsEventSchema.extend({
+  /** The cycle's actions; absent from an execution started before act stored them. */
+  actionsKey: ActionsKeySchema.optional(),
 });
 export const NotifyOutputSchema = z.strictObject({
   runId: RunIdSchema,
@@ -434,7 +440,12 @@ export const NotifyOutputSchema = z.strictObject({
   failed: z.number().int(),
 });
 
-export const ReportEventSchema = z.object({ asOf: Day, resultKey: FindingsKeySchema });
+export const ReportEventSchema = z.object({
+  asOf: Day,
+  resultKey: FindingsKeySchema,
+  /** The cycle's actions, listed in the report (and cycle.json) as the CLI lists them. */
+  actionsKey: ActionsKeySchema.optional(),
+});
 export const ReportOutputSchema = z.strictObject({
   asOf: Day,
   html: z.string(),

@@ -4,8 +4,15 @@
  */
 import * as z from 'zod';
 import { DataError } from '../core/errors.ts';
+import { withActionFindings } from '../core/plan/action-findings.ts';
 import type { PayloadStore } from '../ports.ts';
-import { type SnapshotPart, SnapshotPartSchema } from './contract.ts';
+import {
+  ActionsPayloadSchema,
+  type Findings,
+  FindingsSchema,
+  type SnapshotPart,
+  SnapshotPartSchema,
+} from './contract.ts';
 
 /** A stored payload does not have the shape the contract gives it. */
 export class PayloadError extends DataError {
@@ -47,4 +54,26 @@ export async function writePayload<S extends z.ZodType>(
 /** The snapshot parts of a cycle, read and parsed in the order given. */
 export function readParts(store: PayloadStore, keys: readonly string[]): Promise<SnapshotPart[]> {
   return Promise.all(keys.map((k) => readPayload(store, k, SnapshotPartSchema)));
+}
+
+/**
+ * A cycle's findings with what act did, as the CLI's run has them: the result carries the cycle's actions, and each
+ * rolled-back change is a finding of its budget. Without `actionsKey` (an execution started before act stored its
+ * actions) the findings alone.
+ */
+export async function readFindingsWithActions(
+  store: PayloadStore,
+  resultKey: string,
+  actionsKey: string | undefined,
+): Promise<Findings> {
+  const findings = await readPayload(store, resultKey, FindingsSchema);
+  if (actionsKey === undefined) return findings;
+  const { asOf, actions } = await readPayload(store, actionsKey, ActionsPayloadSchema);
+  if (asOf !== findings.result.asOf) {
+    throw new PayloadError(
+      actionsKey,
+      `${actionsKey} holds the actions of ${asOf}, not of ${findings.result.asOf} (${resultKey})`,
+    );
+  }
+  return { ...findings, result: withActionFindings(findings.result, actions) };
 }

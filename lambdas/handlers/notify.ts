@@ -2,9 +2,9 @@ import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { presignedGet } from '../aws/s3-links.ts';
 import { S3ReportSink } from '../aws/s3-store.ts';
 import { SnsNotifier } from '../aws/sns.ts';
-import { FindingsEventSchema, FindingsSchema, LATEST_REPORT_DIR, PREFIX } from '../cycle/contract.ts';
+import { LATEST_REPORT_DIR, NotifyEventSchema, PREFIX } from '../cycle/contract.ts';
 import { alertStep } from '../cycle/notify.ts';
-import { readPayload } from '../cycle/payloads.ts';
+import { readFindingsWithActions } from '../cycle/payloads.ts';
 import { AlertEnv, alertChannels, alertLinks, slackChannel } from './channels.ts';
 import { baseDeps } from './deps.ts';
 import { readEnv } from './env.ts';
@@ -34,12 +34,13 @@ async function latestReportLink(): Promise<string | undefined> {
 }
 
 /**
- * Notify: plan the cycle's alerts against what the ledger recorded earlier in the period (open, escalate,
- * resolve), record them with conditional writes, and send only those this cycle recorded first: a rerun, or a
- * cycle racing this one, sends nothing twice. A channel that fails is counted and logged, never fatal.
+ * Notify: plan the cycle's alerts (its findings, and the changes act rolled back) against what the ledger recorded
+ * earlier in the period (open, escalate, resolve), record them with conditional writes, and send only those this
+ * cycle recorded first: a rerun, or a cycle racing this one, sends nothing twice. A channel that fails is counted and logged, never fatal.
  */
-export const handler = lambda(FindingsEventSchema, async (event) => {
-  const { result, records } = await readPayload(store, event.resultKey, FindingsSchema);
+export const handler = lambda(NotifyEventSchema, async (event) => {
+  // a change act rolled back is a finding of its budget: alerted once, like any other
+  const { result, records } = await readFindingsWithActions(store, event.resultKey, event.actionsKey);
   const links = alertLinks(env, await latestReportLink());
   const step = await alertStep({ result, records, ledger, notifiers: channels, links, now: new Date() });
   const { sent, failed } = logAlerts(event.asOf, step, channels);

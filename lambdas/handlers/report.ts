@@ -1,8 +1,8 @@
 import { presignedGet } from '../aws/s3-links.ts';
 import { S3ReportSink } from '../aws/s3-store.ts';
-import { FindingsSchema, PREFIX, ReportEventSchema } from '../cycle/contract.ts';
+import { PREFIX, ReportEventSchema } from '../cycle/contract.ts';
 import { evaluateStep } from '../cycle/evaluate.ts';
-import { readParts, readPayload } from '../cycle/payloads.ts';
+import { readFindingsWithActions, readParts } from '../cycle/payloads.ts';
 import { publishReport, reportStep, reportSummary } from '../cycle/report.ts';
 import { AlertEnv, slackChannel } from './channels.ts';
 import { baseDeps, loadBudgets } from './deps.ts';
@@ -21,7 +21,7 @@ const slack = slackChannel(env, 30_000);
  */
 export const handler = lambda(ReportEventSchema, async (event) => {
   const file = await loadBudgets(store, config.BUDGETS_KEY);
-  const { result, inputs } = await readPayload(store, event.resultKey, FindingsSchema);
+  const { result, inputs } = await readFindingsWithActions(store, event.resultKey, event.actionsKey);
   const { evaluation, snapshot } = evaluateStep(file, await readParts(store, inputs.partKeys));
   if (snapshot.asOf !== event.asOf)
     throw new EventError(`asOf ${event.asOf} does not match the snapshot's ${snapshot.asOf}`);

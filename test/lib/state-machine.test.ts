@@ -75,16 +75,22 @@ describe('PerfBudgets state machine', () => {
       'asOf.$': '$.collected.asOf',
       'partKeys.$': '$.collected.partKeys',
     });
-    for (const state of ['Act', 'Notify']) {
-      expect(d.States[state]?.Parameters).toEqual({
-        'runId.$': '$.evaluated.runId',
-        'asOf.$': '$.evaluated.asOf',
-        'resultKey.$': '$.evaluated.resultKey',
-      });
-    }
+    expect(d.States.Act?.Parameters).toEqual({
+      'runId.$': '$.evaluated.runId',
+      'asOf.$': '$.evaluated.asOf',
+      'resultKey.$': '$.evaluated.resultKey',
+    });
+    // notify and the report read what act did (its rollbacks are alerted) beside the findings
+    expect(d.States.Notify?.Parameters).toEqual({
+      'runId.$': '$.evaluated.runId',
+      'asOf.$': '$.evaluated.asOf',
+      'resultKey.$': '$.evaluated.resultKey',
+      'actionsKey.$': '$.acted.actionsKey',
+    });
     expect(d.States.Report?.Parameters).toEqual({
       'asOf.$': '$.evaluated.asOf',
       'resultKey.$': '$.evaluated.resultKey',
+      'actionsKey.$': '$.acted.actionsKey',
     });
   });
 

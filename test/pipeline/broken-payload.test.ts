@@ -1,6 +1,6 @@
 /**
- * A payload that drifts from the contract fails the cycle where it is read, loudly: a stored findings object is
- * rewritten between two steps (as a step of another version, or a hand edit, would leave it), the rest of the
+ * A payload that drifts from the contract fails the cycle where it is read, loudly: a stored findings (or actions)
+ * object is rewritten between two steps (as a step of another version, or a hand edit, would leave it), the rest of the
  * state machine runs, and the step that reads it must fail with an error naming the key (and the field), which
  * the failure path publishes to the topic. Never a TypeError deep in rendering, never a silent partial result.
  */
@@ -69,6 +69,20 @@ describe('a stored payload that breaks the contract', () => {
       };
     });
     expectFailedAt(execution, 'Report', key, 'costExplorerForecast');
+  });
+
+  it('fails the notify step, naming the key, when the actions act stored lost their day', async () => {
+    const { loopback, pipeline } = deployed;
+    const name = 'broken-actions';
+    const key = payloadKey('actions', AS_OF, name);
+    const hooks: Hooks = {
+      Notify: async () => {
+        const { asOf, ...rest } = await loopback.getJson(key);
+        await loopback.putJson(key, rest);
+      },
+    };
+    const execution = await pipeline.run(name, { asOf: AS_OF, report: true }, hooks);
+    expectFailedAt(execution, 'Notify', key, 'asOf');
   });
 
   it('fails the notify step, naming the key, when the findings lost their ledger records', async () => {

@@ -36,3 +36,20 @@ export function pipelineBudgetFile(account: ApiAccount): Record<string, unknown>
     }),
   };
 }
+
+/** The tier the act tests put team-04 in: its managed endpoints (actuation.ts) are changed within the guardrails. */
+export const ENFORCE_TIER = 'scaling';
+export const ENFORCE_BUDGET = 'team-04-inference';
+
+/**
+ * The pipeline's budget file with team-04's budget in an enforce tier: team-04 owns the two endpoints tagged
+ * `perf-budgets:managed=true`, and no alert of the other tests' cycles.
+ */
+export function enforceBudgetFile(account: ApiAccount): Record<string, unknown> {
+  const file = pipelineBudgetFile(account) as { tiers: Record<string, unknown>; budgets: { name: string }[] };
+  return {
+    ...file,
+    tiers: { ...file.tiers, [ENFORCE_TIER]: { mode: 'enforce' } },
+    budgets: file.budgets.map((b) => (b.name === ENFORCE_BUDGET ? { ...b, tier: ENFORCE_TIER } : b)),
+  };
+}

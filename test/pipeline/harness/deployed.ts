@@ -4,6 +4,7 @@
  */
 import { cycleTime } from '../../bench/api-account.ts';
 import { AS_OF, pipelineAccount } from './account.ts';
+import { Actuation } from './actuation.ts';
 import { Assembly } from './assembly.ts';
 import { Loopback } from './loopback.ts';
 import { type Execution, Pipeline } from './pipeline.ts';
@@ -14,12 +15,13 @@ export interface Deployed {
   close(): Promise<void>;
 }
 
-export async function deploy(assemblyDir: string): Promise<Deployed> {
+/** Deploys the stack of `assemblyDir`, with `budgets` in place of its budget file when given. */
+export async function deploy(assemblyDir: string, budgets?: Record<string, unknown>): Promise<Deployed> {
   const assembly = new Assembly(assemblyDir);
   const account = pipelineAccount();
   // the services answer as on the morning after as-of, when the daily cycle runs
   account.setNow(cycleTime(AS_OF));
-  const loopback = await Loopback.start(assembly, account);
+  const loopback = await Loopback.start(assembly, new Actuation(account, cycleTime(AS_OF)), budgets);
   const pipeline = new Pipeline(assembly, loopback);
   return {
     loopback,

@@ -29,6 +29,9 @@ export interface Invocation {
   readonly ms: number;
   readonly ok: boolean;
   readonly output: string;
+  /** The event the function got, and what it returned when it succeeded. */
+  readonly event: unknown;
+  readonly result?: unknown;
 }
 
 type Reply =
@@ -149,11 +152,13 @@ export class LambdaService {
     const started = Date.now();
     const { coldStart, reply } = sandbox.invoke(event, requestId);
     let ok = false;
+    let result: unknown;
     try {
       const r = await reply;
       ok = r.ok;
       if (!r.ok) throw lambdaError(r.errorType, r.errorMessage, r.trace);
-      return r.result;
+      result = r.result;
+      return result;
     } finally {
       log.push({
         function: fn.name,
@@ -162,6 +167,8 @@ export class LambdaService {
         ms: Date.now() - started,
         ok,
         output: sandbox.output,
+        event,
+        ...(ok ? { result } : {}),
       });
       if (sandbox.alive) this.idle.set(fn.logicalId, [...(this.idle.get(fn.logicalId) ?? []), sandbox]);
       else this.sandboxes.delete(sandbox);

@@ -2,9 +2,11 @@
  * The AWS services one deployed cycle talks to, on loopback: S3 (s3rver), DynamoDB (dynalite, with transactions
  * emulated in front of it), SNS (a Query-protocol
  * fake), and one JSON-protocol server (test/helpers/aws-server.ts) answering Cost Explorer, CloudWatch, SageMaker and
- * Application Auto Scaling from the synthetic account, and Secrets Manager with the Slack secret, whose webhook is a
- * loopback Slack (test/helpers/slack-server.ts). The bucket, its budget file and the ledger table are created as
- * the stack would create them, from the template.
+ * Application Auto Scaling from the synthetic account (what act writes, SSM and the training jobs too: actuation.ts),
+ * and Secrets Manager with the Slack secret, whose webhook is a loopback Slack (test/helpers/slack-server.ts). The
+ * bucket, its budget file and the ledger table are created as the stack would create them, from the template; a
+ * test may deploy another budget file in place of the template's (the stack does not depend on its tiers or
+ * budgets, only the uploaded object does).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
@@ -21,9 +23,9 @@ import {
 } from '@aws-sdk/client-s3';
 import dynalite from 'dynalite';
 import S3rver from 's3rver';
-import type { ApiAccount } from '../../bench/api-account.ts';
 import { type AwsTestServer, type Handler, startAwsServer } from '../../helpers/aws-server.ts';
 import { type SlackTestServer, startSlackServer } from '../../helpers/slack-server.ts';
+import type { Actuation } from './actuation.ts';
 import { type Assembly, REGION } from './assembly.ts';
 import { DynamoTransactions } from './dynamo-transactions.ts';
 import { type SnsTestServer, startSnsServer } from './sns-server.ts';
@@ -52,6 +54,8 @@ export class Loopback {
     readonly sns: SnsTestServer,
     readonly slack: SlackTestServer,
     readonly aws: AwsTestServer,
+    /** Application Auto Scaling and SSM as act left them. */
+    readonly actuation: Actuation,
     private readonly s3rver: S3rver,
     s3Url: string,
     private readonly dynamo: Server,
@@ -76,6 +80,7 @@ export class Loopback {
       AWS_ENDPOINT_URL_SAGEMAKER: aws.url,
       AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: aws.url,
       AWS_ENDPOINT_URL_CLOUDTRAIL: aws.url,
+      AWS_ENDPOINT_URL_SSM: aws.url,
     };
     this.s3 = new S3Client({
       region: REGION,
@@ -85,10 +90,18 @@ export class Loopback {
     });
   }
 
-  /** Starts the services for the stack of `assembly`, serving `account`, with the deploy-time state in place. */
-  static async start(assembly: Assembly, account: ApiAccount): Promise<Loopback> {
+  /**
+   * Starts the services for the stack of `assembly`, serving `account` (through `actuation`), with the deploy-time
+   * state in place: the template's budget file, or `budgets` in its place.
+   */
+  static async start(
+    assembly: Assembly,
+    actuation: Actuation,
+    budgets?: Record<string, unknown>,
+  ): Promise<Loopback> {
     const scratch = mkdtempSync(join(tmpdir(), 'perf-budgets-loopback-'));
-    const upload = assembly.budgetUpload();
+    const template = assembly.budgetUpload();
+    const upload = budgets ? { ...template, body: JSON.stringify(budgets) } : template;
     const s3rver = new S3rver({ address: '127.0.0.1', port: 0, directory: scratch, silent: true });
     const { port: s3Port } = await s3rver.run();
     const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
@@ -106,7 +119,7 @@ export class Loopback {
     let loopback: Loopback | undefined;
     const handlers = guarded(
       {
-        ...account.handlers(),
+        ...actuation.handlers(),
         'secretsmanager.GetSecretValue': (input) =>
           input.SecretId === secretArn
             ? {
@@ -130,6 +143,7 @@ export class Loopback {
       sns,
       slack,
       aws,
+      actuation,
       s3rver,
       `http://127.0.0.1:${s3Port}`,
       dynamo,
