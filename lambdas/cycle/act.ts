@@ -11,7 +11,7 @@ import { addDays, dayStartMs, previousPeriod } from '../core/period.ts';
 import { actionId } from '../core/plan/action-id.ts';
 import { pastExitCriteria } from '../core/plan/experiments.ts';
 import { budgetStatusParameters } from '../core/plan/flags.ts';
-import { guard } from '../core/plan/guard.ts';
+import { type GuardDecision, guard } from '../core/plan/guard.ts';
 import { resolveGuardrails } from '../core/plan/guardrails.ts';
 import { observeResources, type ResourceObservation } from '../core/plan/observe.ts';
 import { planScaling } from '../core/plan/planner.ts';
@@ -172,15 +172,17 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
         out.push(known);
         continue;
       }
-      const decision = guard(plan, {
-        guardrails: g,
-        endpoint: x.endpoint,
-        observed: current,
-        lastAppliedAt: lastChange(history, x.endpoint.name),
-        now: o.now,
-        timezone: o.file.billingPeriod.timezone,
-        live,
-      });
+      const decision =
+        preGuard(plan, budgetResult, writes && !o.ledger) ??
+        guard(plan, {
+          guardrails: g,
+          endpoint: x.endpoint,
+          observed: current,
+          lastAppliedAt: lastChange(history, x.endpoint.name),
+          now: o.now,
+          timezone: o.file.billingPeriod.timezone,
+          live,
+        });
       const fresh = record(id, decision.plan, o.result.asOf, at);
       const base = known
         ? { ...fresh, createdAt: known.createdAt, history: [...known.history, ...fresh.history] }
@@ -255,6 +257,41 @@ async function trainingSpot(o: ActOptions, source: TrainingJobSource) {
   const jobs = await source.jobs({ start, end: addDays(o.result.asOf, 1) });
   const modes = Object.fromEntries(Object.entries(o.file.tiers).map(([t, tier]) => [t, tier.mode]));
   return managedSpotParameters(spotEstimates(jobs, o.file.budgets), modes);
+}
+
+/**
+ * What holds a plan before its guardrails are asked: a plan that adds capacity for a latency the evaluation found to
+ * be the model's (the endpoint had capacity to spare: its latency finding recommends reviewing the model), and, on
+ * a run that would write, the lack of a ledger to record the change in.
+ */
+function preGuard(
+  plan: ScalingPlan,
+  b: BudgetResult | undefined,
+  noLedger: boolean,
+): GuardDecision | undefined {
+  const name = plan.resource.endpoint;
+  const modelSlow = b?.findings.some(
+    (f) => f.endpoint === name && f.actions.some((a) => a.type === 'review-model-latency'),
+  );
+  if (modelSlow && plan.predicted.spend > plan.predicted.spendBefore) {
+    return {
+      outcome: 'skip',
+      reason: 'model-latency',
+      message: `${name} is over its latency ceiling with capacity to spare: the model got slower, and more instances would cost without fixing it; review the model (see its latency finding).`,
+      plan,
+      clamped: [],
+    };
+  }
+  if (noLedger) {
+    return {
+      outcome: 'skip',
+      reason: 'no-ledger',
+      message: `No ledger to record the change of ${name} in, so it could not be undone: run with a ledger (--state).`,
+      plan,
+      clamped: [],
+    };
+  }
+  return undefined;
 }
 
 /** Without a live account the scaling known is the inventory's (files hold none): a plan against no target. */

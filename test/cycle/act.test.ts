@@ -96,11 +96,13 @@ describe('act step', () => {
     expect(applied.map((a) => a.resource.endpoint)).toEqual([CANARY]);
     expect(applied[0]?.before).toEqual(canaryState);
     expect(out.applied).toEqual(applied.map((a) => a.id));
-    // production is an approve tier, not opted in: held, never written
+    // production is an approve tier, not opted in: held, never written; embed-prod's latency is its model's
+    // (capacity to spare), so adding instances is held whatever the mode
     for (const a of out.actions.filter((x) => x.resource.endpoint !== CANARY)) {
       expect(a.status).toBe('skipped');
-      expect(a.reason).toMatch(/^not-managed: /);
+      expect(a.reason).toMatch(a.resource.endpoint === 'embed-prod' ? /^model-latency: / : /^not-managed: /);
     }
+    expect(out.actions.some((a) => a.resource.endpoint === 'embed-prod')).toBe(true);
     const stored = await l.actions({ id: applied[0]?.id ?? '' });
     expect(stored[0]?.status).toBe('applied');
     expect(stored[0]?.history.map((h) => h.status)).toEqual(['recommended', 'applied']);
@@ -136,6 +138,13 @@ describe('act step', () => {
     const out = await actStep({ file, snapshot, result, now: NOW });
     expect(out.applied).toEqual([]);
     expect(out.actions.find((a) => a.resource.endpoint === CANARY)?.reason).toMatch(/^local-run: /);
+  });
+
+  it('never applies a change it has no ledger to record in', async () => {
+    const s = scaler();
+    const out = await actStep({ file, snapshot, result, scaler: s, now: NOW });
+    expect(s.writes).toEqual([]);
+    expect(out.actions.find((a) => a.resource.endpoint === CANARY)?.reason).toMatch(/^no-ledger: /);
   });
 
   it('plans nothing and says why when the scaling cannot be read', async () => {

@@ -193,6 +193,10 @@ export const SKIP_REASONS = [
   'no-change',
   'local-run',
   'unsupported',
+  /** The latency is the model's (capacity to spare): more instances would cost without helping. */
+  'model-latency',
+  /** No ledger to record the change in, so it could not be undone: never applied. */
+  'no-ledger',
 ] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
