@@ -4,6 +4,7 @@
  * deployed cycle (spend once, then inventory and metrics per account and region), so that one account gives the
  * same result on both paths.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AlertLinks, AlertMessage } from '../core/alert-text.ts';
 import { ApiUsage } from '../core/api-usage.ts';
@@ -243,7 +244,9 @@ export async function planCycle(opts: Omit<RunOptions, 'out' | 'notifiers' | 'li
     ? await collectFiles(file, opts.files, opts)
     : await collectLive(file, opts.live ?? {}, opts);
   const { snapshot, result } = evaluateStep(file, parts);
-  const ledger = opts.state === false ? undefined : ledgerAt(opts.state);
+  // the ledger is read when there is one, and never created: a plan writes nothing
+  const path = opts.state === false ? undefined : join(opts.state ?? '.perf-budgets', 'ledger.db');
+  const ledger = path !== undefined && existsSync(path) ? openLedger(path) : undefined;
   try {
     const readOnly = ledger && { actions: ledger.actions.bind(ledger), putAction: async () => true };
     const acted = await actStep({

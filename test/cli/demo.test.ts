@@ -147,3 +147,38 @@ describe('perf-budgets run --demo', () => {
     expect(existsSync(join(ROOT, '.perf-budgets-should-not-exist'))).toBe(false);
   });
 });
+
+describe('perf-budgets plan --demo', () => {
+  const actionsOf = (args: readonly string[]) => {
+    const r = cli(args);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    return JSON.parse(r.stdout) as NonNullable<CycleResult['actions']>;
+  };
+
+  it('shows what the enforce tier would change and why every other change is held, writing nothing', () => {
+    const state = mkdtempSync(join(tmpdir(), 'pb-plan-'));
+    const actions = actionsOf(['plan', '--demo', '--state', state, '--format', 'json']);
+    expect(existsSync(join(state, 'ledger.db'))).toBe(false);
+    const byEndpoint = new Map(actions.map((a) => [a.resource.endpoint, a]));
+    // the canary experiment (enforce, opted in) is past its exit criteria: scaled to its floor, never deleted
+    const canary = byEndpoint.get('exp-llm-canary');
+    expect(canary?.kind).toBe('experiment-floor');
+    expect(canary?.after.target?.max).toBeLessThan(2);
+    expect(canary?.reason).toMatch(/^dry-run: .*would be made/);
+    // chat-prod (approve tier, opted in) waits for an approver; the rest are not opted in, or are the model's
+    expect(byEndpoint.get('chat-prod')?.status).toBe('pending-approval');
+    expect(byEndpoint.get('search-prod')?.reason).toMatch(/^not-managed: /);
+    expect(byEndpoint.get('embed-prod')?.reason).toMatch(/^model-latency: /);
+    for (const a of actions) expect(a.status).not.toBe('applied');
+  });
+
+  it('holds the same plan as local-run in a run on the files', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pb-run-'));
+    const r = cli(['run', '--demo', '--no-state', '--format', 'json', '--out', join(dir, 'out')]);
+    const canary = (JSON.parse(r.stdout) as CycleResult).actions?.find(
+      (a) => a.resource.endpoint === 'exp-llm-canary',
+    );
+    expect(canary?.reason).toMatch(/^local-run: /);
+  });
+});
