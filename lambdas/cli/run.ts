@@ -13,6 +13,7 @@ import { InputError } from '../core/errors.ts';
 import type { CycleResult } from '../core/evaluate/types.ts';
 import { DayClock } from '../core/period.ts';
 import { withActionFindings } from '../core/plan/action-findings.ts';
+import type { ScalableResource } from '../core/plan/types.ts';
 import type { Snapshot } from '../core/types.ts';
 import { type ActOutcome, actStep } from '../cycle/act.ts';
 import { resolveAsOf } from '../cycle/as-of.ts';
@@ -187,6 +188,7 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
       result: judged,
       ...(ledger ? { ledger } : {}),
       ...(opts.files ? {} : await liveActuators(opts.live ?? {}, file.billingPeriod.timezone)),
+      writesTo: homeOnly(file, opts.live?.region),
       now: opts.now.getTime(),
       dryRun: opts.dryRun === true,
     });
@@ -232,6 +234,17 @@ export async function liveActuators(
     parameters: new SsmParameters({ ssm: clients.ssm, usage }),
     training: new SageMakerTrainingJobs({ sagemaker: clients.sageMaker, usage, timezone }),
   };
+}
+
+/**
+ * The resources a live run may change: those of the region it runs in, outside the member accounts the budget file
+ * reads through roles (the deployment account's own endpoints, whose account a CLI run does not know).
+ */
+function homeOnly(file: BudgetFile, region: string | undefined): (r: ScalableResource) => boolean {
+  const home = region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  const members = new Set((file.accounts ?? []).filter((a) => a.roleArn !== undefined).map((a) => a.id));
+  return (r) =>
+    (r.region === undefined || r.region === home) && (r.account === undefined || !members.has(r.account));
 }
 
 /** The cycle's plan without changing anything: collect, evaluate and plan, the ledger read but never written. */

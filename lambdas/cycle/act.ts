@@ -23,6 +23,7 @@ import {
   type Guardrails,
   NO_SCALING,
   type ObservedScaling,
+  type ScalableResource,
   type ScalingPlan,
   type SkipReason,
 } from '../core/plan/types.ts';
@@ -46,6 +47,8 @@ export interface ActOptions {
   readonly now: number;
   /** Training jobs of the account (the managed-spot flag); absent: not read. */
   readonly training?: TrainingJobSource;
+  /** The resources the scaler reaches (its account and region); absent: all of them. */
+  readonly writesTo?: (resource: ScalableResource) => boolean;
   /** Writes nothing whatever the modes allow (`run --dry-run`). */
   readonly dryRun?: boolean;
 }
@@ -70,9 +73,17 @@ export interface ActOutcome {
 export async function actStep(o: ActOptions): Promise<ActOutcome> {
   const live = o.scaler !== undefined;
   const writes = live && !o.dryRun;
-  const observations = observeResources(o.snapshot, o.file);
-  const resources = observations.map((x) => x.resource);
+  const all = observeResources(o.snapshot, o.file);
   const problems: string[] = [];
+  // a scaler writes one account and region: the resources of others are neither read nor changed by it
+  const observations = o.scaler && o.writesTo ? all.filter((x) => o.writesTo?.(x.resource)) : all;
+  for (const x of all) {
+    if (observations.includes(x)) continue;
+    problems.push(
+      `${x.resource.resourceId} (account ${x.resource.account ?? 'unknown'}, ${x.resource.region ?? 'unknown region'}) is not changed: this run writes only its own account and region`,
+    );
+  }
+  const resources = observations.map((x) => x.resource);
   let observed: ReadonlyMap<string, ObservedScaling> = new Map();
   let scalingKnown = true;
   try {

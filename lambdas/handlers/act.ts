@@ -24,7 +24,7 @@ const scaler = new AutoScalingWriter({ autoscaling: home.autoScaling, cloudwatch
  * cycle's snapshot, and apply what each tier's mode and guardrails allow, through this function's tag-conditioned
  * role. The cycle's actions go to actions/ for notify and the report.
  */
-export const handler = lambda(FindingsEventSchema, async (event) => {
+export const handler = lambda(FindingsEventSchema, async (event, context) => {
   const file = await loadBudgets(store, config.BUDGETS_KEY);
   const { result, inputs } = await readPayload(store, event.resultKey, FindingsSchema);
   const { snapshot } = evaluateStep(file, await readParts(store, inputs.partKeys));
@@ -35,6 +35,7 @@ export const handler = lambda(FindingsEventSchema, async (event) => {
     usage,
     timezone: file.billingPeriod.timezone,
   });
+  const account = context.invokedFunctionArn.split(':')[4];
   const acted = await actStep({
     file,
     snapshot,
@@ -44,6 +45,10 @@ export const handler = lambda(FindingsEventSchema, async (event) => {
     parameters,
     training,
     now: Date.now(),
+    // member accounts are read through their roles; this step writes only its own account and region
+    writesTo: (r) =>
+      (r.account === undefined || r.account === account) &&
+      (r.region === undefined || r.region === home.region),
   });
   const actionsKey = payloadKey('actions', event.asOf, event.runId);
   await writePayload(store, actionsKey, ActionsPayloadSchema, { asOf: event.asOf, actions: acted.actions });

@@ -140,6 +140,22 @@ describe('act step', () => {
     expect(out.actions.find((a) => a.resource.endpoint === CANARY)?.reason).toMatch(/^local-run: /);
   });
 
+  it('neither reads nor changes a resource outside the account and region its scaler writes', async () => {
+    const s = scaler();
+    const out = await actStep({
+      file,
+      snapshot,
+      result,
+      scaler: s,
+      ledger: ledger(),
+      now: NOW,
+      writesTo: (r) => r.endpoint !== CANARY,
+    });
+    expect(s.writes).toEqual([]);
+    expect(out.actions.some((a) => a.resource.endpoint === CANARY)).toBe(false);
+    expect(out.problems.join('\n')).toContain(`endpoint/${CANARY}/variant/AllTraffic`);
+  });
+
   it('never applies a change it has no ledger to record in', async () => {
     const s = scaler();
     const out = await actStep({ file, snapshot, result, scaler: s, now: NOW });
