@@ -8,6 +8,7 @@ import { type Command, Option } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { ACTION_STATUSES, type ActionStatus } from '../core/plan/types.ts';
 import { rollbackAction } from '../cycle/act.ts';
+import { loadBudgetFile } from '../formats/budget-file.ts';
 import { SqliteLedger } from '../fs/ledger-sqlite.ts';
 import { renderActions } from '../report/actions.ts';
 import { type LiveInputs, liveActuators, planCycle } from './run.ts';
@@ -136,16 +137,27 @@ export function registerActions(cli: Command, deps: ActionsDeps): void {
     .argument('<id>', 'the action id (see `perf-budgets actions`)')
     .option('--state <dir>', 'ledger directory (default .perf-budgets)')
     .option('--reason <text>', 'why, recorded with the rollback', 'rolled back by hand')
+    .option(
+      '--budgets <file>',
+      "budget file: the member accounts' roles, for a change made in a member account",
+    )
     .option('--region <region>', 'region of the endpoint (default AWS_REGION)')
     .option('--profile <profile>', 'a named profile of the shared config files')
     .action(
-      async (id: string, flags: { state?: string; reason: string; region?: string; profile?: string }) => {
+      async (
+        id: string,
+        flags: { state?: string; reason: string; budgets?: string; region?: string; profile?: string },
+      ) => {
         if (!/^act-[0-9a-f]{16}$/.test(id)) {
           throw new InputError(`rollback: expected an action id like act-0123456789abcdef, got ${id}`);
         }
+        const file = flags.budgets ? await loadBudgetFile(flags.budgets) : undefined;
         const ledger = openExisting(flags.state, 'rollback');
         try {
-          const { scaler } = await liveActuators(live(flags));
+          const { scaler } = await liveActuators(live(flags), {
+            accounts: file?.accounts,
+            billingPeriod: file?.billingPeriod ?? { startDay: 1, timezone: 'UTC' },
+          });
           const rec = await rollbackAction({ id, ledger, scaler, now: Date.now(), reason: flags.reason });
           print(renderActions([rec]));
         } finally {

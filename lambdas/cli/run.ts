@@ -182,13 +182,13 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
 
   const ledger = opts.state === false ? undefined : ledgerAt(opts.state);
   try {
+    const live = opts.files ? undefined : await liveActuators(opts.live ?? {}, file);
     const acted = await actStep({
       file,
       snapshot,
       result: judged,
       ...(ledger ? { ledger } : {}),
-      ...(opts.files ? {} : await liveActuators(opts.live ?? {}, file.billingPeriod.timezone)),
-      writesTo: homeOnly(file, opts.live?.region),
+      ...(live ? { ...live, writesTo: (r: ScalableResource) => live.scaler.reaches(r) } : {}),
       now: opts.now.getTime(),
       dryRun: opts.dryRun === true,
     });
@@ -210,41 +210,43 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
   }
 }
 
-/** Application Auto Scaling, SSM and the training jobs of the live account: what `run --aws` and `rollback` use. */
+/**
+ * Application Auto Scaling, SSM and the training jobs of the live account: what `run --aws` and `rollback` use. Each
+ * resource is changed in its own account and region: the credentials' own, or a member account's through the role
+ * the budget file lists for it.
+ */
 export async function liveActuators(
   inputs: LiveInputs,
-  timezone = 'UTC',
+  file: Pick<BudgetFile, 'accounts' | 'billingPeriod'>,
 ): Promise<{
-  readonly scaler: Scaler;
+  readonly scaler: Scaler & { reaches(r: ScalableResource): boolean };
   readonly parameters: ParameterPublisher;
   readonly training: TrainingJobSource;
 }> {
-  const { buildClients } = await import('../aws/clients.ts');
+  const { buildClients, TargetClients } = await import('../aws/clients.ts');
   const { AutoScalingWriter } = await import('../aws/autoscaling-writer.ts');
+  const { RoutingScaler } = await import('../aws/routing-scaler.ts');
   const { SsmParameters } = await import('../aws/parameters.ts');
   const { SageMakerTrainingJobs } = await import('../aws/training-jobs.ts');
   const clients = buildClients({ region: inputs.region, profile: inputs.profile });
   const usage = new ApiUsage();
+  const writer = (c: typeof clients) =>
+    new AutoScalingWriter({ autoscaling: c.autoScaling, cloudwatch: c.cloudWatch, usage });
+  const members = new TargetClients({ homeRegion: clients.region, sessionName: 'perf-budgets-cli' });
   return {
-    scaler: new AutoScalingWriter({
-      autoscaling: clients.autoScaling,
-      cloudwatch: clients.cloudWatch,
-      usage,
+    scaler: new RoutingScaler({
+      home: writer(clients),
+      homeRegion: clients.region,
+      accounts: file.accounts ?? [],
+      member: (target) => writer(members.for(target)),
     }),
     parameters: new SsmParameters({ ssm: clients.ssm, usage }),
-    training: new SageMakerTrainingJobs({ sagemaker: clients.sageMaker, usage, timezone }),
+    training: new SageMakerTrainingJobs({
+      sagemaker: clients.sageMaker,
+      usage,
+      timezone: file.billingPeriod.timezone,
+    }),
   };
-}
-
-/**
- * The resources a live run may change: those of the region it runs in, outside the member accounts the budget file
- * reads through roles (the deployment account's own endpoints, whose account a CLI run does not know).
- */
-function homeOnly(file: BudgetFile, region: string | undefined): (r: ScalableResource) => boolean {
-  const home = region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  const members = new Set((file.accounts ?? []).filter((a) => a.roleArn !== undefined).map((a) => a.id));
-  return (r) =>
-    (r.region === undefined || r.region === home) && (r.account === undefined || !members.has(r.account));
 }
 
 /** The cycle's plan without changing anything: collect, evaluate and plan, the ledger read but never written. */
@@ -267,7 +269,7 @@ export async function planCycle(opts: Omit<RunOptions, 'out' | 'notifiers' | 'li
       snapshot,
       result,
       ...(readOnly ? { ledger: readOnly } : {}),
-      ...(opts.files ? {} : { scaler: (await liveActuators(opts.live ?? {})).scaler }),
+      ...(opts.files ? {} : { scaler: (await liveActuators(opts.live ?? {}, file)).scaler }),
       now: opts.now.getTime(),
       dryRun: true,
     });

@@ -1,7 +1,8 @@
 import { AutoScalingWriter } from '../aws/autoscaling-writer.ts';
-import { buildClients } from '../aws/clients.ts';
+import { buildClients, TargetClients } from '../aws/clients.ts';
 import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { SsmParameters } from '../aws/parameters.ts';
+import { RoutingScaler } from '../aws/routing-scaler.ts';
 import { SageMakerTrainingJobs } from '../aws/training-jobs.ts';
 import { ApiUsage } from '../core/api-usage.ts';
 import { actStep } from '../cycle/act.ts';
@@ -17,7 +18,14 @@ const ledger = new DynamoDbLedger(config.LEDGER_TABLE);
 const home = buildClients({ region: config.AWS_REGION });
 const usage = new ApiUsage();
 const parameters = new SsmParameters({ ssm: home.ssm, usage });
-const scaler = new AutoScalingWriter({ autoscaling: home.autoScaling, cloudwatch: home.cloudWatch, usage });
+const homeScaler = new AutoScalingWriter({
+  autoscaling: home.autoScaling,
+  cloudwatch: home.cloudWatch,
+  usage,
+});
+/** RoleSessionName of the sessions this function opens in member accounts: what their CloudTrail shows. */
+export const ACT_SESSION_NAME = 'perf-budgets-act';
+const members = new TargetClients({ homeRegion: config.AWS_REGION, sessionName: ACT_SESSION_NAME });
 
 /**
  * Act: verify the changes earlier cycles applied (rolling back what hurt), plan each endpoint's scaling from the
@@ -35,7 +43,17 @@ export const handler = lambda(FindingsEventSchema, async (event, context) => {
     usage,
     timezone: file.billingPeriod.timezone,
   });
-  const account = context.invokedFunctionArn.split(':')[4];
+  // each resource is changed in its own account and region: the deployment account's, or a member's via its role
+  const scaler = new RoutingScaler({
+    home: homeScaler,
+    homeRegion: home.region,
+    homeAccount: context.invokedFunctionArn.split(':')[4],
+    accounts: file.accounts ?? [],
+    member: (target) => {
+      const c = members.for(target);
+      return new AutoScalingWriter({ autoscaling: c.autoScaling, cloudwatch: c.cloudWatch, usage });
+    },
+  });
   const acted = await actStep({
     file,
     snapshot,
@@ -45,10 +63,7 @@ export const handler = lambda(FindingsEventSchema, async (event, context) => {
     parameters,
     training,
     now: Date.now(),
-    // member accounts are read through their roles; this step writes only its own account and region
-    writesTo: (r) =>
-      (r.account === undefined || r.account === account) &&
-      (r.region === undefined || r.region === home.region),
+    writesTo: (r) => scaler.reaches(r),
   });
   const actionsKey = payloadKey('actions', event.asOf, event.runId);
   await writePayload(store, actionsKey, ActionsPayloadSchema, { asOf: event.asOf, actions: acted.actions });
