@@ -80,7 +80,7 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
   for (const x of all) {
     if (observations.includes(x)) continue;
     problems.push(
-      `${x.resource.resourceId} (account ${x.resource.account ?? 'unknown'}, ${x.resource.region ?? 'unknown region'}) is not changed: this run writes only its own account and region`,
+      `${x.resource.resourceId} (account ${x.resource.account ?? 'unknown'}, ${x.resource.region ?? 'unknown region'}) is not changed: this run reaches only its own account and region and the member accounts the budget file gives a role for`,
     );
   }
   const resources = observations.map((x) => x.resource);
