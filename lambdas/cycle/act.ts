@@ -183,8 +183,8 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
         out.push(known);
         continue;
       }
-      const decision =
-        preGuard(plan, budgetResult, writes && !o.ledger) ??
+      const guarded =
+        modelLatencyHold(plan, budgetResult) ??
         guard(plan, {
           guardrails: g,
           endpoint: x.endpoint,
@@ -194,6 +194,9 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
           timezone: o.file.billingPeriod.timezone,
           live,
         });
+      // a change the guardrails would make is made only where it can be recorded, and so undone
+      const decision: GuardDecision =
+        guarded.outcome === 'apply' && !o.ledger ? noLedger(guarded.plan) : guarded;
       const fresh = record(id, decision.plan, o.result.asOf, at);
       const base = known
         ? { ...fresh, createdAt: known.createdAt, history: [...known.history, ...fresh.history] }
@@ -271,38 +274,32 @@ async function trainingSpot(o: ActOptions, source: TrainingJobSource) {
 }
 
 /**
- * What holds a plan before its guardrails are asked: a plan that adds capacity for a latency the evaluation found to
- * be the model's (the endpoint had capacity to spare: its latency finding recommends reviewing the model), and, on
- * a run that would write, the lack of a ledger to record the change in.
+ * A plan that adds capacity for a latency the evaluation found to be the model's (the endpoint had capacity to
+ * spare: its latency finding recommends reviewing the model) is held whatever the mode: it would cost, not help.
  */
-function preGuard(
-  plan: ScalingPlan,
-  b: BudgetResult | undefined,
-  noLedger: boolean,
-): GuardDecision | undefined {
+function modelLatencyHold(plan: ScalingPlan, b: BudgetResult | undefined): GuardDecision | undefined {
   const name = plan.resource.endpoint;
   const modelSlow = b?.findings.some(
     (f) => f.endpoint === name && f.actions.some((a) => a.type === 'review-model-latency'),
   );
-  if (modelSlow && plan.predicted.spend > plan.predicted.spendBefore) {
-    return {
-      outcome: 'skip',
-      reason: 'model-latency',
-      message: `${name} is over its latency ceiling with capacity to spare: the model got slower, and more instances would cost without fixing it; review the model (see its latency finding).`,
-      plan,
-      clamped: [],
-    };
-  }
-  if (noLedger) {
-    return {
-      outcome: 'skip',
-      reason: 'no-ledger',
-      message: `No ledger to record the change of ${name} in, so it could not be undone: run with a ledger (--state).`,
-      plan,
-      clamped: [],
-    };
-  }
-  return undefined;
+  if (!modelSlow || plan.predicted.spend <= plan.predicted.spendBefore) return undefined;
+  return {
+    outcome: 'skip',
+    reason: 'model-latency',
+    message: `${name} is over its latency ceiling with capacity to spare: the model got slower, and more instances would cost without fixing it; review the model (see its latency finding).`,
+    plan,
+    clamped: [],
+  };
+}
+
+function noLedger(plan: ScalingPlan): GuardDecision {
+  return {
+    outcome: 'skip',
+    reason: 'no-ledger',
+    message: `No ledger to record the change of ${plan.resource.endpoint} in, so it could not be undone: run with a ledger (--state).`,
+    plan,
+    clamped: [],
+  };
 }
 
 /** Without a live account the scaling known is the inventory's (files hold none): a plan against no target. */
