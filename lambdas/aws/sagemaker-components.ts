@@ -23,8 +23,11 @@ export interface ComponentReader {
   readonly list: NextTokenPages;
   /** One counted request under the inventory's limit. */
   readonly call: <T>(api: string, send: () => Promise<T>) => Promise<T>;
-  /** The tags of the endpoints, by name (a component is read for tags only when its endpoint is managed). */
-  readonly endpointTags: (endpoint: string) => Readonly<Record<string, string>> | undefined;
+  /**
+   * The endpoints listed, with their tags when read: only their components are described, and only those of a
+   * managed endpoint are read for tags.
+   */
+  readonly endpoints: ReadonlyMap<string, Readonly<Record<string, string>> | undefined>;
   /** A part that could not be read: the API, the endpoint it is about (none: the account's), the error, what is unknown. */
   readonly failed: (api: string, endpoint: string | undefined, err: unknown, unknown: string) => void;
 }
@@ -39,6 +42,8 @@ export async function readComponents(r: ComponentReader): Promise<Map<string, Co
     })) {
       for (const c of page.InferenceComponents ?? []) {
         if (!c.EndpointName || !c.VariantName || !c.InferenceComponentName) continue;
+        // a component of an endpoint deleted since the endpoints were listed serves nothing to plan
+        if (!r.endpoints.has(c.EndpointName)) continue;
         listed.push(c as InferenceComponentSummary & { EndpointName: string; VariantName: string });
       }
     }
@@ -62,7 +67,7 @@ async function readOne(
   c: InferenceComponentSummary & { EndpointName: string; VariantName: string },
 ): Promise<ComponentInfo> {
   const name = c.InferenceComponentName as string;
-  const managed = r.endpointTags(c.EndpointName)?.[MANAGED_TAG] === 'true';
+  const managed = r.endpoints.get(c.EndpointName)?.[MANAGED_TAG] === 'true';
   const [described, tags] = await Promise.all([
     describe(r, c.EndpointName, name),
     managed && c.InferenceComponentArn

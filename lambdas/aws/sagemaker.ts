@@ -340,12 +340,11 @@ export class SageMakerInventory implements InventorySource {
     described: readonly Described[],
     gaps: InventoryGap[],
   ): Promise<Map<string, ComponentInfo[]> | undefined> {
-    const tags = new Map(described.map((d) => [d.summary.EndpointName, d.tags]));
     return readComponents({
       sagemaker: this.opts.sagemaker,
       list: this.list,
       call: (api, send) => this.call(api, send),
-      endpointTags: (endpoint) => tags.get(endpoint),
+      endpoints: new Map(described.map((d) => [d.summary.EndpointName, d.tags])),
       failed: (api, endpoint, err, unknown) => {
         if (endpoint !== undefined) {
           gaps.push(endpointGap(api, endpoint, err, unknown));
