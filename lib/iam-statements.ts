@@ -22,7 +22,12 @@ export function resourceReadStatements(regions: readonly string[]): iam.PolicySt
     }),
     new iam.PolicyStatement({
       sid: 'SageMakerDescribe',
-      actions: ['sagemaker:DescribeEndpoint', 'sagemaker:DescribeEndpointConfig', 'sagemaker:ListTags'],
+      actions: [
+        'sagemaker:DescribeEndpoint',
+        'sagemaker:DescribeEndpointConfig',
+        'sagemaker:DescribeInferenceComponent',
+        'sagemaker:ListTags',
+      ],
       resources: SAGEMAKER_DESCRIBED.flatMap((type) => accountArns('sagemaker', `${type}/*`, regions)),
     }),
     new iam.PolicyStatement({

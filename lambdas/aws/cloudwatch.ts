@@ -66,6 +66,19 @@ export const ENDPOINT_METRICS: readonly MetricQueryDef[] = [
   },
 ];
 
+/**
+ * What is asked for each inference component of a selected endpoint; dimension InferenceComponentName alone, in
+ * AWS/SageMaker, as SageMaker publishes a component's invocations, latency, errors and the requests it refused for
+ * want of a copy. The series carry `component` (and the hosting variant), so the endpoint's own figures never
+ * count them twice.
+ */
+export const COMPONENT_METRICS: readonly MetricQueryDef[] = [
+  { namespace: 'AWS/SageMaker', metric: 'Invocations', stat: 'Sum', key: 'invocations' },
+  { namespace: 'AWS/SageMaker', metric: 'ModelLatency', stat: 'p99', key: 'model_latency_p99' },
+  { namespace: 'AWS/SageMaker', metric: 'Invocation5XXErrors', stat: 'Sum', key: 'errors_5xx' },
+  { namespace: 'AWS/SageMaker', metric: 'NoCapacityInvocationFailures', stat: 'Sum', key: 'no_capacity' },
+];
+
 export interface CloudWatchMetricSourceOptions {
   readonly client: CloudWatchClient;
   readonly usage: ApiUsage;
@@ -97,6 +110,7 @@ interface Query {
   readonly endpoint: number;
   readonly name: string;
   readonly variant: string;
+  readonly component?: string;
   readonly def: MetricQueryDef;
   readonly request: MetricDataQuery;
 }
@@ -175,6 +189,7 @@ class Collection {
         s: {
           endpoint: q.name,
           variant: q.variant,
+          ...(q.component === undefined ? {} : { component: q.component }),
           metric: q.def.metric,
           stat: q.def.stat,
           t: points.t,
@@ -208,6 +223,7 @@ export class CloudWatchMetricSource implements MetricSource {
   private readonly periodSeconds: number;
   private readonly timeZone: string;
   private readonly metricDefs: readonly MetricQueryDef[];
+  private readonly componentDefs: readonly MetricQueryDef[];
   private readonly concurrency: number;
   private readonly minimize: 'requests' | 'metrics';
 
@@ -234,13 +250,17 @@ export class CloudWatchMetricSource implements MetricSource {
     this.metricDefs = opts.metrics
       ? ENDPOINT_METRICS.filter((d) => opts.metrics?.includes(d.metric))
       : ENDPOINT_METRICS;
+    this.componentDefs = opts.metrics
+      ? COMPONENT_METRICS.filter((d) => opts.metrics?.includes(d.metric))
+      : COMPONENT_METRICS;
     this.concurrency = concurrency;
     this.minimize = opts.minimize ?? 'requests';
   }
 
   /**
    * Every metric of ENDPOINT_METRICS for each endpoint in `endpoints` and each of its variants (AllTraffic when
-   * the inventory lists none, as for an endpoint deleted since), over the range's days. Asynchronous endpoints
+   * the inventory lists none, as for an endpoint deleted since), and of COMPONENT_METRICS for each inference
+   * component the inventory lists on it, over the range's days. Asynchronous endpoints
    * publish no Invocations and are not asked for it. Series with no datapoints are left out, as in the metrics file.
    */
   async load(range: TimeRange, endpoints: readonly string[]): Promise<MetricLoad> {
@@ -300,6 +320,29 @@ export class CloudWatchMetricSource implements MetricSource {
                     { Name: 'EndpointName', Value: name },
                     { Name: 'VariantName', Value: variant },
                   ],
+                },
+                Period: this.periodSeconds,
+                Stat: def.stat,
+              },
+            },
+          });
+        }
+      }
+      for (const [c, component] of (info?.components ?? []).entries()) {
+        for (const def of this.componentDefs) {
+          out.push({
+            endpoint: e,
+            name,
+            variant: component.variant,
+            component: component.name,
+            def,
+            request: {
+              Id: `c${e}_${c}_${def.key}`,
+              MetricStat: {
+                Metric: {
+                  Namespace: def.namespace,
+                  MetricName: def.metric,
+                  Dimensions: [{ Name: 'InferenceComponentName', Value: component.name }],
                 },
                 Period: this.periodSeconds,
                 Stat: def.stat,

@@ -6,7 +6,8 @@
  * Requests (all counted in ApiUsage, all free): ListEndpoints once per page of 100; per endpoint DescribeEndpoint,
  * ListTags (one page unless it has more tags than a page holds) and DescribeEndpointConfig (once per distinct config);
  * ListInferenceComponents once per page of 100 for the whole account, only when some variant has no model of its own
- * (the mark of an endpoint served by inference components); DescribeScalableTargets per page of 50,
+ * (the mark of an endpoint served by inference components), then per component DescribeInferenceComponent and, for
+ * the components of endpoints tagged perf-budgets:managed=true, ListTags (sagemaker-components.ts); DescribeScalableTargets per page of 50,
  * DescribeScalingPolicies per page of 10 and, with a history window, DescribeScalingActivities per page of 50, all
  * for the whole `sagemaker` namespace rather than per variant. At most `concurrency` requests are in flight at once,
  * over both clients together. Throttling is retried by the SDK's retry strategy (see clients.ts); what fails after
@@ -23,14 +24,13 @@ import {
   type ProductionVariant,
   type ProductionVariantSummary,
   paginateListEndpoints,
-  paginateListInferenceComponents,
   paginateListTags,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import type { ApiUsage } from '../core/api-usage.ts';
 import { type AwsFailureKind, InputError } from '../core/errors.ts';
 import { addDays, DayClock, dayStartMs, daysOf, InvalidDateError, parseDay } from '../core/period.ts';
-import type { DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
+import type { ComponentInfo, DataGap, EndpointInfo, VariantInfo } from '../core/types.ts';
 import type { InventoryHistory, InventorySource } from '../ports.ts';
 import { type Limit, limiter } from './concurrency.ts';
 import { type ConfigChange, configChangesOrGaps, LOOKUP_EVENTS } from './endpoint-history.ts';
@@ -38,6 +38,7 @@ import { sourceError } from './errors.ts';
 import { type NextTokenPages, nextTokenPages } from './paging.ts';
 import { endpointTypes, endpointVariants } from './recorded-types.ts';
 import { checkConfig, checkEndpoint, MalformedResponseError } from './sagemaker-checks.ts';
+import { readComponents } from './sagemaker-components.ts';
 import { type HoursWindow, instanceHours, type TypeChange, variantResourceId } from './sagemaker-hours.ts';
 import {
   type AutoScaling,
@@ -162,7 +163,9 @@ export class SageMakerInventory implements InventorySource {
       readAutoScaling(this.scalingReader(gaps), window),
       window ? this.configChanges(now, gaps) : undefined,
     ]);
-    const components = described.some(servedByComponents) ? await this.inferenceComponents(gaps) : undefined;
+    const components = described.some(servedByComponents)
+      ? await this.inferenceComponents(described, gaps)
+      : undefined;
     const types = window
       ? await this.variantTypes(described, changes, configs, now, window, gaps)
       : undefined;
@@ -333,34 +336,24 @@ export class SageMakerInventory implements InventorySource {
     return tags;
   }
 
-  /**
-   * Inference components of the whole account, by endpoint and variant. One listing serves every endpoint: it takes
-   * a request per 100 components, where asking per endpoint would take at least one per endpoint.
-   */
-  private async inferenceComponents(
+  private inferenceComponents(
+    described: readonly Described[],
     gaps: InventoryGap[],
-  ): Promise<Map<string, Map<string, string[]>> | undefined> {
-    const api = 'sagemaker:ListInferenceComponents';
-    const byEndpoint = new Map<string, Map<string, string[]>>();
-    try {
-      for await (const page of this.list(api, paginateListInferenceComponents, this.opts.sagemaker, {
-        MaxResults: 100,
-      })) {
-        for (const c of page.InferenceComponents ?? []) {
-          if (!c.EndpointName || !c.VariantName || !c.InferenceComponentName) continue;
-          const variants = byEndpoint.get(c.EndpointName) ?? new Map<string, string[]>();
-          byEndpoint.set(c.EndpointName, variants);
-          const names = variants.get(c.VariantName) ?? [];
-          names.push(c.InferenceComponentName);
-          variants.set(c.VariantName, names);
+  ): Promise<Map<string, ComponentInfo[]> | undefined> {
+    return readComponents({
+      sagemaker: this.opts.sagemaker,
+      list: this.list,
+      call: (api, send) => this.call(api, send),
+      endpoints: new Map(described.map((d) => [d.summary.EndpointName, d.tags])),
+      failed: (api, endpoint, err, unknown) => {
+        if (endpoint !== undefined) {
+          gaps.push(endpointGap(api, endpoint, err, unknown));
+          return;
         }
-      }
-    } catch (err) {
-      const se = sourceError('inventory', api, err);
-      gaps.push(gap(api, se.kind, undefined, `${se.message}; inference components are not listed`));
-      return undefined;
-    }
-    return byEndpoint;
+        const se = sourceError('inventory', api, err);
+        gaps.push(gap(api, se.kind, undefined, `${se.message}; ${unknown}`));
+      },
+    });
   }
 
   private scalingReader(gaps: InventoryGap[]): ScalingReader {
@@ -392,7 +385,7 @@ export class SageMakerInventory implements InventorySource {
   private assemble(
     d: Described,
     scaling: AutoScaling,
-    components: Map<string, Map<string, string[]>> | undefined,
+    components: Map<string, ComponentInfo[]> | undefined,
     window: HoursWindow | undefined,
     types?: ReadonlyMap<string, readonly TypeChange[]>,
   ): SageMakerEndpoint {
@@ -417,18 +410,18 @@ export class SageMakerInventory implements InventorySource {
     for (const v of [...(config?.ProductionVariants ?? []), ...(config?.ShadowProductionVariants ?? [])]) {
       if (v.VariantName) configVariants.set(v.VariantName, v);
     }
-    const icOf = components?.get(name);
+    const ics = components?.get(name);
     const variant = (vname: string, s: ProductionVariantSummary | undefined): SageMakerVariant => {
       const cfg = configVariants.get(vname);
       const count = s?.CurrentInstanceCount ?? s?.DesiredInstanceCount;
       const limits = scaling.targets.get(variantResourceId(name, vname)) ?? managedScaling(s, cfg);
-      const ics = icOf?.get(vname);
+      const hosted = ics?.filter((c) => c.variant === vname).map((c) => c.name);
       return {
         name: vname,
         ...(cfg?.InstanceType ? { instanceType: cfg.InstanceType } : {}),
         ...(count === undefined ? {} : { instanceCount: count }),
         ...(limits ? { scaling: limits } : {}),
-        ...(ics ? { inferenceComponents: [...ics].sort() } : {}),
+        ...(hosted?.length ? { inferenceComponents: hosted } : {}),
       };
     };
     const reported = new Set((endpoint.ProductionVariants ?? []).map((v) => v.VariantName));
@@ -455,6 +448,7 @@ export class SageMakerInventory implements InventorySource {
       ...(counted.length ? { instanceCount: counted.reduce((s, v) => s + (v.instanceCount ?? 0), 0) } : {}),
       ...(main?.scaling ? { scaling: main.scaling } : {}),
       variants,
+      ...(ics?.length ? { components: ics } : {}),
       ...(config || endpoint.AsyncInferenceConfig ? { asynchronous } : {}),
     };
     // Hours need every variant's instance type: without the config they would land on no usage type at all.

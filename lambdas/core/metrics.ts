@@ -6,7 +6,11 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 /** The order series are listed in, whatever their source: endpoint, variant, metric, statistic. */
 export function compareSeries(a: MetricSeries, b: MetricSeries): number {
   return (
-    cmp(a.endpoint, b.endpoint) || cmp(a.variant, b.variant) || cmp(a.metric, b.metric) || cmp(a.stat, b.stat)
+    cmp(a.endpoint, b.endpoint) ||
+    cmp(a.variant, b.variant) ||
+    cmp(a.component ?? '', b.component ?? '') ||
+    cmp(a.metric, b.metric) ||
+    cmp(a.stat, b.stat)
   );
 }
 

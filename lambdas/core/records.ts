@@ -72,6 +72,7 @@ const Column = z.codec(
 export const MetricSeriesCodec = z.strictObject({
   endpoint: z.string(),
   variant: z.string(),
+  component: z.string().optional(),
   metric: z.enum(KNOWN_METRICS),
   stat: z.string().min(1),
   t: Column,
@@ -103,6 +104,19 @@ export const EndpointInfoSchema = z.strictObject({
         instanceType: z.string().optional(),
         instanceCount: z.number().optional(),
         scaling: Scaling.optional(),
+      }),
+    )
+    .readonly()
+    .optional(),
+  components: z
+    .array(
+      z.strictObject({
+        name: z.string().min(1),
+        variant: z.string(),
+        copies: z.number().int().nonnegative().optional(),
+        status: z.string().optional(),
+        acceleratorsPerCopy: z.number().positive().optional(),
+        tags: Tags.optional(),
       }),
     )
     .readonly()

@@ -67,6 +67,11 @@ export type MetricName = (typeof KNOWN_METRICS)[number];
 export interface MetricSeries {
   readonly endpoint: string;
   readonly variant: string;
+  /**
+   * Set when the series is one inference component's (CloudWatch dimension InferenceComponentName), hosted on
+   * `variant`: the endpoint's own figures leave such series out (their invocations are the variant's too).
+   */
+  readonly component?: string;
   readonly metric: MetricName;
   readonly stat: Stat;
   /** Datapoint timestamps (epoch ms, period start), ascending. */
@@ -86,6 +91,21 @@ export interface VariantInfo {
   readonly scaling?: { readonly min: number; readonly max: number; readonly targetValue?: number };
 }
 
+/** One inference component: what DescribeInferenceComponent and ListTags say of it. */
+export interface ComponentInfo {
+  readonly name: string;
+  /** The variant it is placed on. */
+  readonly variant: string;
+  /** Copies in service (RuntimeConfig.CurrentCopyCount), when read. */
+  readonly copies?: number;
+  /** InferenceComponentStatus: InService, Creating, Updating, Failed, Deleting. */
+  readonly status?: string;
+  /** Accelerators (GPUs, Neuron cores) one copy holds: how many copies an instance fits. */
+  readonly acceleratorsPerCopy?: number;
+  /** The component's own tags (Application Auto Scaling's permission check judges it by them), when read. */
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
 /** What the core knows about an endpoint, from the SageMaker inventory or derived from billing rows. */
 export interface EndpointInfo {
   readonly name: string;
@@ -101,6 +121,8 @@ export interface EndpointInfo {
   readonly status?: string;
   readonly scaling?: { readonly min: number; readonly max: number; readonly targetValue?: number };
   readonly variants?: readonly VariantInfo[];
+  /** The inference components serving the endpoint's variants (each a resource Application Auto Scaling scales). */
+  readonly components?: readonly ComponentInfo[];
   /** Asynchronous inference endpoints publish no Invocations metric. */
   readonly asynchronous?: boolean;
   /**

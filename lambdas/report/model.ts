@@ -232,6 +232,8 @@ export function reportModel(input: ReportInput): ReportModel {
 
   const metricsByEndpoint = new Map<string, MetricSeries[]>();
   for (const s of snapshot.metrics ?? []) {
+    // an inference component's invocations are its variant's too: the endpoint's trends leave them out
+    if (s.component !== undefined) continue;
     const list = metricsByEndpoint.get(s.endpoint) ?? [];
     list.push(s);
     metricsByEndpoint.set(s.endpoint, list);

@@ -12,7 +12,7 @@ import { ConfiguredRetryStrategy } from '@smithy/core/retry';
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { CloudWatchMetricSource, ENDPOINT_METRICS } from '../../lambdas/aws/cloudwatch.ts';
+import { CloudWatchMetricSource, COMPONENT_METRICS, ENDPOINT_METRICS } from '../../lambdas/aws/cloudwatch.ts';
 import {
   MAX_DATAPOINTS_PER_REQUEST,
   MAX_QUERIES_PER_REQUEST,
@@ -94,6 +94,45 @@ function inputs(): GetMetricDataCommandInput[] {
 }
 
 describe('CloudWatchMetricSource requests', () => {
+  it('asks each inference component of an endpoint for its own metrics, and returns them marked as its', async () => {
+    cw.on(GetMetricDataCommand).callsFake(answer);
+    const inventory: EndpointInfo[] = [
+      {
+        name: 'llm-ic',
+        tags: {},
+        variants: [{ name: 'AllTraffic' }],
+        components: [{ name: 'llama-8b-ic', variant: 'AllTraffic', copies: 2 }],
+      },
+    ];
+    const source = new CloudWatchMetricSource({ client, usage: new ApiUsage(), inventory });
+
+    const { series } = await source.load({ start: '2024-09-01', end: '2024-09-02' }, ['llm-ic']);
+
+    const queries = inputs()[0]?.MetricDataQueries ?? [];
+    expect(queries).toHaveLength(ENDPOINT_METRICS.length + COMPONENT_METRICS.length);
+    expect(queries).toContainEqual({
+      Id: expect.stringMatching(ID),
+      MetricStat: {
+        Metric: {
+          Namespace: 'AWS/SageMaker',
+          MetricName: 'NoCapacityInvocationFailures',
+          Dimensions: [{ Name: 'InferenceComponentName', Value: 'llama-8b-ic' }],
+        },
+        Period: 3600,
+        Stat: 'Sum',
+      },
+    });
+    const mine = series.filter((x) => x.component === 'llama-8b-ic');
+    expect(mine.map((x) => `${x.metric}/${x.stat}`).sort()).toEqual(
+      COMPONENT_METRICS.map((d) => `${d.metric}/${d.stat}`).sort(),
+    );
+    expect(
+      mine.every((x) => x.endpoint === 'llm-ic' && x.variant === 'AllTraffic' && x.t.length === 24),
+    ).toBe(true);
+    // the endpoint's own series are not the component's
+    expect(series.filter((x) => x.component === undefined)).toHaveLength(ENDPOINT_METRICS.length);
+  });
+
   it('asks each variant for the SageMaker and endpoint-instance metrics, hourly and oldest first, over the days', async () => {
     cw.on(GetMetricDataCommand).resolves({ MetricDataResults: [], Messages: [] });
     const inventory: EndpointInfo[] = [

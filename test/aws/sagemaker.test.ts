@@ -23,6 +23,8 @@ import {
   type DescribeEndpointCommandOutput,
   DescribeEndpointConfigCommand,
   type DescribeEndpointConfigCommandOutput,
+  DescribeInferenceComponentCommand,
+  type DescribeInferenceComponentCommandOutput,
   type EndpointSummary,
   ListEndpointsCommand,
   type ListEndpointsCommandOutput,
@@ -118,6 +120,12 @@ function mockFixtureAccount(): void {
   );
   sm.on(ListInferenceComponentsCommand).resolves(
     fixture<ListInferenceComponentsCommandOutput>('list-inference-components.json'),
+  );
+  sm.on(DescribeInferenceComponentCommand).callsFake(
+    ({ InferenceComponentName }: { InferenceComponentName: string }) =>
+      fixture<DescribeInferenceComponentCommandOutput>(
+        `describe-inference-component.${InferenceComponentName}.json`,
+      ),
   );
   aas
     .on(DescribeScalableTargetsCommand)
@@ -293,6 +301,75 @@ describe('SageMakerInventory: endpoints and variants', () => {
         inferenceComponents: ['llama-8b-ic', 'mistral-7b-ic'],
       },
     ]);
+  });
+
+  it('describes each inference component once: its copies, status and the accelerators a copy holds', async () => {
+    mockFixtureAccount();
+    const { inv, usage } = inventory();
+
+    const endpoints = await inv.endpoints();
+
+    expect(byName(endpoints, 'llm-ic').components).toEqual([
+      { name: 'llama-8b-ic', variant: 'AllTraffic', copies: 2, status: 'InService', acceleratorsPerCopy: 1 },
+      {
+        name: 'mistral-7b-ic',
+        variant: 'AllTraffic',
+        copies: 1,
+        status: 'InService',
+        acceleratorsPerCopy: 2,
+      },
+    ]);
+    expect(sm).toReceiveCommandWith(DescribeInferenceComponentCommand, {
+      InferenceComponentName: 'llama-8b-ic',
+    });
+    // one describe per component of a listed endpoint (old-ic's endpoint is gone); no tags: llm-ic is not managed
+    expect(usage.requests('sagemaker:DescribeInferenceComponent')).toBe(2);
+    expect(sm.commandCalls(ListTagsCommand).map((c) => c.args[0].input.ResourceArn)).not.toContainEqual(
+      expect.stringContaining(':inference-component/'),
+    );
+    // every variant names its own model elsewhere: they carry no components
+    expect(byName(endpoints, 'search-prod').components).toBeUndefined();
+  });
+
+  it("reads the tags of the components of a managed endpoint, Application Auto Scaling's permission check judges them by", async () => {
+    mockFixtureAccount();
+    sm.on(ListTagsCommand).callsFake(({ ResourceArn }: { ResourceArn: string }) => ({
+      Tags:
+        ResourceArn.endsWith(':endpoint/llm-ic') || ResourceArn.endsWith('/llama-8b-ic')
+          ? [{ Key: 'perf-budgets:managed', Value: 'true' }]
+          : [],
+    }));
+    const { inv } = inventory();
+
+    const llm = byName(await inv.endpoints(), 'llm-ic');
+
+    expect(llm.components?.map((c) => [c.name, c.tags])).toEqual([
+      ['llama-8b-ic', { 'perf-budgets:managed': 'true' }],
+      ['mistral-7b-ic', {}],
+    ]);
+  });
+
+  it('keeps a component whose describe fails, without copies, and says which endpoint it leaves unknown', async () => {
+    mockFixtureAccount();
+    sm.on(DescribeInferenceComponentCommand, { InferenceComponentName: 'mistral-7b-ic' }).rejects(
+      awsError('ThrottlingException', 'Rate exceeded'),
+    );
+    const { inv } = inventory();
+
+    const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+    expect(byName(endpoints, 'llm-ic').components?.find((c) => c.name === 'mistral-7b-ic')).toEqual({
+      name: 'mistral-7b-ic',
+      variant: 'AllTraffic',
+      status: 'InService',
+    });
+    expect(gaps).toContainEqual(
+      expect.objectContaining({
+        api: 'sagemaker:DescribeInferenceComponent',
+        endpoint: 'llm-ic',
+        message: expect.stringContaining('the copies of inference component mistral-7b-ic are unknown'),
+      }),
+    );
   });
 
   it('asks for no inference components when every variant names its own model', async () => {

@@ -674,6 +674,22 @@ export class ApiAccount {
           ...(p.NextToken ? { NextToken: p.NextToken } : {}),
         };
       },
+      'SageMaker.DescribeInferenceComponent': (input) => {
+        const name = String(input.InferenceComponentName);
+        const e = this.listed.find((x) => x.components.includes(name));
+        if (!e) return invalid(`Could not find inference component "${name}".`);
+        return {
+          InferenceComponentName: name,
+          InferenceComponentArn: `arn:aws:sagemaker:${REGION}:${ACCOUNT}:inference-component/${name}`,
+          EndpointName: e.name,
+          EndpointArn: e.arn,
+          VariantName: (e.variants[0] as VariantPlan).name,
+          InferenceComponentStatus: 'InService',
+          RuntimeConfig: { CurrentCopyCount: 1, DesiredCopyCount: 1 },
+          CreationTime: sec(e.createdMs),
+          LastModifiedTime: sec(e.createdMs),
+        };
+      },
       'AnyScaleFrontendService.DescribeScalableTargets': (input) => {
         if (input.ServiceNamespace !== NAMESPACE) return invalid('ServiceNamespace must be sagemaker here');
         const all = this.listed.flatMap((e) => e.variants.filter((v) => v.autoscaled).map((v) => ({ e, v })));

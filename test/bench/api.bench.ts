@@ -308,6 +308,10 @@ async function runCycle(
       minimum: inv.componentEndpoints > 0 ? Math.max(1, Math.ceil(inv.components / 100)) : 0,
       why: `ceil(${inv.components} components of ${inv.componentEndpoints} endpoints / 100 a page)`,
     },
+    'sagemaker:DescribeInferenceComponent': {
+      minimum: inv.components,
+      why: `one per inference component (${inv.components}): its copies in service`,
+    },
     'application-autoscaling:DescribeScalableTargets': {
       minimum: Math.max(1, Math.ceil(inv.targets / 50)),
       why: `ceil(${n(inv.targets)} scalable targets / 50 a page)`,

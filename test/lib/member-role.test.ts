@@ -79,6 +79,7 @@ describe('PerfBudgetsMemberRole', () => {
       'cloudwatch:GetMetricData',
       'sagemaker:DescribeEndpoint',
       'sagemaker:DescribeEndpointConfig',
+      'sagemaker:DescribeInferenceComponent',
       'sagemaker:ListEndpoints',
       'sagemaker:ListInferenceComponents',
       'sagemaker:ListTags',

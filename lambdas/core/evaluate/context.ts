@@ -12,8 +12,13 @@ export interface Context extends CycleWindow {
   readonly clock: DayClock;
   /** Start of the day after as-of (epoch ms): what starts from then on is not "to date". */
   readonly asOfEndMs: number;
-  /** The snapshot's metric series per endpoint; undefined for a cost-only run. */
+  /**
+   * The snapshot's metric series per endpoint, its inference components' left out (their invocations are the
+   * variant's too); undefined for a cost-only run.
+   */
   readonly metricsByEndpoint: ReadonlyMap<string, MetricSeries[]> | undefined;
+  /** The inference components' series per component name (the planner's, never the endpoint's figures). */
+  readonly metricsByComponent: ReadonlyMap<string, MetricSeries[]>;
   readonly span: CostSpan;
 }
 
@@ -38,17 +43,29 @@ export function cycleContext(snapshot: Snapshot, file: BudgetFile): Context {
     snapshot,
     clock,
     asOfEndMs,
-    metricsByEndpoint: snapshot.metrics ? groupByEndpoint(snapshot.metrics) : undefined,
+    metricsByEndpoint: snapshot.metrics
+      ? groupBy(
+          snapshot.metrics.filter((s) => s.component === undefined),
+          (s) => s.endpoint,
+        )
+      : undefined,
+    metricsByComponent: groupBy(
+      (snapshot.metrics ?? []).filter((s) => s.component !== undefined),
+      (s) => s.component ?? '',
+    ),
     span,
   };
 }
 
-function groupByEndpoint(series: readonly MetricSeries[]): Map<string, MetricSeries[]> {
+function groupBy(
+  series: readonly MetricSeries[],
+  key: (s: MetricSeries) => string,
+): Map<string, MetricSeries[]> {
   const out = new Map<string, MetricSeries[]>();
   for (const s of series) {
-    const list = out.get(s.endpoint) ?? [];
+    const list = out.get(key(s)) ?? [];
     list.push(s);
-    out.set(s.endpoint, list);
+    out.set(key(s), list);
   }
   return out;
 }

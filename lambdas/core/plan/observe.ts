@@ -8,8 +8,15 @@ import { cycleContext } from '../evaluate/context.ts';
 import { instanceSpec } from '../instances.ts';
 import { toNumber } from '../money.ts';
 import { allocate, type EndpointSpend } from '../spend.ts';
-import type { EndpointInfo, MetricSeries, Snapshot } from '../types.ts';
-import { type ScalableResource, VARIANT_DIMENSION, variantResourceId } from './types.ts';
+import type { ComponentInfo, EndpointInfo, MetricSeries, Snapshot } from '../types.ts';
+import {
+  COMPONENT_DIMENSION,
+  componentResourceId,
+  MANAGED_TAG,
+  type ScalableResource,
+  VARIANT_DIMENSION,
+  variantResourceId,
+} from './types.ts';
 
 const HOUR = 3_600_000;
 /** The planner fits on at most this much history: older hours describe a service that has moved on. */
@@ -36,7 +43,10 @@ export interface ResourceObservation {
   readonly endpoint: EndpointInfo;
   readonly resource: ScalableResource;
   readonly hours: readonly HourObservation[];
-  /** Currency per instance-hour: the bill's own rate over the hours, else the list price of the type. */
+  /**
+   * Currency per instance-hour (per copy-hour for an inference component): the bill's own rate over the hours,
+   * else the list price of the type.
+   */
   readonly ratePerInstanceHour: number | undefined;
   /** Why the resource has no hours to plan on, when it has none. */
   readonly missing?: string;
@@ -72,6 +82,10 @@ export function observeResources(snapshot: Snapshot, file: BudgetFile): Resource
         dayOf: (ms: number) => ctx.clock.dayOf(ms),
       };
       out.push(...variantObservations(view.budget, info, spend, series, window));
+      for (const c of info.components ?? []) {
+        const mine = ctx.metricsByComponent.get(c.name) ?? [];
+        out.push(componentObservation(view.budget, info, c, spend, mine, window));
+      }
     }
   }
   return out;
@@ -125,6 +139,72 @@ function variantObservations(
   });
 }
 
+/**
+ * One inference component, scaled by its copy count. Its hours hold the copies read at collection (CurrentCopyCount)
+ * over every hour its metrics cover: the copy count's history is not read, so a component that scaled in the window
+ * is observed at its current copies throughout. Its rate is the hosting variant's per instance-hour divided by the
+ * copies one instance fits (its GPUs over the accelerators a copy holds) when both are known, else the whole
+ * instance's rate: a saving then counts the instance a copy would free, which is true only of the last copy on it.
+ */
+function componentObservation(
+  budget: Budget,
+  info: EndpointInfo,
+  c: ComponentInfo,
+  spend: EndpointSpend | undefined,
+  series: readonly MetricSeries[],
+  window: HourWindow,
+): ResourceObservation {
+  const vinfo = info.variants?.find((v) => v.name === c.variant);
+  const instanceType = vinfo?.instanceType ?? info.instanceType;
+  const resource: ScalableResource = {
+    resourceId: componentResourceId(c.name),
+    dimension: COMPONENT_DIMENSION,
+    endpoint: info.name,
+    variant: c.variant,
+    component: c.name,
+    ...(instanceType ? { instanceType } : {}),
+    ...(info.account ? { account: info.account } : {}),
+    ...(info.region ? { region: info.region } : {}),
+  };
+  const hours =
+    c.copies === undefined ? [] : hourObservations(series, undefined, instanceType, window, c.copies);
+  const instanceRate = rateOf(spend, instanceType);
+  const spec = instanceType ? instanceSpec(instanceType) : undefined;
+  const perInstance =
+    spec && spec.gpus > 0 && c.acceleratorsPerCopy ? Math.floor(spec.gpus / c.acceleratorsPerCopy) : 0;
+  const rate = instanceRate !== undefined && perInstance >= 1 ? instanceRate / perInstance : instanceRate;
+  const missing =
+    hours.length > 0
+      ? undefined
+      : c.copies === undefined
+        ? 'no copy count of the inference component'
+        : 'no metrics of the inference component';
+  return {
+    budget,
+    endpoint: guardView(info, c),
+    resource,
+    hours,
+    ratePerInstanceHour: rate,
+    ...(missing ? { missing } : {}),
+  };
+}
+
+/**
+ * The endpoint as the guard judges a component of it: Application Auto Scaling checks the component's own tag, so
+ * it counts as managed only when the endpoint and the component both carry the tag; and a component that is not
+ * InService holds the change as its endpoint would.
+ */
+function guardView(info: EndpointInfo, c: ComponentInfo): EndpointInfo {
+  const managed = info.tags[MANAGED_TAG] === 'true' && c.tags?.[MANAGED_TAG] === 'true';
+  const { [MANAGED_TAG]: _, ...others } = info.tags;
+  const componentDown = c.status !== undefined && c.status !== 'InService';
+  return {
+    ...info,
+    tags: managed ? info.tags : others,
+    ...(componentDown ? { status: c.status } : {}),
+  };
+}
+
 /** The bill's hosting cost per instance-hour over every day it has both, else the type's list price. */
 function rateOf(spend: EndpointSpend | undefined, type: string | undefined): number | undefined {
   let cost = 0;
@@ -161,6 +241,8 @@ function hourObservations(
   spend: EndpointSpend | undefined,
   type: string | undefined,
   { fromMs, toMs, dayOf }: HourWindow,
+  /** Copies in service every hour (an inference component), instead of instances from the bill or metrics. */
+  copies?: number,
 ): HourObservation[] {
   const spec = type ? instanceSpec(type) : undefined;
   const useGpu =
@@ -207,7 +289,7 @@ function hourObservations(
   for (const t of spend?.hourlyInstances.keys() ?? []) if (t >= fromMs && t < toMs) at(t);
   const out: HourObservation[] = [];
   for (const [t, a] of [...acc].sort((x, y) => x[0] - y[0])) {
-    const instances = instancesIn(t, a, spend, dayOf);
+    const instances = copies ?? instancesIn(t, a, spend, dayOf);
     if (instances === undefined) continue;
     out.push({
       t,
