@@ -204,8 +204,12 @@ export function clampCapacity(
   const target = plan.after.target;
   if (target === null) return { after: plan.after, notes };
   const before = plan.before.target;
+  // a component may go to zero copies where its tier allows it: waking on request, or an experiment past its exit
+  // criteria held at zero (scaled down, never deleted)
   const zeroAllowed =
-    g.scaleToZero && plan.resource.dimension === COMPONENT_DIMENSION && plan.after.wakeOnRequest;
+    g.scaleToZero &&
+    plan.resource.dimension === COMPONENT_DIMENSION &&
+    (plan.after.wakeOnRequest || plan.kind === 'experiment-floor');
   let min = target.min;
   let max = target.max;
   if (before !== null && min < before.min) {

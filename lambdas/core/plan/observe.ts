@@ -81,7 +81,10 @@ export function observeResources(snapshot: Snapshot, file: BudgetFile): Resource
         toMs: endMs,
         dayOf: (ms: number) => ctx.clock.dayOf(ms),
       };
-      out.push(...variantObservations(view.budget, info, spend, series, window));
+      // an endpoint served by inference components scales its copies; its instances follow them (managed
+      // instance scaling), so its variants are not planned as instance counts
+      if (!info.components?.length)
+        out.push(...variantObservations(view.budget, info, spend, series, window));
       for (const c of info.components ?? []) {
         const mine = ctx.metricsByComponent.get(c.name) ?? [];
         out.push(componentObservation(view.budget, info, c, spend, mine, window));

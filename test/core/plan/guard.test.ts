@@ -337,6 +337,17 @@ describe('guard: capacity clamps', () => {
     expect(guard(toZero(4), ctx({ scaleToZero: true })).plan.after.target).toEqual({ min: 2, max: 4 });
     // a tier without scale to zero keeps the floor
     expect(guard(toZero(1), ctx({ scaleToZero: false })).plan.after.target).toEqual({ min: 1, max: 4 });
+    // an experiment past its exit criteria is held at zero copies where its tier allows it, never deleted
+    const held = plan(
+      ic(1, false),
+      { ...NO_SCALING, target: { min: 0, max: 0 } },
+      {
+        kind: 'experiment-floor',
+        resource,
+      },
+    );
+    expect(guard(held, ctx({ scaleToZero: true })).plan.after.target?.min).toBe(0);
+    expect(guard(held, ctx({ scaleToZero: false })).plan.after.target?.min).toBe(1);
   });
 
   it('refuses wake-on-request on a production variant', () => {
