@@ -105,7 +105,7 @@ async function run(flags: RunFlags): Promise<number> {
     process.stdout.write(`${jsonForTerminal(JSON.stringify(out.result, null, 2))}\n`);
   } else {
     print(renderText(out.result));
-    print(`\nScaling changes:\n${renderActions(out.acted.actions)}`);
+    print(`\nScaling changes:\n${renderActions(out.acted.actions, undefined, out.acted.problems)}`);
     print(`\n${alertSummary(out)}`);
   }
   return failsGate(flags.failOn, out.result.budgets) ? EXIT.breach : EXIT.ok;

@@ -66,7 +66,10 @@ export interface ActOutcome {
   readonly parameters: readonly string[];
   /** Advice to turn on managed spot training, for the tiers that may not flip the flag themselves. */
   readonly training: readonly Action[];
-  /** Flags that could not be published (a name SSM refuses), each with why. */
+  /**
+   * What the step could not do, each with why: scaling it could not read, resources out of its reach, training jobs
+   * or flags it could not read or publish.
+   */
   readonly problems: readonly string[];
 }
 

@@ -88,11 +88,15 @@ export function describeAction(a: ActionRecord): string {
   return lines.join('\n');
 }
 
-/** The actions as text, grouped by status, or a line saying there are none. */
+/**
+ * The actions as text, or a line saying there are none, and after them what the step could not read, plan or
+ * publish: an empty plan because the scaling could not be read must not look like nothing to do.
+ */
 export function renderActions(
   actions: readonly ActionRecord[],
   none = 'No scaling changes planned.',
+  problems: readonly string[] = [],
 ): string {
-  if (actions.length === 0) return `${none}\n`;
-  return `${actions.map(describeAction).join('\n\n')}\n`;
+  const body = actions.length === 0 ? `${none}\n` : `${actions.map(describeAction).join('\n\n')}\n`;
+  return problems.length === 0 ? body : `${body}${problems.map((p) => `! ${p}\n`).join('')}`;
 }
