@@ -5,6 +5,7 @@
  */
 import type { EndpointInfo } from '../types.ts';
 import { floorFor } from './guardrails.ts';
+import { sameState } from './planner.ts';
 import {
   COMPONENT_DIMENSION,
   type Guardrails,
@@ -252,14 +253,3 @@ export function clampCapacity(
   if (min === target.min && max === target.max) return { after: plan.after, notes };
   return { after: { ...plan.after, target: { min, max } }, notes };
 }
-
-function sameState(a: ScalingState, b: ScalingState): boolean {
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
-}
-
-const canonical = (s: ScalingState) => ({
-  target: s.target === null ? null : { min: s.target.min, max: s.target.max },
-  targetTracking: s.targetTracking,
-  wakeOnRequest: s.wakeOnRequest,
-  schedules: [...s.schedules].sort((x, y) => x.name.localeCompare(y.name)),
-});
