@@ -6,7 +6,7 @@
  * deletion; it plans nothing when the history is too thin to say (see MIN_HOURS) or nothing would change.
  */
 import { DateTime } from 'luxon';
-import { globToRegExp } from '../budget.ts';
+import { floorFor } from './guardrails.ts';
 import { chooseTracking } from './headroom.ts';
 import {
   EXTRAPOLATION,
@@ -294,13 +294,10 @@ function enough(points: readonly HourObservation[]): boolean {
 /** No minimum below the latency-safe floor: the largest floor whose endpoint glob matches, else the tier's. */
 function resolveFloor(input: PlannerInput): number {
   const g = input.guardrails;
-  const matching = Object.entries(g.minInstancesByEndpoint)
-    .filter(([glob]) => globToRegExp(glob).test(input.resource.endpoint))
-    .map(([, n]) => n);
-  const zero = isComponent(input.resource) && g.scaleToZero;
   // A component that may go to zero has no floor unless one is named for its endpoint; a variant keeps at least one.
-  const floor = matching.length > 0 ? Math.max(...matching) : zero ? 0 : g.minInstances;
-  return zero ? floor : Math.max(1, floor);
+  if (isComponent(input.resource) && g.scaleToZero)
+    return floorFor({ ...g, minInstances: 0 }, input.resource.endpoint);
+  return Math.max(1, floorFor(g, input.resource.endpoint));
 }
 
 function experimentFloor(input: PlannerInput, floor: number): readonly ScalingPlan[] {
