@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -130,5 +130,54 @@ describe('perf-budgets validate', () => {
     expect(lines).toHaveLength(2);
     expect(r.stderr).toMatch(/b\.yaml:\d+: tiers\.production\.mode: /);
     expect(r.stderr).toMatch(/b\.yaml:\d+: budgets\[1\]\.limits\.latencyP99Ms: /);
+  });
+});
+
+describe('bad input to plan, actions and rollback: one clear line, exit 2, nothing written', () => {
+  const refuses = (args: readonly string[], pattern: RegExp) => {
+    const r = cli(args, { cwd: dir, timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(pattern);
+    expect(readdirSync(dir), 'nothing written').toEqual([]);
+  };
+
+  it('actions with an unknown --status names the statuses it knows', () => {
+    refuses(
+      ['actions', '--status', 'bogus'],
+      /actions: --status: expected one of recommended, .* got bogus$/,
+    );
+  });
+
+  it('actions with a --state that holds no ledger', () => {
+    refuses(['actions', '--state', state], /actions: no ledger at .*ledger\.db; run a cycle first/);
+  });
+
+  it('actions with no --state and no ledger in the working directory', () => {
+    refuses(['actions'], /actions: no ledger at \.perf-budgets[/\\]ledger\.db/);
+  });
+
+  it('rollback of something that is not an action id', () => {
+    refuses(
+      ['rollback', 'not-an-id'],
+      /rollback: expected an action id like act-0123456789abcdef, got not-an-id$/,
+    );
+  });
+
+  it('rollback with a --state that holds no ledger', () => {
+    refuses(['rollback', 'act-0123456789abcdef', '--state', state], /rollback: no ledger at .*ledger\.db/);
+  });
+
+  it('plan without --budgets', () => {
+    refuses(['plan'], /plan: --budgets FILE is required \(or --demo\)$/);
+  });
+
+  it('plan --aws with --demo', () => {
+    refuses(
+      ['plan', '--aws', '--demo'],
+      /plan: --aws reads the account; drop --demo, --costs and --metrics$/,
+    );
   });
 });
