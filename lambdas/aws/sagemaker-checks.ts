@@ -2,13 +2,16 @@
  * Checks of the SageMaker responses the inventory relies on: a field that is not what the API model promises fails
  * the endpoint it belongs to, never the whole inventory.
  */
-import type {
-  DescribeEndpointConfigOutput,
-  DescribeEndpointOutput,
-  ProductionVariant,
-  ProductionVariantSummary,
+import {
+  type DescribeEndpointConfigOutput,
+  type DescribeEndpointOutput,
+  type ProductionVariant,
+  type ProductionVariantSummary,
+  paginateListTags,
+  type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { DataError } from '../core/errors.ts';
+import type { NextTokenPages } from './paging.ts';
 
 const INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9]+$/;
 
@@ -23,6 +26,23 @@ export class MalformedResponseError extends DataError {
   ) {
     super(`${api} returned a malformed ${field}: expected ${expected}, got ${shown(got)}`);
   }
+}
+
+/** Every tag of a SageMaker resource, a tag without a key failing as malformed; the caller handles the error. */
+export async function listTags(
+  list: NextTokenPages,
+  sagemaker: SageMakerClient,
+  arn: string,
+): Promise<Record<string, string>> {
+  const api = 'sagemaker:ListTags';
+  const tags: Record<string, string> = {};
+  for await (const page of list(api, paginateListTags, sagemaker, { ResourceArn: arn })) {
+    for (const t of page.Tags ?? []) {
+      if (typeof t.Key !== 'string') throw new MalformedResponseError(api, 'Tags[].Key', 'a string', t.Key);
+      tags[t.Key] = t.Value ?? '';
+    }
+  }
+  return tags;
 }
 
 function shown(v: unknown): string {

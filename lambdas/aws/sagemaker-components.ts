@@ -10,13 +10,12 @@ import {
   DescribeInferenceComponentCommand,
   type InferenceComponentSummary,
   paginateListInferenceComponents,
-  paginateListTags,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import { MANAGED_TAG } from '../core/plan/types.ts';
 import type { ComponentInfo } from '../core/types.ts';
 import type { NextTokenPages } from './paging.ts';
-import { MalformedResponseError } from './sagemaker-checks.ts';
+import { listTags, MalformedResponseError } from './sagemaker-checks.ts';
 
 export interface ComponentReader {
   readonly sagemaker: SageMakerClient;
@@ -115,18 +114,15 @@ async function componentTags(
   endpoint: string,
   arn: string,
 ): Promise<Record<string, string> | undefined> {
-  const api = 'sagemaker:ListTags';
-  const tags: Record<string, string> = {};
   try {
-    for await (const page of r.list(api, paginateListTags, r.sagemaker, { ResourceArn: arn })) {
-      for (const t of page.Tags ?? []) {
-        if (typeof t.Key !== 'string') throw new MalformedResponseError(api, 'Tags[].Key', 'a string', t.Key);
-        tags[t.Key] = t.Value ?? '';
-      }
-    }
+    return await listTags(r.list, r.sagemaker, arn);
   } catch (err) {
-    r.failed(api, endpoint, err, `the tags of ${arn} are unknown, so the tool does not change it`);
+    r.failed(
+      'sagemaker:ListTags',
+      endpoint,
+      err,
+      `the tags of ${arn} are unknown, so the tool does not change it`,
+    );
     return undefined;
   }
-  return tags;
 }

@@ -24,7 +24,6 @@ import {
   type ProductionVariant,
   type ProductionVariantSummary,
   paginateListEndpoints,
-  paginateListTags,
   type SageMakerClient,
 } from '@aws-sdk/client-sagemaker';
 import type { ApiUsage } from '../core/api-usage.ts';
@@ -37,7 +36,7 @@ import { type ConfigChange, configChangesOrGaps, LOOKUP_EVENTS } from './endpoin
 import { sourceError } from './errors.ts';
 import { type NextTokenPages, nextTokenPages } from './paging.ts';
 import { endpointTypes, endpointVariants } from './recorded-types.ts';
-import { checkConfig, checkEndpoint, MalformedResponseError } from './sagemaker-checks.ts';
+import { checkConfig, checkEndpoint, listTags } from './sagemaker-checks.ts';
 import { readComponents } from './sagemaker-components.ts';
 import { type HoursWindow, instanceHours, type TypeChange, variantResourceId } from './sagemaker-hours.ts';
 import {
@@ -320,20 +319,12 @@ export class SageMakerInventory implements InventorySource {
       );
       return undefined;
     }
-    const tags: Record<string, string> = {};
     try {
-      for await (const page of this.list(api, paginateListTags, this.opts.sagemaker, { ResourceArn: arn })) {
-        for (const t of page.Tags ?? []) {
-          if (typeof t.Key !== 'string')
-            throw new MalformedResponseError(api, 'Tags[].Key', 'a string', t.Key);
-          tags[t.Key] = t.Value ?? '';
-        }
-      }
+      return await listTags(this.list, this.opts.sagemaker, arn);
     } catch (err) {
       gaps.push(endpointGap(api, name, err, 'its tags are unknown, so no tag selector can match it', false));
       return undefined;
     }
-    return tags;
   }
 
   private inferenceComponents(

@@ -34,6 +34,7 @@ import {
   type ListTagsCommandOutput,
   SageMakerClient,
   SageMakerServiceException,
+  type Tag,
 } from '@aws-sdk/client-sagemaker';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type AwsClientStub, mockClient } from 'aws-sdk-client-mock';
@@ -794,6 +795,25 @@ describe('SageMakerInventory: faults', () => {
         message: expect.stringContaining(
           'malformed ProductionVariants[0].CurrentInstanceCount: expected a whole number of instances, got -1',
         ),
+      }),
+    ]);
+  });
+
+  it('fails only the tags of an endpoint whose ListTags gives a tag without a key', async () => {
+    mockFixtureAccount();
+    const arn = 'arn:aws:sagemaker:us-east-1:111122223333:endpoint/search-prod';
+    sm.on(ListTagsCommand, { ResourceArn: arn }).resolves({ Tags: [{ Value: 'search' } as Tag] });
+    const { inv } = inventory();
+
+    const { endpoints, gaps } = await inv.endpointsWithGaps();
+
+    expect(byName(endpoints, 'search-prod').tags).toEqual({});
+    expect(gaps).toEqual([
+      expect.objectContaining({
+        api: 'sagemaker:ListTags',
+        kind: 'malformed',
+        scope: 'search-prod',
+        message: expect.stringContaining('malformed Tags[].Key: expected a string, got nothing'),
       }),
     ]);
   });
