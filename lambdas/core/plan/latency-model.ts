@@ -5,7 +5,7 @@
  * of the implied base for each candidate saturation, scored by the median absolute log error), so a few noisy hours
  * do not move it, and it is never trusted beyond EXTRAPOLATION times the busiest load it was fitted on.
  */
-import { median } from '../stats.ts';
+import { median, medianInPlace } from '../stats.ts';
 
 /** A fitted point: invocations per instance per minute, and the hour's p99 in ms. */
 export interface LoadPoint {
@@ -58,9 +58,18 @@ export function fitLatency(
           { length: GRID + 1 },
           (_, i) => maxObserved * (1.02 + (GRID_SPAN - 1.02) * (i / GRID) ** 2),
         );
+  // two buffers serve every candidate: the fit runs once per resource per cycle, on up to four weeks of hours
+  const n = usable.length;
+  const xs = Float64Array.from(usable, (p) => p.x);
+  const ys = Float64Array.from(usable, (p) => p.p99Ms);
+  const scratch = new Float64Array(n);
   for (const saturation of candidates) {
-    const baseMs = median(usable.map((p) => p.p99Ms * (1 - p.x / saturation)));
-    const error = median(usable.map((p) => Math.abs(Math.log(p.p99Ms / (baseMs / (1 - p.x / saturation))))));
+    for (let i = 0; i < n; i++) scratch[i] = (ys[i] as number) * (1 - (xs[i] as number) / saturation);
+    const baseMs = medianInPlace(scratch);
+    for (let i = 0; i < n; i++) {
+      scratch[i] = Math.abs(Math.log((ys[i] as number) / (baseMs / (1 - (xs[i] as number) / saturation))));
+    }
+    const error = medianInPlace(scratch);
     if (!best || error < best.error - 1e-12) best = { baseMs, saturation, maxObserved, error };
   }
   return best && { ...best, error: Math.expm1(best.error) };
