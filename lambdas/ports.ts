@@ -10,6 +10,7 @@ import type { TrainingJob } from './core/plan/spot.ts';
 import type {
   ActionRecord,
   ActionStatus,
+  ApprovalRecord,
   ObservedScaling,
   ScalableResource,
   ScalingState,
@@ -231,6 +232,25 @@ export interface ActionLedger {
    * writing nothing, when it does not: another writer moved the action first.
    */
   putAction(record: ActionRecord, expect: ActionStatus | 'absent'): Promise<boolean>;
+}
+
+/**
+ * The audit trail of approvals: every approval, rejection and refusal, kept apart from the actions so that a
+ * refused request (which changes no action) is recorded too.
+ */
+export interface ApprovalAudit {
+  /** Writes `record` unless one with its id is stored; false when one is (the same request seen again). */
+  recordApproval(record: ApprovalRecord): Promise<boolean>;
+  /**
+   * Records, oldest first: of one action, one id, or those made in `[from, to)` (ISO instants); with no filter,
+   * all of them.
+   */
+  approvals(filter?: {
+    readonly actionId?: string;
+    readonly id?: string;
+    readonly from?: string;
+    readonly to?: string;
+  }): Promise<readonly ApprovalRecord[]>;
 }
 
 /** SSM parameters the tool publishes (budget status, training managed-spot flags). */

@@ -192,7 +192,7 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
       now: opts.now.getTime(),
       dryRun: opts.dryRun === true,
     });
-    const result = withActionFindings(judged, acted.actions);
+    const result = withActionFindings(judged, acted.actions, file);
     const written = opts.out
       ? await writeOutputSet(opts.out, (await reportStep({ evaluation, snapshot, file, result })).files)
       : [];

@@ -9,7 +9,7 @@ import { alertedKind } from './limits/index.ts';
 import { fallbackHeadline, pct } from './limits/limit.ts';
 import { displayMoney, moneyFromNumber } from './money.ts';
 import { addDays } from './period.ts';
-import type { AlertTransition, CauseKind, Risk, Severity } from './types.ts';
+import type { AlertTransition, CauseKind, PendingApproval, Risk, Severity } from './types.ts';
 
 export interface AlertLinks {
   /** The billing-cycle report of the period (a presigned S3 URL in AWS, a file path locally). */
@@ -61,6 +61,8 @@ export interface AlertText {
   /** Exceptions in force for the budget, one sentence each. */
   readonly exceptions: readonly string[];
   readonly links: readonly AlertLink[];
+  /** A change waiting for approval: Slack offers Approve and Reject buttons for it, other channels the command. */
+  readonly approval?: PendingApproval;
   /** The whole alert as plain text (email body, console, logs). */
   readonly plain: string;
 }
@@ -195,6 +197,7 @@ export function alertText(alert: Alert, links: AlertLinks = {}): AlertText {
   const actions = actionsOf(alert);
   const exceptions = exceptionsOf(alert);
   const linkList = linksOf(alert, links);
+  const approval = alert.findings.find((f) => f.approval)?.approval;
 
   const lines = [`[${alertTag(alert)}] ${headline}`, '', alert.message, ''];
   for (const f of facts) lines.push(`${f.label}: ${f.value}`);
@@ -209,6 +212,13 @@ export function alertText(alert: Alert, links: AlertLinks = {}): AlertText {
     });
   }
   if (exceptions.length > 0) lines.push('', ...exceptions);
+  if (approval) {
+    lines.push(
+      '',
+      `Approve: perf-budgets approve ${approval.actionId} --as <you>`,
+      `Reject:  perf-budgets reject ${approval.actionId} --as <you>`,
+    );
+  }
   lines.push('');
   for (const l of linkList) lines.push(`${l.label}: ${l.url}`);
   if (!links.runbook) lines.push(`Runbook: README.md#${runbookSection(alert)}`);
@@ -222,6 +232,7 @@ export function alertText(alert: Alert, links: AlertLinks = {}): AlertText {
     actions,
     exceptions,
     links: linkList,
+    ...(approval ? { approval } : {}),
     plain: `${lines.join('\n').trimEnd()}\n`,
   };
 }

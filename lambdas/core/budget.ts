@@ -85,6 +85,12 @@ export const MAX_STEP_PERCENT = 50;
  */
 const guardrailKeys = {
   cooldownHours: z.number().min(0).optional(),
+  /** Hours a change waits for approval (approve mode) before it expires and the next cycle plans afresh. */
+  approvalHours: z
+    .number()
+    .positive('approvalHours must be above 0')
+    .max(MAX_WINDOW_HOURS, `approvalHours must be at most ${MAX_WINDOW_HOURS} (a week)`)
+    .optional(),
   maxStepPercent: z
     .number()
     .positive()
@@ -156,6 +162,18 @@ export const ScalingGuardrailsSchema = z
   });
 export type ScalingGuardrails = z.infer<typeof ScalingGuardrailsSchema>;
 
+/**
+ * Who may approve a change in approve mode: a Slack member id (`U0123ABCD`, `W0123ABCD`: what a Slack button click
+ * names) or an email (what `perf-budgets approve --as` may name).
+ */
+export const ApproverSchema = z
+  .string()
+  .refine(
+    (s) => /^[UW][A-Z0-9]{2,20}$/.test(s) || z.email().safeParse(s).success,
+    'expected a Slack member id such as U0123ABCD or an email address',
+  );
+export const ApproversSchema = z.array(ApproverSchema).min(1, 'list at least one approver');
+
 export const TierSchema = z.strictObject({
   mode: ModeSchema.default('advise'),
   dryRun: z.boolean().optional(),
@@ -166,6 +184,8 @@ export const TierSchema = z.strictObject({
     })
     .optional(),
   guardrails: TierGuardrailsSchema.optional(),
+  /** Who may approve the tier's changes in approve mode (a budget's own list replaces it). */
+  approvers: ApproversSchema.optional(),
 });
 export type Tier = z.infer<typeof TierSchema>;
 
@@ -178,6 +198,8 @@ export const BudgetSchema = z.strictObject({
   limits: LimitsSchema,
   alertAt: z.array(z.number().positive().max(10)).min(1).default([0.5, 0.8, 1.0]),
   scaling: ScalingGuardrailsSchema.optional(),
+  /** Who may approve this budget's changes in approve mode, instead of its tier's approvers. */
+  approvers: ApproversSchema.optional(),
   exceptions: z.array(ExceptionSchema).default([]),
 });
 export type Budget = z.infer<typeof BudgetSchema>;

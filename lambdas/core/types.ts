@@ -178,6 +178,7 @@ export const FINDING_KINDS = [
   'unbudgeted-spend',
   'overlapping-budgets',
   'change-rolled-back',
+  'change-pending-approval',
 ] as const;
 export type FindingKind = (typeof FINDING_KINDS)[number];
 
@@ -269,4 +270,15 @@ export interface Finding {
   readonly actions: readonly Action[];
   /** Stable identity for alert de-duplication: kind, budget, endpoint and threshold. */
   readonly key: string;
+  /** A scaling change waiting for a person (`change-pending-approval`): what to approve and until when. */
+  readonly approval?: PendingApproval;
+}
+
+/** A change waiting for approval, as its alert offers it. */
+export interface PendingApproval {
+  readonly actionId: string;
+  /** ISO instant after which it can no longer be approved. */
+  readonly expiresAt: string;
+  /** Who may approve it (Slack member ids, emails); empty: nobody is listed. */
+  readonly approvers: readonly string[];
 }

@@ -30,6 +30,7 @@ import {
 import { verifyAction } from '../core/plan/verify.ts';
 import type { Action, Snapshot } from '../core/types.ts';
 import type { ActionLedger, ParameterPublisher, Scaler, TrainingJobSource } from '../ports.ts';
+import { lastChange } from './approve.ts';
 
 const HOUR = 3_600_000;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -360,20 +361,6 @@ const HELD: readonly SkipReason[] = ['dry-run', 'cooldown', 'freeze', 'outside-w
 /** A change this day's cycle held, which a rerun decides again instead of finding it done. */
 function held(rec: ActionRecord): boolean {
   return rec.status === 'skipped' && HELD.some((r) => rec.reason?.startsWith(`${r}:`));
-}
-
-/** The newest change the tool made to an endpoint (applied or rolled back), ms. */
-function lastChange(history: readonly ActionRecord[], endpoint: string): number | undefined {
-  let last: number | undefined;
-  for (const h of history) {
-    if (h.resource.endpoint !== endpoint) continue;
-    for (const e of h.history) {
-      if (e.status !== 'applied' && e.status !== 'rolled-back') continue;
-      const t = Date.parse(e.at);
-      if (last === undefined || t > last) last = t;
-    }
-  }
-  return last;
 }
 
 function record(id: string, plan: ScalingPlan, asOf: string, at: string): ActionRecord {

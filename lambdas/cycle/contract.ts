@@ -178,6 +178,13 @@ const FindingSchema = z.strictObject({
   cause: CauseSchema.optional(),
   actions: z.array(ActionSchema).readonly(),
   key: z.string(),
+  approval: z
+    .strictObject({
+      actionId: z.string().min(1),
+      expiresAt: z.iso.datetime(),
+      approvers: z.array(z.string()).readonly(),
+    })
+    .optional(),
 }) satisfies z.ZodType<Finding>;
 
 const EndpointResultSchema = z.strictObject({

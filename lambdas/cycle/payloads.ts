@@ -3,6 +3,7 @@
  * cast), so a payload of another shape fails where it is read, naming its key and the first field that is wrong.
  */
 import * as z from 'zod';
+import type { BudgetFile } from '../core/budget.ts';
 import { DataError } from '../core/errors.ts';
 import { withActionFindings } from '../core/plan/action-findings.ts';
 import type { PayloadStore } from '../ports.ts';
@@ -65,6 +66,7 @@ export async function readFindingsWithActions(
   store: PayloadStore,
   resultKey: string,
   actionsKey: string | undefined,
+  file: BudgetFile,
 ): Promise<Findings> {
   const findings = await readPayload(store, resultKey, FindingsSchema);
   if (actionsKey === undefined) return findings;
@@ -75,5 +77,5 @@ export async function readFindingsWithActions(
       `${actionsKey} holds the actions of ${asOf}, not of ${findings.result.asOf} (${resultKey})`,
     );
   }
-  return { ...findings, result: withActionFindings(findings.result, actions) };
+  return { ...findings, result: withActionFindings(findings.result, actions, file) };
 }

@@ -6,7 +6,7 @@ import { LATEST_REPORT_DIR, NotifyEventSchema, PREFIX } from '../cycle/contract.
 import { alertStep } from '../cycle/notify.ts';
 import { readFindingsWithActions } from '../cycle/payloads.ts';
 import { AlertEnv, alertChannels, alertLinks, slackChannel } from './channels.ts';
-import { baseDeps } from './deps.ts';
+import { baseDeps, loadBudgets } from './deps.ts';
 import { readEnv } from './env.ts';
 import { lambda, logger } from './middleware.ts';
 import { logAlerts } from './observe.ts';
@@ -40,7 +40,8 @@ async function latestReportLink(): Promise<string | undefined> {
  */
 export const handler = lambda(NotifyEventSchema, async (event) => {
   // a change act rolled back is a finding of its budget: alerted once, like any other
-  const { result, records } = await readFindingsWithActions(store, event.resultKey, event.actionsKey);
+  const file = await loadBudgets(store, config.BUDGETS_KEY);
+  const { result, records } = await readFindingsWithActions(store, event.resultKey, event.actionsKey, file);
   const links = alertLinks(env, await latestReportLink());
   const step = await alertStep({ result, records, ledger, notifiers: channels, links, now: new Date() });
   const { sent, failed } = logAlerts(event.asOf, step, channels);

@@ -21,7 +21,7 @@ const slack = slackChannel(env, 30_000);
  */
 export const handler = lambda(ReportEventSchema, async (event) => {
   const file = await loadBudgets(store, config.BUDGETS_KEY);
-  const { result, inputs } = await readFindingsWithActions(store, event.resultKey, event.actionsKey);
+  const { result, inputs } = await readFindingsWithActions(store, event.resultKey, event.actionsKey, file);
   const { evaluation, snapshot } = evaluateStep(file, await readParts(store, inputs.partKeys));
   if (snapshot.asOf !== event.asOf)
     throw new EventError(`asOf ${event.asOf} does not match the snapshot's ${snapshot.asOf}`);

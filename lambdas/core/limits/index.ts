@@ -3,6 +3,7 @@
  * reviews take each kind's facts from here. Adding a limit is a file beside this one and a line below.
  */
 import type { FindingKind } from '../types.ts';
+import { changePendingApproval } from './change-pending-approval.ts';
 import { changeRolledBack } from './change-rolled-back.ts';
 import { errorRate } from './error-rate.ts';
 import { exitCriteria } from './exit-criteria.ts';
@@ -28,8 +29,13 @@ export const ENDPOINT_LIMITS: readonly EndpointLimit[] = [
 /** Every limit kind: the budget's spend, the endpoint limits, the experiment tier's exit criteria. */
 export const LIMITS: readonly Limit[] = [spend, ...ENDPOINT_LIMITS, exitCriteria];
 
-/** Every kind of alert: the limits, incomplete data, and scaling changes rolled back. */
-export const ALERTED_KINDS: readonly AlertedKind[] = [...LIMITS, incompleteData, changeRolledBack];
+/** Every kind of alert: the limits, incomplete data, scaling changes rolled back and changes waiting for approval. */
+export const ALERTED_KINDS: readonly AlertedKind[] = [
+  ...LIMITS,
+  incompleteData,
+  changeRolledBack,
+  changePendingApproval,
+];
 
 const byAlert = new Map<string, AlertedKind>(ALERTED_KINDS.map((k) => [k.alert, k]));
 

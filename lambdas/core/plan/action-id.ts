@@ -9,7 +9,7 @@ const FNV_OFFSET = 0xcbf29ce484222325n;
 const FNV_PRIME = 0x100000001b3n;
 const MASK = (1n << 64n) - 1n;
 
-function fnv1a64(text: string): bigint {
+export function fnv1a64(text: string): bigint {
   let h = FNV_OFFSET;
   for (const byte of new TextEncoder().encode(text)) {
     h ^= BigInt(byte);

@@ -90,24 +90,8 @@ export function guard(plan: ScalingPlan, ctx: GuardContext): GuardDecision {
       'foreign-policy',
       `${plan.resource.resourceId} already has the target-tracking policy "${foreign.name}", which the tool does not own; two would fight.`,
     );
-  if (ctx.lastAppliedAt !== undefined && ctx.now - ctx.lastAppliedAt < g.cooldownHours * HOUR)
-    return skip(
-      'cooldown',
-      `${name} was changed at ${iso(ctx.lastAppliedAt)}; the next change waits until ${iso(ctx.lastAppliedAt + g.cooldownHours * HOUR)} (cooldown ${g.cooldownHours} h).`,
-    );
-  const frozen = openWindow(g.freeze, ctx.now, ctx.timezone);
-  if (frozen !== undefined)
-    return skip(
-      'freeze',
-      `A freeze window ("${frozen.cron}" for ${frozen.durationHours} h, ${ctx.timezone}) is open until ${iso(frozen.closesAt)}; the change is held until then.`,
-    );
-  if (g.allow.length > 0 && openWindow(g.allow, ctx.now, ctx.timezone) === undefined) {
-    const next = nextOpen(g.allow, ctx.now, ctx.timezone);
-    return skip(
-      'outside-window',
-      `No allowed change window is open (${ctx.timezone}); the change is held until one opens${next === undefined ? '' : ` at ${iso(next)}`}.`,
-    );
-  }
+  const hold = timeHold(name, g, ctx);
+  if (hold) return skip(hold.reason, hold.message);
 
   const { after, notes } = clampCapacity(plan, g, floorFor(g, name));
   const clamped = { plan: after === plan.after ? plan : { ...plan, after }, clamped: notes };
@@ -144,6 +128,36 @@ export function guard(plan: ScalingPlan, ctx: GuardContext): GuardDecision {
     message: `The change of ${name} is within its guardrails and is made.${also}`,
     ...clamped,
   };
+}
+
+/**
+ * The holds of time: the endpoint's cooldown since its last change, an open freeze window, or no allowed window
+ * open. Checked again when an approved change is applied, since time has passed since it was planned.
+ */
+export function timeHold(
+  name: string,
+  g: Pick<Guardrails, 'cooldownHours' | 'freeze' | 'allow'>,
+  ctx: Pick<GuardContext, 'lastAppliedAt' | 'now' | 'timezone'>,
+): { readonly reason: SkipReason; readonly message: string } | undefined {
+  if (ctx.lastAppliedAt !== undefined && ctx.now - ctx.lastAppliedAt < g.cooldownHours * HOUR)
+    return {
+      reason: 'cooldown',
+      message: `${name} was changed at ${iso(ctx.lastAppliedAt)}; the next change waits until ${iso(ctx.lastAppliedAt + g.cooldownHours * HOUR)} (cooldown ${g.cooldownHours} h).`,
+    };
+  const frozen = openWindow(g.freeze, ctx.now, ctx.timezone);
+  if (frozen !== undefined)
+    return {
+      reason: 'freeze',
+      message: `A freeze window ("${frozen.cron}" for ${frozen.durationHours} h, ${ctx.timezone}) is open until ${iso(frozen.closesAt)}; the change is held until then.`,
+    };
+  if (g.allow.length > 0 && openWindow(g.allow, ctx.now, ctx.timezone) === undefined) {
+    const next = nextOpen(g.allow, ctx.now, ctx.timezone);
+    return {
+      reason: 'outside-window',
+      message: `No allowed change window is open (${ctx.timezone}); the change is held until one opens${next === undefined ? '' : ` at ${iso(next)}`}.`,
+    };
+  }
+  return undefined;
 }
 
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/:00\.000Z$/, 'Z');

@@ -19,6 +19,8 @@ export const DEFAULT_GUARDRAILS = {
   scaleToZero: false,
   latencyMarginPercent: 20,
   verifyHours: 24,
+  approvalHours: 24,
+  approvers: [],
   errorTolerance: { ratio: 1.5, absolute: 10 },
 } as const satisfies Omit<Guardrails, 'schedules'>;
 
@@ -47,6 +49,8 @@ export function resolveGuardrails(file: BudgetFile, budget: Budget): Guardrails 
     scaleToZero: b.scaleToZero ?? t.scaleToZero ?? d.scaleToZero,
     latencyMarginPercent: b.latencyMarginPercent ?? t.latencyMarginPercent ?? d.latencyMarginPercent,
     verifyHours: b.verifyHours ?? t.verifyHours ?? d.verifyHours,
+    approvalHours: b.approvalHours ?? t.approvalHours ?? d.approvalHours,
+    approvers: budget.approvers ?? tier?.approvers ?? d.approvers,
     errorTolerance: { ...d.errorTolerance, ...t.errorTolerance, ...b.errorTolerance },
   };
 }

@@ -160,16 +160,25 @@ export interface Guardrails {
   readonly scaleToZero: boolean;
   /** The p99 the plan keeps under the latency ceiling, percent of the ceiling. */
   readonly latencyMarginPercent: number;
+  /** Hours a change waits for approval (approve mode) before it is `expired`. */
+  readonly approvalHours: number;
+  /** Who may approve (Slack member ids, emails); empty: nobody can, and approve-mode changes expire unapplied. */
+  readonly approvers: readonly string[];
   /** Hours an applied change is watched before it is `verified`. */
   readonly verifyHours: number;
   /** How much worse 5XX errors and NoCapacityInvocationFailures may get after a change before it is rolled back. */
   readonly errorTolerance: { readonly ratio: number; readonly absolute: number };
 }
 
-/** An action's lifecycle: `recommended -> (pending-approval ->) applied -> verified | rolled-back`. */
+/**
+ * An action's lifecycle: `recommended -> (pending-approval -> approved ->) applied -> verified | rolled-back`; a
+ * pending action may instead be `rejected`, or `expired` when nobody decided in time (the next cycle plans afresh).
+ */
 export const ACTION_STATUSES = [
   'recommended',
   'pending-approval',
+  'approved',
+  'rejected',
   'applied',
   'verified',
   'rolled-back',
@@ -251,4 +260,61 @@ export interface ActionRecord {
   readonly createdAt: string;
   readonly appliedAt?: string;
   readonly history: readonly ActionEvent[];
+}
+
+// ---- approvals ---------------------------------------------------------------------------------------------------
+
+/** How a person's decision on a pending action reached the tool. */
+export const APPROVAL_CHANNELS = ['slack', 'cli'] as const;
+export type ApprovalChannel = (typeof APPROVAL_CHANNELS)[number];
+
+/** What became of a request to approve or reject an action. */
+export const APPROVAL_OUTCOMES = ['approved', 'rejected', 'refused'] as const;
+export type ApprovalOutcome = (typeof APPROVAL_OUTCOMES)[number];
+
+/** Why a request to approve or reject was refused (nothing was changed). */
+export const REFUSAL_REASONS = [
+  /** The Slack request's signature does not match the signing secret (forged or altered). */
+  'bad-signature',
+  /** The signature or timestamp header is missing, or the timestamp is not Unix seconds. */
+  'missing-headers',
+  /** The timestamp is more than five minutes from now: a captured request replayed later. */
+  'stale-timestamp',
+  /** No signing secret is configured: no request can be trusted. */
+  'no-signing-secret',
+  /** The same signed request was seen before. */
+  'replay',
+  /** Not a request the tool understands (not a button of its own, no action id). */
+  'bad-request',
+  /** No such action in the ledger. */
+  'unknown-action',
+  /** The action is not waiting for approval (already decided, applied, or never needed one). */
+  'not-pending',
+  /** The action waited longer than its tier's approval time. */
+  'expired',
+  /** The person is not an approver of the action's budget. */
+  'not-approver',
+] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/**
+ * One decision on an action, kept in the ledger as the audit trail: every approval, rejection and refusal with who,
+ * when, how and what. A refusal of an unsigned or forged request names who it claimed to be, marked unverified.
+ */
+export interface ApprovalRecord {
+  /** `apr-` and 16 hex digits; for a Slack request, derived from its signature, so one request is one record. */
+  readonly id: string;
+  readonly outcome: ApprovalOutcome;
+  readonly reason?: RefusalReason;
+  /** The action asked about, when the request named one. */
+  readonly actionId?: string;
+  readonly budget?: string;
+  readonly endpoint?: string;
+  /** Slack user id, email or name given with `--as`; `unverified:<claim>` when the request was not trusted. */
+  readonly by: string;
+  readonly via: ApprovalChannel;
+  /** ISO instant (Date.toISOString). */
+  readonly at: string;
+  /** One sentence: what was decided, or why it was refused. */
+  readonly detail: string;
 }

@@ -38,6 +38,7 @@ const FINDING_KINDS: Record<FindingKind, 'limit' | 'not a limit'> = {
   'unbudgeted-spend': 'not a limit',
   'overlapping-budgets': 'not a limit',
   'change-rolled-back': 'not a limit',
+  'change-pending-approval': 'not a limit',
 };
 
 const ALERT_KINDS: Record<AlertKind, true> = {
@@ -51,6 +52,7 @@ const ALERT_KINDS: Record<AlertKind, true> = {
   'exit-criteria': true,
   'incomplete-data': true,
   'change-rolled-back': true,
+  'change-pending-approval': true,
 };
 
 afterEach(() => {
