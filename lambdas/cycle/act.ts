@@ -30,7 +30,7 @@ import {
 import { verifyAction } from '../core/plan/verify.ts';
 import type { Action, Snapshot } from '../core/types.ts';
 import type { ActionLedger, ParameterPublisher, Scaler, TrainingJobSource } from '../ports.ts';
-import { lastChange } from './approve.ts';
+import { lastChange, sameChange, settleApprovals, supersede } from './approve.ts';
 
 const HOUR = 3_600_000;
 const round2 = (x: number): number => Math.round(x * 100) / 100;
@@ -150,8 +150,23 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
     }
   }
 
-  // 2. this cycle's plans, each held against its guardrails
+  // 2. approvals: a pending change past its time expires; an approved one is applied, checked again first
+  if (o.ledger && scalingKnown) {
+    const r = await settleApprovals({
+      file: o.file,
+      ledger: o.ledger,
+      now: o.now,
+      ...(writes && o.scaler ? { scaler: o.scaler } : {}),
+      reaches: (id) => byResource.has(id),
+    });
+    out.push(...r.actions);
+    moved.applied.push(...r.applied);
+    moved.failed.push(...r.failed);
+  }
+
+  // 3. this cycle's plans, each held against its guardrails
   const history = o.ledger ? await o.ledger.actions() : [];
+  const period = { start: o.result.period.start, end: o.result.period.end };
   const remainingHours = Math.max(
     0,
     (dayStartMs(o.result.period.end, o.file.billingPeriod.timezone) -
@@ -182,6 +197,12 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
     for (const plan of plans) {
       const id = actionId(plan, o.result.asOf);
       const known = history.find((h) => h.id === id);
+      // the same change still waiting for approval, or rejected this period, stands: it is not asked again
+      const standing = known ? undefined : sameChange(history, plan, id, period, o.now, g);
+      if (standing) {
+        out.push(standing);
+        continue;
+      }
       if (known && !held(known)) {
         // a rerun of the same cycle: the action is already in the ledger, nothing is written again
         out.push(known);
@@ -205,6 +226,14 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
       const base = known
         ? { ...fresh, createdAt: known.createdAt, history: [...known.history, ...fresh.history] }
         : fresh;
+      if (o.ledger && !known) out.push(...(await supersede(o.ledger, history, plan, id, at)));
+      if (known?.status === 'expired' && decision.outcome === 'pending-approval') {
+        // nobody approved it in time on this day already: it is asked afresh
+        const rec = moveTo(base, 'pending-approval', at, decision.message);
+        if (await o.ledger?.putAction(rec, 'expired')) out.push(rec);
+        else out.push(known);
+        continue;
+      }
       if (known && (decision.outcome !== 'apply' || !o.scaler)) {
         // still held (or a dry run again): its record stands as it is
         out.push(known);
@@ -236,7 +265,7 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
     }
   }
 
-  // 3. budget status for feature flags, and the managed-spot flag of each enforce tier's training
+  // 4. budget status for feature flags, and the managed-spot flag of each enforce tier's training
   const flags = budgetStatusParameters(o.result.budgets);
   problems.push(...flags.problems);
   let spot: Awaited<ReturnType<typeof trainingSpot>> | undefined;
@@ -358,8 +387,9 @@ function ceilingAndCap(
 /** Skip reasons that hold a change for now without deciding against it: a later run of the same day may make it. */
 const HELD: readonly SkipReason[] = ['dry-run', 'cooldown', 'freeze', 'outside-window', 'not-in-service'];
 
-/** A change this day's cycle held, which a rerun decides again instead of finding it done. */
+/** A change this day's cycle held (or that expired unapproved), which a rerun decides again. */
 function held(rec: ActionRecord): boolean {
+  if (rec.status === 'expired') return true;
   return rec.status === 'skipped' && HELD.some((r) => rec.reason?.startsWith(`${r}:`));
 }
 

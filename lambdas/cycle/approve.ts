@@ -5,7 +5,15 @@
  * time guardrails and the scaling it was planned on, claimed by a conditional write, then written.
  */
 import type { BudgetFile } from '../core/budget.ts';
-import { approvalId, approvalRecord, type Decision, judgeApproval, where } from '../core/plan/approval.ts';
+import {
+  approvalId,
+  approvalRecord,
+  type Decision,
+  expire,
+  isExpired,
+  judgeApproval,
+  where,
+} from '../core/plan/approval.ts';
 import { timeHold } from '../core/plan/guard.ts';
 import { resolveGuardrails } from '../core/plan/guardrails.ts';
 import { sameState } from '../core/plan/planner.ts';
@@ -17,6 +25,7 @@ import {
   type Guardrails,
   NO_SCALING,
   type RefusalReason,
+  type ScalingPlan,
   type ScalingState,
 } from '../core/plan/types.ts';
 import type { ActionLedger, ApprovalAudit, Scaler } from '../ports.ts';
@@ -231,6 +240,87 @@ export async function applyApproved(o: {
     await o.ledger.putAction(failed, 'applied');
     return { status: 'failed', action: failed, detail: `The change failed: ${messageOf(err)}`, calls: [] };
   }
+}
+
+/**
+ * Pending changes past their approval time expire (a plan's ledger: also in file runs); approved ones are applied
+ * when this run may write, each checked again against time guardrails and the scaling it was planned on.
+ */
+export async function settleApprovals(o: {
+  readonly file: BudgetFile;
+  readonly ledger: ActionLedger;
+  readonly now: number;
+  /** Absent: this run writes nothing, and approved changes wait for one that does. */
+  readonly scaler?: Scaler;
+  /** Whether the scaler reaches a resource (its account and region). */
+  readonly reaches: (resourceId: string) => boolean;
+}) {
+  const { ledger } = o;
+  const out = { actions: [] as ActionRecord[], applied: [] as string[], failed: [] as string[] };
+  const waiting = await ledger.actions({ statuses: ['pending-approval', 'approved'] });
+  for (const rec of waiting) {
+    const budget = o.file.budgets.find((b) => b.name === rec.budget);
+    if (!budget) continue;
+    const g = resolveGuardrails(o.file, budget);
+    if (rec.status === 'pending-approval') {
+      if (!isExpired(rec, g, o.now)) continue;
+      const next = expire(rec, g, o.now);
+      if (await ledger.putAction(next, 'pending-approval')) out.actions.push(next);
+      continue;
+    }
+    if (!o.scaler || !o.reaches(rec.resource.resourceId)) {
+      out.actions.push(rec);
+      continue;
+    }
+    const r = await applyApproved({ id: rec.id, file: o.file, ledger, scaler: o.scaler, now: o.now });
+    if (r.status === 'applied') out.applied.push(rec.id);
+    if (r.status === 'failed') out.failed.push(rec.id);
+    out.actions.push(r.action ?? rec);
+  }
+  return out;
+}
+
+/**
+ * An earlier day's record of the same change of the same resource (same kind, same state before and after) that
+ * still stands: waiting for approval within its time, or rejected this period. Undefined when none does.
+ */
+export function sameChange(
+  history: readonly ActionRecord[],
+  plan: ScalingPlan,
+  id: string,
+  period: { readonly start: string; readonly end: string },
+  now: number,
+  g: Guardrails,
+): ActionRecord | undefined {
+  return history.find(
+    (h) =>
+      h.id !== id &&
+      h.resource.resourceId === plan.resource.resourceId &&
+      h.kind === plan.kind &&
+      sameState(h.before, plan.before) &&
+      sameState(h.after, plan.after) &&
+      ((h.status === 'pending-approval' && !isExpired(h, g, now)) ||
+        (h.status === 'rejected' && h.asOf >= period.start && h.asOf < period.end)),
+  );
+}
+
+/** Earlier changes of the resource still waiting for approval are expired: this cycle's plan replaces them. */
+export async function supersede(
+  ledger: ActionLedger,
+  history: readonly ActionRecord[],
+  plan: ScalingPlan,
+  id: string,
+  at: string,
+): Promise<ActionRecord[]> {
+  const out: ActionRecord[] = [];
+  for (const h of history) {
+    if (h.id === id || h.status !== 'pending-approval' || h.resource.resourceId !== plan.resource.resourceId)
+      continue;
+    const reason = `superseded by ${id}, planned on newer evidence`;
+    const next = move(h, 'expired', at, reason);
+    if (await ledger.putAction(next, 'pending-approval')) out.push(next);
+  }
+  return out;
 }
 
 function guardrailsOf(file: BudgetFile, budget: string): Guardrails | undefined {
