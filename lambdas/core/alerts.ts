@@ -375,7 +375,7 @@ function candidatesOf(result: CycleResult, b: BudgetResult): Candidate[] {
   const grouped = new Map<string, Finding[]>();
   for (const f of b.findings) {
     if (!PER_FINDING_ALERTS.has(f.kind)) continue;
-    const key = alertKey(f.kind, b.name, f.endpoint ?? '*');
+    const key = alertKey(f.kind, b.name, alertedKind(f.kind)?.subjectOf?.(f) ?? f.endpoint ?? '*');
     grouped.set(key, [...(grouped.get(key) ?? []), f]);
   }
   for (const [key, findings] of grouped) out.push(findingCandidate(b, common, key, findings));

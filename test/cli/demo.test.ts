@@ -166,8 +166,9 @@ describe('perf-budgets plan --demo', () => {
     expect(canary?.kind).toBe('experiment-floor');
     expect(canary?.after.target?.max).toBeLessThan(2);
     expect(canary?.reason).toMatch(/^dry-run: .*would be made/);
-    // chat-prod (approve tier, opted in) waits for an approver; the rest are not opted in, or are the model's
-    expect(byEndpoint.get('chat-prod')?.status).toBe('pending-approval');
+    // chat-prod (approve tier, opted in) would wait for an approver on the account; a plan puts nothing to one
+    expect(byEndpoint.get('chat-prod')?.status).toBe('skipped');
+    expect(byEndpoint.get('chat-prod')?.reason).toMatch(/^dry-run: .*would wait for an approver, and is not/);
     expect(byEndpoint.get('search-prod')?.reason).toMatch(/^not-managed: /);
     expect(byEndpoint.get('embed-prod')?.reason).toMatch(/^model-latency: /);
     for (const a of actions) expect(a.status).not.toBe('applied');

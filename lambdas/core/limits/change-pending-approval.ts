@@ -10,6 +10,8 @@ export const changePendingApproval: AlertedKind = {
   findings: ['change-pending-approval'],
   alertPerFinding: true,
   subject: 'endpoint',
+  // one alert per change: a second change of the same endpoint asks its approvers again
+  subjectOf: (f) => f.approval?.actionId ?? f.endpoint ?? '*',
   label: 'scaling change waiting for approval',
   runbook: 'runbook-scaling-change-waiting-for-approval',
   headline: (a) => a.message.replace(/\.$/, '').split('. ')[0] ?? a.message,

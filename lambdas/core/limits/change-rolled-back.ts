@@ -10,6 +10,8 @@ export const changeRolledBack: AlertedKind = {
   findings: ['change-rolled-back'],
   alertPerFinding: true,
   subject: 'endpoint',
+  // one alert per rollback: a second rollback of the same endpoint in a period is told too
+  subjectOf: (f) => f.key.split('|').at(-1) ?? f.endpoint ?? '*',
   label: 'scaling change rolled back',
   runbook: 'runbook-scaling-change-rolled-back',
   headline: (a) => a.message.replace(/\.$/, ''),

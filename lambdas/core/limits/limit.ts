@@ -6,7 +6,7 @@
 import type { ActionContext } from '../actions.ts';
 import type { Limits } from '../budget.ts';
 import type { BudgetResult, EndpointResult } from '../evaluate/types.ts';
-import type { Action, AlertKind, Cause, FindingKind, Severity } from '../types.ts';
+import type { Action, AlertKind, Cause, Finding, FindingKind, Severity } from '../types.ts';
 
 /** The measured values of one endpoint over the judging window that limits are judged on (null: not measured). */
 export type EndpointValues = Pick<
@@ -84,6 +84,11 @@ export interface AlertedKind {
   readonly alertPerFinding: boolean;
   /** What the third part of an alert key names: an endpoint (`*` for the whole budget), or the spend basis. */
   readonly subject: 'endpoint' | 'basis';
+  /**
+   * The third part of the alert key of a finding, for kinds alerted once per finding of the same endpoint (a
+   * change: its action id); absent: the finding's endpoint.
+   */
+  subjectOf?(f: Finding): string;
   /** How reviews name it: "p99 latency". */
   readonly label: string;
   /** The README section of its runbook. */

@@ -103,24 +103,26 @@ export function guard(plan: ScalingPlan, ctx: GuardContext): GuardDecision {
       message: `Within its guardrails nothing of ${name} would change.${also}`,
       ...clamped,
     };
-  if (g.mode === 'approve')
-    return {
-      outcome: 'pending-approval',
-      message: `Approve mode: the change of ${name} waits for an approver.${also}`,
-      ...clamped,
-    };
+  // a change that could not be made is never put to an approver: approving it would change nothing
+  const would = g.mode === 'approve' ? 'would wait for an approver' : 'would be made';
   if (g.dryRun)
     return {
       outcome: 'skip',
       reason: 'dry-run',
-      message: `Dry run: the change of ${name} would be made, and is not.${also}`,
+      message: `Dry run: the change of ${name} ${would}, and is not.${also}`,
       ...clamped,
     };
   if (!ctx.live)
     return {
       outcome: 'skip',
       reason: 'local-run',
-      message: `A run on local files changes nothing; on the account, ${name} would be changed.${also}`,
+      message: `A run on local files changes nothing; on the account, the change of ${name} ${would}.${also}`,
+      ...clamped,
+    };
+  if (g.mode === 'approve')
+    return {
+      outcome: 'pending-approval',
+      message: `Approve mode: the change of ${name} waits for an approver${waitsFor(g)}.${also}`,
       ...clamped,
     };
   return {
@@ -128,6 +130,13 @@ export function guard(plan: ScalingPlan, ctx: GuardContext): GuardDecision {
     message: `The change of ${name} is within its guardrails and is made.${also}`,
     ...clamped,
   };
+}
+
+/** Who may approve, and for how long; or that nobody is listed, so the change expires unapplied. */
+function waitsFor(g: Guardrails): string {
+  if (g.approvers.length === 0)
+    return ` for ${g.approvalHours} h, and no approvers are listed (add \`approvers\` to the budget or its tier): it expires unapplied`;
+  return ` (${g.approvers.join(', ')}) for ${g.approvalHours} h`;
 }
 
 /**

@@ -87,7 +87,7 @@ describe('the limit registry', () => {
       expect(PER_FINDING_ALERTS.has(l.kind)).toBe(true);
     }
     expect([...PER_FINDING_ALERTS].sort()).toEqual(
-      [...kinds, 'exit-criteria', 'incomplete-data', 'change-rolled-back'].sort(),
+      [...kinds, 'exit-criteria', 'incomplete-data', 'change-rolled-back', 'change-pending-approval'].sort(),
     );
   });
 

@@ -96,11 +96,21 @@ describe('guard: outcomes by mode', () => {
     expect(guard(lower, ctx({}, { live: false }))).toMatchObject({ outcome: 'skip', reason: 'local-run' });
   });
 
-  it('puts approval before dry run, and dry run before a local run', () => {
-    expect(guard(lower, ctx({ mode: 'approve', dryRun: true }, { live: false })).outcome).toBe(
-      'pending-approval',
-    );
+  it('never puts to an approver a change that could not be made: dry run, then a local run, then approval', () => {
+    const dry = guard(lower, ctx({ mode: 'approve', dryRun: true }, { live: false }));
+    expect(dry).toMatchObject({ outcome: 'skip', reason: 'dry-run' });
+    expect(dry.message).toMatch(/would wait for an approver, and is not/);
+    const local = guard(lower, ctx({ mode: 'approve' }, { live: false }));
+    expect(local).toMatchObject({ outcome: 'skip', reason: 'local-run' });
+    expect(local.message).toMatch(/would wait for an approver/);
     expect(guard(lower, ctx({ dryRun: true }, { live: false })).reason).toBe('dry-run');
+  });
+
+  it('names the approvers and the approval time, or says that nobody is listed', () => {
+    const named = guard(lower, ctx({ mode: 'approve', approvers: ['U0AAAA111'], approvalHours: 8 }));
+    expect(named.message).toMatch(/waits for an approver \(U0AAAA111\) for 8 h/);
+    const nobody = guard(lower, ctx({ mode: 'approve', approvers: [] }));
+    expect(nobody.message).toMatch(/no approvers are listed .* it expires unapplied/);
   });
 });
 

@@ -47,6 +47,8 @@ describe('resolveGuardrails', () => {
       scaleToZero: false,
       latencyMarginPercent: 20,
       verifyHours: 24,
+      approvalHours: 24,
+      approvers: [],
       errorTolerance: { ratio: 1.5, absolute: 10 },
     });
     expect(Object.hasOwn(resolve(file('  t: {}')), 'maxInstances')).toBe(false);
@@ -109,5 +111,53 @@ describe('floorFor', () => {
     expect(floorFor(g, 'e-small')).toBe(1);
     expect(floorFor(g, 'e-big-1')).toBe(5);
     expect(floorFor(g, 'other')).toBe(2);
+  });
+});
+
+describe('approvers and approval time', () => {
+  const withApprovers = (tier: string, budget: string) =>
+    parseBudgetFile(
+      parse(`
+version: 1
+currency: USD
+billingPeriod: { startDay: 1, timezone: UTC }
+tiers:
+  t: ${tier}
+budgets:
+  - name: b
+    owner: o@example.com
+    tier: t
+    environment: prod
+    selector: { endpoints: ["e-*"] }
+    limits: { latencyP99Ms: 100 }
+${budget}
+`),
+    );
+
+  it("takes the tier's approvers, and a budget's own list instead when it has one", () => {
+    const tierOnly = withApprovers('{ mode: approve, approvers: [U0AAAA111, lead@example.com] }', '');
+    if (!tierOnly.ok) throw new Error(JSON.stringify(tierOnly.problems));
+    expect(resolve(tierOnly.file).approvers).toEqual(['U0AAAA111', 'lead@example.com']);
+    const own = withApprovers(
+      '{ mode: approve, approvers: [U0AAAA111], guardrails: { approvalHours: 8 } }',
+      '    approvers: [W0BBBB222]\n    scaling: { approvalHours: 2 }',
+    );
+    if (!own.ok) throw new Error(JSON.stringify(own.problems));
+    expect(resolve(own.file)).toMatchObject({ approvers: ['W0BBBB222'], approvalHours: 2 });
+  });
+
+  it('refuses an approver that is neither a Slack member id nor an email, an empty list and a week-long wait', () => {
+    const cases: [string, string, RegExp][] = [
+      ['{ approvers: [alice] }', '', /tiers\.t\.approvers\[0\].*Slack member id/],
+      ['{ approvers: [] }', '', /tiers\.t\.approvers.*at least one approver/],
+      ['{}', '    approvers: ["u0aaaa111"]', /budgets\[0\]\.approvers\[0\]/],
+      ['{ guardrails: { approvalHours: 169 } }', '', /approvalHours must be at most 168/],
+      ['{ guardrails: { approvalHours: 0 } }', '', /approvalHours must be above 0/],
+    ];
+    for (const [tier, budget, message] of cases) {
+      const r = withApprovers(tier, budget);
+      expect(r.ok, tier + budget).toBe(false);
+      if (!r.ok) expect(JSON.stringify(r.problems)).toMatch(message);
+    }
   });
 });
