@@ -11,8 +11,10 @@ import {
   type BatchWriteCommandInput,
   type BatchWriteCommandOutput,
   DynamoDBDocumentClient,
+  GetCommand,
   paginateQuery,
   type QueryCommandInput,
+  type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AwsAccessError } from '../core/errors.ts';
 import type { ActionRecord, ActionStatus } from '../core/plan/types.ts';
@@ -78,6 +80,8 @@ export function cmp(a: string, b: string): number {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+type Cancellation = { name?: unknown; CancellationReasons?: { Code?: string }[] } | null;
+
 export function isConditionalCheckFailed(err: unknown): boolean {
   return (err as { name?: unknown } | null)?.name === 'ConditionalCheckFailedException';
 }
@@ -133,6 +137,40 @@ export class LedgerTable {
       throw sourceError('ledger', 'dynamodb:Query', err);
     }
     return items;
+  }
+
+  /**
+   * Sends a transaction whose first item carries the condition that decides it: false when that condition failed
+   * (another writer came first). A transaction that collides with another writer's is tried again with backoff, and
+   * then finds what that writer left.
+   */
+  protected async transact(transaction: TransactWriteCommand): Promise<boolean> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.client.send(transaction);
+        return true;
+      } catch (err) {
+        const reasons = (err as Cancellation)?.CancellationReasons ?? [];
+        const cancelled = (err as Cancellation)?.name === 'TransactionCanceledException';
+        if (cancelled && reasons[0]?.Code === 'ConditionalCheckFailed') return false;
+        const conflict = cancelled && reasons.some((r) => r.Code === 'TransactionConflict');
+        if (!conflict || attempt >= this.maxBatchAttempts)
+          throw sourceError('ledger', 'dynamodb:TransactWriteItems', err);
+        await this.sleep(this.backoff(attempt));
+      }
+    }
+  }
+
+  /** One item by its key, strongly consistent: what a conditional write just decided is what it reads. */
+  protected async getItem(key: Key): Promise<Item | undefined> {
+    try {
+      const out = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      return out.Item;
+    } catch (err) {
+      throw sourceError('ledger', 'dynamodb:GetItem', err);
+    }
   }
 
   protected backoff(attempt: number): number {

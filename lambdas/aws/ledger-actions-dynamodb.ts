@@ -4,15 +4,13 @@
  * endpoint's partition and in its status's partition, so that every listing is a Query and none a Scan. A status
  * move deletes the copy under the old status in the same transaction, so the copies never disagree with the record.
  */
-import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { assertStorableAction, loadActionRecord } from '../core/plan/action-record.ts';
 import { ACTION_STATUSES, type ActionRecord, type ActionStatus } from '../core/plan/types.ts';
 import type { ActionLedger } from '../ports.ts';
 import { cmp, type Item, LedgerTable, ledgerKeys } from './dynamodb-table.ts';
-import { sourceError } from './errors.ts';
 
 type Filter = NonNullable<Parameters<ActionLedger['actions']>[0]>;
-type Cancellation = { name?: unknown; CancellationReasons?: { Code?: string }[] } | null;
 
 export class DynamoDbActions extends LedgerTable implements ActionLedger {
   /**
@@ -22,7 +20,7 @@ export class DynamoDbActions extends LedgerTable implements ActionLedger {
   async actions(filter: Filter = {}): Promise<readonly ActionRecord[]> {
     const { id, endpoint, statuses } = filter;
     let items: Item[];
-    if (id !== undefined) items = await this.getAction(id);
+    if (id !== undefined) items = [await this.getItem(ledgerKeys.action(id))].filter((i) => i !== undefined);
     else if (endpoint !== undefined) items = await this.copies(ledgerKeys.endpointAction(endpoint, NONE).pk);
     else {
       const asked = [...new Set(statuses ?? ACTION_STATUSES)];
@@ -41,8 +39,7 @@ export class DynamoDbActions extends LedgerTable implements ActionLedger {
   /**
    * One transaction: the record conditioned on the stored status (and on the creation instant and endpoint its
    * copies are keyed by, which never change in an action's life), its two copies, and the removal of the copy
-   * under the status it leaves. A transaction that collides with another writer's is tried again, and then finds
-   * the status that writer left.
+   * under the status it leaves.
    */
   async putAction(record: ActionRecord, expect: ActionStatus | 'absent'): Promise<boolean> {
     assertStorableAction(record);
@@ -85,31 +82,7 @@ export class DynamoDbActions extends LedgerTable implements ActionLedger {
         ...left,
       ],
     });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.client.send(transaction);
-        return true;
-      } catch (err) {
-        const reasons = (err as Cancellation)?.CancellationReasons ?? [];
-        const cancelled = (err as Cancellation)?.name === 'TransactionCanceledException';
-        if (cancelled && reasons[0]?.Code === 'ConditionalCheckFailed') return false;
-        const conflict = cancelled && reasons.some((r) => r.Code === 'TransactionConflict');
-        if (!conflict || attempt >= this.maxBatchAttempts)
-          throw sourceError('ledger', 'dynamodb:TransactWriteItems', err);
-        await this.sleep(this.backoff(attempt));
-      }
-    }
-  }
-
-  private async getAction(id: string): Promise<Item[]> {
-    try {
-      const out = await this.client.send(
-        new GetCommand({ TableName: this.tableName, Key: ledgerKeys.action(id), ConsistentRead: true }),
-      );
-      return out.Item ? [out.Item] : [];
-    } catch (err) {
-      throw sourceError('ledger', 'dynamodb:GetItem', err);
-    }
+    return this.transact(transaction);
   }
 
   private copies(pk: string): Promise<Item[]> {

@@ -4,6 +4,7 @@
  * for the instants a ledger orders actions by.
  */
 import * as z from 'zod';
+import { assertStorable, loadStored } from './stored-record.ts';
 import {
   ACTION_STATUSES,
   type ActionRecord,
@@ -89,10 +90,7 @@ export const ActionRecordSchema = z.strictObject({
 
 /** A stored action record, checked field by field; `where` names the record in the error. */
 export function loadActionRecord(json: unknown, where: string): ActionRecord {
-  const r = ActionRecordSchema.safeParse(json);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  throw new RangeError(`${where}: stored action record: ${issue?.path.join('.')}: ${issue?.message}`);
+  return loadStored(ActionRecordSchema, json, where, 'action');
 }
 
 /**
@@ -100,9 +98,5 @@ export function loadActionRecord(json: unknown, where: string): ActionRecord {
  * `Date.toISOString` writes, so that ordering by the text (newest first) is ordering by time in every ledger.
  */
 export function assertStorableAction(record: ActionRecord): void {
-  loadActionRecord(JSON.parse(JSON.stringify(record)), `action ${record.id}`);
-  if (new Date(record.createdAt).toISOString() !== record.createdAt)
-    throw new RangeError(
-      `action ${record.id}: createdAt must be an ISO instant as Date.toISOString writes it (YYYY-MM-DDTHH:mm:ss.sssZ), got ${record.createdAt}`,
-    );
+  assertStorable(record, loadActionRecord, `action ${record.id}`, 'createdAt');
 }
