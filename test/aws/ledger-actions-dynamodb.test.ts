@@ -1,61 +1,25 @@
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import dynalite from 'dynalite';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
 import { AwsAccessError } from '../../lambdas/core/errors.ts';
 import { actionLedgerBehaviour } from '../helpers/action-ledger.ts';
-import { LEDGER_TABLE_KEYS } from '../helpers/dynamodb-table.ts';
 import { action, moved } from '../helpers/ledger.ts';
-import { DynamoTransactions } from '../pipeline/harness/dynamo-transactions.ts';
+import { loopbackLedgerTable } from '../helpers/loopback-dynamodb.ts';
 
-/** dynalite, the loopback DynamoDB, behind the proxy that answers its transactions, as the pipeline runs it. */
-const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-let transactions: DynamoTransactions;
-let raw: DynamoDBClient;
-let tables = 0;
-let table: string;
-
-const document = () => DynamoDBDocumentClient.from(raw, { marshallOptions: { removeUndefinedValues: true } });
-
-beforeAll(async () => {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  transactions = await DynamoTransactions.start(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-  raw = new DynamoDBClient({
-    endpoint: transactions.url,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-});
-
-afterAll(async () => {
-  raw.destroy();
-  await transactions.close();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
-
-beforeEach(async () => {
-  table = `ledger-${++tables}`;
-  await raw.send(
-    new CreateTableCommand({
-      TableName: table,
-      ...LEDGER_TABLE_KEYS,
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-});
+const loopback = loopbackLedgerTable();
+const document = loopback.document;
 
 describe('DynamoDbLedger on the loopback DynamoDB', () => {
-  actionLedgerBehaviour(async () => new DynamoDbLedger(table, { client: document() }));
+  actionLedgerBehaviour(async () => new DynamoDbLedger(loopback.table(), { client: document() }));
 
   it('keeps one record and one copy per endpoint and per status: a move leaves no copy under the old status', async () => {
-    const l = new DynamoDbLedger(table, { client: document() });
+    const l = new DynamoDbLedger(loopback.table(), { client: document() });
     const applied = action('act-1', {}, 'a#b%c');
     await l.putAction(applied, 'absent');
     await l.putAction(moved(applied, 'verified', '2026-10-11T06:00:00.000Z'), 'applied');
-    const { Items } = await document().send(new ScanCommand({ TableName: table }));
+    const { Items } = await document().send(new ScanCommand({ TableName: loopback.table() }));
     expect(Items?.map((i) => [i.pk, i.sk, i.status]).sort()).toEqual([
       ['ACTION#act-1', 'ACTION', 'verified'],
       ['ACTIONS#verified', 'ACTION#2026-10-10T06:00:00.000Z#act-1', 'verified'],
@@ -63,8 +27,23 @@ describe('DynamoDbLedger on the loopback DynamoDB', () => {
     ]);
   });
 
+  it('keeps an approved action under ACTIONS#approved only: the approval took its copy off ACTIONS#pending-approval', async () => {
+    const l = new DynamoDbLedger(loopback.table(), { client: document() });
+    const pending = action('act-1', { status: 'pending-approval', appliedAt: undefined, history: [] });
+    await l.putAction(pending, 'absent');
+    expect(
+      await l.putAction(moved(pending, 'approved', '2026-10-10T07:00:00.000Z'), 'pending-approval'),
+    ).toBe(true);
+    const { Items } = await document().send(new ScanCommand({ TableName: loopback.table() }));
+    expect(Items?.map((i) => [i.pk, i.status]).sort()).toEqual([
+      ['ACTION#act-1', 'approved'],
+      ['ACTIONS#approved', 'approved'],
+      ['ENDPOINT#search-prod', 'approved'],
+    ]);
+  });
+
   it('refuses a move whose record changed the creation instant its copies are keyed by', async () => {
-    const l = new DynamoDbLedger(table, { client: document() });
+    const l = new DynamoDbLedger(loopback.table(), { client: document() });
     const applied = action('act-1');
     await l.putAction(applied, 'absent');
     const shifted = {
@@ -111,6 +90,30 @@ describe('DynamoDbActions against DynamoDB answers', () => {
     await expect(put).rejects.toBeInstanceOf(AwsAccessError);
     await expect(put).rejects.toThrow(/dynamodb:TransactWriteItems/);
     expect(ddb.commandCalls(TransactWriteCommand)).toHaveLength(3);
+  });
+
+  it('approves with one transaction conditioned on pending-approval, writing ACTIONS#approved and deleting ACTIONS#pending-approval', async () => {
+    ddb.on(TransactWriteCommand).resolves({});
+    const pending = action('act-1', { status: 'pending-approval' });
+    await ledger().putAction(moved(pending, 'approved', '2026-10-10T07:00:00.000Z'), 'pending-approval');
+    const key = { sk: `ACTION#${pending.createdAt}#act-1` };
+    expect(ddb).toReceiveCommandWith(TransactWriteCommand, {
+      TransactItems: [
+        expect.objectContaining({
+          Put: expect.objectContaining({
+            Item: expect.objectContaining({ pk: 'ACTION#act-1', status: 'approved' }),
+            ExpressionAttributeValues: expect.objectContaining({ ':expect': 'pending-approval' }),
+          }),
+        }),
+        expect.objectContaining({
+          Put: expect.objectContaining({ Item: expect.objectContaining({ pk: 'ENDPOINT#search-prod' }) }),
+        }),
+        expect.objectContaining({
+          Put: expect.objectContaining({ Item: expect.objectContaining({ pk: 'ACTIONS#approved', ...key }) }),
+        }),
+        { Delete: { TableName: 't', Key: { pk: 'ACTIONS#pending-approval', ...key } } },
+      ],
+    });
   });
 
   it('conditions a move on the stored status and deletes the copy under the status it leaves', async () => {

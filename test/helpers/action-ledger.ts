@@ -61,6 +61,46 @@ export function actionLedgerBehaviour(open: () => Promise<ActionLedger>): void {
       expect(await b.actions({ statuses: ['applied'] })).toEqual([]);
     });
 
+    it('moves a pending action to approved once: a second mover at once finds it moved and writes nothing', async () => {
+      const [a, b] = [await open(), await open()];
+      const pending = action('act-0001', {
+        status: 'pending-approval',
+        appliedAt: undefined,
+        history: [{ status: 'pending-approval', at: '2026-10-10T06:00:00.000Z' }],
+      });
+      await a.putAction(pending, 'absent');
+      const approved = moved(pending, 'approved', '2026-10-10T07:00:00.000Z');
+      const rejected = moved(pending, 'rejected', '2026-10-10T07:00:00.000Z');
+      const won = await Promise.all([
+        a.putAction(approved, 'pending-approval'),
+        b.putAction(rejected, 'pending-approval'),
+      ]);
+      expect(won.filter(Boolean)).toHaveLength(1);
+      const winner = won[0] ? approved : rejected;
+      const loser = won[0] ? rejected : approved;
+      expect(await b.actions({ id: 'act-0001' })).toEqual([winner]);
+      expect(await b.actions({ statuses: [winner.status] })).toEqual([winner]);
+      expect(await b.actions({ statuses: ['pending-approval', loser.status] })).toEqual([]);
+      expect(await b.putAction(loser, 'pending-approval')).toBe(false);
+      expect(await a.actions()).toEqual([winner]);
+    });
+
+    it('lists approved and rejected actions by status, and moves an approved one on to applied', async () => {
+      const l = await open();
+      const at = (id: string, status: 'approved' | 'rejected', createdAt: string) =>
+        action(id, { status, createdAt, appliedAt: undefined, history: [] });
+      const approved = at('act-1', 'approved', '2026-10-10T01:00:00.000Z');
+      const rejected = at('act-2', 'rejected', '2026-10-10T02:00:00.000Z');
+      for (const r of [approved, rejected]) await l.putAction(r, 'absent');
+      expect(await l.actions({ statuses: ['approved'] })).toEqual([approved]);
+      expect(await l.actions({ statuses: ['rejected'] })).toEqual([rejected]);
+      expect((await l.actions()).map((r) => r.id)).toEqual(['act-2', 'act-1']);
+      const applied = moved(approved, 'applied', '2026-10-10T03:00:00.000Z');
+      expect(await l.putAction(applied, 'approved')).toBe(true);
+      expect(await l.actions({ statuses: ['approved'] })).toEqual([]);
+      expect(await l.actions({ statuses: ['applied', 'rejected'] })).toEqual([rejected, applied]);
+    });
+
     it('lists actions newest first by creation, then by id', async () => {
       const l = await open();
       const at = (id: string, createdAt: string) => action(id, { createdAt });
