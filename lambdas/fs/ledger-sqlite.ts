@@ -2,12 +2,13 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { InputError } from '../core/errors.ts';
-import type { ActionRecord, ActionStatus } from '../core/plan/types.ts';
+import type { ActionRecord, ActionStatus, ApprovalRecord } from '../core/plan/types.ts';
 import { loadCostRecords, storeCostRecord } from '../core/records.ts';
 import type { CostRecord } from '../core/types.ts';
 import type {
   ActionLedger,
   AlertRecord,
+  ApprovalAudit,
   CostDayCache,
   DailySpend,
   ExceptionSeen,
@@ -15,6 +16,7 @@ import type {
   Ledger,
 } from '../ports.ts';
 import { ACTIONS_COLUMNS, ACTIONS_TABLE, SqliteActions } from './ledger-actions-sqlite.ts';
+import { APPROVALS_COLUMNS, APPROVALS_TABLE, SqliteApprovals } from './ledger-approvals-sqlite.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS alerts (
@@ -38,7 +40,8 @@ CREATE TABLE IF NOT EXISTS exceptions_seen (
   first_seen TEXT NOT NULL, last_seen TEXT NOT NULL,
   PRIMARY KEY (budget, reason, expires)
 );
-${ACTIONS_TABLE}`;
+${ACTIONS_TABLE}
+${APPROVALS_TABLE}`;
 
 /** The columns the ledger's statements read and write, per table. */
 const COLUMNS: Record<string, readonly string[]> = {
@@ -48,6 +51,7 @@ const COLUMNS: Record<string, readonly string[]> = {
   inventory_days: ['endpoint', 'day', 'variant', 'instance_type', 'count'],
   exceptions_seen: ['budget', 'reason', 'approved_by', 'expires', 'first_seen', 'last_seen'],
   actions: ACTIONS_COLUMNS,
+  approvals: APPROVALS_COLUMNS,
 };
 
 /**
@@ -75,6 +79,7 @@ export function openLedger(path: string): SqliteLedger {
 export class SqliteLedger implements Ledger, CostDayCache {
   private readonly db: Database.Database;
   private readonly actionRows: SqliteActions;
+  private readonly approvalRows: SqliteApprovals;
 
   constructor(private readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -88,6 +93,7 @@ export class SqliteLedger implements Ledger, CostDayCache {
         this.db.exec(`ALTER TABLE alerts ADD COLUMN ${column} TEXT`);
     }
     this.actionRows = new SqliteActions(this.db, path);
+    this.approvalRows = new SqliteApprovals(this.db, path);
   }
 
   actions(filter?: Parameters<ActionLedger['actions']>[0]): Promise<readonly ActionRecord[]> {
@@ -96,6 +102,14 @@ export class SqliteLedger implements Ledger, CostDayCache {
 
   putAction(record: ActionRecord, expect: ActionStatus | 'absent'): Promise<boolean> {
     return this.actionRows.putAction(record, expect);
+  }
+
+  recordApproval(record: ApprovalRecord): Promise<boolean> {
+    return this.approvalRows.recordApproval(record);
+  }
+
+  approvals(filter?: Parameters<ApprovalAudit['approvals']>[0]): Promise<readonly ApprovalRecord[]> {
+    return this.approvalRows.approvals(filter);
   }
 
   /**
