@@ -159,11 +159,11 @@ export interface ExceptionSeen {
 }
 
 /**
- * Durable memory between cycles: closed days, alerts sent, exceptions seen, and the actions (each moved on its own
- * with a conditional write). `commit` writes one cycle's records
+ * Durable memory between cycles: closed days, alerts sent, exceptions seen, the actions (each moved on its own
+ * with a conditional write) and the audit trail of approvals. `commit` writes one cycle's records
  * at once (a transaction locally, conditional writes in DynamoDB), so a failed cycle leaves nothing half-written.
  */
-export interface Ledger extends InventoryHistory, ActionLedger {
+export interface Ledger extends InventoryHistory, ActionLedger, ApprovalAudit {
   /** Alerts already recorded for a period. */
   alerts(period: string): Promise<readonly AlertRecord[]>;
   /**

@@ -17,7 +17,7 @@ import {
   type TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
 import { AwsAccessError } from '../core/errors.ts';
-import type { ActionRecord, ActionStatus } from '../core/plan/types.ts';
+import type { ActionRecord, ActionStatus, ApprovalRecord } from '../core/plan/types.ts';
 import type { AlertRecord, ExceptionSeen } from '../ports.ts';
 import { sourceError } from './errors.ts';
 import { pages } from './paging.ts';
@@ -67,6 +67,19 @@ export const ledgerKeys = {
     pk: `ACTIONS#${esc(status)}`,
     sk: `ACTION#${esc(a.createdAt)}#${esc(a.id)}`,
   }),
+  approval: (id: string): Key => ({ pk: `APPROVAL#${esc(id)}`, sk: 'APPROVAL' }),
+  /** An approval's copy in its action's partition (beside the action's own item), sorted by instant then id. */
+  actionApproval: (actionId: string, a: Pick<ApprovalRecord, 'at' | 'id'>): Key => ({
+    pk: `ACTION#${esc(actionId)}`,
+    sk: `APPROVAL#${esc(a.at)}#${esc(a.id)}`,
+  }),
+  /** An approval's copy in the partition of its month (`YYYY-MM`, UTC), sorted by instant then id. */
+  monthApproval: (month: string, a: Pick<ApprovalRecord, 'at' | 'id'>): Key => ({
+    pk: `APPROVALS#${esc(month)}`,
+    sk: `APPROVAL#${esc(a.at)}#${esc(a.id)}`,
+  }),
+  /** The mark that a month holds approvals: the listings without an action read the months from these. */
+  approvalMonth: (month: string): Key => ({ pk: 'APPROVALS', sk: `MONTH#${esc(month)}` }),
   costDay: (source: string, day: string, chunk = 0): Key => ({
     pk: `COSTS#${esc(source)}`,
     sk: chunk === 0 ? `DAY#${day}` : `DAY#${day}#${chunk}`,

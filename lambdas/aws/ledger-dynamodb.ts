@@ -16,6 +16,12 @@
  *     endpoint
  *   action, by       ACTIONS#<status>   ACTION#<createdAt>#<id>         the same (a copy)
  *     status
+ *   approval         APPROVAL#<id>      APPROVAL                        id, actionId, at, record
+ *   approval, by     ACTION#<actionId>  APPROVAL#<at>#<id>              the same (a copy)
+ *     action
+ *   approval, by     APPROVALS#<month>  APPROVAL#<at>#<id>              the same (a copy; month YYYY-MM of at, UTC)
+ *     month
+ *   approval month   APPROVALS          MONTH#<YYYY-MM>                 month
  *   cost day         COSTS#<source>     DAY#<YYYY-MM-DD>                source, day, chunks, writeId, records
  *   cost day, more   COSTS#<source>     DAY#<YYYY-MM-DD>#<n>            writeId, records   (n = 1 .. chunks-1)
  *
@@ -25,8 +31,11 @@
  * `createdAt` is an ISO instant of fixed width, so the sort keys order an endpoint's or a status's actions by
  * creation, then id. One action is a GetItem on ACTION#; an endpoint's actions are a Query on ENDPOINT# with
  * `begins_with(sk, 'ACTION#')` (inventory days sort apart under INVENTORY#); the actions of some statuses are a
- * Query per status on ACTIONS#, every action a Query on each of the eight. The table needs no index and nothing
- * scans it. The CDK stack creates it (on-demand billing, point-in-time recovery,
+ * Query per status on ACTIONS#, every action a Query on each status's. An approval (the audit trail: every
+ * decision and refusal) is a GetItem on APPROVAL#; an action's approvals are a Query on its ACTION# partition with
+ * `begins_with(sk, 'APPROVAL#')` (the action's own item has sk ACTION); the approvals of a time range are a Query
+ * per month on APPROVALS#, the months that hold any being a Query on APPROVALS (ledger-approvals-dynamodb.ts).
+ * The table needs no index and nothing scans it. The CDK stack creates it (on-demand billing, point-in-time recovery,
  * encryption); this class only reads and writes items.
  *
  * Alerts are written with `attribute_not_exists(pk)`, so two cycles running at once cannot both record, and
@@ -37,13 +46,22 @@
  *
  * An action moves with one transaction (ledger-actions-dynamodb.ts): the ACTION# item conditioned on the status the
  * writer expects (`attribute_not_exists(pk)` for a new one), its two copies, and the delete of the copy under the
- * status it leaves; of two writers at once, exactly one moves it.
+ * status it leaves; of two writers at once, exactly one moves it. An approval is recorded the same way: the
+ * APPROVAL# item conditioned on `attribute_not_exists(pk)` with its copies, so one id is recorded once.
  */
 import { randomUUID } from 'node:crypto';
 import { DeleteCommand, PutCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsAccessError } from '../core/errors.ts';
-import type { ActionRecord, ActionStatus } from '../core/plan/types.ts';
-import type { ActionLedger, AlertRecord, DailySpend, ExceptionSeen, InventoryDay, Ledger } from '../ports.ts';
+import type { ActionRecord, ActionStatus, ApprovalRecord } from '../core/plan/types.ts';
+import type {
+  ActionLedger,
+  AlertRecord,
+  ApprovalAudit,
+  DailySpend,
+  ExceptionSeen,
+  InventoryDay,
+  Ledger,
+} from '../ports.ts';
 import { mapLimit } from './concurrency.ts';
 import { DynamoDbCostDays } from './cost-days-dynamodb.ts';
 import {
@@ -55,6 +73,7 @@ import {
 } from './dynamodb-table.ts';
 import { sourceError } from './errors.ts';
 import { DynamoDbActions } from './ledger-actions-dynamodb.ts';
+import { DynamoDbApprovals } from './ledger-approvals-dynamodb.ts';
 
 export type { DynamoDbLedgerOptions } from './dynamodb-table.ts';
 export { ledgerKeys } from './dynamodb-table.ts';
@@ -94,13 +113,18 @@ function validateCycle(cycle: Parameters<Ledger['commit']>[0]): void {
   });
 }
 
-/** The ledger in DynamoDB: alerts, closed days, exceptions seen, inventory days and cached cost days, in one table. */
+/**
+ * The ledger in DynamoDB: alerts, closed days, exceptions seen, inventory days, cached cost days, actions and
+ * approvals, in one table.
+ */
 export class DynamoDbLedger extends DynamoDbCostDays implements Ledger {
   private readonly actionItems: DynamoDbActions;
+  private readonly approvalItems: DynamoDbApprovals;
 
   constructor(tableName: string, options: DynamoDbLedgerOptions = {}) {
     super(tableName, options);
     this.actionItems = new DynamoDbActions(tableName, { ...options, client: this.client });
+    this.approvalItems = new DynamoDbApprovals(tableName, { ...options, client: this.client });
   }
 
   actions(filter?: Parameters<ActionLedger['actions']>[0]): Promise<readonly ActionRecord[]> {
@@ -109,6 +133,14 @@ export class DynamoDbLedger extends DynamoDbCostDays implements Ledger {
 
   putAction(record: ActionRecord, expect: ActionStatus | 'absent'): Promise<boolean> {
     return this.actionItems.putAction(record, expect);
+  }
+
+  recordApproval(record: ApprovalRecord): Promise<boolean> {
+    return this.approvalItems.recordApproval(record);
+  }
+
+  approvals(filter?: Parameters<ApprovalAudit['approvals']>[0]): Promise<readonly ApprovalRecord[]> {
+    return this.approvalItems.approvals(filter);
   }
 
   async alerts(period: string): Promise<readonly AlertRecord[]> {
