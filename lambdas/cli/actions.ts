@@ -11,6 +11,7 @@ import { rollbackAction } from '../cycle/act.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
 import { SqliteLedger } from '../fs/ledger-sqlite.ts';
 import { renderActions } from '../report/actions.ts';
+import { openApprovalLedger } from './approvals.ts';
 import { type LiveInputs, liveActuators, planCycle } from './run.ts';
 import { jsonForTerminal, print } from './terminal.ts';
 
@@ -95,10 +96,19 @@ export function registerActions(cli: Command, deps: ActionsDeps): void {
     .option('--status <status...>', `only these statuses (${ACTION_STATUSES.join(', ')})`)
     .option('--endpoint <name>', 'only the actions of this endpoint')
     .option('--pending', 'only actions waiting for approval')
+    .option(
+      '--table <name>',
+      "a deployment's ledger table (the stack's LedgerTableName output) instead of --state",
+    )
+    .option('--region <region>', 'with --table: its region (default AWS_REGION)')
+    .option('--profile <profile>', 'with --table: a named profile of the shared config files')
     .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
     .action(
       async (flags: {
         state?: string;
+        table?: string;
+        region?: string;
+        profile?: string;
         status?: string[];
         endpoint?: string;
         pending?: boolean;
@@ -114,7 +124,7 @@ export function registerActions(cli: Command, deps: ActionsDeps): void {
           ...((flags.status ?? []) as ActionStatus[]),
           ...(flags.pending ? (['pending-approval'] as const) : []),
         ];
-        const ledger = openExisting(flags.state, 'actions');
+        const ledger = await openApprovalLedger(flags, 'actions');
         try {
           const list = await ledger.actions({
             ...(statuses.length > 0 ? { statuses } : {}),

@@ -10,6 +10,7 @@ import { checkBudgetFile, formatProblem } from '../formats/budget-file.ts';
 import { renderActions } from '../report/actions.ts';
 import { renderText } from '../report/summary.ts';
 import { type PlanFlags, registerActions } from './actions.ts';
+import { registerApprovals } from './approvals.ts';
 import { localNotifiers } from './notifiers.ts';
 import { registerReport } from './report.ts';
 import { registerReview } from './review.ts';
@@ -210,6 +211,7 @@ export function program(setExit: (code: number) => void): Command {
   registerReport(cli, { setExit, demoInputs });
   registerReview(cli, { setExit });
   registerActions(cli, { setExit, inputs: planInputs });
+  registerApprovals(cli, { setExit });
 
   return cli;
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
+import { dayStartMs, periodContaining } from '../core/period.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
 import { writeAtomically } from '../fs/dir-sink.ts';
 import { SqliteLedger } from '../fs/ledger-sqlite.ts';
@@ -52,11 +53,30 @@ export async function review(flags: ReviewFlags, now: Date): Promise<number> {
       '';
     if (!period)
       throw new InputError(`review: --period: ${flags.budget} has no alert; give the period to review`);
+    // the period's end: the budget file's billing period, else a month from its first day
+    const cfg = file?.billingPeriod ?? { startDay: Number(period.slice(8, 10)), timezone: 'UTC' };
+    const { end } = periodContaining(period, cfg);
+    const actions = (await ledger.actions()).filter(
+      (a) =>
+        a.budget === flags.budget &&
+        a.asOf >= period &&
+        a.asOf < end &&
+        a.status !== 'recommended' &&
+        a.status !== 'skipped',
+    );
+    const approvals = (
+      await ledger.approvals({
+        from: new Date(dayStartMs(period, cfg.timezone)).toISOString(),
+        to: new Date(dayStartMs(end, cfg.timezone)).toISOString(),
+      })
+    ).filter((r) => r.budget === flags.budget);
     markdown = renderReview({
       budget: flags.budget,
       period,
       alerts: all.filter((a) => a.period === period),
       exceptions: await ledger.budgetExceptions(flags.budget),
+      actions,
+      approvals,
       ...(budget ? { owner: budget.owner, tier: budget.tier, mode: file?.tiers[budget.tier]?.mode } : {}),
       generatedAt: now.toISOString(),
       source: `the ledger at ${path}`,

@@ -192,7 +192,7 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
       now: opts.now.getTime(),
       dryRun: opts.dryRun === true,
     });
-    const result = withActionFindings(judged, acted.actions, file);
+    const result = withActionFindings(judged, acted.actions, file, ledger ? acted.approvals : undefined);
     const written = opts.out
       ? await writeOutputSet(opts.out, (await reportStep({ evaluation, snapshot, file, result })).files)
       : [];
@@ -263,7 +263,12 @@ export async function planCycle(opts: Omit<RunOptions, 'out' | 'notifiers' | 'li
   const path = opts.state === false ? undefined : join(opts.state ?? '.perf-budgets', 'ledger.db');
   const ledger = path !== undefined && existsSync(path) ? openLedger(path) : undefined;
   try {
-    const readOnly = ledger && { actions: ledger.actions.bind(ledger), putAction: async () => true };
+    const readOnly = ledger && {
+      actions: ledger.actions.bind(ledger),
+      approvals: ledger.approvals.bind(ledger),
+      putAction: async () => true,
+      recordApproval: async () => true,
+    };
     const acted = await actStep({
       file,
       snapshot,

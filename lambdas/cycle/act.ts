@@ -20,6 +20,7 @@ import {
   type ActionEvent,
   type ActionRecord,
   type ActionStatus,
+  type ApprovalRecord,
   type Guardrails,
   NO_SCALING,
   type ObservedScaling,
@@ -29,7 +30,7 @@ import {
 } from '../core/plan/types.ts';
 import { verifyAction } from '../core/plan/verify.ts';
 import type { Action, Snapshot } from '../core/types.ts';
-import type { ActionLedger, ParameterPublisher, Scaler, TrainingJobSource } from '../ports.ts';
+import type { ActionLedger, ApprovalAudit, ParameterPublisher, Scaler, TrainingJobSource } from '../ports.ts';
 import { lastChange, sameChange, settleApprovals, supersede } from './approve.ts';
 
 const HOUR = 3_600_000;
@@ -41,7 +42,7 @@ export interface ActOptions {
   readonly result: CycleResult;
   /** The live account's Application Auto Scaling; absent in file runs, whose plan is shown and never applied. */
   readonly scaler?: Scaler;
-  readonly ledger?: ActionLedger;
+  readonly ledger?: ActionLedger & ApprovalAudit;
   /** Where budget status and training flags are published (SSM); absent: not published. */
   readonly parameters?: ParameterPublisher;
   /** The wall clock of the cycle (ms): cooldowns, windows, verification. */
@@ -65,6 +66,8 @@ export interface ActOutcome {
   readonly failed: readonly string[];
   /** SSM parameters written. */
   readonly parameters: readonly string[];
+  /** The period's approvals, rejections and refusals, from the ledger's audit trail (oldest first). */
+  readonly approvals: readonly ApprovalRecord[];
   /** Advice to turn on managed spot training, for the tiers that may not flip the flag themselves. */
   readonly training: readonly Action[];
   /**
@@ -197,12 +200,6 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
     for (const plan of plans) {
       const id = actionId(plan, o.result.asOf);
       const known = history.find((h) => h.id === id);
-      // the same change still waiting for approval, or rejected this period, stands: it is not asked again
-      const standing = known ? undefined : sameChange(history, plan, id, period, o.now, g);
-      if (standing) {
-        out.push(standing);
-        continue;
-      }
       if (known && !held(known)) {
         // a rerun of the same cycle: the action is already in the ledger, nothing is written again
         out.push(known);
@@ -222,6 +219,15 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
       // a change the guardrails would make is made only where it can be recorded, and so undone
       const decision: GuardDecision =
         guarded.outcome === 'apply' && !o.ledger ? noLedger(guarded.plan) : guarded;
+      // the same change still waiting for approval, or rejected this period, stands: it is not asked again
+      const standing =
+        !known && decision.outcome === 'pending-approval'
+          ? sameChange(history, decision.plan, id, period, o.now, g)
+          : undefined;
+      if (standing) {
+        out.push(standing);
+        continue;
+      }
       const fresh = record(id, decision.plan, o.result.asOf, at);
       const base = known
         ? { ...fresh, createdAt: known.createdAt, history: [...known.history, ...fresh.history] }
@@ -283,15 +289,25 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
     problems.push(`parameters not published: ${messageOf(err)}`);
   }
 
+  const tz = o.file.billingPeriod.timezone;
+  const approvals = o.ledger
+    ? await o.ledger.approvals({
+        from: new Date(dayStartMs(o.result.period.start, tz)).toISOString(),
+        to: new Date(dayStartMs(o.result.period.end, tz)).toISOString(),
+      })
+    : [];
   const advised = o.result.budgets.reduce(
     (n, b) => n + b.findings.reduce((m, f) => m + f.actions.length, 0),
     0,
   );
+  // an approved change applied above is found again by its plan: each action is listed once
+  const seen = new Set<string>();
   return {
-    actions: out,
+    actions: out.filter((a) => !seen.has(a.id) && seen.add(a.id) !== undefined),
     advised,
     ...moved,
     parameters,
+    approvals,
     training: spot?.actions ?? [],
     problems,
   };

@@ -22,6 +22,7 @@ import type {
 } from '../core/evaluate/types.ts';
 import type { CycleRecords } from '../core/ledger-records.ts';
 import { ActionRecordSchema } from '../core/plan/action-record.ts';
+import { ApprovalRecordSchema } from '../core/plan/approval-record.ts';
 import { SnapshotCodec } from '../core/records.ts';
 import {
   ACTION_TYPES,
@@ -103,6 +104,7 @@ const Num = z.number();
 const NullableNum = z.number().nullable();
 
 export { ActionRecordSchema, ScalingStateSchema } from '../core/plan/action-record.ts';
+export { ApprovalRecordSchema } from '../core/plan/approval-record.ts';
 
 const Severity = z.enum(['info', 'warning', 'critical']);
 const Status = z.enum(STATUSES);
@@ -264,6 +266,7 @@ export const CycleResultSchema = z.strictObject({
     })
     .optional(),
   actions: z.array(ActionRecordSchema).readonly().optional(),
+  approvals: z.array(ApprovalRecordSchema).readonly().optional(),
 }) satisfies z.ZodType<CycleResult>;
 
 /** What a cycle leaves in the ledger besides its alerts. */
@@ -344,6 +347,8 @@ export type Findings = z.output<typeof FindingsSchema>;
 export const ActionsPayloadSchema = z.strictObject({
   asOf: Day,
   actions: z.array(ActionRecordSchema).readonly(),
+  /** The period's audit trail of approvals (absent in payloads written before approve mode). */
+  approvals: z.array(ApprovalRecordSchema).readonly().optional(),
 });
 
 /** What act decided: counts and ids (the actions themselves are stored under actions/). */

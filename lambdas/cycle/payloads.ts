@@ -70,12 +70,12 @@ export async function readFindingsWithActions(
 ): Promise<Findings> {
   const findings = await readPayload(store, resultKey, FindingsSchema);
   if (actionsKey === undefined) return findings;
-  const { asOf, actions } = await readPayload(store, actionsKey, ActionsPayloadSchema);
+  const { asOf, actions, approvals } = await readPayload(store, actionsKey, ActionsPayloadSchema);
   if (asOf !== findings.result.asOf) {
     throw new PayloadError(
       actionsKey,
       `${actionsKey} holds the actions of ${asOf}, not of ${findings.result.asOf} (${resultKey})`,
     );
   }
-  return { ...findings, result: withActionFindings(findings.result, actions, file) };
+  return { ...findings, result: withActionFindings(findings.result, actions, file, approvals) };
 }

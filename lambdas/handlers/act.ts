@@ -66,11 +66,17 @@ export const handler = lambda(FindingsEventSchema, async (event, context) => {
     writesTo: (r) => scaler.reaches(r),
   });
   const actionsKey = payloadKey('actions', event.asOf, event.runId);
-  await writePayload(store, actionsKey, ActionsPayloadSchema, { asOf: event.asOf, actions: acted.actions });
-  const { actions, training: spotAdvice, ...outcome } = acted;
+  await writePayload(store, actionsKey, ActionsPayloadSchema, {
+    asOf: event.asOf,
+    actions: acted.actions,
+    approvals: acted.approvals,
+  });
+  // the audit trail goes to the payload, not to the log or the state machine's output
+  const { actions, training: spotAdvice, approvals, ...outcome } = acted;
   logger.info('acted', {
     asOf: event.asOf,
     actions: actions.length,
+    approvals: approvals.length,
     training: spotAdvice.length,
     ...outcome,
   });

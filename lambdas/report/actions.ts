@@ -83,6 +83,9 @@ export function describeAction(a: ActionRecord): string {
     );
   }
   if (a.why) lines.push(`  why: ${a.why}`);
+  for (const e of a.history) {
+    if (e.by) lines.push(`  ${e.status} by ${e.by} at ${e.at}`);
+  }
   if (a.infeasible) lines.push(`  infeasible: ${a.infeasible}`);
   if (a.reason) lines.push(`  ${a.status === 'failed' ? 'error' : 'reason'}: ${a.reason}`);
   return lines.join('\n');

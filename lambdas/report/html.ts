@@ -314,6 +314,16 @@ export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): str
     recordList('Approved', m.actions.approved),
     recordList('Applied', m.actions.applied),
     recordList('Rolled back', m.actions.rolledBack),
+    '<h3>Approvals and refusals</h3>',
+    m.approvals.length === 0
+      ? '<p class="muted">none recorded</p>'
+      : table(
+          null,
+          ['When', 'Who', 'Via', 'Outcome', 'Action', 'Budget', 'Detail'],
+          m.approvals.map((r) =>
+            [r.at, r.by, r.via, r.outcome, r.actionId ?? '–', r.budget ?? '–', r.detail].map((x) => e(x)),
+          ),
+        ),
     '</section>',
   );
 

@@ -170,7 +170,18 @@ export function renderReportMarkdown(m: ReportModel): string {
     ...records('Approved', m.actions.approved),
     ...records('Applied', m.actions.applied),
     ...records('Rolled back', m.actions.rolledBack),
+    '### Approvals and refusals',
+    '',
   );
+  if (m.approvals.length === 0) out.push('None recorded.', '');
+  else
+    out.push(
+      ...table(
+        ['When', 'Who', 'Via', 'Outcome', 'Action', 'Budget', 'Detail'],
+        m.approvals.map((r) => [r.at, r.by, r.via, r.outcome, r.actionId ?? '–', r.budget ?? '–', r.detail]),
+      ),
+      '',
+    );
 
   out.push(
     '## Exceptions',

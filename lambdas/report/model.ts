@@ -8,7 +8,6 @@ import type {
 } from '../core/evaluate/types.ts';
 import { type Money, roundTo } from '../core/money.ts';
 import { addDays, DayClock, dayStartMs, daysBetween, daysOf, minDay } from '../core/period.ts';
-import type { ActionRecord as ScalingAction } from '../core/plan/types.ts';
 import { dayRange, type EndpointDay, endpointDailyTrends } from '../core/trends.ts';
 import type {
   ActionType,
@@ -20,7 +19,15 @@ import type {
   Snapshot,
   Status,
 } from '../core/types.ts';
-import { describeChange } from './actions.ts';
+import {
+  type ActionRecord,
+  type ApprovalRow,
+  approvalRows,
+  CHANGED,
+  type PlannedChange,
+  plannedAction,
+  scalingRecord,
+} from './model-actions.ts';
 
 /** Version of the report JSON; bumped when a field changes meaning or goes away. */
 export const REPORT_VERSION = 1;
@@ -28,32 +35,7 @@ export const REPORT_VERSION = 1;
 /** The band's path between the last complete day and the period-end forecast. */
 export const BAND_METHOD = 'linear from the spend at the last complete day to the period-end forecast';
 
-/** A scaling change planned and not applied, with why. */
-export interface PlannedChange {
-  readonly id: string;
-  readonly status: string;
-  readonly budget: string;
-  readonly endpoint: string;
-  readonly kind: string;
-  readonly change: string;
-  /** Predicted saving over the rest of the period (negative: it costs), currency units. */
-  readonly estimatedSavings: number | null;
-  readonly reason: string;
-}
-
-/** An action that went past "recommended": approved in Slack, applied by the actuator, or rolled back. */
-export interface ActionRecord {
-  readonly state: 'approved' | 'applied' | 'rolled-back';
-  /** ISO timestamp of the state change. */
-  readonly at: string;
-  readonly budget: string;
-  readonly endpoint?: string;
-  readonly type: string;
-  readonly description: string;
-  /** Who approved it, or what applied or rolled it back. */
-  readonly by?: string;
-  readonly reason?: string;
-}
+export type { ActionRecord, ApprovalRow, PlannedChange } from './model-actions.ts';
 
 export interface ReportInput {
   readonly evaluation: Evaluation;
@@ -191,6 +173,8 @@ export interface ReportModel {
     /** Scaling changes this cycle planned and did not apply: recommended, waiting for approval, held, failed. */
     readonly planned: readonly PlannedChange[];
   };
+  /** The period's approvals, rejections and refusals (approve mode), oldest first. */
+  readonly approvals: readonly ApprovalRow[];
   readonly exceptions: {
     readonly inForce: readonly ExceptionReport[];
     readonly expired: readonly ExceptionReport[];
@@ -399,8 +383,9 @@ export function reportModel(input: ReportInput): ReportModel {
       approved: records.filter((r) => r.state === 'approved'),
       applied: records.filter((r) => r.state === 'applied'),
       rolledBack: records.filter((r) => r.state === 'rolled-back'),
-      planned: scaling.filter((a) => !CHANGED.has(a.status)).map(plannedAction),
+      planned: scaling.filter((a) => !CHANGED.has(a.status) && a.status !== 'approved').map(plannedAction),
     },
+    approvals: approvalRows(result.approvals ?? []),
     exceptions: {
       inForce: exceptions.filter((x) => x.inForce).map((x) => x.row),
       expired: exceptions.filter((x) => !x.inForce).map((x) => x.row),
@@ -458,42 +443,4 @@ function apiSpend(usage: unknown): ApiSpend {
         }))
     : [];
   return { live: true, requests: num(u.requests), costUsd: num(u.costUsd), byApi };
-}
-
-const CHANGED: ReadonlySet<ScalingAction['status']> = new Set(['applied', 'verified', 'rolled-back']);
-
-/** An applied, verified or rolled-back scaling change as a record of the period: what changed, and what it saved. */
-function scalingRecord(a: ScalingAction): ActionRecord[] {
-  if (!CHANGED.has(a.status)) return [];
-  const last = a.history.at(-1);
-  const measured =
-    a.measured?.saving === null || a.measured?.saving === undefined
-      ? a.status === 'applied'
-        ? 'saving not yet measured'
-        : 'saving not measured'
-      : `measured saving ${a.measured.saving.toFixed(2)} over ${a.measured.hours} h`;
-  return [
-    {
-      state: a.status === 'rolled-back' ? 'rolled-back' : 'applied',
-      at: last?.at ?? a.createdAt,
-      budget: a.budget,
-      endpoint: a.resource.endpoint,
-      type: `${a.kind} (${a.id}, ${a.status})`,
-      description: `${describeChange(a.before, a.after)}; predicted saving ${(a.estimatedSavings ?? 0).toFixed(2)}, ${measured}`,
-      ...(a.reason ? { reason: a.reason } : {}),
-    },
-  ];
-}
-
-function plannedAction(a: ScalingAction): PlannedChange {
-  return {
-    id: a.id,
-    status: a.status,
-    budget: a.budget,
-    endpoint: a.resource.endpoint,
-    kind: a.kind,
-    change: describeChange(a.before, a.after),
-    estimatedSavings: a.estimatedSavings ?? null,
-    reason: a.reason ?? '',
-  };
 }

@@ -5,7 +5,9 @@
 import { decodeState, parseAlertKey } from '../core/ledger-state.ts';
 import { alertedKind } from '../core/limits/index.ts';
 import { endpointWhat } from '../core/limits/limit.ts';
+import type { ActionRecord, ApprovalRecord } from '../core/plan/types.ts';
 import type { AlertRecord, ExceptionSeen } from '../ports.ts';
+import { describeChange } from './actions.ts';
 
 export interface ReviewInput {
   readonly budget: string;
@@ -17,6 +19,10 @@ export interface ReviewInput {
     readonly firstSeen?: string;
     readonly lastSeen?: string;
   })[];
+  /** The budget's scaling actions of the period that went past a plan (decided, applied, rolled back, expired). */
+  readonly actions?: readonly ActionRecord[];
+  /** The audit trail of the period's approvals, rejections and refusals about the budget's actions. */
+  readonly approvals?: readonly ApprovalRecord[];
   /** Owner, tier and mode from the budget file, when it was given. */
   readonly owner?: string;
   readonly tier?: string;
@@ -134,11 +140,40 @@ export function renderReview(input: ReviewInput): string {
     }
     lines.push('');
   }
+  lines.push('## Actions', '');
+  const acted = input.actions ?? [];
+  if (acted.length === 0)
+    lines.push(
+      'No scaling change of this budget was approved, rejected, applied or rolled back in this period; the alerts above name the recommended ones.',
+      '',
+    );
+  else {
+    lines.push('| Action | Status | Endpoint | Change | History |', '|---|---|---|---|---|');
+    for (const a of acted) {
+      const history = a.history
+        .filter((e) => e.status !== 'recommended')
+        .map((e) => `${e.status} ${when(e.at)}${e.by ? ` by ${e.by}` : ''}`)
+        .join('; ');
+      lines.push(
+        `| ${a.id} | ${a.status} | ${cell(a.resource.endpoint)} | ${cell(`${a.kind}: ${describeChange(a.before, a.after)}`)} | ${cell(history)} |`,
+      );
+    }
+    lines.push('');
+  }
+  lines.push('## Approvals and refusals', '');
+  const audit = input.approvals ?? [];
+  if (audit.length === 0) lines.push('None recorded in the ledger for this budget in this period.', '');
+  else {
+    lines.push('| When | Who | Via | Outcome | Action | Detail |', '|---|---|---|---|---|---|');
+    for (const r of audit) {
+      const outcome = r.reason ? `${r.outcome} (${r.reason})` : r.outcome;
+      lines.push(
+        `| ${when(r.at)} | ${cell(r.by)} | ${r.via} | ${outcome} | ${r.actionId ?? '—'} | ${cell(r.detail)} |`,
+      );
+    }
+    lines.push('');
+  }
   lines.push(
-    '## Actions',
-    '',
-    'No approved, applied or rolled-back action is recorded in the ledger for this budget; the alerts above name the recommended ones.',
-    '',
     '_To fill in: what was done, by whom, when, and what it saved._',
     '',
     '## Root cause',

@@ -2,7 +2,6 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { main } from '../../lambdas/cli/main.ts';
 import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { type ActionRecord, TOOL_NAMES } from '../../lambdas/core/plan/types.ts';
 import {
@@ -14,6 +13,7 @@ import {
   resourceIdOf,
   WRITES,
 } from '../helpers/act-account.ts';
+import { cliAt } from '../helpers/act-cli.ts';
 import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
 
 /**
@@ -25,37 +25,11 @@ import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
 let account: ActAccount;
 let server: AwsTestServer;
 let dir: string;
 
-async function cli(args: readonly string[], atMs: number): Promise<Run> {
-  account.now = atMs;
-  vi.setSystemTime(atMs);
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((s) => {
-    stdout += String(s);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((s) => {
-    stderr += String(s);
-    return true;
-  });
-  try {
-    const code = await main(args);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-  }
-}
+const cli = (args: readonly string[], atMs: number) => cliAt(account, args, atMs);
 
 function budgets(yaml = budgetsYaml()): string {
   const path = join(dir, `budgets-${Math.random().toString(36).slice(2)}.yaml`);

@@ -6,18 +6,13 @@ import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { evaluate } from '../../lambdas/core/evaluate/index.ts';
 import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
-import {
-  NO_SCALING,
-  type ObservedScaling,
-  type ScalableResource,
-  type ScalingState,
-} from '../../lambdas/core/plan/types.ts';
+import { NO_SCALING, type ScalingState } from '../../lambdas/core/plan/types.ts';
 import type { Snapshot } from '../../lambdas/core/types.ts';
 import { actStep, rollbackAction } from '../../lambdas/cycle/act.ts';
 import { ActionRecordSchema } from '../../lambdas/cycle/contract.ts';
 import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
-import type { Scaler } from '../../lambdas/ports.ts';
 import { demoSnapshot } from '../helpers/demo.ts';
+import { MemoryScaler } from '../helpers/memory-scaler.ts';
 
 /**
  * The act step on the demo account, with an in-memory Application Auto Scaling: the canary experiment (enforce tier)
@@ -26,27 +21,6 @@ import { demoSnapshot } from '../helpers/demo.ts';
  */
 const CANARY = 'exp-llm-canary';
 const NOW = Date.parse('2026-10-16T06:00:00Z');
-
-class MemoryScaler implements Scaler {
-  readonly states = new Map<string, ScalingState>();
-  readonly writes: { resourceId: string; from: ScalingState; to: ScalingState }[] = [];
-  failRead = false;
-  async read(resources: readonly ScalableResource[]): Promise<ReadonlyMap<string, ObservedScaling>> {
-    if (this.failRead)
-      throw new Error('application-autoscaling:DescribeScalableTargets: AccessDeniedException');
-    return new Map(
-      resources.map((r) => [
-        r.resourceId,
-        { state: this.states.get(r.resourceId) ?? NO_SCALING, foreignPolicies: [], foreignSchedules: [] },
-      ]),
-    );
-  }
-  async write(r: ScalableResource, from: ScalingState, to: ScalingState): Promise<readonly string[]> {
-    this.writes.push({ resourceId: r.resourceId, from, to });
-    this.states.set(r.resourceId, to);
-    return ['RegisterScalableTarget'];
-  }
-}
 
 let file: BudgetFile;
 let snapshot: Snapshot;

@@ -144,7 +144,8 @@ describe('report HTML', () => {
   });
 
   it('says that no action was approved, applied or rolled back, and that a local run made no API calls', () => {
-    expect(report.html.match(/none recorded/g)).toHaveLength(3);
+    // approved, applied, rolled back, and the approvals and refusals
+    expect(report.html.match(/none recorded/g)).toHaveLength(4);
     expect(report.html).toContain('local run: no API calls');
   });
 
@@ -268,7 +269,51 @@ describe('report Markdown', () => {
     expect(r.markdown).toContain(
       '### Applied\n\n- 2026-10-09T10:00:00Z · batch / batch-a · lower-min-instances: min 2 -> 1 (by enforce mode)\n',
     );
-    expect(r.markdown.match(/None recorded\./g)).toHaveLength(2);
+    expect(r.markdown.match(/None recorded\./g)).toHaveLength(3);
+  });
+
+  it("lists the period's approvals and refusals, escaped, in both formats", async () => {
+    const file = budgetFile();
+    const snap = snapshot();
+    const evaluation = evaluateCycle(snap, file);
+    const r = await buildReport({
+      evaluation,
+      snapshot: snap,
+      file,
+      result: {
+        ...evaluation.result,
+        approvals: [
+          {
+            id: 'apr-0000000000000001',
+            outcome: 'approved',
+            actionId: 'act-0123456789abcdef',
+            budget: 'batch',
+            endpoint: 'batch-a',
+            by: 'U0PLATFORM1',
+            via: 'slack',
+            at: '2026-10-09T10:00:00.000Z',
+            detail: 'Approved by U0PLATFORM1: scaling change of batch-a/AllTraffic.',
+          },
+          {
+            id: 'apr-0000000000000002',
+            outcome: 'refused',
+            reason: 'bad-signature',
+            by: 'unverified:<script>x|y</script>',
+            via: 'slack',
+            at: '2026-10-09T11:00:00.000Z',
+            detail: 'The request is not signed by Slack.',
+          },
+        ],
+      },
+    });
+    expect(r.markdown).toContain(
+      '| 2026-10-09T10:00:00.000Z | U0PLATFORM1 | slack | approved | act-0123456789abcdef | batch |',
+    );
+    expect(r.markdown).toContain('| refused (bad-signature) | – | – | The request is not signed by Slack. |');
+    expect(r.markdown).not.toContain('<script>');
+    expect(r.html).toContain('<td>refused (bad-signature)</td>');
+    expect(r.html).toContain('unverified:&lt;script&gt;x|y&lt;/script&gt;');
+    expect(r.html).not.toContain('<script>x');
   });
 });
 

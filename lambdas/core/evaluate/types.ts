@@ -2,7 +2,7 @@
 import type { ApiUsageReport } from '../api-usage.ts';
 import type { Limits } from '../budget.ts';
 import type { Money } from '../money.ts';
-import type { ActionRecord } from '../plan/types.ts';
+import type { ActionRecord, ApprovalRecord } from '../plan/types.ts';
 import type { Action, Cause, Finding, Status } from '../types.ts';
 
 export interface EndpointResult {
@@ -106,6 +106,11 @@ export interface CycleResult {
    * has run (the findings payload of the deployed pipeline, which act reads).
    */
   readonly actions?: readonly ActionRecord[];
+  /**
+   * The period's approvals, rejections and refusals from the ledger's audit trail (approve mode), oldest first;
+   * absent without a ledger.
+   */
+  readonly approvals?: readonly ApprovalRecord[];
 }
 
 /** An endpoint's exact spend by day (undefined: no cost row that day). */

@@ -9,7 +9,7 @@ import { displayMoney, moneyFromNumber } from '../money.ts';
 import type { Finding } from '../types.ts';
 import { approvalExpiresAt, where } from './approval.ts';
 import { resolveGuardrails } from './guardrails.ts';
-import type { ActionRecord } from './types.ts';
+import type { ActionRecord, ApprovalRecord } from './types.ts';
 
 /** The rolled-back actions as findings of their budgets. */
 export function rollbackFinding(a: ActionRecord): Finding {
@@ -73,16 +73,19 @@ export function withActionFindings(
   result: CycleResult,
   actions: readonly ActionRecord[],
   file: BudgetFile,
+  approvals?: readonly ApprovalRecord[],
 ): CycleResult {
+  const audit = approvals ? { approvals } : {};
   const found = actions.flatMap((a) => {
     if (a.status === 'rolled-back') return [rollbackFinding(a)];
     const f = a.status === 'pending-approval' ? pendingFinding(a, file) : undefined;
     return f ? [f] : [];
   });
-  if (found.length === 0) return { ...result, actions };
+  if (found.length === 0) return { ...result, actions, ...audit };
   return {
     ...result,
     actions,
+    ...audit,
     budgets: result.budgets.map((b) => {
       const mine = found.filter((f) => f.budget === b.name);
       return mine.length > 0 ? { ...b, findings: [...b.findings, ...mine] } : b;
