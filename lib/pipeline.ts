@@ -104,8 +104,9 @@ export function grantSteps(steps: Steps, props: StepGrantsProps): void {
   data(evaluate, [PREFIX.config, PREFIX.snapshots], [PREFIX.findings]);
   // act reads the guardrails from the budget file and replans from the snapshot's metrics
   data(act, [PREFIX.config, PREFIX.snapshots, PREFIX.findings], [PREFIX.actions]);
-  // notify links each alert to the newest report (a presigned GetObject URL, after a HeadObject)
-  data(notify, [PREFIX.findings, PREFIX.actions, LATEST_REPORT_PREFIX], []);
+  // notify links each alert to the newest report (a presigned GetObject URL, after a HeadObject), and reads the
+  // budget file for who may approve a change waiting for approval, and until when
+  data(notify, [PREFIX.config, PREFIX.findings, PREFIX.actions, LATEST_REPORT_PREFIX], []);
   // the report evaluates the cycle's snapshot again for its daily series (cycle/payloads.ts readParts), and reads
   // reports/ back: the summary links to the report through a presigned GetObject URL
   data(

@@ -534,9 +534,11 @@ const INCIDENTS: readonly Incident[] = [
 interface TierPlan {
   readonly mode: 'advise' | 'approve' | 'enforce';
   readonly exitCriteria?: { readonly maxDays: number; readonly maxCostPer1kInferences: number };
+  /** Who may approve the tier's changes: a Slack member id and an email. */
+  readonly approvers?: readonly string[];
 }
 const TIERS: Readonly<Record<BudgetPlan['tier'], TierPlan>> = {
-  production: { mode: 'approve' },
+  production: { mode: 'approve', approvers: ['U0PLATFORM1', 'platform-lead@example.com'] },
   experiment: { mode: 'enforce', exitCriteria: { maxDays: 14, maxCostPer1kInferences: 0.5 } },
 };
 
@@ -982,7 +984,10 @@ function metricLines(plan: EndpointPlan, hours: readonly EndpointHour[]): string
 function yamlBudgets(): string {
   const flow = (o: object): string =>
     `{ ${Object.entries(o)
-      .map(([k, v]) => `${k}: ${typeof v === 'object' && v !== null ? flow(v) : v}`)
+      .map(
+        ([k, v]) =>
+          `${k}: ${Array.isArray(v) ? `[${v.join(', ')}]` : typeof v === 'object' && v !== null ? flow(v) : v}`,
+      )
       .join(', ')} }`;
   const out = [
     "# The demo account's budget file (written by examples/demo/generate.ts; edit the scenario there).",

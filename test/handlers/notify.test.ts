@@ -24,11 +24,13 @@ const doc = mockClient(DynamoDBDocumentClient);
 const DEMO_ALERTS = 11;
 
 let stored: unknown;
+let budgets: unknown;
 /** The ledger table: items by pk|sk; a conditional put of a key already there fails as in DynamoDB. */
 let table: Map<string, Item>;
 
 beforeAll(async () => {
   const { file, parts } = await demoParts();
+  budgets = file;
   const { result, records } = evaluateStep(file, parts);
   const inputs = { partKeys: storedParts(parts, 'run-1').partKeys };
   // through the contract and JSON, as the evaluate step stores it
@@ -70,6 +72,7 @@ beforeEach(() => {
   vi.stubEnv('TOPIC_ARN', TOPIC);
 
   s3.on(GetObjectCommand).callsFake((input: { Key: string }) => {
+    if (input.Key === 'config/budgets.json') return { Body: body(budgets) };
     if (input.Key !== RESULT_KEY) throw Object.assign(new Error('NoSuchKey'), { name: 'NoSuchKey' });
     return { Body: body(stored) };
   });

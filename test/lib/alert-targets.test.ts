@@ -156,14 +156,14 @@ describe('notify and report links', () => {
     expect(() => synthStack({ reportLinkSeconds: 1.5 })).toThrow(/reportLinkSeconds 1.5 is out of range/);
   });
 
-  it("let notify read only the findings, the cycle's actions and the newest report (for the alerts' report link)", () => {
+  it("let notify read only the budget file (approvers), the findings, the cycle's actions and the newest report", () => {
     const { template, stack } = synthStack();
     const notify = roleIds(stack, ['notify']);
     const reads = grants(template, 's3:GetObject').filter((g) => g.roles.join() === notify.join());
     const prefixes = JSON.stringify(reads.map((g) => g.resource))
       .match(/\/[a-z/]+\/\*/g)
       ?.sort();
-    expect(prefixes).toEqual(['/actions/*', '/findings/*', '/reports/latest/*']);
+    expect(prefixes).toEqual(['/actions/*', '/config/*', '/findings/*', '/reports/latest/*']);
     expect(grants(template, 's3:PutObject').filter((g) => g.roles.join() === notify.join())).toEqual([]);
   });
 
