@@ -9,7 +9,7 @@
  * shown as text) has `&`, `<` and `>` escaped, so it cannot form links or mentions such as `<!channel>`.
  */
 import type { AlertLink, AlertText } from '../core/alert-text.ts';
-import type { Severity } from '../core/types.ts';
+import type { PendingApproval, Severity } from '../core/types.ts';
 
 /** Slack's documented Block Kit limits, and the length we give the notification text. */
 export const SLACK_LIMITS = {
@@ -23,6 +23,10 @@ export const SLACK_LIMITS = {
   actionsElements: 25,
   buttonText: 75,
   buttonUrl: 3000,
+  buttonValue: 2000,
+  confirmTitle: 100,
+  confirmText: 300,
+  confirmButton: 30,
   /** Slack accepts 40,000; the fallback is what a phone notification shows, so it stays short. */
   fallbackText: 3000,
 } as const;
@@ -46,6 +50,16 @@ export interface LinkButton {
   style?: 'primary';
 }
 
+/** A button that Slack answers with an interaction request (approve mode): its value is the action id only. */
+export interface ApprovalButton {
+  type: 'button';
+  text: PlainText;
+  action_id: string;
+  value: string;
+  style?: 'primary' | 'danger';
+  confirm?: { title: PlainText; text: PlainText; confirm: PlainText; deny: PlainText };
+}
+
 export interface HeaderBlock {
   type: 'header';
   text: PlainText;
@@ -60,12 +74,14 @@ export interface SectionBlock {
 
 export interface ContextBlock {
   type: 'context';
+  block_id?: string;
   elements: Mrkdwn[];
 }
 
 export interface ActionsBlock {
   type: 'actions';
-  elements: LinkButton[];
+  block_id?: string;
+  elements: (LinkButton | ApprovalButton)[];
 }
 
 export type SlackBlock = HeaderBlock | SectionBlock | ContextBlock | ActionsBlock;
@@ -280,10 +296,70 @@ function factSections(facts: AlertText['facts'], maxSections: number): SectionBl
 const FACT_SECTIONS = 2;
 const MAX = SLACK_LIMITS.sectionText;
 
+/** The action ids of approve mode's buttons: the interaction handler acts on these and on no others. */
+export const APPROVAL_ACTIONS = { approve: 'perf-budgets-approve', reject: 'perf-budgets-reject' } as const;
+/** The block ids of an alert's approval blocks start so: the message that replaces a decided alert drops them. */
+export const APPROVAL_BLOCK_ID = 'perf-budgets-approval';
+
+/** A Slack member id (`U...`, or `W...` in an Enterprise Grid). */
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{1,30}$/;
+
+/** A person as Slack shows them: a member id as a mention, anything else (an email) as escaped text. */
+export function person(who: string): string {
+  return SLACK_USER_ID.test(who) ? `<@${who}>` : md(who, 200);
+}
+
+const label = (text: string, max: number): PlainText => ({ type: 'plain_text', text: plain(text, max) });
+
+/**
+ * A change waiting for approval: who may approve it and until when, then Approve (behind a confirmation) and
+ * Reject, whose value is the action id and nothing else. An id too long to be a button's value gets no buttons.
+ */
+function approvalBlocks(a: PendingApproval): SlackBlock[] {
+  const names = a.approvers.map(person);
+  let shown = names.length;
+  while (shown > 1 && names.slice(0, shown).join(', ').length > MAX / 2) shown--;
+  const more = shown < names.length ? ` and ${names.length - shown} more` : '';
+  const who =
+    names.length === 0 ? 'nobody: the budget lists no approvers' : names.slice(0, shown).join(', ') + more;
+  const until = md(a.expiresAt.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC'), 100);
+  const note: ContextBlock = {
+    type: 'context',
+    block_id: `${APPROVAL_BLOCK_ID}-note`,
+    elements: [mrkdwn(`:hourglass_flowing_sand: Waiting for approval by ${who}, until ${until}.`)],
+  };
+  const id = a.actionId;
+  if (id.trim() === '' || id.length > SLACK_LIMITS.buttonValue) return [note];
+  const approve: ApprovalButton = {
+    type: 'button',
+    text: label('Approve', SLACK_LIMITS.buttonText),
+    action_id: APPROVAL_ACTIONS.approve,
+    value: id,
+    style: 'primary',
+    confirm: {
+      title: label('Approve this change?', SLACK_LIMITS.confirmTitle),
+      text: label(
+        `${id} changes the endpoint's scaling as soon as its guardrails allow.`,
+        SLACK_LIMITS.confirmText,
+      ),
+      confirm: label('Approve', SLACK_LIMITS.confirmButton),
+      deny: label('Cancel', SLACK_LIMITS.confirmButton),
+    },
+  };
+  const reject: ApprovalButton = {
+    type: 'button',
+    text: label('Reject', SLACK_LIMITS.buttonText),
+    action_id: APPROVAL_ACTIONS.reject,
+    value: id,
+    style: 'danger',
+  };
+  return [note, { type: 'actions', block_id: APPROVAL_BLOCK_ID, elements: [approve, reject] }];
+}
+
 /**
  * One alert as a message: header (severity and transition marker, headline), facts, why (drivers in dollars),
- * what to do (actions with saving and latency risk), exceptions in force (context), links (buttons, the report
- * first as the primary one).
+ * what to do (actions with saving and latency risk), a pending change's Approve and Reject buttons, exceptions in
+ * force (context), links (buttons, the report first as the primary one).
  */
 export function alertBlocks(text: AlertText, idPrefix = 'link'): SlackMessage {
   const header: HeaderBlock = {
@@ -306,7 +382,8 @@ export function alertBlocks(text: AlertText, idPrefix = 'link'): SlackMessage {
         ]
       : [];
   const links = linkBlocks(text.links, idPrefix);
-  let room = SLACK_LIMITS.blocks - 1 - facts.length - exceptions.length - links.length;
+  const approval = text.approval ? approvalBlocks(text.approval) : [];
+  let room = SLACK_LIMITS.blocks - 1 - facts.length - approval.length - exceptions.length - links.length;
 
   const whyLines = text.why
     ? [
@@ -331,7 +408,7 @@ export function alertBlocks(text: AlertText, idPrefix = 'link'): SlackMessage {
 
   return {
     text: fallbackText(text),
-    blocks: [header, ...facts, ...why, ...actions, ...exceptions, ...links],
+    blocks: [header, ...facts, ...why, ...actions, ...approval, ...exceptions, ...links],
   };
 }
 
@@ -340,8 +417,8 @@ function digestPage(
   indexes: number[],
   page: number,
   pages: number,
+  total: number,
 ): BatchMessage {
-  const total = texts.length;
   const count = (s: Severity) => indexes.filter((i) => (texts[i] as AlertText).severity === s).length;
   const part = pages > 1 ? ` (part ${page} of ${pages})` : '';
   const title = `${total} budget alerts${part}`;
@@ -388,24 +465,26 @@ function digestPage(
 /**
  * Many alerts at once. Up to `DIGEST_THRESHOLD` (5) alerts: one full message each (`alertBlocks`). More: a
  * digest, worst first, one section per alert (its headline, with its report as a button), `DIGEST_PAGE_SIZE`
- * (45) alerts a message. Each message lists the positions of the alerts it carries, so a sender can say what
- * became of each.
+ * (45) alerts a message. An alert with a change waiting for approval is always a full message of its own, since
+ * its Approve and Reject buttons are what it is for. Each message lists the positions of the alerts it carries, so
+ * a sender can say what became of each.
  */
 export function digestBlocks(texts: readonly AlertText[], threshold = DIGEST_THRESHOLD): BatchMessage[] {
-  if (texts.length <= threshold) {
-    return texts.map((t, i) => ({ ...alertBlocks(t), alerts: [i] }));
-  }
-  const order = texts
-    .map((_, i) => i)
+  const full = (i: number): BatchMessage => ({ ...alertBlocks(texts[i] as AlertText), alerts: [i] });
+  const all = texts.map((_, i) => i);
+  if (texts.length <= threshold) return all.map(full);
+  const order = all
+    .filter((i) => !texts[i]?.approval)
     .sort(
       (a, b) =>
         (SEVERITY_RANK[(texts[a] as AlertText).severity] ?? 3) -
           (SEVERITY_RANK[(texts[b] as AlertText).severity] ?? 3) || a - b,
     );
+  const out = all.filter((i) => texts[i]?.approval).map(full);
   const pages = Math.ceil(order.length / DIGEST_PAGE_SIZE);
-  const out: BatchMessage[] = [];
   for (let p = 0; p < pages; p++) {
-    out.push(digestPage(texts, order.slice(p * DIGEST_PAGE_SIZE, (p + 1) * DIGEST_PAGE_SIZE), p + 1, pages));
+    const page = order.slice(p * DIGEST_PAGE_SIZE, (p + 1) * DIGEST_PAGE_SIZE);
+    out.push(digestPage(texts, page, p + 1, pages, order.length));
   }
   return out;
 }

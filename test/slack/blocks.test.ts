@@ -3,6 +3,9 @@ import { describe, expect, it } from 'vitest';
 import type { AlertText } from '../../lambdas/core/alert-text.ts';
 import {
   type ActionsBlock,
+  APPROVAL_ACTIONS,
+  APPROVAL_BLOCK_ID,
+  type ApprovalButton,
   alertBlocks,
   type ContextBlock,
   DIGEST_PAGE_SIZE,
@@ -62,6 +65,14 @@ const anyAlert: fc.Arbitrary<AlertText> = fc.record({
     { maxLength: 30 },
   ),
   plain: fc.constant(''),
+  approval: fc.option(
+    fc.record({
+      actionId: fc.oneof(fc.stringMatching(/^act-[0-9a-f]{16}$/), text(2100)),
+      expiresAt: fc.oneof(fc.constant('2026-11-21T06:00:00.000Z'), text(200)),
+      approvers: fc.array(fc.oneof(fc.stringMatching(/^[UW][A-Z0-9]{8,10}$/), text(300)), { maxLength: 60 }),
+    }),
+    { nil: undefined },
+  ),
 });
 
 const words = (n: number, word = 'latency') => Array.from({ length: n }, (_, i) => `${word}${i}`).join(' ');
@@ -105,7 +116,7 @@ describe('alertBlocks', () => {
       ['Report', 'primary'],
       ['Dashboard', undefined],
     ]);
-    expect(buttons[0]?.url).toBe(
+    expect(buttons[0] && 'url' in buttons[0] && buttons[0].url).toBe(
       'https://perf-budgets-reports.s3.amazonaws.com/2026-11/report.html?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=604800',
     );
   });
@@ -227,6 +238,63 @@ describe('alertBlocks', () => {
   });
 });
 
+describe('alertBlocks for a change waiting for approval', () => {
+  const pending = (over: Partial<NonNullable<AlertText['approval']>> = {}) =>
+    alertText({
+      approval: {
+        actionId: 'act-00112233445566ff',
+        expiresAt: '2026-11-21T06:00:00.000Z',
+        approvers: ['U012ABCDEF', 'W0ENTERPRISE1', 'ops <lead>@example.com'],
+        ...over,
+      },
+    });
+  const approvalButtons = (m: SlackMessage) => buttonsOf(m).filter((b): b is ApprovalButton => 'value' in b);
+
+  it('offers Approve, behind a confirmation, and Reject, each carrying the action id and nothing else', () => {
+    const m = alertBlocks(pending());
+    const block = m.blocks.find(
+      (b): b is ActionsBlock => b.type === 'actions' && b.block_id === APPROVAL_BLOCK_ID,
+    );
+    expect(block?.elements.map((b) => [b.action_id, 'value' in b ? b.value : undefined, b.style])).toEqual([
+      [APPROVAL_ACTIONS.approve, 'act-00112233445566ff', 'primary'],
+      [APPROVAL_ACTIONS.reject, 'act-00112233445566ff', 'danger'],
+    ]);
+    const [approve, reject] = approvalButtons(m);
+    expect(approve?.confirm?.title.text).toBe('Approve this change?');
+    expect(approve?.confirm?.text.text).toContain('act-00112233445566ff');
+    expect(reject?.confirm).toBeUndefined();
+    expect(payloadProblems(m)).toEqual([]);
+  });
+
+  it('names the approvers, member ids as mentions and anything else escaped, and the time it expires', () => {
+    const note = contextTexts(alertBlocks(pending()))[0];
+    expect(note).toBe(
+      ':hourglass_flowing_sand: Waiting for approval by <@U012ABCDEF>, <@W0ENTERPRISE1>, ops &lt;lead&gt;@example.com, until 2026-11-21 06:00 UTC.',
+    );
+  });
+
+  it('says that nobody can approve when the budget lists no approvers', () => {
+    expect(contextTexts(alertBlocks(pending({ approvers: [] })))[0]).toContain(
+      'Waiting for approval by nobody: the budget lists no approvers',
+    );
+  });
+
+  it('puts the approval blocks after what to do and before the links, and none on an alert without one', () => {
+    const m = alertBlocks(pending());
+    const types = m.blocks.map((b) => ('block_id' in b && b.block_id) || b.type);
+    expect(types.indexOf(`${APPROVAL_BLOCK_ID}-note`)).toBeGreaterThan(types.lastIndexOf('section'));
+    expect(types.indexOf(APPROVAL_BLOCK_ID)).toBeLessThan(types.lastIndexOf('actions'));
+    expect(approvalButtons(alertBlocks(alertText()))).toEqual([]);
+  });
+
+  it('shows many approvers within one context element, and how many it left out', () => {
+    const approvers = Array.from({ length: 400 }, (_, i) => `U${String(i).padStart(9, '0')}`);
+    const m = alertBlocks(pending({ approvers }));
+    expect(payloadProblems(m)).toEqual([]);
+    expect(contextTexts(m)[0]).toMatch(/ and \d+ more, until /);
+  });
+});
+
 describe('truncate', () => {
   it('leaves a text that fits unchanged', () => {
     expect(truncate('search-prod', 11)).toBe('search-prod');
@@ -274,6 +342,26 @@ describe('digestBlocks', () => {
       }),
       { numRuns: 40 },
     );
+  });
+
+  it('never folds an alert with a change waiting for approval into a digest: its buttons stay', () => {
+    const texts = many(10).map((t, i) =>
+      i === 3 || i === 7
+        ? {
+            ...t,
+            approval: {
+              actionId: `act-000000000000000${i}`,
+              expiresAt: '2026-11-21T06:00:00.000Z',
+              approvers: [],
+            },
+          }
+        : t,
+    );
+    const out = digestBlocks(texts);
+    // the two full messages, then the other eight worst first
+    expect(out.map((m) => m.alerts)).toEqual([[3], [7], [0, 6, 9, 1, 4, 2, 5, 8]]);
+    expect(out[0]?.blocks).toEqual(alertBlocks(texts[3] as AlertText).blocks);
+    expect(headerOf(out[2] as SlackMessage)).toBe('8 budget alerts');
   });
 
   it('sends more alerts as a digest, worst first, each alert once, every message within 50 blocks', () => {

@@ -1,4 +1,11 @@
-import type { Mrkdwn, PlainText, SlackBlock, SlackMessage } from '../../lambdas/slack/blocks.ts';
+import type {
+  ApprovalButton,
+  LinkButton,
+  Mrkdwn,
+  PlainText,
+  SlackBlock,
+  SlackMessage,
+} from '../../lambdas/slack/blocks.ts';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -13,7 +20,8 @@ export function payloadProblems(message: SlackMessage): string[] {
     if (t.text.length > max) problems.push(`${where}: ${t.text.length} > ${max} characters`);
     if (LONE_SURROGATE.test(t.text)) problems.push(`${where}: a lone surrogate`);
     if (t.type === 'mrkdwn') {
-      if (/[<>]/.test(t.text)) problems.push(`${where}: unescaped < or >`);
+      // a member mention is the one control sequence the builders write on purpose
+      if (/[<>]/.test(t.text.replace(/<@[UW][A-Z0-9]+>/g, ''))) problems.push(`${where}: unescaped < or >`);
       if (/&(?!amp;|lt;|gt;)/.test(t.text)) problems.push(`${where}: unescaped &`);
     }
   };
@@ -21,10 +29,22 @@ export function payloadProblems(message: SlackMessage): string[] {
   text('fallback', { type: 'mrkdwn', text: message.text }, 40_000);
   if (message.blocks.length > 50) problems.push(`${message.blocks.length} blocks > 50`);
   const actionIds = new Set<string>();
-  const button = (where: string, b: { text: PlainText; url: string; action_id: string }) => {
+  const button = (where: string, b: LinkButton | ApprovalButton) => {
     text(`${where} text`, b.text, 75);
-    if (b.url.length > 3000) problems.push(`${where}: url ${b.url.length} > 3000`);
-    if (!/^https?:\/\//.test(b.url)) problems.push(`${where}: url is not http(s)`);
+    if ('url' in b) {
+      if (b.url.length > 3000) problems.push(`${where}: url ${b.url.length} > 3000`);
+      if (!/^https?:\/\//.test(b.url)) problems.push(`${where}: url is not http(s)`);
+    } else {
+      if (b.value.length === 0 || b.value.length > 2000)
+        problems.push(`${where}: value of ${b.value.length}`);
+      if (b.confirm) {
+        text(`${where} confirm title`, b.confirm.title, 100);
+        text(`${where} confirm text`, b.confirm.text, 300);
+        text(`${where} confirm button`, b.confirm.confirm, 30);
+        text(`${where} deny button`, b.confirm.deny, 30);
+      }
+    }
+    if (b.action_id.length > 255) problems.push(`${where}: action_id over 255 characters`);
     if (actionIds.has(b.action_id)) problems.push(`${where}: duplicate action_id ${b.action_id}`);
     actionIds.add(b.action_id);
   };
@@ -78,7 +98,7 @@ export function allText(message: SlackMessage): string {
       if (b.accessory) out.push(b.accessory.text.text, b.accessory.url);
     }
     if (b.type === 'context') for (const e of b.elements) out.push(e.text);
-    if (b.type === 'actions') for (const e of b.elements) out.push(e.text.text, e.url);
+    if (b.type === 'actions') for (const e of b.elements) out.push(e.text.text, 'url' in e ? e.url : e.value);
   }
   return out.join('\n');
 }
