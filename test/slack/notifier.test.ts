@@ -117,6 +117,26 @@ describe('SlackNotifier.notify', () => {
     expect(posted()[0]?.blocks[0]).toMatchObject({ type: 'header', text: { text: '12 budget alerts' } });
   });
 
+  it('posts an alert with a change waiting for approval on its own, with its buttons, beside the digest', async () => {
+    const approval = {
+      actionId: 'act-00112233445566ff',
+      expiresAt: '2026-11-21T06:00:00.000Z',
+      approvers: [],
+    };
+    const messages = Array.from({ length: 12 }, (_, i) => alertMessage(i, i === 5 ? { approval } : {}));
+    const deliveries = await notifier().notify(messages);
+    expect(server.requests).toHaveLength(2);
+    expect(deliveries[5]).toEqual({
+      channel: 'slack',
+      key: 'budget-5/spend/forecast',
+      state: 'critical@1#1',
+      status: 'sent',
+    });
+    expect(deliveries.filter((d) => d.detail === 'in a digest of 11 alerts')).toHaveLength(11);
+    const alone = posted().find((m) => m.text === '[critical] budget-5: forecast spend passes the cap');
+    expect(JSON.stringify(alone?.blocks)).toContain('"action_id":"perf-budgets-approve"');
+  });
+
   it('stops posting once the webhook is gone (404 no_service) and fails the rest without trying', async () => {
     server.reply({ status: 404, body: 'no_service' });
     const deliveries = await notifier().notify([alertMessage(1), alertMessage(2)]);
