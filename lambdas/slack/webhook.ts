@@ -18,7 +18,17 @@ import {
   IncomingWebhookRequestError,
   type IncomingWebhookSendArguments,
 } from '@slack/webhook';
-import type { SlackMessage } from './blocks.ts';
+
+/**
+ * What is posted: a message's text and blocks, and for an interaction's response_url how it relates to the clicked
+ * message (replace it, or add one that only the clicker sees). Every SlackMessage is one.
+ */
+export interface OutgoingMessage {
+  readonly text: string;
+  readonly blocks?: readonly object[];
+  readonly replace_original?: boolean;
+  readonly response_type?: 'ephemeral' | 'in_channel';
+}
 
 export interface WebhookOptions {
   /** Retries after the first attempt, for 429, 5xx and network errors (default 3). */
@@ -33,6 +43,8 @@ export interface WebhookOptions {
   readonly sleep?: (ms: number) => Promise<void>;
   /** In [0, 1): jitter on the backoff (default Math.random; a test passes a constant). */
   readonly random?: () => number;
+  /** The HTTP transport (default: the global fetch); a test routes Slack's host to a loopback server with it. */
+  readonly fetch?: FetchFunction;
 }
 
 export type PostResult =
@@ -108,7 +120,7 @@ export function scrub(text: string, url: string): string {
  */
 export async function postMessage(
   url: string,
-  message: SlackMessage,
+  message: OutgoingMessage,
   options: WebhookOptions = {},
 ): Promise<PostResult> {
   const maxRetries = Math.max(0, options.maxRetries ?? WEBHOOK_DEFAULTS.maxRetries);
@@ -120,8 +132,9 @@ export async function postMessage(
 
   // The library's HTTP error carries the status and body but not the headers: keep the last Retry-After here.
   let retryAfter: string | null = null;
+  const transport = options.fetch ?? fetch;
   const recordingFetch: FetchFunction = async (input, init) => {
-    const response = await fetch(input, init);
+    const response = await transport(input, init);
     retryAfter = response.headers.get('retry-after');
     return response;
   };
@@ -135,10 +148,14 @@ export async function postMessage(
   } catch {
     return { ok: false, attempts: 0, detail: 'no webhook URL' };
   }
-  const payload: IncomingWebhookSendArguments = {
-    text: message.text,
-    blocks: message.blocks as IncomingWebhookSendArguments['blocks'],
-  };
+  // the fields Slack reads, and nothing else a caller's object may hold
+  const { text, blocks, replace_original, response_type } = message;
+  const payload = {
+    text,
+    ...(blocks ? { blocks } : {}),
+    ...(replace_original === undefined ? {} : { replace_original }),
+    ...(response_type ? { response_type } : {}),
+  } as IncomingWebhookSendArguments;
 
   let attempts = 0;
   for (;;) {

@@ -44,6 +44,38 @@ describe('postMessage', () => {
     expect(sleeps).toEqual([]);
   });
 
+  it("posts a response_url reply's fields, and only Slack's fields of the object it is given", async () => {
+    const reply = {
+      text: 'Rejected',
+      replace_original: true,
+      response_type: 'in_channel' as const,
+      alerts: [1],
+    };
+    expect(await postMessage(url, reply, options())).toEqual({ ok: true, attempts: 1 });
+    expect(server.requests[0]?.json).toEqual({
+      text: 'Rejected',
+      replace_original: true,
+      response_type: 'in_channel',
+    });
+  });
+
+  it('posts through the transport it is given', async () => {
+    const asked: string[] = [];
+    const result = await postMessage(
+      'https://hooks.slack.com/actions/T0/1/abc',
+      message,
+      options({
+        fetch: (input, init) => {
+          asked.push(String(input));
+          return fetch(url, init);
+        },
+      }),
+    );
+    expect(result).toEqual({ ok: true, attempts: 1 });
+    expect(asked).toEqual(['https://hooks.slack.com/actions/T0/1/abc']);
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('on 429 waits the Retry-After seconds once, then succeeds', async () => {
     server.reply(
       { status: 429, body: 'rate_limited', headers: { 'retry-after': '7' } },
