@@ -6,7 +6,7 @@
  */
 
 /** The hosts Slack issues incoming webhooks on: Slack, and GovSlack (Slack for US government). */
-const SLACK_HOSTS = new Set(['hooks.slack.com', 'hooks.slack-gov.com']);
+export const SLACK_HOSTS: ReadonlySet<string> = new Set(['hooks.slack.com', 'hooks.slack-gov.com']);
 /** Loopback as `URL.hostname` spells it: a server on this machine only. */
 const LOOPBACK = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
