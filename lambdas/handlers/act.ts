@@ -1,8 +1,5 @@
-import { AutoScalingWriter } from '../aws/autoscaling-writer.ts';
-import { buildClients, TargetClients } from '../aws/clients.ts';
 import { DynamoDbLedger } from '../aws/ledger-dynamodb.ts';
 import { SsmParameters } from '../aws/parameters.ts';
-import { RoutingScaler } from '../aws/routing-scaler.ts';
 import { SageMakerTrainingJobs } from '../aws/training-jobs.ts';
 import { ApiUsage } from '../core/api-usage.ts';
 import { actStep } from '../cycle/act.ts';
@@ -11,21 +8,20 @@ import { evaluateStep } from '../cycle/evaluate.ts';
 import { readParts, readPayload, writePayload } from '../cycle/payloads.ts';
 import { baseDeps, loadBudgets } from './deps.ts';
 import { EventError, lambda, logger } from './middleware.ts';
+import { actuation } from './scaler.ts';
 
 const { config, store } = baseDeps();
 /** The action records: the state each change replaced, recorded before the write. */
 const ledger = new DynamoDbLedger(config.LEDGER_TABLE);
-const home = buildClients({ region: config.AWS_REGION });
 const usage = new ApiUsage();
-const parameters = new SsmParameters({ ssm: home.ssm, usage });
-const homeScaler = new AutoScalingWriter({
-  autoscaling: home.autoScaling,
-  cloudwatch: home.cloudWatch,
-  usage,
-});
 /** RoleSessionName of the sessions this function opens in member accounts: what their CloudTrail shows. */
 export const ACT_SESSION_NAME = 'perf-budgets-act';
-const members = new TargetClients({ homeRegion: config.AWS_REGION, sessionName: ACT_SESSION_NAME });
+const { home, scaler: scalerFor } = actuation({
+  region: config.AWS_REGION,
+  sessionName: ACT_SESSION_NAME,
+  usage,
+});
+const parameters = new SsmParameters({ ssm: home.ssm, usage });
 
 /**
  * Act: verify the changes earlier cycles applied (rolling back what hurt), plan each endpoint's scaling from the
@@ -44,16 +40,7 @@ export const handler = lambda(FindingsEventSchema, async (event, context) => {
     timezone: file.billingPeriod.timezone,
   });
   // each resource is changed in its own account and region: the deployment account's, or a member's via its role
-  const scaler = new RoutingScaler({
-    home: homeScaler,
-    homeRegion: home.region,
-    homeAccount: context.invokedFunctionArn.split(':')[4],
-    accounts: file.accounts ?? [],
-    member: (target) => {
-      const c = members.for(target);
-      return new AutoScalingWriter({ autoscaling: c.autoScaling, cloudwatch: c.cloudWatch, usage });
-    },
-  });
+  const scaler = scalerFor(file, context);
   const acted = await actStep({
     file,
     snapshot,
