@@ -23,6 +23,7 @@ import type {
 import type { CycleRecords } from '../core/ledger-records.ts';
 import { ActionRecordSchema } from '../core/plan/action-record.ts';
 import { ApprovalRecordSchema } from '../core/plan/approval-record.ts';
+import { APPROVAL_OUTCOMES, REFUSAL_REASONS } from '../core/plan/types.ts';
 import { SnapshotCodec } from '../core/records.ts';
 import {
   ACTION_TYPES,
@@ -465,3 +466,24 @@ export const ReportOutputSchema = z.strictObject({
   json: z.string(),
   slack: z.enum(['sent', 'failed']).optional(),
 });
+
+// ---- approvals: what the Slack interaction handler hands its worker (an asynchronous invoke) ----------------------
+
+/**
+ * A decided click: the decision's outcome (only `approved` is applied, and only if the ledger still says so), who
+ * clicked, what to tell them, and where: the click's response_url (Slack's host only) and the clicked message's
+ * blocks, which the answer replaces.
+ */
+export const ApprovalWorkSchema = z.strictObject({
+  actionId: z.string().min(1),
+  outcome: z.enum(APPROVAL_OUTCOMES),
+  reason: z.enum(REFUSAL_REASONS).optional(),
+  by: z.string().min(1),
+  detail: z.string(),
+  responseUrl: z.string().optional(),
+  blocks: z
+    .array(z.looseObject({ type: z.string(), block_id: z.string().optional() }))
+    .max(50)
+    .optional(),
+});
+export type ApprovalWork = z.output<typeof ApprovalWorkSchema>;

@@ -25,3 +25,12 @@ export const BaseEnv = z.object({
   AWS_REGION: z.string().min(1),
 });
 export type BaseEnv = z.infer<typeof BaseEnv>;
+
+/** The approvals handler (Slack's interactivity request URL), besides BaseEnv. */
+export const ApprovalsEnv = z.object({
+  /** The Slack secret: its `signingSecret` verifies every request. */
+  SLACK_SECRET_ARN: z.string().startsWith('arn:'),
+  /** The function (name or ARN) that applies a decided change and answers Slack, invoked asynchronously. */
+  APPROVAL_WORKER: z.string().min(1),
+});
+export type ApprovalsEnv = z.infer<typeof ApprovalsEnv>;
