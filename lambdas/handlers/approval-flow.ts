@@ -9,7 +9,6 @@ import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
 import * as z from 'zod';
 import { getSlackCredentials } from '../aws/secrets.ts';
 import type { BudgetFile } from '../core/budget.ts';
-import type { RefusalReason } from '../core/plan/types.ts';
 import {
   type ApprovalLedger,
   type ApprovalResult,

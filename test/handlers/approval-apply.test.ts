@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import type { FetchFunction } from '@slack/webhook';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApprovalWork } from '../../lambdas/cycle/contract.ts';
@@ -6,6 +5,7 @@ import { postMessage } from '../../lambdas/slack/webhook.ts';
 import { approvalFile, PENDING_AT, pendingAction, RecordingScaler } from '../helpers/approval-fixtures.ts';
 import { lambdaContext } from '../helpers/lambda.ts';
 import { MemoryApprovalLedger } from '../helpers/memory-approvals.ts';
+import { capturePrinted } from '../helpers/printed.ts';
 import { ACTION_ID, APPROVER, clickedBlocks, RESPONSE_URL } from '../helpers/slack-interaction.ts';
 import { type SlackTestServer, startSlackServer } from '../helpers/slack-server.ts';
 
@@ -87,15 +87,7 @@ beforeEach(async () => {
   ledger = new MemoryApprovalLedger();
   scaler = new RecordingScaler(pendingAction().before);
   asked = [];
-  printed = [];
-  const keep = (...args: unknown[]) => {
-    printed.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 10 }))).join(' '));
-    return true;
-  };
-  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const)
-    vi.spyOn(console, m).mockImplementation(keep);
-  vi.spyOn(process.stdout, 'write').mockImplementation(keep as never);
-  vi.spyOn(process.stderr, 'write').mockImplementation(keep as never);
+  printed = capturePrinted();
 });
 
 afterEach(async () => {

@@ -1,4 +1,3 @@
-import { inspect } from 'node:util';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import { InvokeCommand, LambdaClient, TooManyRequestsException } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -8,6 +7,7 @@ import type { ActionStatus, ApprovalRecord } from '../../lambdas/core/plan/types
 import type { ApprovalWork } from '../../lambdas/cycle/contract.ts';
 import { approvalFile, PENDING_AT, pendingAction, RecordingScaler } from '../helpers/approval-fixtures.ts';
 import { MemoryApprovalLedger } from '../helpers/memory-approvals.ts';
+import { capturePrinted } from '../helpers/printed.ts';
 import {
   ACTION_ID,
   APPROVER,
@@ -93,15 +93,7 @@ beforeEach(async () => {
     .resolves(secretValue({ webhookUrl: WEBHOOK, signingSecret: SIGNING_SECRET }));
   ledger = new MemoryApprovalLedger();
   await ledger.putAction(pendingAction(), 'absent');
-  printed = [];
-  const keep = (...args: unknown[]) => {
-    printed.push(args.map((a) => (typeof a === 'string' ? a : inspect(a, { depth: 10 }))).join(' '));
-    return true;
-  };
-  for (const m of ['log', 'info', 'warn', 'error', 'debug'] as const)
-    vi.spyOn(console, m).mockImplementation(keep);
-  vi.spyOn(process.stdout, 'write').mockImplementation(keep as never);
-  vi.spyOn(process.stderr, 'write').mockImplementation(keep as never);
+  printed = capturePrinted();
 });
 
 afterEach(() => {

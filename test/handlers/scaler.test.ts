@@ -6,13 +6,13 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { ApiUsage } from '../../lambdas/core/api-usage.ts';
-import { parseBudgetFile } from '../../lambdas/core/budget.ts';
 import {
   type ScalableResource,
   VARIANT_DIMENSION,
   variantResourceId,
 } from '../../lambdas/core/plan/types.ts';
 import { actuation } from '../../lambdas/handlers/scaler.ts';
+import { approvalFile } from '../helpers/approval-fixtures.ts';
 import { lambdaContext } from '../helpers/lambda.ts';
 
 const HOME = '111122223333';
@@ -22,27 +22,8 @@ const MEMBER_ROLE = `arn:aws:iam::${MEMBER}:role/perf-budgets-member`;
 const sts = mockClient(STSClient);
 const autoscaling = mockClient(ApplicationAutoScalingClient);
 
-const file = () => {
-  const r = parseBudgetFile({
-    version: 1,
-    currency: 'USD',
-    billingPeriod: { startDay: 1, timezone: 'UTC' },
-    accounts: [{ id: MEMBER, roleArn: MEMBER_ROLE, externalId: 'perf-budgets-x1' }],
-    tiers: { production: { mode: 'approve', approvers: ['U012ABCDEF'] } },
-    budgets: [
-      {
-        name: 'search-prod',
-        owner: 'search-team@example.com',
-        tier: 'production',
-        environment: 'prod',
-        selector: { endpoints: ['search-*'] },
-        limits: { spendPerPeriod: 12000 },
-      },
-    ],
-  });
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.file;
-};
+const file = () =>
+  approvalFile({ accounts: [{ id: MEMBER, roleArn: MEMBER_ROLE, externalId: 'perf-budgets-x1' }] });
 
 const variant = (account?: string, region?: string): ScalableResource => ({
   resourceId: variantResourceId('search-a', 'primary'),

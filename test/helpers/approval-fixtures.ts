@@ -13,11 +13,14 @@ import { ACTION_ID, APPROVER } from './slack-interaction.ts';
 export const PENDING_AT = '2026-11-20T06:00:00.000Z';
 
 /** search-prod in the production tier, approve mode, with one approver (a Slack member). */
-export function approvalFile(over: { dryRun?: boolean; approvers?: string[] } = {}): BudgetFile {
+export function approvalFile(
+  over: { dryRun?: boolean; approvers?: string[]; accounts?: readonly object[] } = {},
+): BudgetFile {
   const r = parseBudgetFile({
     version: 1,
     currency: 'USD',
     billingPeriod: { startDay: 1, timezone: 'UTC' },
+    ...(over.accounts ? { accounts: over.accounts } : {}),
     tiers: {
       production: {
         mode: 'approve',
