@@ -18,10 +18,15 @@
  * put before the transaction, so a record is never stored without its month's mark.
  */
 import { PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { approvalBounds, assertStorableApproval, loadApprovalRecord } from '../core/plan/approval-record.ts';
+import {
+  approvalBounds,
+  assertStorableApproval,
+  loadApprovalRecord,
+  selectApprovals,
+} from '../core/plan/approval-record.ts';
 import type { ApprovalRecord } from '../core/plan/types.ts';
 import type { ApprovalAudit } from '../ports.ts';
-import { cmp, type Item, type Key, LedgerTable, ledgerKeys } from './dynamodb-table.ts';
+import { type Item, type Key, LedgerTable, ledgerKeys } from './dynamodb-table.ts';
 import { sourceError } from './errors.ts';
 
 type Filter = NonNullable<Parameters<ApprovalAudit['approvals']>[0]>;
@@ -91,16 +96,10 @@ export class DynamoDbApprovals extends LedgerTable implements ApprovalAudit {
       );
       items = (await Promise.all(months.map((m) => this.month(m, from, to)))).flat();
     }
-    return items
-      .map((i) => loadApprovalRecord(JSON.parse(String(i.record)), `ledger ${i.pk} ${i.sk}`))
-      .filter(
-        (r) =>
-          (filter.id === undefined || r.id === filter.id) &&
-          (filter.actionId === undefined || r.actionId === filter.actionId) &&
-          (from === undefined || r.at >= from) &&
-          (to === undefined || r.at < to),
-      )
-      .sort((a, b) => cmp(a.at, b.at) || cmp(a.id, b.id));
+    return selectApprovals(
+      items.map((i) => loadApprovalRecord(JSON.parse(String(i.record)), `ledger ${i.pk} ${i.sk}`)),
+      filter,
+    );
   }
 
   private async months(): Promise<string[]> {

@@ -73,3 +73,24 @@ export function approvalBounds(filter: { readonly from?: string; readonly to?: s
   };
   return { ...bound('from', filter.from), ...bound('to', filter.to) };
 }
+
+/**
+ * The records of a listing, oldest first: those of `filter`'s id and action, made within its bounds (taken as
+ * `approvalBounds` reads them), for a ledger that selects in memory what its keys could not.
+ */
+export function selectApprovals(
+  records: readonly ApprovalRecord[],
+  filter: { readonly actionId?: string; readonly id?: string; readonly from?: string; readonly to?: string },
+): ApprovalRecord[] {
+  const { from, to } = approvalBounds(filter);
+  const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  return records
+    .filter(
+      (r) =>
+        (filter.id === undefined || r.id === filter.id) &&
+        (filter.actionId === undefined || r.actionId === filter.actionId) &&
+        (from === undefined || r.at >= from) &&
+        (to === undefined || r.at < to),
+    )
+    .sort((a, b) => cmp(a.at, b.at) || cmp(a.id, b.id));
+}
