@@ -2,9 +2,10 @@ import type { FetchFunction } from '@slack/webhook';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ApprovalWork } from '../../lambdas/cycle/contract.ts';
 import { postMessage } from '../../lambdas/slack/webhook.ts';
-import { approvalFile, PENDING_AT, pendingAction, RecordingScaler } from '../helpers/approval-fixtures.ts';
+import { approvalFile, PENDING_AT, pendingAction, scalerAt } from '../helpers/approval-fixtures.ts';
 import { lambdaContext } from '../helpers/lambda.ts';
 import { MemoryApprovalLedger } from '../helpers/memory-approvals.ts';
+import type { MemoryScaler } from '../helpers/memory-scaler.ts';
 import { capturePrinted } from '../helpers/printed.ts';
 import { ACTION_ID, APPROVER, clickedBlocks, RESPONSE_URL } from '../helpers/slack-interaction.ts';
 import { type SlackTestServer, startSlackServer } from '../helpers/slack-server.ts';
@@ -16,7 +17,7 @@ let flow: typeof import('../../lambdas/handlers/approval-flow.ts');
 let worker: typeof import('../../lambdas/handlers/approval-apply.ts');
 let server: SlackTestServer;
 let ledger: MemoryApprovalLedger;
-let scaler: RecordingScaler;
+let scaler: MemoryScaler;
 /** Every URL the transport was asked for. */
 let asked: string[];
 let printed: string[];
@@ -85,7 +86,7 @@ afterAll(() => {
 beforeEach(async () => {
   server = await startSlackServer();
   ledger = new MemoryApprovalLedger();
-  scaler = new RecordingScaler(pendingAction().before);
+  scaler = scalerAt(pendingAction().before);
   asked = [];
   printed = capturePrinted();
 });
@@ -104,7 +105,7 @@ describe('the approval worker', () => {
     const before = pendingAction().before;
     const after = pendingAction().after;
     expect(scaler.writes).toEqual([
-      { resource: 'endpoint/search-prod/variant/primary', from: before, to: after },
+      { resourceId: 'endpoint/search-prod/variant/primary', from: before, to: after },
     ]);
     expect(await statusOf()).toBe('applied');
     expect(server.requests).toHaveLength(1);
@@ -132,7 +133,7 @@ describe('the approval worker', () => {
 
   it('fails, writing nothing, when the scaling changed since the change was planned', async () => {
     await approve();
-    scaler = new RecordingScaler({ ...pendingAction().before, target: { min: 5, max: 8 } });
+    scaler = scalerAt({ ...pendingAction().before, target: { min: 5, max: 8 } });
     const out = await flow.finishDecision(work(), deps());
     expect(out.state).toBe('failed');
     expect(scaler.writes).toEqual([]);

@@ -5,7 +5,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActionStatus, ApprovalRecord } from '../../lambdas/core/plan/types.ts';
 import type { ApprovalWork } from '../../lambdas/cycle/contract.ts';
-import { approvalFile, PENDING_AT, pendingAction, RecordingScaler } from '../helpers/approval-fixtures.ts';
+import { approvalFile, PENDING_AT, pendingAction, scalerAt } from '../helpers/approval-fixtures.ts';
 import { MemoryApprovalLedger } from '../helpers/memory-approvals.ts';
 import { capturePrinted } from '../helpers/printed.ts';
 import {
@@ -266,7 +266,7 @@ describe('the approvals handler decides a valid click once', () => {
     expect(elapsed).toBeLessThan(3000);
     expect(await statusOf()).toBe('approved');
     // the apply happens afterwards, in the worker, with the event the handler queued
-    const scaler = new RecordingScaler(pendingAction().before);
+    const scaler = scalerAt(pendingAction().before);
     const done = await flow.finishDecision(invoked()[0] as ApprovalWork, {
       ledger,
       budgets: async () => approvalFile(),
@@ -290,7 +290,7 @@ describe('the approvals handler decides a valid click once', () => {
     const [stored] = await ledger.actions({ id: ACTION_ID });
     expect(stored?.history.filter((h) => h.status === 'approved')).toHaveLength(1);
     // both invocations reach the worker; only the approved one applies, once, even when run at once
-    const scaler = new RecordingScaler(pendingAction().before);
+    const scaler = scalerAt(pendingAction().before);
     const workerDeps = {
       ledger,
       budgets: async () => file,

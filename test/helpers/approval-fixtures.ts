@@ -1,12 +1,7 @@
 import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
-import type {
-  ActionRecord,
-  ObservedScaling,
-  ScalableResource,
-  ScalingState,
-} from '../../lambdas/core/plan/types.ts';
-import type { Scaler } from '../../lambdas/ports.ts';
+import type { ActionRecord, ScalingState } from '../../lambdas/core/plan/types.ts';
 import { action } from './ledger.ts';
+import { MemoryScaler } from './memory-scaler.ts';
 import { ACTION_ID, APPROVER } from './slack-interaction.ts';
 
 /** When the change started to wait for approval; it may be approved for 24 hours from then. */
@@ -60,32 +55,9 @@ export function pendingAction(id = ACTION_ID, at = PENDING_AT): ActionRecord {
   return rest;
 }
 
-/**
- * A Scaler over one account held in memory: each resource's scaling starts as `initial` and becomes what is
- * written; every write is recorded.
- */
-export class RecordingScaler implements Scaler {
-  readonly writes: { resource: string; from: ScalingState; to: ScalingState }[] = [];
-  readonly #state = new Map<string, ScalingState>();
-
-  constructor(private readonly initial: ScalingState) {}
-
-  stateOf(resourceId: string): ScalingState {
-    return this.#state.get(resourceId) ?? this.initial;
-  }
-
-  async read(resources: readonly ScalableResource[]): Promise<ReadonlyMap<string, ObservedScaling>> {
-    return new Map(
-      resources.map((r) => [
-        r.resourceId,
-        { state: this.stateOf(r.resourceId), foreignPolicies: [], foreignSchedules: [] },
-      ]),
-    );
-  }
-
-  async write(resource: ScalableResource, from: ScalingState, to: ScalingState): Promise<readonly string[]> {
-    this.writes.push({ resource: resource.resourceId, from, to });
-    this.#state.set(resource.resourceId, to);
-    return ['RegisterScalableTarget', 'PutScheduledAction'];
-  }
+/** An in-memory Application Auto Scaling where search-prod's primary variant has the scaling `state`. */
+export function scalerAt(state: ScalingState): MemoryScaler {
+  const scaler = new MemoryScaler();
+  scaler.states.set(pendingAction().resource.resourceId, state);
+  return scaler;
 }

@@ -1,4 +1,9 @@
 import { assertStorableAction, loadActionRecord } from '../../lambdas/core/plan/action-record.ts';
+import {
+  assertStorableApproval,
+  loadApprovalRecord,
+  selectApprovals,
+} from '../../lambdas/core/plan/approval-record.ts';
 import type { ActionRecord, ActionStatus, ApprovalRecord } from '../../lambdas/core/plan/types.ts';
 import type { ActionLedger, ApprovalAudit } from '../../lambdas/ports.ts';
 
@@ -42,6 +47,7 @@ export class MemoryApprovalLedger implements ActionLedger, ApprovalAudit {
   }
 
   async recordApproval(record: ApprovalRecord): Promise<boolean> {
+    assertStorableApproval(record);
     if (this.store.approvals.has(record.id)) return false;
     this.store.approvals.set(record.id, JSON.stringify(record));
     return true;
@@ -50,16 +56,11 @@ export class MemoryApprovalLedger implements ActionLedger, ApprovalAudit {
   async approvals(
     filter: Parameters<ApprovalAudit['approvals']>[0] = {},
   ): Promise<readonly ApprovalRecord[]> {
-    return [...this.store.approvals.values()]
-      .map((text) => JSON.parse(text) as ApprovalRecord)
-      .filter(
-        (r) =>
-          (filter.id === undefined || r.id === filter.id) &&
-          (filter.actionId === undefined || r.actionId === filter.actionId) &&
-          (filter.from === undefined || r.at >= filter.from) &&
-          (filter.to === undefined || r.at < filter.to),
-      )
-      .sort((a, b) => (a.at === b.at ? cmp(a.id, b.id) : cmp(a.at, b.at)));
+    const stored = [...this.store.approvals.values()];
+    return selectApprovals(
+      stored.map((text) => loadApprovalRecord(JSON.parse(text), 'memory ledger')),
+      filter,
+    );
   }
 }
 
