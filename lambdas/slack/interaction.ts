@@ -11,7 +11,7 @@
  */
 import * as z from 'zod';
 import type { Decision } from '../core/plan/approval.ts';
-import { APPROVAL_ACTIONS, SLACK_USER_ID } from './blocks.ts';
+import { APPROVAL_ACTIONS, SLACK_LIMITS, SLACK_USER_ID } from './blocks.ts';
 import { SLACK_SIGNATURE_HEADER, SLACK_TIMESTAMP_HEADER, type SlackSignedRequest } from './signature.ts';
 import { SLACK_HOSTS } from './webhook-url.ts';
 
@@ -73,7 +73,7 @@ export function responseUrlProblem(url: string): string | undefined {
 
 /** The action ids the planner writes (`act-` and 16 hex digits): the only value a button of ours carries. */
 export const ACTION_ID = /^act-[0-9a-f]{16}$/;
-/** Past this size the original blocks are not passed on (an async invoke carries at most 256 KB). */
+/** Past this size, or past Slack's 50 blocks, the original blocks are not passed on (an async invoke carries at most 256 KB). */
 export const MAX_BLOCKS_BYTES = 200_000;
 
 const DECISIONS: Readonly<Record<string, Decision>> = {
@@ -155,7 +155,10 @@ export function parseInteraction(body: Buffer): Interaction {
     return { ok: false, detail: `The ${action.action_id} button carries no action id.`, ...claim };
   const problem = p.response_url === undefined ? undefined : responseUrlProblem(p.response_url);
   const blocks = p.message?.blocks;
-  const fits = blocks !== undefined && Buffer.byteLength(JSON.stringify(blocks)) <= MAX_BLOCKS_BYTES;
+  const fits =
+    blocks !== undefined &&
+    blocks.length <= SLACK_LIMITS.blocks &&
+    Buffer.byteLength(JSON.stringify(blocks)) <= MAX_BLOCKS_BYTES;
   return {
     ok: true,
     click: {

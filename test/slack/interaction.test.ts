@@ -176,6 +176,13 @@ describe('parseInteraction', () => {
     expect(responseUrlProblem('https://hooks.slack-gov.com/actions/T0/1/abc')).toBeUndefined();
   });
 
+  it('passes on no more blocks than a message holds', () => {
+    const many = Array.from({ length: 51 }, () => ({ type: 'divider' }));
+    const r = parse(clickPayload({ blocks: many }));
+    if (!r.ok || r.click.kind !== 'decision') throw new Error('expected a decision');
+    expect(r.click).not.toHaveProperty('blocks');
+  });
+
   it('passes on no blocks too large for the worker, and no response_url when Slack gave none', () => {
     const big = [{ type: 'section', text: { type: 'mrkdwn', text: 'x'.repeat(MAX_BLOCKS_BYTES) } }];
     const r = parse(clickPayload({ blocks: big, responseUrl: null }));
