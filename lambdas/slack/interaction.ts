@@ -73,7 +73,10 @@ export function responseUrlProblem(url: string): string | undefined {
 
 /** The action ids the planner writes (`act-` and 16 hex digits): the only value a button of ours carries. */
 export const ACTION_ID = /^act-[0-9a-f]{16}$/;
-/** Past this size, or past Slack's 50 blocks, the original blocks are not passed on (an async invoke carries at most 256 KB). */
+/**
+ * Past this size, or past Slack's 50 blocks, the clicked message's blocks are not passed on (an asynchronous invoke
+ * carries at most 256 KB).
+ */
 export const MAX_BLOCKS_BYTES = 200_000;
 
 const DECISIONS: Readonly<Record<string, Decision>> = {
