@@ -6,7 +6,8 @@
  * and a URL of at most 3,000, at most 25 buttons per actions block and 10 elements per context block, no empty
  * text. Long texts are cut at a line or word boundary with "…"; long lists are spread over several sections and,
  * past the block budget, end in "…and N more". All text that comes from outside (budget names, messages, URLs
- * shown as text) has `&`, `<` and `>` escaped, so it cannot form links or mentions such as `<!channel>`.
+ * shown as text) has `&`, `<` and `>` escaped, so it cannot form links or mentions such as `<!channel>`; the one
+ * mention written on purpose is of a person by Slack member id (`<@U0123ABCD>`), such as an approver.
  */
 import type { AlertLink, AlertText } from '../core/alert-text.ts';
 import type { PendingApproval, Severity } from '../core/types.ts';
