@@ -79,10 +79,11 @@ export const ACTION_ID = /^act-[0-9a-f]{16}$/;
  */
 export const MAX_BLOCKS_BYTES = 200_000;
 
-const DECISIONS: Readonly<Record<string, Decision>> = {
-  [APPROVAL_ACTIONS.approve]: 'approve',
-  [APPROVAL_ACTIONS.reject]: 'reject',
-};
+// a Map, not an object: an action id such as "constructor" must find nothing
+const DECISIONS: ReadonlyMap<string, Decision> = new Map([
+  [APPROVAL_ACTIONS.approve, 'approve'],
+  [APPROVAL_ACTIONS.reject, 'reject'],
+]);
 
 /** A block of the clicked message as Slack gives it back: only its type and ids are read. */
 const ReceivedBlock = z.looseObject({ type: z.string(), block_id: z.string().optional() });
@@ -151,9 +152,9 @@ export function parseInteraction(body: Buffer): Interaction {
     return { ok: false, detail: `Not a block_actions interaction of this app (at ${where}).`, ...claim };
   }
   const p = r.data;
-  const action = p.actions[0] as { action_id: string; value?: string };
-  const decision = DECISIONS[action.action_id];
-  if (!decision) return { ok: true, click: { kind: 'other', userId: p.user.id } };
+  const [action] = p.actions;
+  const decision = action && DECISIONS.get(action.action_id);
+  if (!action || !decision) return { ok: true, click: { kind: 'other', userId: p.user.id } };
   if (action.value === undefined || !ACTION_ID.test(action.value))
     return { ok: false, detail: `The ${action.action_id} button carries no action id.`, ...claim };
   const problem = p.response_url === undefined ? undefined : responseUrlProblem(p.response_url);

@@ -114,6 +114,13 @@ describe('parseInteraction', () => {
     });
   });
 
+  it('reads a button named like an object property as no decision', () => {
+    expect(parse(clickPayload({ actionId: 'constructor' }))).toEqual({
+      ok: true,
+      click: { kind: 'other', userId: APPROVER },
+    });
+  });
+
   it.each([
     ['a payload that is not block_actions', { ...clickPayload(), type: 'view_submission' }, /at type/],
     ['a user id that is not a Slack member id', clickPayload({ user: 'admin' }), /at user\.id/],
