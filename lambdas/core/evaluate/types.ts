@@ -108,7 +108,7 @@ export interface CycleResult {
   readonly actions?: readonly ActionRecord[];
   /**
    * The period's approvals, rejections and refusals from the ledger's audit trail (approve mode), oldest first;
-   * absent without a ledger.
+   * absent when there are none (or no ledger).
    */
   readonly approvals?: readonly ApprovalRecord[];
 }

@@ -75,7 +75,7 @@ export function withActionFindings(
   file: BudgetFile,
   approvals?: readonly ApprovalRecord[],
 ): CycleResult {
-  const audit = approvals ? { approvals } : {};
+  const audit = approvals && approvals.length > 0 ? { approvals } : {};
   const found = actions.flatMap((a) => {
     if (a.status === 'rolled-back') return [rollbackFinding(a)];
     const f = a.status === 'pending-approval' ? pendingFinding(a, file) : undefined;
