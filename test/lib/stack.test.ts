@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { synthStack } from './helpers.ts';
+import { synthStack, withoutSlack } from './helpers.ts';
 
 describe('PerfBudgetsStack', () => {
   it('outputs what an operator needs after deploy', () => {
@@ -7,11 +7,20 @@ describe('PerfBudgetsStack', () => {
     expect(outputs.sort()).toEqual([
       'ActRoleArn',
       'AlertTopicArn',
+      'ApprovalApplyRoleArn',
+      'ApprovalsUrl',
       'CollectRoleArn',
       'DashboardName',
       'DataBucketName',
       'SlackSecretArn',
       'StateMachineArn',
     ]);
+  });
+
+  it('outputs no approvals URL when Slack is not an alert target', () => {
+    const outputs = Object.keys(synthStack({ budgetsFile: withoutSlack() }).template.findOutputs('*'));
+    expect(outputs).toContain('SlackSecretArn');
+    expect(outputs).not.toContain('ApprovalsUrl');
+    expect(outputs).not.toContain('ApprovalApplyRoleArn');
   });
 });
