@@ -37,8 +37,8 @@ export interface ApprovalsProps {
   /** Member roles the worker may assume to apply a change in a member account. @default - none */
   readonly memberRoleArns?: readonly string[];
   /**
-   * Requests the handler serves at once (reserved concurrency, 1 to `MAX_HANDLER_CONCURRENCY`); Lambda answers more
-   * with 429, so that a flood of unsigned requests can neither run up the bill nor take the account's concurrency.
+   * Requests the handler serves at once (reserved concurrency, 1 to `MAX_HANDLER_CONCURRENCY`); Lambda throttles the
+   * rest, so that a flood of unsigned requests can neither run up the bill nor take the account's concurrency.
    * @default 5
    */
   readonly handlerConcurrency?: number;
