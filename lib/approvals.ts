@@ -50,8 +50,9 @@ export interface ApprovalsProps {
  * anything else) that decides the click and answers within Slack's 3 seconds, and a worker it invokes
  * asynchronously that applies an approved change and updates the Slack message through its `response_url`.
  *
- * Least privilege: both read the Slack secret, the budget file and the ledger's items, and write the ledger only
- * as the ledger's conditional writes do (PutItem; DeleteItem only inside a transaction). The handler may invoke the
+ * Least privilege: both read the Slack secret, the budget file and the ledger's items (by key; the worker also lists
+ * an endpoint's actions), and write the ledger only as the ledger's conditional writes do (PutItem; DeleteItem only
+ * inside a transaction). The handler may invoke the
  * worker and nothing else; the worker has the act step's actuation statements (tagged resources only, no training
  * jobs, no SSM parameters), the member roles, no SNS and no Cost Explorer. The worker runs one at a time, like act.
  */
@@ -102,7 +103,9 @@ export class Approvals extends Construct {
 
     for (const f of [this.handler, this.worker]) {
       grantSecretRead(props.slackSecret, f.role);
-      for (const s of ledgerStatements(props.table)) f.role.addToPrincipalPolicy(s);
+      // only the worker lists (an endpoint's actions, for its cooldown): the handler reads items by key
+      for (const s of ledgerStatements(props.table, { query: f === this.worker }))
+        f.role.addToPrincipalPolicy(s);
       f.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           sid: 'BudgetFile',
@@ -150,16 +153,19 @@ export class Approvals extends Construct {
 }
 
 /**
- * What the ledger does with the actions and the audit trail: GetItem (an action, a request's audit record) and
- * Query (an endpoint's actions), PutItem (an audit record; an action's three items, in a transaction conditioned on
- * its status), and DeleteItem only inside TransactWriteItems (the copy under the status an action leaves). No
- * update, batch write or scan; no plain delete.
+ * What the ledger does with the actions and the audit trail: GetItem (an action, a request's audit record), Query
+ * when `query` (an endpoint's actions), PutItem (an audit record and its month's mark; an action's three items, in a
+ * transaction conditioned on its status), and DeleteItem only inside TransactWriteItems (the copy under the status
+ * an action leaves). No update, batch write or scan; no plain delete.
  */
-export function ledgerStatements(table: dynamodb.ITable): iam.PolicyStatement[] {
+export function ledgerStatements(
+  table: dynamodb.ITable,
+  options: { readonly query: boolean },
+): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: 'LedgerReadWrite',
-      actions: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'],
+      actions: ['dynamodb:GetItem', ...(options.query ? ['dynamodb:Query'] : []), 'dynamodb:PutItem'],
       resources: [table.tableArn],
     }),
     new iam.PolicyStatement({

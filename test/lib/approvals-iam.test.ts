@@ -1,12 +1,21 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
+import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
+import type { ActionRecord } from '../../lambdas/core/plan/types.ts';
+import { applyApproved, decideApproval, refuseRequest } from '../../lambdas/cycle/approve.ts';
 import { BUDGETS_KEY } from '../../lambdas/cycle/contract.ts';
+import type { Scaler } from '../../lambdas/ports.ts';
 import type { PerfBudgetsStack } from '../../lib/stack.ts';
+import { action } from '../helpers/ledger.ts';
+import { loopbackLedgerTable } from '../helpers/loopback-dynamodb.ts';
 import { editedBudgets, synthStack } from './helpers.ts';
 import {
   ACCOUNT,
   arn,
+  type Context,
   deployedArns,
   evaluate,
   type NamedPolicy,
@@ -82,7 +91,6 @@ const decide = (): Request[] => [
   { action: 'secretsmanager:GetSecretValue', resource: arns.secret },
   { action: 's3:GetObject', resource: `${arns.bucket}/${BUDGETS_KEY}` },
   { action: 'dynamodb:GetItem', resource: arns.table },
-  { action: 'dynamodb:Query', resource: arns.table },
   { action: 'dynamodb:PutItem', resource: arns.table },
   { action: 'dynamodb:PutItem', resource: arns.table, context: transaction },
   { action: 'dynamodb:DeleteItem', resource: arns.table, context: transaction },
@@ -150,6 +158,10 @@ describe('the approvals handler role, simulated', () => {
     );
   });
 
+  it('cannot list the ledger: it reads items by key only', async () => {
+    expect(await run([{ action: 'dynamodb:Query', resource: arns.table }])).toMatch(/^ImplicitlyDenied/);
+  });
+
   it('cannot assume a member role', async () => {
     expect(await run([{ action: 'sts:AssumeRole', resource: MEMBER }])).toMatch(/^ImplicitlyDenied/);
   });
@@ -162,8 +174,8 @@ describe('the approvals handler role, simulated', () => {
 describe('the approval worker role, simulated', () => {
   const run = (requests: readonly Request[]) => evaluate(worker.policies, worker.principal, requests);
 
-  it('reads the Slack secret and the budget file, and moves the action in the ledger', async () => {
-    expect(await run(decide())).toBe('Allowed');
+  it('reads the Slack secret and the budget file, lists an endpoint’s actions and moves the action', async () => {
+    expect(await run([...decide(), { action: 'dynamodb:Query', resource: arns.table }])).toBe('Allowed');
   });
 
   it('writes a tagged scaling target, and assumes the listed member role to reach one elsewhere', async () => {
@@ -186,5 +198,177 @@ describe('the approval worker role, simulated', () => {
 
   it.each(NEITHER)('cannot %s', async (_, request) => {
     expect(await run([request()])).toMatch(/^ImplicitlyDenied/);
+  });
+});
+
+// --- what the application layer asks of the ledger ------------------------------------------------------------
+
+/**
+ * The IAM requests a DynamoDB call makes: one per operation, and one per item of a transaction (authorized as the
+ * item's own operation, with `dynamodb:EnclosingOperation`).
+ */
+function iamRequestsOf(
+  command: string,
+  input: Record<string, unknown>,
+): { action: string; context?: Context }[] {
+  const operation = command.replace(/Command$/, '');
+  if (operation !== 'TransactWriteItems' && operation !== 'TransactGetItems')
+    return [{ action: `dynamodb:${operation}` }];
+  const items = (input.TransactItems ?? []) as Record<string, unknown>[];
+  const itemAction: Record<string, string> = {
+    Put: 'PutItem',
+    Delete: 'DeleteItem',
+    Update: 'UpdateItem',
+    ConditionCheck: 'ConditionCheckItem',
+    Get: 'GetItem',
+  };
+  return items.flatMap((item) =>
+    Object.keys(item).map((k) => ({
+      action: `dynamodb:${itemAction[k] ?? k}`,
+      context: { 'dynamodb:EnclosingOperation': operation },
+    })),
+  );
+}
+
+type Call = { readonly action: string; readonly context?: Context };
+
+/**
+ * What `run` does with a ledger on the loopback table, and the IAM requests of every DynamoDB call it made. (The
+ * loopback's clients share one middleware stack: the recorder is there only while `run` runs.)
+ */
+async function recorded<T>(
+  run: (ledger: DynamoDbLedger) => Promise<T>,
+): Promise<{ result: T; calls: Call[] }> {
+  const calls: Call[] = [];
+  const client: DynamoDBDocumentClient = loopback.document();
+  const name = 'recordIamRequests';
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      calls.push(...iamRequestsOf(context.commandName ?? '', args.input as Record<string, unknown>));
+      return next(args);
+    },
+    { step: 'initialize', name },
+  );
+  try {
+    return { result: await run(new DynamoDbLedger(loopback.table(), { client })), calls };
+  } finally {
+    client.middlewareStack.remove(name);
+  }
+}
+
+const loopback = loopbackLedgerTable();
+const NOW = Date.parse('2026-10-10T09:00:00.000Z');
+const APPROVER = 'U0123ABCD';
+
+function approveFile(): BudgetFile {
+  const parsed = parseBudgetFile({
+    version: 1,
+    currency: 'USD',
+    billingPeriod: { startDay: 1, timezone: 'UTC' },
+    tiers: { production: { mode: 'approve', approvers: [APPROVER], guardrails: { cooldownHours: 0 } } },
+    budgets: [
+      {
+        name: 'search-prod',
+        owner: 'search@example.com',
+        tier: 'production',
+        environment: 'prod',
+        selector: { endpoints: ['search-*'] },
+        limits: { spendPerPeriod: 12000 },
+      },
+    ],
+  });
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return parsed.file;
+}
+
+const pending = (id: string): ActionRecord => {
+  const { appliedAt: _, measured: __, ...planned } = action(id);
+  return {
+    ...planned,
+    status: 'pending-approval',
+    history: [{ status: 'pending-approval', at: '2026-10-10T06:00:00.000Z', reason: 'approve' }],
+  };
+};
+
+/** A scaler that finds the recorded state and writes without an account. */
+const scaler = (a: ActionRecord): Scaler => ({
+  read: async () =>
+    new Map([[a.resource.resourceId, { state: a.before, foreignPolicies: [], foreignSchedules: [] }]]),
+  write: async () => ['RegisterScalableTarget'],
+});
+
+describe('every ledger call of the approvals, simulated against their roles', () => {
+  let seed: DynamoDbLedger;
+  beforeEach(() => {
+    seed = new DynamoDbLedger(loopback.table(), { client: loopback.document() });
+  });
+  const asRequests = (calls: Call[]): Request[] =>
+    calls.map((c) => ({
+      action: c.action,
+      resource: arns.table,
+      ...(c.context ? { context: c.context } : {}),
+    }));
+
+  it('lets the handler decide an approval, a replay, a late click and a refusal', async () => {
+    const file = approveFile();
+    await seed.putAction(pending('act-0001'), 'absent');
+    await seed.putAction(
+      { ...pending('act-0002'), history: [{ status: 'pending-approval', at: '2026-10-01T00:00:00.000Z' }] },
+      'absent',
+    );
+    const request = {
+      decision: 'approve',
+      by: APPROVER,
+      via: 'slack',
+      key: 'slack|1791622800|v0=aa',
+    } as const;
+    const { result, calls } = await recorded(async (ledger) => {
+      const decide = (actionId: string, key: string = request.key) =>
+        decideApproval({ request: { ...request, actionId, key }, file, ledger, now: NOW });
+      const outcomes = [
+        await decide('act-0001'),
+        await decide('act-0001'),
+        await decide('act-0002', 'slack|2|v0=bb'),
+      ];
+      await refuseRequest(ledger, {
+        key: 'slack|3|v0=cc',
+        reason: 'bad-signature',
+        by: 'unverified:U0FORGED',
+        via: 'slack',
+        detail: 'The request signature does not match; nothing was changed.',
+        now: NOW,
+      });
+      return outcomes.map((o) => o.reason ?? o.outcome);
+    });
+    expect(result).toEqual(['approved', 'replay', 'expired']);
+    // reads, plain puts (the audit trail) and transactions that move an action and delete its old copy
+    expect(new Set(calls.map((c) => `${c.action}${c.context ? ' in a transaction' : ''}`))).toEqual(
+      new Set([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:PutItem in a transaction',
+        'dynamodb:DeleteItem in a transaction',
+      ]),
+    );
+    expect(await evaluate(handler.policies, handler.principal, asRequests(calls))).toBe('Allowed');
+  });
+
+  it('lets the worker apply an approved change', async () => {
+    const file = approveFile();
+    const approved: ActionRecord = {
+      ...pending('act-0001'),
+      status: 'approved',
+      history: [
+        ...pending('act-0001').history,
+        { status: 'approved', at: '2026-10-10T08:00:00.000Z', by: APPROVER },
+      ],
+    };
+    await seed.putAction(approved, 'absent');
+    const { result, calls } = await recorded((ledger) =>
+      applyApproved({ id: 'act-0001', file, ledger, scaler: scaler(approved), now: NOW }),
+    );
+    expect(result.status).toBe('applied');
+    expect(calls.map((c) => c.action)).toContain('dynamodb:Query');
+    expect(await evaluate(worker.policies, worker.principal, asRequests(calls))).toBe('Allowed');
   });
 });
