@@ -3,15 +3,16 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
-import { type BudgetFile, parseBudgetFile } from '../../lambdas/core/budget.ts';
+import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import type { ActionRecord } from '../../lambdas/core/plan/types.ts';
 import { applyApproved, decideApproval, refuseRequest } from '../../lambdas/cycle/approve.ts';
 import { BUDGETS_KEY } from '../../lambdas/cycle/contract.ts';
 import type { Scaler } from '../../lambdas/ports.ts';
+import { readBudgetFile } from '../../lib/budget-config.ts';
 import type { PerfBudgetsStack } from '../../lib/stack.ts';
 import { action } from '../helpers/ledger.ts';
 import { loopbackLedgerTable } from '../helpers/loopback-dynamodb.ts';
-import { editedBudgets, synthStack } from './helpers.ts';
+import { DEMO_BUDGETS, editedBudgets, synthStack } from './helpers.ts';
 import {
   ACCOUNT,
   arn,
@@ -258,28 +259,10 @@ async function recorded<T>(
 
 const loopback = loopbackLedgerTable();
 const NOW = Date.parse('2026-10-10T09:00:00.000Z');
-const APPROVER = 'U0123ABCD';
 
-function approveFile(): BudgetFile {
-  const parsed = parseBudgetFile({
-    version: 1,
-    currency: 'USD',
-    billingPeriod: { startDay: 1, timezone: 'UTC' },
-    tiers: { production: { mode: 'approve', approvers: [APPROVER], guardrails: { cooldownHours: 0 } } },
-    budgets: [
-      {
-        name: 'search-prod',
-        owner: 'search@example.com',
-        tier: 'production',
-        environment: 'prod',
-        selector: { endpoints: ['search-*'] },
-        limits: { spendPerPeriod: 12000 },
-      },
-    ],
-  });
-  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
-  return parsed.file;
-}
+/** The demo budget file: search-prod's tier is in approve mode, with this approver. */
+const approveFile = (): BudgetFile => readBudgetFile(DEMO_BUDGETS);
+const APPROVER = 'U0PLATFORM1';
 
 const pending = (id: string): ActionRecord => {
   const { appliedAt: _, measured: __, ...planned } = action(id);
