@@ -14,6 +14,11 @@ export class PerfBudgetsStack extends Stack {
     this.perfBudgets = p;
     const outputs: [id: string, value: string, description?: string][] = [
       ['DataBucketName', p.dataBucket.bucketName, 'Snapshots, findings and reports'],
+      [
+        'LedgerTableName',
+        p.table.tableName,
+        'The ledger: the CLI reads and decides actions here with --table (actions, approve, reject)',
+      ],
       ['AlertTopicArn', p.topic.topicArn, 'Subscribe email, Slack or a queue here'],
       ['SlackSecretArn', p.slackSecret.secretArn, 'Fill with {"webhookUrl": ..., "signingSecret": ...}'],
       ['StateMachineArn', p.stateMachine.stateMachineArn, 'The governance cycle'],

@@ -12,9 +12,16 @@ describe('PerfBudgetsStack', () => {
       'CollectRoleArn',
       'DashboardName',
       'DataBucketName',
+      'LedgerTableName',
       'SlackSecretArn',
       'StateMachineArn',
     ]);
+  });
+
+  it("names the ledger table, which the CLI's --table reads and decides actions in", () => {
+    const { template, stack } = synthStack();
+    const table = stack.getLogicalId(stack.perfBudgets.table.node.defaultChild as never);
+    expect(template.findOutputs('LedgerTableName').LedgerTableName?.Value).toEqual({ Ref: table });
   });
 
   it('outputs no approvals URL when Slack is not an alert target', () => {
