@@ -24,7 +24,7 @@ export interface ApprovalsProps {
   readonly dataBucket: s3.IBucket;
   /** The ledger: the actions a decision moves and the audit record of every decision and refusal. */
   readonly table: dynamodb.ITable;
-  /** The Slack secret: its `signingSecret` verifies each request. */
+  /** The Slack secret: its `signingSecret` verifies each request (the handler reads it; the worker needs none). */
   readonly slackSecret: secretsmanager.ISecret;
   /** Where failed asynchronous invocations of both functions wait. */
   readonly deadLetterQueue: sqs.IQueue;
@@ -46,15 +46,15 @@ export interface ApprovalsProps {
 
 /**
  * Approve mode's way in from Slack: a handler behind a Lambda Function URL (auth NONE: Slack cannot sign AWS
- * requests; the handler verifies Slack's request signature with the secret's `signingSecret` before it reads
- * anything else) that decides the click and answers within Slack's 3 seconds, and a worker it invokes
+ * requests; the handler verifies Slack's request signature with the secret's `signingSecret` before it acts on
+ * anything in the request) that decides the click and answers within Slack's 3 seconds, and a worker it invokes
  * asynchronously that applies an approved change and updates the Slack message through its `response_url`.
  *
- * Least privilege: both read the Slack secret, the budget file and the ledger's items (by key; the worker also lists
- * an endpoint's actions), and write the ledger only as the ledger's conditional writes do (PutItem; DeleteItem only
- * inside a transaction). The handler may invoke the
- * worker and nothing else; the worker has the act step's actuation statements (tagged resources only, no training
- * jobs, no SSM parameters), the member roles, no SNS and no Cost Explorer. The worker runs one at a time, like act.
+ * Least privilege: both read the budget file and the ledger's items (by key; the worker also lists an endpoint's
+ * actions), and write the ledger only as the ledger's conditional writes do (PutItem; DeleteItem only inside a
+ * transaction). The handler reads the Slack secret and may invoke the worker, nothing else; the worker has the act
+ * step's actuation statements (tagged resources only, no training jobs, no SSM parameters), the member roles, no
+ * secret, no SNS and no Cost Explorer. The worker runs one at a time, like act.
  */
 export class Approvals extends Construct {
   /** Receives Slack's interaction requests (`lambdas/handlers/approvals.ts`). */
@@ -68,10 +68,7 @@ export class Approvals extends Construct {
     super(scope, id);
     const handlerConcurrency = props.handlerConcurrency ?? 5;
     validate(id, handlerConcurrency);
-    const environment = {
-      ...baseEnvironment(props),
-      SLACK_SECRET_ARN: props.slackSecret.secretArn,
-    };
+    const environment = baseEnvironment(props);
     const common = {
       logRetention: props.logRetention,
       deadLetterQueue: props.deadLetterQueue,
@@ -97,12 +94,17 @@ export class Approvals extends Construct {
       memorySizeMiB: 512,
       timeoutSeconds: 10,
       reservedConcurrentExecutions: handlerConcurrency,
-      environment: { ...environment, APPLY_FUNCTION_NAME: this.worker.function.functionName },
+      environment: {
+        ...environment,
+        SLACK_SECRET_ARN: props.slackSecret.secretArn,
+        APPROVAL_WORKER: this.worker.function.functionName,
+      },
     });
     this.url = this.handler.function.addFunctionUrl({ authType: lambda.FunctionUrlAuthType.NONE });
 
+    // the worker answers Slack through the click's response_url, which needs no credential
+    grantSecretRead(props.slackSecret, this.handler.role);
     for (const f of [this.handler, this.worker]) {
-      grantSecretRead(props.slackSecret, f.role);
       // only the worker lists (an endpoint's actions, for its cooldown): the handler reads items by key
       for (const s of ledgerStatements(props.table, { query: f === this.worker }))
         f.role.addToPrincipalPolicy(s);

@@ -35,11 +35,11 @@ function grants(template: Template, action: string): { roles: string[]; resource
 const withoutNotifications = () => editedBudgets((t) => t.replace(/notifications:\n( {2}.*\n)+/, ''));
 const roleIds = (stack: PerfBudgetsStack, names: ('notify' | 'report')[]) =>
   names.map((n) => stack.getLogicalId(stack.perfBudgets.functions[n].role.node.defaultChild as never)).sort();
-/** Notify, report and, with Slack, the approvals handler and worker: every role that reads the Slack secret. */
+/** Notify, report and, with Slack, the approvals handler: every role that reads the Slack secret. */
 const slackReaders = (stack: PerfBudgetsStack) => {
   const approvals = stack.perfBudgets.approvals;
   expect(approvals).toBeDefined();
-  const more = approvals ? [approvals.handler.role, approvals.worker.role] : [];
+  const more = approvals ? [approvals.handler.role] : [];
   return [
     ...roleIds(stack, ['notify', 'report']),
     ...more.map((r) => stack.getLogicalId(r.node.defaultChild as never)),

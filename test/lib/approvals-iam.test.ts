@@ -3,16 +3,21 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
-import type { BudgetFile } from '../../lambdas/core/budget.ts';
-import type { ActionRecord } from '../../lambdas/core/plan/types.ts';
-import { applyApproved, decideApproval, refuseRequest } from '../../lambdas/cycle/approve.ts';
-import { BUDGETS_KEY } from '../../lambdas/cycle/contract.ts';
-import type { Scaler } from '../../lambdas/ports.ts';
-import { readBudgetFile } from '../../lib/budget-config.ts';
+import { decideApproval } from '../../lambdas/cycle/approve.ts';
+import { type ApprovalWork, BUDGETS_KEY } from '../../lambdas/cycle/contract.ts';
+import { answerClick, finishDecision } from '../../lambdas/handlers/approval-flow.ts';
 import type { PerfBudgetsStack } from '../../lib/stack.ts';
-import { action } from '../helpers/ledger.ts';
+import { approvalFile, PENDING_AT, pendingAction, scalerAt } from '../helpers/approval-fixtures.ts';
 import { loopbackLedgerTable } from '../helpers/loopback-dynamodb.ts';
-import { DEMO_BUDGETS, editedBudgets, synthStack } from './helpers.ts';
+import {
+  ACTION_ID,
+  APPROVER,
+  clickPayload,
+  formBody,
+  SIGNING_SECRET,
+  slackEvent,
+} from '../helpers/slack-interaction.ts';
+import { editedBudgets, synthStack } from './helpers.ts';
 import {
   ACCOUNT,
   arn,
@@ -87,9 +92,8 @@ beforeAll(() => {
 
 const transaction = { 'dynamodb:EnclosingOperation': 'TransactWriteItems' };
 
-/** What deciding a click does: the secret, the budget file, the audit record and the action's conditional move. */
+/** What both do: read the budget file, write an audit record and move an action conditionally. */
 const decide = (): Request[] => [
-  { action: 'secretsmanager:GetSecretValue', resource: arns.secret },
   { action: 's3:GetObject', resource: `${arns.bucket}/${BUDGETS_KEY}` },
   { action: 'dynamodb:GetItem', resource: arns.table },
   { action: 'dynamodb:PutItem', resource: arns.table },
@@ -135,7 +139,9 @@ describe('the approvals handler role, simulated', () => {
   const run = (requests: readonly Request[]) => evaluate(handler.policies, handler.principal, requests);
 
   it('reads the Slack secret and the budget file, and moves an action and records the decision in the ledger', async () => {
-    expect(await run(decide())).toBe('Allowed');
+    expect(await run([{ action: 'secretsmanager:GetSecretValue', resource: arns.secret }, ...decide()])).toBe(
+      'Allowed',
+    );
   });
 
   it('invokes the worker, and no other function', async () => {
@@ -175,8 +181,14 @@ describe('the approvals handler role, simulated', () => {
 describe('the approval worker role, simulated', () => {
   const run = (requests: readonly Request[]) => evaluate(worker.policies, worker.principal, requests);
 
-  it('reads the Slack secret and the budget file, lists an endpoint’s actions and moves the action', async () => {
+  it('reads the budget file, lists an endpoint’s actions and moves the action', async () => {
     expect(await run([...decide(), { action: 'dynamodb:Query', resource: arns.table }])).toBe('Allowed');
+  });
+
+  it('cannot read the Slack secret: it answers through the click’s response_url', async () => {
+    expect(await run([{ action: 'secretsmanager:GetSecretValue', resource: arns.secret }])).toMatch(
+      /^ImplicitlyDenied/,
+    );
   });
 
   it('writes a tagged scaling target, and assumes the listed member role to reach one elsewhere', async () => {
@@ -258,73 +270,54 @@ async function recorded<T>(
 }
 
 const loopback = loopbackLedgerTable();
-const NOW = Date.parse('2026-10-10T09:00:00.000Z');
+/** Two hours into the change's wait for approval. */
+const NOW = Date.parse(PENDING_AT) + 2 * 3_600_000;
+const NOW_S = NOW / 1000;
 
-/** The demo budget file: search-prod's tier is in approve mode, with this approver. */
-const approveFile = (): BudgetFile => readBudgetFile(DEMO_BUDGETS);
-const APPROVER = 'U0PLATFORM1';
-
-const pending = (id: string): ActionRecord => {
-  const { appliedAt: _, measured: __, ...planned } = action(id);
-  return {
-    ...planned,
-    status: 'pending-approval',
-    history: [{ status: 'pending-approval', at: '2026-10-10T06:00:00.000Z', reason: 'approve' }],
-  };
-};
-
-/** A scaler that finds the recorded state and writes without an account. */
-const scaler = (a: ActionRecord): Scaler => ({
-  read: async () =>
-    new Map([[a.resource.resourceId, { state: a.before, foreignPolicies: [], foreignSchedules: [] }]]),
-  write: async () => ['RegisterScalableTarget'],
-});
-
-describe('every ledger call of the approvals, simulated against their roles', () => {
-  let seed: DynamoDbLedger;
-  beforeEach(() => {
-    seed = new DynamoDbLedger(loopback.table(), { client: loopback.document() });
-  });
+describe('every ledger call of the approvals flows, simulated against their roles', () => {
   const asRequests = (calls: Call[]): Request[] =>
     calls.map((c) => ({
       action: c.action,
       resource: arns.table,
       ...(c.context ? { context: c.context } : {}),
     }));
-
-  it('lets the handler decide an approval, a replay, a late click and a refusal', async () => {
-    const file = approveFile();
-    await seed.putAction(pending('act-0001'), 'absent');
-    await seed.putAction(
-      { ...pending('act-0002'), history: [{ status: 'pending-approval', at: '2026-10-01T00:00:00.000Z' }] },
+  beforeEach(async () => {
+    await new DynamoDbLedger(loopback.table(), { client: loopback.document() }).putAction(
+      pendingAction(),
       'absent',
     );
-    const request = {
-      decision: 'approve',
-      by: APPROVER,
-      via: 'slack',
-      key: 'slack|1791622800|v0=aa',
-    } as const;
+  });
+
+  it('lets the handler answer a click, its replay, a forged click, a second click, a link button and a bad request', async () => {
+    const handed: ApprovalWork[] = [];
+    const signed = (payload: object, timestamp = NOW_S, secret = SIGNING_SECRET) =>
+      slackEvent(formBody(payload), { timestamp, secret });
     const { result, calls } = await recorded(async (ledger) => {
-      const decide = (actionId: string, key: string = request.key) =>
-        decideApproval({ request: { ...request, actionId, key }, file, ledger, now: NOW });
-      const outcomes = [
-        await decide('act-0001'),
-        await decide('act-0001'),
-        await decide('act-0002', 'slack|2|v0=bb'),
-      ];
-      await refuseRequest(ledger, {
-        key: 'slack|3|v0=cc',
-        reason: 'bad-signature',
-        by: 'unverified:U0FORGED',
-        via: 'slack',
-        detail: 'The request signature does not match; nothing was changed.',
-        now: NOW,
-      });
-      return outcomes.map((o) => o.reason ?? o.outcome);
+      const deps = {
+        ledger,
+        budgets: async () => approvalFile(),
+        signingSecret: async () => SIGNING_SECRET,
+        worker: async (w: ApprovalWork) => {
+          handed.push(w);
+        },
+        now: () => NOW,
+      };
+      const answers = [];
+      const approve = signed(clickPayload());
+      for (const event of [
+        approve,
+        approve,
+        signed(clickPayload(), NOW_S, 'not-the-signing-secret'),
+        signed(clickPayload({ user: 'U0NOTLISTED' }), NOW_S + 1),
+        signed(clickPayload({ actionId: 'perf-budgets-report' }), NOW_S + 2),
+        slackEvent('payload=%7Bnot-json', { timestamp: NOW_S + 3 }),
+      ])
+        answers.push((await answerClick(event, deps)).statusCode);
+      return answers;
     });
-    expect(result).toEqual(['approved', 'replay', 'expired']);
-    // reads, plain puts (the audit trail) and transactions that move an action and delete its old copy
+    expect(result).toEqual([200, 200, 401, 200, 200, 400]);
+    expect(handed.map((w) => w.reason ?? w.outcome)).toEqual(['approved', 'replay', 'not-pending']);
+    // reads by key, plain puts (the audit trail) and transactions that move an action and delete its old copy
     expect(new Set(calls.map((c) => `${c.action}${c.context ? ' in a transaction' : ''}`))).toEqual(
       new Set([
         'dynamodb:GetItem',
@@ -336,21 +329,31 @@ describe('every ledger call of the approvals, simulated against their roles', ()
     expect(await evaluate(handler.policies, handler.principal, asRequests(calls))).toBe('Allowed');
   });
 
-  it('lets the worker apply an approved change', async () => {
-    const file = approveFile();
-    const approved: ActionRecord = {
-      ...pending('act-0001'),
-      status: 'approved',
-      history: [
-        ...pending('act-0001').history,
-        { status: 'approved', at: '2026-10-10T08:00:00.000Z', by: APPROVER },
-      ],
+  it('lets the worker apply an approved change and answer Slack', async () => {
+    const seed = new DynamoDbLedger(loopback.table(), { client: loopback.document() });
+    const file = approvalFile();
+    await decideApproval({
+      request: { actionId: ACTION_ID, decision: 'approve', by: APPROVER, via: 'slack', key: 'slack|1|v0=aa' },
+      file,
+      ledger: seed,
+      now: NOW,
+    });
+    const work: ApprovalWork = {
+      actionId: ACTION_ID,
+      outcome: 'approved',
+      by: APPROVER,
+      detail: 'Approved.',
     };
-    await seed.putAction(approved, 'absent');
     const { result, calls } = await recorded((ledger) =>
-      applyApproved({ id: 'act-0001', file, ledger, scaler: scaler(approved), now: NOW }),
+      finishDecision(work, {
+        ledger,
+        budgets: async () => file,
+        scaler: () => scalerAt(pendingAction().before),
+        post: async () => ({ ok: true, attempts: 1 }),
+        now: () => NOW,
+      }),
     );
-    expect(result.status).toBe('applied');
+    expect(result.state).toBe('applied');
     expect(calls.map((c) => c.action)).toContain('dynamodb:Query');
     expect(await evaluate(worker.policies, worker.principal, asRequests(calls))).toBe('Allowed');
   });

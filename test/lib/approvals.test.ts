@@ -9,8 +9,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type { IConstruct } from 'constructs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUDGETS_KEY } from '../../lambdas/cycle/contract.ts';
+import { ApprovalsEnv, BaseEnv } from '../../lambdas/handlers/env.ts';
 import { AlertTargets } from '../../lib/alert-targets.ts';
 import { Approvals } from '../../lib/approvals.ts';
+import type { HouseFunction } from '../../lib/house-function.ts';
 import { PerfBudgetsStack } from '../../lib/stack.ts';
 import { DEMO_BUDGETS, synthStack, testApp, withoutSlack } from './helpers.ts';
 
@@ -83,20 +85,29 @@ describe('the approvals functions', () => {
     expect(fn(template, idOf(a.worker.function)).Properties.ReservedConcurrentExecutions).toBe(1);
   });
 
-  it('give both the bucket, the budget file key, the ledger and the Slack secret, and the handler the worker', () => {
+  it('give both the bucket, the budget file key and the ledger, and the handler the Slack secret and the worker', () => {
     const a = approvalsOf(stack);
     const shared = {
       NODE_OPTIONS: '--enable-source-maps',
       DATA_BUCKET: { Ref: idOf(stack.perfBudgets.dataBucket) },
       BUDGETS_KEY,
       LEDGER_TABLE: { Ref: idOf(stack.perfBudgets.table) },
-      SLACK_SECRET_ARN: { Ref: idOf(stack.perfBudgets.slackSecret) },
     };
     expect(envOf(template, idOf(a.handler.function))).toEqual({
       ...shared,
-      APPLY_FUNCTION_NAME: { Ref: idOf(a.worker.function) },
+      SLACK_SECRET_ARN: { Ref: idOf(stack.perfBudgets.slackSecret) },
+      APPROVAL_WORKER: { Ref: idOf(a.worker.function) },
     });
     expect(envOf(template, idOf(a.worker.function))).toEqual(shared);
+  });
+
+  it('set every variable the two handlers read at cold start (Lambda sets AWS_REGION)', () => {
+    const a = approvalsOf(stack);
+    const needs = (schema: { shape: Record<string, unknown> }) =>
+      Object.keys(schema.shape).filter((k) => k !== 'AWS_REGION');
+    const has = (f: HouseFunction) => Object.keys(envOf(template, idOf(f.function)));
+    expect(has(a.handler)).toEqual(expect.arrayContaining([...needs(BaseEnv), ...needs(ApprovalsEnv)]));
+    expect(has(a.worker)).toEqual(expect.arrayContaining(needs(BaseEnv)));
   });
 
   it('keep every secret value out of the template: the secret is created empty and named by ARN only', () => {
@@ -148,7 +159,7 @@ describe('when the approvals functions are deployed', () => {
     expect(synthStack({ alertTargets: [] }).stack.perfBudgets.approvals).toBeUndefined();
   });
 
-  it("read the operator's own Slack secret when the Slack target is given one, and no other", () => {
+  it("read the operator's own Slack secret when the Slack target is given one", () => {
     const app = testApp();
     const own = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:team-slack-AbCdEf';
     const s = new PerfBudgetsStack(app, 'Own', {
@@ -162,17 +173,15 @@ describe('when the approvals functions are deployed', () => {
     const t = Template.fromStack(s);
     const a = approvalsOf(s);
     const id = (c: IConstruct) => s.getLogicalId(c.node.defaultChild as never);
-    for (const f of [a.handler, a.worker]) {
-      expect(envOf(t, id(f.function)).SLACK_SECRET_ARN).toBe(own);
-      t.hasResourceProperties('AWS::IAM::Policy', {
-        Roles: [{ Ref: id(f.role) }],
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: own },
-          ]),
-        },
-      });
-    }
+    expect(envOf(t, id(a.handler.function)).SLACK_SECRET_ARN).toBe(own);
+    t.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: id(a.handler.role) }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          { Action: 'secretsmanager:GetSecretValue', Effect: 'Allow', Resource: own },
+        ]),
+      },
+    });
   });
 });
 
