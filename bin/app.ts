@@ -5,7 +5,7 @@
  *
  * In a member account (one whose endpoints the central deployment reads):
  * `npx cdk deploy -c member=true -c centralAccount=111122223333 [-c externalId=...] [-c actuation=true]
- * [-c trustedRoleArns=<CollectRoleArn>,<ActRoleArn>] [-c regions=us-east-1,eu-west-1]`.
+ * [-c trustedRoleArns=<CollectRoleArn>,<ActRoleArn>[,<ApprovalApplyRoleArn>]] [-c regions=us-east-1,eu-west-1]`.
  */
 import { App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';

@@ -167,6 +167,12 @@ export function actuationStatements(regions: readonly string[] = [Aws.REGION]): 
       ],
       conditions: { StringEquals: { 'iam:AWSServiceName': SERVICE_LINKED_ROLE.service } },
     }),
+  ];
+}
+
+/** What the act step reads of the training jobs in `regions`, to estimate what managed spot training would save. */
+export function trainingJobStatements(regions: readonly string[] = [Aws.REGION]): iam.PolicyStatement[] {
+  return [
     new iam.PolicyStatement({
       sid: 'TrainingJobsList',
       actions: ['sagemaker:ListTrainingJobs'],
@@ -191,19 +197,32 @@ export function parameterStatements(regions: readonly string[] = [Aws.REGION]): 
   ];
 }
 
+export interface ActuationPolicyOptions {
+  /** Regions whose `/perf-budgets/` SSM parameters the role may read and write. @default - none */
+  readonly parameterRegions?: readonly string[];
+  /**
+   * Whether the role reads training jobs (the act step's managed-spot advice); a role that only applies scaling
+   * changes does not. @default true
+   */
+  readonly trainingJobs?: boolean;
+}
+
 /**
- * The actuation statements of `regions` (and the SSM parameter statements of `parameterRegions`) attached to `role`
- * as the policy `ManagedActuation` under `scope`, with exactly their wildcards acknowledged.
+ * The actuation statements of `regions` (with the training-job reads unless `trainingJobs` is false, and the SSM
+ * parameter statements of `parameterRegions`) attached to `role` as the policy `ManagedActuation` under `scope`,
+ * with exactly their wildcards acknowledged.
  */
 export function attachActuationPolicy(
   scope: IConstruct,
   role: iam.IRole,
   regions: readonly string[] = [Aws.REGION],
-  options: { readonly parameterRegions?: readonly string[] } = {},
+  options: ActuationPolicyOptions = {},
 ): iam.Policy {
   const parameterRegions = options.parameterRegions ?? [];
+  const trainingRegions = options.trainingJobs === false ? [] : regions;
   const statements = [
     ...actuationStatements(regions),
+    ...(trainingRegions.length > 0 ? trainingJobStatements(trainingRegions) : []),
     ...(parameterRegions.length > 0 ? parameterStatements(parameterRegions) : []),
   ];
   const policy = attachPolicy(scope, 'ManagedActuation', role, statements);
@@ -233,7 +252,7 @@ export function attachActuationPolicy(
   acknowledgeWildcards(
     policy,
     [
-      ...nagArns('sagemaker', 'training-job/*', regions),
+      ...nagArns('sagemaker', 'training-job/*', trainingRegions),
       ...nagArns('ssm', `parameter${PARAMETER_PATH}*`, parameterRegions),
     ],
     'Training jobs are read to estimate managed-spot savings (names unknown at deploy); parameters are written only under /perf-budgets/.',

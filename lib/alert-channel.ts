@@ -76,20 +76,22 @@ export function addAlertChannel(scope: Construct, props: AlertChannelProps): Ale
 
 /**
  * Binds the alert targets to notify and report (the two read the same channels) and gives both the topic and the
- * report link's lifetime.
+ * report link's lifetime. Returns the Slack secret when Slack is a target.
  */
 export function bindAlertChannel(
   host: AlertTargetHost,
   notify: HouseFunction,
   report: HouseFunction,
   options: { readonly targets: readonly AlertTarget[]; readonly reportLinkSeconds: number },
-): void {
+): { readonly slackSecret?: secretsmanager.ISecret } {
+  const bound = bindAlertTargets(host, options.targets, notify, report);
   const environment = {
     TOPIC_ARN: host.topic.topicArn,
     REPORT_LINK_SECONDS: String(options.reportLinkSeconds),
-    ...bindAlertTargets(host, options.targets, notify, report),
+    ...bound.environment,
   };
   for (const f of [notify, report]) {
     for (const [k, v] of Object.entries(environment)) f.function.addEnvironment(k, v);
   }
+  return bound.slackSecret ? { slackSecret: bound.slackSecret } : {};
 }

@@ -19,6 +19,8 @@ export interface AlertTargetHost extends Construct {
 export interface AlertTargetBinding {
   readonly channel: AlertChannel;
   readonly environment: Readonly<Record<string, string>>;
+  /** The Slack secret the channel reads, which the approvals functions read too. @default - none */
+  readonly slackSecret?: secretsmanager.ISecret;
 }
 
 /**
@@ -43,18 +45,18 @@ class SlackTarget implements AlertTarget {
 
   bind(host: AlertTargetHost, notify: HouseFunction, report: HouseFunction): AlertTargetBinding {
     const secret = this.secret ?? host.slackSecret;
-    for (const f of [notify, report]) {
-      f.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['secretsmanager:GetSecretValue'],
-          resources: [secret.secretArn],
-        }),
-      );
-      // a secret encrypted with a customer key needs that key too; the default (AWS managed) key needs nothing
-      secret.encryptionKey?.grantDecrypt(f.role);
-    }
-    return { channel: 'slack', environment: { SLACK_SECRET_ARN: secret.secretArn } };
+    for (const f of [notify, report]) grantSecretRead(secret, f.role);
+    return { channel: 'slack', environment: { SLACK_SECRET_ARN: secret.secretArn }, slackSecret: secret };
   }
+}
+
+/** Lets `role` read `secret`, and nothing else of Secrets Manager. */
+export function grantSecretRead(secret: secretsmanager.ISecret, role: iam.IRole): void {
+  role.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
+  );
+  // a secret encrypted with a customer key needs that key too; the default (AWS managed) key needs nothing
+  secret.encryptionKey?.grantDecrypt(role);
 }
 
 /** The alert targets there are. No alerts at all is an empty list: the report still runs, failures still reach the topic. */
@@ -83,6 +85,12 @@ export function defaultAlertTargets(
   ];
 }
 
+/** What binding every target gave: the Lambdas' variables, and the Slack secret when Slack is a target. */
+export interface AlertTargetsBinding {
+  readonly environment: Readonly<Record<string, string>>;
+  readonly slackSecret?: secretsmanager.ISecret;
+}
+
 /**
  * Binds every target and joins what they give into the Lambdas' environment: `ALERT_CHANNELS` (each channel once,
  * in target order; empty for none) and the targets' own variables. Two targets of one channel are refused: the
@@ -93,9 +101,10 @@ export function bindAlertTargets(
   targets: readonly AlertTarget[],
   notify: HouseFunction,
   report: HouseFunction,
-): Record<string, string> {
+): AlertTargetsBinding {
   const channels: AlertChannel[] = [];
   const environment: Record<string, string> = {};
+  let slackSecret: secretsmanager.ISecret | undefined;
   for (const t of targets) {
     const b = t.bind(host, notify, report);
     if (channels.includes(b.channel)) {
@@ -103,6 +112,10 @@ export function bindAlertTargets(
     }
     channels.push(b.channel);
     Object.assign(environment, b.environment);
+    slackSecret ??= b.slackSecret;
   }
-  return { ALERT_CHANNELS: channels.join(','), ...environment };
+  return {
+    environment: { ALERT_CHANNELS: channels.join(','), ...environment },
+    ...(slackSecret ? { slackSecret } : {}),
+  };
 }

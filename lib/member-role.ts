@@ -15,11 +15,15 @@ import { attachReadPolicy, CENTRAL_ROLE_PATH, resourceReadStatements } from './i
 export const MEMBER_ROLE_NAME = 'perf-budgets-member';
 
 export interface PerfBudgetsMemberRoleProps {
-  /** The account the central PerfBudgets stack is deployed in: its collect and act Lambdas assume this role. */
+  /**
+   * The account the central PerfBudgets stack is deployed in: its collect and act Lambdas (and, with approve mode's
+   * Slack buttons, its approval worker) assume this role.
+   */
   readonly centralAccountId: string;
   /**
-   * The exact roles that may assume this role: the central stack's `CollectRoleArn` and `ActRoleArn` outputs.
-   * @default - the roles under the path /perf-budgets/ of the central account (the collect and act roles)
+   * The exact roles that may assume this role: the central stack's `CollectRoleArn` and `ActRoleArn` outputs, and
+   * `ApprovalApplyRoleArn` where the central stack has one (approved changes are applied by that role).
+   * @default - the roles under the path /perf-budgets/ of the central account (collect, act and the approval worker)
    */
   readonly trustedRoleArns?: readonly string[];
   /** An sts:ExternalId the central stack must send (give the same `externalId` in its accounts entry). @default - none */
@@ -40,7 +44,7 @@ export interface PerfBudgetsMemberRoleProps {
 
 /**
  * The role a member account gives the central perf-budgets deployment: trusted only by the central collect and act
- * roles (an optional external id on top), read-only on CloudWatch metrics, SageMaker endpoints and Application Auto
+ * roles and the approval worker (an optional external id on top), read-only on CloudWatch metrics, SageMaker endpoints and Application Auto
  * Scaling, and, only when actuation is allowed, changes to scaling and endpoint capacity on resources tagged
  * `perf-budgets:managed=true`. No action is a wildcard; "*" resources are only where AWS has no resource-level
  * permissions.

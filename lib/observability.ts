@@ -91,22 +91,33 @@ function addDashboard(scope: Construct, file: BudgetFile): cloudwatch.Dashboard 
   return dashboard;
 }
 
-/** Each alarm fires on one bad event in five minutes and tells the topic. */
+/** The sum over five minutes: what every alarm of the stack watches. */
+export const FIVE_MINUTES = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM } as const;
+
+/** An alarm that fires on one bad event in a period of `metric` and tells `topic`. */
+export function addAlarm(
+  scope: Construct,
+  id: string,
+  metric: cloudwatch.IMetric,
+  description: string,
+  topic: sns.ITopic,
+): cloudwatch.Alarm {
+  const a = new cloudwatch.Alarm(scope, id, {
+    metric,
+    threshold: 1,
+    evaluationPeriods: 1,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    alarmDescription: description,
+  });
+  a.addAlarmAction(new SnsAction(topic));
+  return a;
+}
+
 function addAlarms(scope: Construct, props: ObservabilityProps): void {
-  const action = new SnsAction(props.topic);
-  const alarm = (id: string, m: cloudwatch.IMetric, description: string) => {
-    const a = new cloudwatch.Alarm(scope, id, {
-      metric: m,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-      alarmDescription: description,
-    });
-    a.addAlarmAction(action);
-    return a;
-  };
-  const fiveMinutes = { period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM };
+  const alarm = (id: string, m: cloudwatch.IMetric, description: string) =>
+    addAlarm(scope, id, m, description, props.topic);
+  const fiveMinutes = FIVE_MINUTES;
   alarm(
     'CycleFailedAlarm',
     props.stateMachine.metricFailed(fiveMinutes),

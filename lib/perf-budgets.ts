@@ -13,6 +13,7 @@ import { type BudgetFile, type CollectionTarget, collectionTargets } from '../la
 import { REPORT_LINK_SECONDS } from '../lambdas/cycle/contract.ts';
 import { addAlertChannel, bindAlertChannel } from './alert-channel.ts';
 import { defaultAlertTargets } from './alert-targets.ts';
+import { Approvals } from './approvals.ts';
 import { readBudgetFile } from './budget-config.ts';
 import { addObservability } from './observability.ts';
 import {
@@ -32,7 +33,8 @@ export type { PerfBudgetsProps } from './perf-budgets-props.ts';
 /**
  * Performance budgets for ML inference, deployed: EventBridge Scheduler starts a Step Functions state machine
  * (collect -> evaluate -> act -> notify, and the report on its own schedule) over five Lambdas, with the data bucket,
- * the ledger table, the alert topic, the Slack secret, a dashboard and alarms. Reads of the account are read-only;
+ * the ledger table, the alert topic, the Slack secret, a dashboard and alarms; with Slack as an alert target, the
+ * approvals Function URL and its worker (approve mode). Reads of the account are read-only;
  * changes are allowed only on resources tagged `perf-budgets:managed=true`.
  *
  * Its parts (storage, alert channel, pipeline, observability) add their resources to this construct itself, not
@@ -56,6 +58,8 @@ export class PerfBudgets extends Construct {
   readonly targets: readonly CollectionTarget[];
   /** The member roles collect and act may assume: the roleArns of the accounts list, each once. */
   readonly memberRoleArns: readonly string[];
+  /** Slack's way to approve or reject a pending change; present only when Slack is an alert target. */
+  readonly approvals?: Approvals;
 
   constructor(scope: Construct, id: string, props: PerfBudgetsProps) {
     super(scope, id);
@@ -83,18 +87,33 @@ export class PerfBudgets extends Construct {
     this.slackSecret = alerts.slackSecret;
 
     this.functions = addSteps(this, { ...storage, deadLetterQueue: this.deadLetterQueue, logRetention });
-    bindAlertChannel(this, this.functions.notify, this.functions.report, {
+    const bound = bindAlertChannel(this, this.functions.notify, this.functions.report, {
       targets: props.alertTargets ?? defaultAlertTargets(this.budgetFile.notifications),
       reportLinkSeconds: props.reportLinkSeconds ?? REPORT_LINK_SECONDS.default,
     });
+    // the deployment account's own regions: where collect reads with its own role
+    const homeRegions = [
+      ...new Set([Aws.REGION, ...this.targets.filter((t) => !t.roleArn).map((t) => t.region)]),
+    ];
     grantSteps(this.functions, {
       ...storage,
       topic: this.topic,
       budgetFile: this.budgetFile,
       memberRoleArns: this.memberRoleArns,
-      // the deployment account's own regions: where collect reads with its own role
-      homeRegions: [...new Set([Aws.REGION, ...this.targets.filter((t) => !t.roleArn).map((t) => t.region)])],
+      homeRegions,
     });
+    // Slack's buttons call back only where Slack is a channel, with the secret that channel reads
+    if (bound.slackSecret) {
+      this.approvals = new Approvals(this, 'Approvals', {
+        ...storage,
+        slackSecret: bound.slackSecret,
+        deadLetterQueue: this.deadLetterQueue,
+        topic: this.topic,
+        logRetention,
+        homeRegions,
+        memberRoleArns: this.memberRoleArns,
+      });
+    }
     this.stateMachine = addCycleStateMachine(this, {
       steps: this.functions,
       topic: this.topic,

@@ -16,7 +16,8 @@ import { attachActuationPolicy } from './actuation-statements.ts';
 import { HouseFunction, type HouseFunctionProps } from './house-function.ts';
 import { attachAccountReadPolicy, attachDataAccessPolicy, CENTRAL_ROLE_PATH } from './iam-statements.ts';
 
-const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
+/** Where the Lambda handlers' entry files are. */
+export const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
 
 /** The five Lambdas of the cycle, one per step. */
 export type Steps = Readonly<Record<'collect' | 'evaluate' | 'act' | 'notify' | 'report', HouseFunction>>;
@@ -50,11 +51,7 @@ const STEP_SIZES = {
  * `lambdas/handlers/<id in lower case>.ts`), every one with the bucket, the budget file's key and the ledger table.
  */
 export function addSteps(scope: Construct, props: StepsProps): Steps {
-  const environment = {
-    DATA_BUCKET: props.dataBucket.bucketName,
-    BUDGETS_KEY,
-    LEDGER_TABLE: props.table.tableName,
-  };
+  const environment = baseEnvironment(props);
   const fn = (name: string, description: string, size: Partial<HouseFunctionProps>) =>
     new HouseFunction(scope, name, {
       entry: `${HANDLERS_DIR}${name.toLowerCase()}.ts`,
@@ -71,6 +68,14 @@ export function addSteps(scope: Construct, props: StepsProps): Steps {
     notify: fn('Notify', 'perf-budgets: new alerts to SNS and Slack', STEP_SIZES.notify),
     report: fn('Report', 'perf-budgets: the billing-cycle report', STEP_SIZES.report),
   };
+}
+
+/** What every handler reads (`lambdas/handlers/env.ts` BaseEnv): the bucket, the budget file's key, the ledger. */
+export function baseEnvironment(props: {
+  readonly dataBucket: s3.IBucket;
+  readonly table: dynamodb.ITable;
+}): Record<string, string> {
+  return { DATA_BUCKET: props.dataBucket.bucketName, BUDGETS_KEY, LEDGER_TABLE: props.table.tableName };
 }
 
 export interface StepGrantsProps {

@@ -12,8 +12,13 @@ export class PerfBudgetsStack extends Stack {
     super(scope, id, props);
     const p = new PerfBudgets(this, 'PerfBudgets', props);
     this.perfBudgets = p;
-    const outputs: readonly [id: string, value: string, description?: string][] = [
+    const outputs: [id: string, value: string, description?: string][] = [
       ['DataBucketName', p.dataBucket.bucketName, 'Snapshots, findings and reports'],
+      [
+        'LedgerTableName',
+        p.table.tableName,
+        'The ledger: the CLI reads and decides actions here with --table (actions, approve, reject)',
+      ],
       ['AlertTopicArn', p.topic.topicArn, 'Subscribe email, Slack or a queue here'],
       ['SlackSecretArn', p.slackSecret.secretArn, 'Fill with {"webhookUrl": ..., "signingSecret": ...}'],
       ['StateMachineArn', p.stateMachine.stateMachineArn, 'The governance cycle'],
@@ -29,6 +34,20 @@ export class PerfBudgetsStack extends Stack {
         'Member accounts that allow actuation trust this role too',
       ],
     ];
+    if (p.approvals) {
+      outputs.push(
+        [
+          'ApprovalsUrl',
+          p.approvals.url.url,
+          "The Slack app's Interactivity Request URL (approve mode's Approve and Reject buttons)",
+        ],
+        [
+          'ApprovalApplyRoleArn',
+          p.approvals.worker.role.roleArn,
+          'Member accounts that allow actuation and pin trustedRoleArns trust this role too: it applies approved changes',
+        ],
+      );
+    }
     // the output ids are a contract: scripts read them after deploy
     for (const [id, value, description] of outputs) {
       new CfnOutput(this, id, { value, ...(description ? { description } : {}) });

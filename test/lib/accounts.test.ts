@@ -1,6 +1,7 @@
 import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
 import type { Account } from '../../lambdas/core/budget.ts';
 import { PerfBudgetsStack } from '../../lib/stack.ts';
@@ -99,29 +100,28 @@ describe('PerfBudgets with an accounts list', () => {
     expect(d.States.Collect).toMatchObject({ Type: 'Map', ItemsPath: '$.parts', MaxConcurrency: 10 });
   });
 
-  it('lets collect and act, and nothing else, assume exactly the listed member roles', () => {
+  it('lets collect, act and the approval worker, and nothing else, assume exactly the listed member roles', () => {
     const { template, stack } = synthStack({ budgetsFile: path });
-    const collectRole = stack.getLogicalId(
-      stack.perfBudgets.functions.collect.role.node.defaultChild as never,
-    );
-    const actRole = stack.getLogicalId(stack.perfBudgets.functions.act.role.node.defaultChild as never);
+    const idOf = (role: IConstruct) => stack.getLogicalId(role.node.defaultChild as never);
+    const { functions, approvals } = stack.perfBudgets;
     expect(assumers(template)).toEqual({
-      [collectRole]: [MEMBER_A, MEMBER_B],
-      [actRole]: [MEMBER_A, MEMBER_B],
+      [idOf(functions.collect.role)]: [MEMBER_A, MEMBER_B],
+      [idOf(functions.act.role)]: [MEMBER_A, MEMBER_B],
+      [idOf(approvals?.worker.role as IConstruct)]: [MEMBER_A, MEMBER_B],
     });
   });
 
-  it('puts the collect and act roles under the path member roles trust', () => {
+  it('puts the collect, act and approval worker roles under the path member roles trust', () => {
     const { template, stack } = synthStack({ budgetsFile: path });
     const roles = template.findResources('AWS::IAM::Role');
-    const pathOf = (f: 'collect' | 'act' | 'evaluate') =>
-      roles[stack.getLogicalId(stack.perfBudgets.functions[f].role.node.defaultChild as never)]?.Properties
-        .Path;
-    expect([pathOf('collect'), pathOf('act'), pathOf('evaluate')]).toEqual([
-      '/perf-budgets/',
-      '/perf-budgets/',
-      undefined,
-    ]);
+    const pathOf = (role: IConstruct | undefined) =>
+      role && roles[stack.getLogicalId(role.node.defaultChild as never)]?.Properties.Path;
+    const { functions, approvals } = stack.perfBudgets;
+    expect(
+      [functions.collect, functions.act, approvals?.worker, functions.evaluate, approvals?.handler].map((f) =>
+        pathOf(f?.role),
+      ),
+    ).toEqual(['/perf-budgets/', '/perf-budgets/', '/perf-budgets/', undefined, undefined]);
   });
 
   it('takes the accounts from props over the budget file', () => {
@@ -131,7 +131,7 @@ describe('PerfBudgets with an accounts list', () => {
       { part: 'costs' },
       { part: 'resources', target: { account: '210987654321', region: 'ap-southeast-2', roleArn: MEMBER_B } },
     ]);
-    expect(Object.values(assumers(template))).toEqual([MEMBER_B, MEMBER_B]);
+    expect(Object.values(assumers(template))).toEqual([MEMBER_B, MEMBER_B, MEMBER_B]);
   });
 
   it('reads the deployment account in each of its listed regions with its own role', () => {

@@ -35,6 +35,16 @@ function grants(template: Template, action: string): { roles: string[]; resource
 const withoutNotifications = () => editedBudgets((t) => t.replace(/notifications:\n( {2}.*\n)+/, ''));
 const roleIds = (stack: PerfBudgetsStack, names: ('notify' | 'report')[]) =>
   names.map((n) => stack.getLogicalId(stack.perfBudgets.functions[n].role.node.defaultChild as never)).sort();
+/** Notify, report and, with Slack, the approvals handler: every role that reads the Slack secret. */
+const slackReaders = (stack: PerfBudgetsStack) => {
+  const approvals = stack.perfBudgets.approvals;
+  expect(approvals).toBeDefined();
+  const more = approvals ? [approvals.handler.role] : [];
+  return [
+    ...roleIds(stack, ['notify', 'report']),
+    ...more.map((r) => stack.getLogicalId(r.node.defaultChild as never)),
+  ].sort();
+};
 
 describe('alert targets', () => {
   it('default to the channels the budget file names: SNS and Slack for the demo file', () => {
@@ -47,7 +57,7 @@ describe('alert targets', () => {
       });
     }
     const reads = grants(template, 'secretsmanager:GetSecretValue');
-    expect(reads.flatMap((g) => g.roles).sort()).toEqual(roleIds(stack, ['notify', 'report']));
+    expect(reads.flatMap((g) => g.roles).sort()).toEqual(slackReaders(stack));
     for (const g of reads) expect(g.resource).toEqual({ Ref: expect.stringMatching(/SlackSecret/) });
   });
 
@@ -71,7 +81,7 @@ describe('alert targets', () => {
       grants(template, 'secretsmanager:GetSecretValue')
         .flatMap((g) => g.roles)
         .sort(),
-    ).toEqual(roleIds(stack, ['notify', 'report']));
+    ).toEqual(slackReaders(stack));
   });
 
   it('read a Slack secret of the operator when one is given, and only that one', () => {
@@ -95,7 +105,7 @@ describe('alert targets', () => {
       SLACK_SECRET_ARN: 'arn:aws:secretsmanager:us-east-1:111122223333:secret:team-slack-AbCdEf',
     });
     const reads = grants(template, 'secretsmanager:GetSecretValue');
-    expect(reads).toHaveLength(2);
+    expect(reads.flatMap((g) => g.roles).sort()).toEqual(slackReaders(stack));
     for (const g of reads) {
       expect(g.resource).toBe('arn:aws:secretsmanager:us-east-1:111122223333:secret:team-slack-AbCdEf');
     }

@@ -37,11 +37,11 @@ describe('PerfBudgets dashboard and alarms', () => {
     }
   });
 
-  it('alarms to the topic on errors of each of the five functions', () => {
+  it('alarms to the topic on errors of each of the five steps and the two approval functions', () => {
     const errors = template.findResources('AWS::CloudWatch::Alarm', {
       Properties: { Namespace: 'AWS/Lambda', MetricName: 'Errors', AlarmActions: [Match.anyValue()] },
     });
-    expect(Object.keys(errors)).toHaveLength(5);
+    expect(Object.keys(errors)).toHaveLength(7);
   });
 
   it('alarms to the topic when anything waits in the dead-letter queue', () => {

@@ -18,11 +18,12 @@ beforeAll(() => {
 });
 
 describe('PerfBudgets functions', () => {
-  it('deploys the five handlers through the house construct', () => {
+  // the demo budget file alerts on Slack: the five steps and the approvals handler and worker
+  it('deploys the five step handlers and the two approval handlers through the house construct', () => {
     const fns = template.findResources('AWS::Lambda::Function', {
       Properties: { Runtime: 'nodejs24.x', Architectures: ['arm64'], TracingConfig: { Mode: 'Active' } },
     });
-    expect(Object.keys(fns)).toHaveLength(5);
+    expect(Object.keys(fns)).toHaveLength(7);
   });
 
   it('gives every handler the bucket, the budget file key and the ledger table', () => {
@@ -37,7 +38,7 @@ describe('PerfBudgets functions', () => {
         },
       },
     });
-    expect(Object.keys(fns)).toHaveLength(5);
+    expect(Object.keys(fns)).toHaveLength(7);
   });
 
   it('lets only one planner run at a time', () => {
@@ -142,14 +143,18 @@ describe('PerfBudgets least privilege', () => {
         'application-autoscaling:DescribeScalingPolicies',
         'application-autoscaling:DescribeScheduledActions',
         'sagemaker:ListTrainingJobs',
+        // the approval worker reads the scaling it applies a change to (no training jobs)
+        'application-autoscaling:DescribeScalableTargets',
+        'application-autoscaling:DescribeScalingPolicies',
+        'application-autoscaling:DescribeScheduledActions',
         'ce:GetCostAndUsage',
         'ce:GetCostForecast',
         'cloudtrail:LookupEvents',
         'cloudwatch:GetMetricData',
         'sagemaker:ListEndpoints',
         'sagemaker:ListInferenceComponents',
-        // written by CDK for active tracing (five functions and the state machine)
-        ...Array(6).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat(),
+        // written by CDK for active tracing (seven functions and the state machine)
+        ...Array(8).fill(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']).flat(),
         'xray:GetSamplingRules',
         'xray:GetSamplingTargets',
         // written by CDK for state machine logging
