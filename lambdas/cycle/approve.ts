@@ -69,7 +69,7 @@ export async function decideApproval(o: {
 }): Promise<ApprovalResult> {
   const { request: q, ledger, now } = o;
   const refuse = (reason: RefusalReason, detail: string, action?: ActionRecord) =>
-    refusal(ledger, { ...q, reason, detail, now, ...(action ? { action } : {}) });
+    refuseRequest(ledger, { ...q, reason, detail, now, ...(action ? { action } : {}) });
   if ((await ledger.approvals({ id: approvalId(q.key) })).length > 0)
     return refuse('replay', `This request was decided before; ${q.actionId} is not changed again.`);
   const [action] = await ledger.actions({ id: q.actionId });
@@ -94,25 +94,10 @@ export async function decideApproval(o: {
 }
 
 /**
- * Records a refusal that no action's state was consulted for (a bad signature, a stale timestamp, a request that is
- * not the tool's), with who the request claimed to be.
+ * Records a refusal: of a request no action's state was consulted for (a bad signature, a stale timestamp, a request
+ * that is not the tool's), with who the request claimed to be, or of a decision on `action`.
  */
 export async function refuseRequest(
-  audit: ApprovalAudit,
-  o: {
-    readonly key: string;
-    readonly reason: RefusalReason;
-    readonly by: string;
-    readonly via: ApprovalChannel;
-    readonly actionId?: string;
-    readonly detail: string;
-    readonly now: number;
-  },
-): Promise<ApprovalResult> {
-  return refusal(audit, o);
-}
-
-async function refusal(
   audit: ApprovalAudit,
   o: {
     readonly key: string;

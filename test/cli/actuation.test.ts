@@ -1,20 +1,18 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { type ActionRecord, TOOL_NAMES } from '../../lambdas/core/plan/types.ts';
 import {
-  ActAccount,
+  type ActAccount,
   budgetsYaml,
   DAY1,
   LATENCY_CEILING_MS,
-  REGION,
   resourceIdOf,
   WRITES,
 } from '../helpers/act-account.ts';
-import { cliAt } from '../helpers/act-cli.ts';
-import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
+import { cliAt, useActAccount } from '../helpers/act-cli.ts';
+import type { AwsTestServer } from '../helpers/aws-server.ts';
 
 /**
  * The act step against a loopback account (test/helpers/act-account.ts) through the real SDK clients and the CLI:
@@ -57,21 +55,9 @@ const writes = (from = 0) =>
   server.requests.slice(from).filter((r) => (WRITES as readonly string[]).includes(r.target));
 
 describe('actuation against a loopback account', () => {
-  beforeEach(async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    dir = mkdtempSync(join(tmpdir(), 'pb-act-'));
-    account = new ActAccount();
-    server = await startAwsServer(account.handlers());
-    vi.stubEnv('AWS_ENDPOINT_URL', server.url);
-    vi.stubEnv('AWS_REGION', REGION);
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
-    vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
-  });
-  afterEach(async () => {
-    vi.useRealTimers();
-    vi.unstubAllEnvs();
-    await server.close();
+  const current = useActAccount('pb-act-');
+  beforeEach(() => {
+    ({ account, server, dir } = current());
   });
 
   it('changes only the tagged endpoint of the enforce tier, within its step, recording the state it replaces', async () => {

@@ -1,12 +1,11 @@
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import type { ActionRecord } from '../../lambdas/core/plan/types.ts';
-import { ActAccount, budgetsYaml, DAY1, REGION, WRITES } from '../helpers/act-account.ts';
-import { cliAt } from '../helpers/act-cli.ts';
-import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
+import { type ActAccount, budgetsYaml, DAY1, WRITES } from '../helpers/act-account.ts';
+import { cliAt, useActAccount } from '../helpers/act-cli.ts';
+import type { AwsTestServer } from '../helpers/aws-server.ts';
 
 /**
  * Approve mode from the command line, against a loopback account: the staging budget `recs` in approve mode with
@@ -39,16 +38,9 @@ const decide = (verb: 'approve' | 'reject', id: string, as: string, at: number, 
   cli([verb, id, '--as', as, '--budgets', file, '--state', state(), ...extra], at);
 
 describe('approve and reject from the command line', () => {
-  beforeEach(async () => {
-    vi.useFakeTimers({ toFake: ['Date'] });
-    dir = mkdtempSync(join(tmpdir(), 'pb-approve-'));
-    account = new ActAccount();
-    server = await startAwsServer(account.handlers());
-    vi.stubEnv('AWS_ENDPOINT_URL', server.url);
-    vi.stubEnv('AWS_REGION', REGION);
-    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
-    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
-    vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
+  const current = useActAccount('pb-approve-');
+  beforeEach(() => {
+    ({ account, server, dir } = current());
     file = join(dir, 'budgets.yaml');
     writeFileSync(
       file,
@@ -57,11 +49,6 @@ describe('approve and reject from the command line', () => {
         `    approvers: [${APPROVER}, U0RECSLEAD]\n  - name: chat`,
       ),
     );
-  });
-  afterEach(async () => {
-    vi.useRealTimers();
-    vi.unstubAllEnvs();
-    await server.close();
   });
 
   it('holds the change for an approver, refuses anyone else, and applies it once when approved', async () => {

@@ -1,7 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import { InputError } from '../../lambdas/core/errors.ts';
 import { evaluate } from '../../lambdas/core/evaluate/index.ts';
@@ -10,9 +7,9 @@ import { NO_SCALING, type ScalingState } from '../../lambdas/core/plan/types.ts'
 import type { Snapshot } from '../../lambdas/core/types.ts';
 import { actStep, rollbackAction } from '../../lambdas/cycle/act.ts';
 import { ActionRecordSchema } from '../../lambdas/cycle/contract.ts';
-import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
-import { demoSnapshot } from '../helpers/demo.ts';
+import { demoSnapshot, withInventory } from '../helpers/demo.ts';
 import { MemoryScaler } from '../helpers/memory-scaler.ts';
+import { tempLedgers } from '../helpers/temp-ledgers.ts';
 
 /**
  * The act step on the demo account, with an in-memory Application Auto Scaling: the canary experiment (enforce tier)
@@ -31,29 +28,13 @@ beforeAll(async () => {
   const demo = await demoSnapshot();
   file = demo.file;
   // the live inventory the files lack: the canary is opted in and serving, the rest is in service but not opted in
-  snapshot = {
-    ...demo.snapshot,
-    inventory: [...new Set(demo.snapshot.costs.flatMap((c) => (c.endpoint ? [c.endpoint] : [])))].map(
-      (name) => ({
-        name,
-        status: 'InService',
-        instanceType: name === CANARY ? 'ml.g5.12xlarge' : 'ml.g5.xlarge',
-        tags: name === CANARY ? { 'perf-budgets:managed': 'true' } : ({} as Record<string, string>),
-      }),
-    ),
-  };
+  snapshot = withInventory(demo.snapshot, CANARY, (name) =>
+    name === CANARY ? 'ml.g5.12xlarge' : 'ml.g5.xlarge',
+  );
   result = evaluate(snapshot, file);
 });
 
-const ledgers: SqliteLedger[] = [];
-afterEach(async () => {
-  for (const l of ledgers.splice(0)) await l.close();
-});
-function ledger(): SqliteLedger {
-  const l = new SqliteLedger(join(mkdtempSync(join(tmpdir(), 'act-')), 'ledger.db'));
-  ledgers.push(l);
-  return l;
-}
+const ledger = tempLedgers('act-');
 function scaler(): MemoryScaler {
   const s = new MemoryScaler();
   s.states.set(`endpoint/${CANARY}/variant/AllTraffic`, canaryState);

@@ -1,7 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetFile } from '../../lambdas/core/budget.ts';
 import { evaluate } from '../../lambdas/core/evaluate/index.ts';
 import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
@@ -9,9 +6,10 @@ import { NO_SCALING, type ScalingState } from '../../lambdas/core/plan/types.ts'
 import type { Snapshot } from '../../lambdas/core/types.ts';
 import { actStep } from '../../lambdas/cycle/act.ts';
 import { applyApproved, decideApproval } from '../../lambdas/cycle/approve.ts';
-import { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
-import { demoSnapshot } from '../helpers/demo.ts';
+import type { SqliteLedger } from '../../lambdas/fs/ledger-sqlite.ts';
+import { demoSnapshot, withInventory } from '../helpers/demo.ts';
 import { MemoryScaler } from '../helpers/memory-scaler.ts';
+import { tempLedgers } from '../helpers/temp-ledgers.ts';
 
 /**
  * Approve mode through the application layer, on the demo account with an in-memory Application Auto Scaling:
@@ -32,29 +30,11 @@ const chatState: ScalingState = { ...NO_SCALING, target: { min: 4, max: 8 } };
 beforeAll(async () => {
   const demo = await demoSnapshot();
   file = demo.file;
-  snapshot = {
-    ...demo.snapshot,
-    inventory: [...new Set(demo.snapshot.costs.flatMap((c) => (c.endpoint ? [c.endpoint] : [])))].map(
-      (name) => ({
-        name,
-        status: 'InService',
-        instanceType: 'ml.g5.xlarge',
-        tags: name === CHAT ? { 'perf-budgets:managed': 'true' } : ({} as Record<string, string>),
-      }),
-    ),
-  };
+  snapshot = withInventory(demo.snapshot, CHAT);
   result = evaluate(snapshot, file);
 });
 
-const ledgers: SqliteLedger[] = [];
-afterEach(async () => {
-  for (const l of ledgers.splice(0)) await l.close();
-});
-function ledger(): SqliteLedger {
-  const l = new SqliteLedger(join(mkdtempSync(join(tmpdir(), 'approve-')), 'ledger.db'));
-  ledgers.push(l);
-  return l;
-}
+const ledger = tempLedgers('approve-');
 function scaler(): MemoryScaler {
   const s = new MemoryScaler();
   s.states.set(RESOURCE, chatState);

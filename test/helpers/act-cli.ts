@@ -1,6 +1,10 @@
-import { vi } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { main } from '../../lambdas/cli/main.ts';
-import type { ActAccount } from './act-account.ts';
+import { ActAccount, REGION } from './act-account.ts';
+import { type AwsTestServer, startAwsServer } from './aws-server.ts';
 
 export interface Run {
   readonly code: number;
@@ -29,4 +33,39 @@ export async function cliAt(account: ActAccount, args: readonly string[], atMs: 
     out.mockRestore();
     err.mockRestore();
   }
+}
+
+export interface ActAccountTest {
+  /** This test's account, its loopback server and a fresh temporary directory. */
+  readonly account: ActAccount;
+  readonly server: AwsTestServer;
+  readonly dir: string;
+}
+
+/**
+ * A fresh loopback account for each test of the file that calls this, reached by the SDK through AWS_ENDPOINT_URL,
+ * with the clock faked so that the CLI and the account agree on the time.
+ */
+export function useActAccount(prefix: string): () => ActAccountTest {
+  let current: ActAccountTest | undefined;
+  beforeEach(async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const account = new ActAccount();
+    const server = await startAwsServer(account.handlers());
+    current = { account, server, dir: mkdtempSync(join(tmpdir(), prefix)) };
+    vi.stubEnv('AWS_ENDPOINT_URL', server.url);
+    vi.stubEnv('AWS_REGION', REGION);
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'secret');
+    vi.stubEnv('AWS_MAX_ATTEMPTS', '1');
+  });
+  afterEach(async () => {
+    vi.useRealTimers();
+    vi.unstubAllEnvs();
+    await current?.server.close();
+  });
+  return () => {
+    if (!current) throw new Error('useActAccount: no test is running');
+    return current;
+  };
 }

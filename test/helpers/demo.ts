@@ -53,3 +53,24 @@ export function storedParts(
   ]);
   return { objects, partKeys: objects.map(([k]) => k) };
 }
+
+/**
+ * The demo's snapshot with the live inventory its files lack: every endpoint in service, only `managed` opted in to
+ * changes (tagged `perf-budgets:managed=true`), of `instanceType` (default ml.g5.xlarge).
+ */
+export function withInventory(
+  snapshot: Snapshot,
+  managed: string,
+  instanceType: (name: string) => string = () => 'ml.g5.xlarge',
+): Snapshot {
+  const names = [...new Set(snapshot.costs.flatMap((c) => (c.endpoint ? [c.endpoint] : [])))];
+  return {
+    ...snapshot,
+    inventory: names.map((name) => ({
+      name,
+      status: 'InService',
+      instanceType: instanceType(name),
+      tags: name === managed ? { 'perf-budgets:managed': 'true' } : ({} as Record<string, string>),
+    })),
+  };
+}
