@@ -5,26 +5,15 @@
  * allow through the loopback Application Auto Scaling, recording the state it replaces in the DynamoDB ledger first;
  * it publishes each budget's status to SSM. A second execution of the same day writes nothing.
  */
-import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AutoScalingWriter } from '../../lambdas/aws/autoscaling-writer.ts';
-import { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
-import { ApiUsage } from '../../lambdas/core/api-usage.ts';
+import type { DynamoDbLedger } from '../../lambdas/aws/ledger-dynamodb.ts';
 import type { ActionRecord, ScalingState } from '../../lambdas/core/plan/types.ts';
 import { ActionsPayloadSchema, ActOutputSchema } from '../../lambdas/cycle/contract.ts';
 import { AS_OF, ENFORCE_BUDGET, enforceBudgetFile, pipelineAccount } from './harness/account.ts';
 import { MANAGED_ENDPOINTS } from './harness/actuation.ts';
-import { Assembly } from './harness/assembly.ts';
 import { type Deployed, deploy, explain } from './harness/deployed.ts';
 import type { Execution } from './harness/pipeline.ts';
 import type { SnsMessage } from './harness/sns-server.ts';
-
-/** Application Auto Scaling and CloudWatch operations that change something. */
-const WRITES =
-  /^(AnyScaleFrontendService\.(Register|Deregister|Put|Delete|Tag)|GraniteServiceVersion20100801\.(PutMetricAlarm|DeleteAlarms))/;
 
 interface Run {
   readonly execution: Execution;
@@ -36,7 +25,6 @@ interface Run {
 
 let deployed: Deployed;
 let ledger: DynamoDbLedger;
-let dynamo: DynamoDBClient;
 /** The engine's targets before the first execution, by resource id. */
 let before: Map<string, { min: number; max: number }>;
 const runs: Record<'first' | 'rerun' | 'regressed' | 'regressedRerun', Run | undefined> = {
@@ -57,7 +45,7 @@ async function runCycle(name: string): Promise<Run> {
   const execution = await pipeline.run(name, { asOf: AS_OF });
   return {
     execution,
-    writes: loopback.aws.requests.slice(from).filter((r) => WRITES.test(r.target)),
+    writes: loopback.scalingWrites(from),
     alerts: loopback.sns.messages.slice(sns),
   };
 }
@@ -76,36 +64,12 @@ const byName = (s: ScalingState): ScalingState => ({
 
 const acted = (e: Execution) => ActOutputSchema.parse(e.output?.acted);
 
-/** The scaler act uses, pointed at the loopback services: reads Application Auto Scaling as act does. */
-function scaler(): AutoScalingWriter {
-  const { env } = deployed.loopback;
-  const common = {
-    region: env.AWS_REGION,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  };
-  return new AutoScalingWriter({
-    autoscaling: new ApplicationAutoScalingClient({
-      ...common,
-      endpoint: env.AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING,
-    }),
-    cloudwatch: new CloudWatchClient({ ...common, endpoint: env.AWS_ENDPOINT_URL_CLOUDWATCH }),
-    usage: new ApiUsage(),
-  });
-}
-
 beforeAll(async () => {
   const dir = inject('pipeline').assembly;
   deployed = await deploy(dir, enforceBudgetFile(pipelineAccount()));
   const { engine } = deployed.loopback.actuation;
   before = new Map(engine.state.targets.map((t) => [t.resourceId, { min: t.min, max: t.max }]));
-  dynamo = new DynamoDBClient({
-    region: deployed.loopback.env.AWS_REGION,
-    endpoint: deployed.loopback.env.AWS_ENDPOINT_URL_DYNAMODB,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
-  ledger = new DynamoDbLedger(new Assembly(dir).table().name, {
-    client: DynamoDBDocumentClient.from(dynamo),
-  });
+  ledger = deployed.ledger;
   runs.first = await runCycle('act-first');
   runs.rerun = await runCycle('act-rerun');
   await injectRegression();
@@ -148,7 +112,6 @@ async function injectRegression(): Promise<void> {
 }
 
 afterAll(async () => {
-  dynamo?.destroy();
   await deployed?.close();
 });
 
@@ -182,7 +145,7 @@ describe('a cycle with an enforce tier and managed endpoints', () => {
       expect(r.before.target).toEqual(prior);
       expect(r.before).toMatchObject({ targetTracking: null, wakeOnRequest: false, schedules: [] });
       // and Application Auto Scaling now holds the change the guard let through, read as act reads it
-      const now = (await scaler().read([r.resource])).get(r.resource.resourceId);
+      const now = (await deployed.scaler().read([r.resource])).get(r.resource.resourceId);
       expect(now && byName(now.state)).toEqual(byName(r.after));
     }
     // a target no applied action names is as it was

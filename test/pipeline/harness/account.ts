@@ -37,7 +37,10 @@ export function pipelineBudgetFile(account: ApiAccount): Record<string, unknown>
   };
 }
 
-/** The tier the act tests put team-04 in: its managed endpoints (actuation.ts) are changed within the guardrails. */
+/**
+ * The tier the act tests put team-04 in (enforce, or approve): its managed endpoints (actuation.ts) are changed
+ * within the guardrails.
+ */
 export const ENFORCE_TIER = 'scaling';
 export const ENFORCE_BUDGET = 'team-04-inference';
 
@@ -46,10 +49,22 @@ export const ENFORCE_BUDGET = 'team-04-inference';
  * `perf-budgets:managed=true`, and no alert of the other tests' cycles.
  */
 export function enforceBudgetFile(account: ApiAccount): Record<string, unknown> {
+  return withScalingTier(account, { mode: 'enforce' });
+}
+
+/** Who may approve team-04's changes in approve mode: two Slack member ids. */
+export const APPROVERS: readonly string[] = ['U0PIPEAPPROVER1', 'U0PIPEAPPROVER2'];
+
+/** As `enforceBudgetFile`, with the tier in approve mode: each change waits for one of `APPROVERS`. */
+export function approveBudgetFile(account: ApiAccount): Record<string, unknown> {
+  return withScalingTier(account, { mode: 'approve', approvers: [...APPROVERS] });
+}
+
+function withScalingTier(account: ApiAccount, tier: Record<string, unknown>): Record<string, unknown> {
   const file = pipelineBudgetFile(account) as { tiers: Record<string, unknown>; budgets: { name: string }[] };
   return {
     ...file,
-    tiers: { ...file.tiers, [ENFORCE_TIER]: { mode: 'enforce' } },
+    tiers: { ...file.tiers, [ENFORCE_TIER]: tier },
     budgets: file.budgets.map((b) => (b.name === ENFORCE_BUDGET ? { ...b, tier: ENFORCE_TIER } : b)),
   };
 }

@@ -20,6 +20,10 @@ import { ACCOUNT, REGION } from './assembly.ts';
 export const MANAGED_ENDPOINTS: readonly string[] = ['svc-0004-prod', 'svc-0016-staging'];
 const LEFT_TO_THE_TOOL = 'svc-0016-staging';
 
+/** Application Auto Scaling and CloudWatch operations that change something. */
+export const SCALING_WRITES =
+  /^(AnyScaleFrontendService\.(Register|Deregister|Put|Delete|Tag)|GraniteServiceVersion20100801\.(PutMetricAlarm|DeleteAlarms))/;
+
 const DIMENSION = 'sagemaker:variant:DesiredInstanceCount';
 const sec = (ms: number) => Math.floor(ms / 1000);
 

@@ -1,7 +1,8 @@
 /**
- * What the pipeline test reads from the synthesized cloud assembly: the state machine's definition, the five
- * functions (bundle directory, handler, timeout, environment), the ledger table's key schema and the budget file the
- * stack uploads at deploy. CloudFormation's intrinsics are resolved to the loopback resources' names; an intrinsic
+ * What the pipeline test reads from the synthesized cloud assembly: the state machine's definition, the bundled
+ * functions (bundle directory, handler, timeout, reserved concurrency, environment: the cycle's five and, with Slack
+ * as an alert target, the approvals handler and its worker), the Function URLs and the stack's outputs, the ledger
+ * table's key schema and the budget file the stack uploads at deploy. CloudFormation's intrinsics are resolved to the loopback resources' names; an intrinsic
  * or a Ref this file does not know fails loudly, so that a change of the template shows here instead of running
  * something else than what would deploy.
  */
@@ -19,12 +20,16 @@ interface Resource {
 
 export interface Template {
   readonly Resources: Readonly<Record<string, Resource>>;
+  readonly Outputs?: Readonly<Record<string, { readonly Value: unknown }>>;
 }
 
 /** One Lambda function of the stack, as the template deploys it. */
 export interface FunctionSpec {
   readonly logicalId: string;
-  /** The construct's name in the app: Collect, Evaluate, Act, Notify, Report. */
+  /**
+   * The construct's path under the PerfBudgets construct: Collect, Evaluate, Act, Notify, Report,
+   * Approvals/Handler, Approvals/Apply.
+   */
   readonly name: string;
   readonly arn: string;
   /** The bundle's file (`<asset dir>/index.mjs`) and the handler it exports. */
@@ -32,6 +37,8 @@ export interface FunctionSpec {
   readonly exportName: string;
   readonly timeoutSeconds: number;
   readonly memoryMiB: number;
+  /** ReservedConcurrentExecutions: at most this many run at once. */
+  readonly reservedConcurrency?: number;
   readonly environment: Readonly<Record<string, string>>;
 }
 
@@ -46,6 +53,11 @@ export interface Definition {
   StartAt: string;
   States: Record<string, StateDefinition>;
   [key: string]: unknown;
+}
+
+/** The URL a Function URL resource is given (AWS makes up a random id; this one is the logical id's). */
+function functionUrl(logicalId: string): string {
+  return `https://${logicalId.toLowerCase()}.lambda-url.${REGION}.on.aws/`;
 }
 
 /** The deployed stack's template and the directory its assets were bundled into. */
@@ -119,9 +131,12 @@ export class Assembly {
     if (entries.length === 1 && key === 'Ref') return this.ref(arg as string);
     if (entries.length === 1 && key === 'Fn::GetAtt') {
       const [id, attribute] = arg as [string, string];
-      if (this.template.Resources[id]?.Type === 'AWS::Lambda::Function' && attribute === 'Arn') {
+      const type = this.template.Resources[id]?.Type;
+      if (type === 'AWS::Lambda::Function' && attribute === 'Arn') {
         return `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${id}`;
       }
+      if (type === 'AWS::Lambda::Url' && attribute === 'FunctionUrl') return functionUrl(id);
+      if (type === 'AWS::Lambda::Url' && attribute === 'FunctionArn') return this.urlTarget(id);
       throw new Error(`the harness does not resolve Fn::GetAtt ${id}.${attribute}`);
     }
     if (entries.length === 1 && key === 'Fn::Join') {
@@ -133,7 +148,37 @@ export class Assembly {
     return Object.fromEntries(entries.map(([k, v]) => [k, this.resolve(v)]));
   }
 
-  /** The stack's bundled functions (the cycle's five; not CDK's custom resource provider), by ARN. */
+  /** The ARN of the function a Function URL serves; only the unqualified function is known here. */
+  private urlTarget(logicalId: string): string {
+    const p = this.template.Resources[logicalId]?.Properties ?? {};
+    if (p.Qualifier !== undefined)
+      throw new Error(`the harness does not serve the qualified Function URL ${logicalId}`);
+    const arn = this.resolve(p.TargetFunctionArn);
+    if (typeof arn !== 'string') throw new Error(`Function URL ${logicalId} has no TargetFunctionArn`);
+    return arn;
+  }
+
+  /** A stack output's value, its intrinsics resolved. */
+  output(name: string): string {
+    const o = this.template.Outputs?.[name];
+    if (!o) throw new Error(`the stack has no output ${name}`);
+    return String(this.resolve(o.Value));
+  }
+
+  /** The function a Function URL (as the stack's outputs give it) invokes, and how the URL is guarded. */
+  urlFunction(url: string): { fn: FunctionSpec; authType: string } {
+    for (const id of this.ofType('AWS::Lambda::Url')) {
+      if (functionUrl(id) !== url) continue;
+      const arn = this.urlTarget(id);
+      const fn = this.functions().get(arn);
+      if (!fn) throw new Error(`Function URL ${id} serves ${arn}, which is not a bundled function`);
+      const authType = String(this.template.Resources[id]?.Properties?.AuthType);
+      return { fn, authType };
+    }
+    throw new Error(`no Function URL of the stack is ${url}`);
+  }
+
+  /** The stack's bundled functions (not CDK's custom resource provider), by ARN. */
   functions(): Map<string, FunctionSpec> {
     const out = new Map<string, FunctionSpec>();
     for (const id of this.ofType('AWS::Lambda::Function')) {
@@ -144,8 +189,8 @@ export class Assembly {
       const handler = p.Handler;
       if (r.Metadata?.['aws:asset:is-bundled'] !== true) continue;
       if (typeof path !== 'string' || typeof asset !== 'string' || typeof handler !== 'string') continue;
-      // HouseFunction: <stack>/<construct>/<Name>/Function/Resource
-      const name = path.split('/').at(-3) ?? id;
+      // HouseFunction: <stack>/<construct>/[<part>/]<Name>/Function/Resource
+      const name = path.split('/').slice(2, -2).join('/') || id;
       const [module, exportName] = handler.split('.') as [string, string];
       const variables = (p.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
       const arn = this.resolve({ 'Fn::GetAtt': [id, 'Arn'] }) as string;
@@ -157,6 +202,9 @@ export class Assembly {
         exportName,
         timeoutSeconds: Number(p.Timeout ?? 3),
         memoryMiB: Number(p.MemorySize ?? 128),
+        ...(p.ReservedConcurrentExecutions === undefined
+          ? {}
+          : { reservedConcurrency: Number(p.ReservedConcurrentExecutions) }),
         environment: this.resolve(variables ?? {}) as Record<string, string>,
       });
     }

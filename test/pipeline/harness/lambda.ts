@@ -26,6 +26,8 @@ export interface Invocation {
   readonly function: string;
   readonly requestId: string;
   readonly coldStart: boolean;
+  /** When the invocation started (epoch ms) and how long it took, to its answer. */
+  readonly startedAt: number;
   readonly ms: number;
   readonly ok: boolean;
   readonly output: string;
@@ -164,6 +166,7 @@ export class LambdaService {
         function: fn.name,
         requestId,
         coldStart,
+        startedAt: started,
         ms: Date.now() - started,
         ok,
         output: sandbox.output,

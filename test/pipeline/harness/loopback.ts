@@ -3,11 +3,13 @@
  * emulated in front of it), SNS (a Query-protocol
  * fake), and one JSON-protocol server (test/helpers/aws-server.ts) answering Cost Explorer, CloudWatch, SageMaker and
  * Application Auto Scaling from the synthetic account (what act writes, SSM and the training jobs too: actuation.ts),
- * and Secrets Manager with the Slack secret, whose webhook is a loopback Slack (test/helpers/slack-server.ts). The
+ * and Secrets Manager with the Slack secret, whose webhook is a loopback Slack (test/helpers/slack-server.ts) and
+ * whose signing secret verifies the approvals handler's requests, and Lambda's Invoke API (lambda-api.ts). The
  * bucket, its budget file and the ledger table are created as the stack would create them, from the template; a
  * test may deploy another budget file in place of the template's (the stack does not depend on its tiers or
  * budgets, only the uploaded object does).
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,9 +27,10 @@ import dynalite from 'dynalite';
 import S3rver from 's3rver';
 import { type AwsTestServer, type Handler, startAwsServer } from '../../helpers/aws-server.ts';
 import { type SlackTestServer, startSlackServer } from '../../helpers/slack-server.ts';
-import type { Actuation } from './actuation.ts';
+import { type Actuation, SCALING_WRITES } from './actuation.ts';
 import { type Assembly, REGION } from './assembly.ts';
 import { DynamoTransactions } from './dynamo-transactions.ts';
+import { LambdaApi } from './lambda-api.ts';
 import { type SnsTestServer, startSnsServer } from './sns-server.ts';
 
 /** s3rver accepts only its own key pair; the other services take any. */
@@ -48,6 +51,8 @@ export class Loopback {
   readonly s3: S3Client;
   /** Operations (x-amz-target) answered with an error until `heal`. */
   private readonly faults = new Map<string, Fault>();
+  /** The Slack app's signing secret in the Slack secret: a test signs its requests with it, and never prints it. */
+  readonly #signingSecret: string;
 
   private constructor(
     readonly bucket: string,
@@ -56,6 +61,9 @@ export class Loopback {
     readonly aws: AwsTestServer,
     /** Application Auto Scaling and SSM as act left them. */
     readonly actuation: Actuation,
+    /** Lambda's Invoke API: the functions one function invokes run on the pipeline's Lambda service. */
+    readonly lambda: LambdaApi,
+    signingSecret: string,
     private readonly s3rver: S3rver,
     s3Url: string,
     private readonly dynamo: Server,
@@ -63,6 +71,7 @@ export class Loopback {
     dynamoUrl: string,
     private readonly scratch: string,
   ) {
+    this.#signingSecret = signingSecret;
     this.env = {
       AWS_REGION: REGION,
       AWS_DEFAULT_REGION: REGION,
@@ -81,6 +90,7 @@ export class Loopback {
       AWS_ENDPOINT_URL_APPLICATION_AUTO_SCALING: aws.url,
       AWS_ENDPOINT_URL_CLOUDTRAIL: aws.url,
       AWS_ENDPOINT_URL_SSM: aws.url,
+      AWS_ENDPOINT_URL_LAMBDA: lambda.url,
     };
     this.s3 = new S3Client({
       region: REGION,
@@ -116,6 +126,9 @@ export class Loopback {
     const sns = await startSnsServer([assembly.ref(topic as string)]);
     const slack = await startSlackServer();
     const secretArn = assembly.ref(secret as string);
+    // as Slack shows an app's signing secret: 32 hex digits
+    const signingSecret = randomBytes(16).toString('hex');
+    const secretString = JSON.stringify({ webhookUrl: `${slack.url}${SLACK_WEBHOOK_PATH}`, signingSecret });
     let loopback: Loopback | undefined;
     const handlers = guarded(
       {
@@ -126,7 +139,7 @@ export class Loopback {
                 ARN: secretArn,
                 Name: secretArn.split(':').at(-1),
                 VersionId: 'a1b2c3d4-5678-90ab-cdef-EXAMPLE11111',
-                SecretString: JSON.stringify({ webhookUrl: `${slack.url}${SLACK_WEBHOOK_PATH}` }),
+                SecretString: secretString,
                 VersionStages: ['AWSCURRENT'],
                 CreatedDate: 1_767_225_600,
               }
@@ -138,12 +151,15 @@ export class Loopback {
       (target) => loopback?.faults.get(target),
     );
     const aws = await startAwsServer(handlers);
+    const lambda = await LambdaApi.start();
     loopback = new Loopback(
       upload.bucket,
       sns,
       slack,
       aws,
       actuation,
+      lambda,
+      signingSecret,
       s3rver,
       `http://127.0.0.1:${s3Port}`,
       dynamo,
@@ -184,6 +200,16 @@ export class Loopback {
       }),
     );
     dynamo.destroy();
+  }
+
+  /** The Slack secret's signing secret, to sign requests with (the secret itself is never a test's output). */
+  get signingSecret(): string {
+    return this.#signingSecret;
+  }
+
+  /** The requests that changed Application Auto Scaling or CloudWatch alarms, from the `from`th request on. */
+  scalingWrites(from = 0): { target: string; input: Record<string, unknown> }[] {
+    return this.aws.requests.slice(from).filter((r) => SCALING_WRITES.test(r.target));
   }
 
   /** Answers `target` (e.g. `AWSInsightsIndexService.GetCostAndUsage`) with `fault` until `heal`. */
@@ -235,6 +261,7 @@ export class Loopback {
       this.sns.close(),
       this.slack.close(),
       this.aws.close(),
+      this.lambda.close(),
       this.s3rver.close(),
       this.transactions.close(),
       new Promise<void>((resolve) => {

@@ -61,6 +61,8 @@ export class Pipeline {
     this.definition = assembly.definition();
     this.machine = new StateMachine(this.definition as never);
     this.lambda = new LambdaService(loopback.env);
+    // a function's Invoke of another runs that function here, in environments of this service
+    loopback.lambda.serve(this.functions.values(), (fn, event, log) => this.lambda.invoke(fn, event, log));
     this.sns = new SNSClient({
       region: REGION,
       endpoint: loopback.sns.url,
@@ -122,6 +124,19 @@ export class Pipeline {
         tasks,
         invocations,
       };
+    }
+  }
+
+  /** One synchronous invocation of `fn` (as Lambda runs a Function URL's request): its result and its log. */
+  async invoke(fn: FunctionSpec, event: unknown): Promise<{ result: unknown; invocation: Invocation }> {
+    const log: Invocation[] = [];
+    try {
+      return { result: await this.lambda.invoke(fn, event, log), invocation: log[0] as Invocation };
+    } catch (err) {
+      const invocation = log[0];
+      throw new Error(
+        `${fn.name} failed: ${(err as Error).message}\n${invocation?.output.slice(-3000) ?? ''}`,
+      );
     }
   }
 
