@@ -99,7 +99,7 @@ export function registerReview(cli: Command, opts: { setExit: (code: number) => 
   cli
     .command('review')
     .description(
-      "write a post-incident review skeleton (Markdown) with the timeline of a budget's alerts from the ledger",
+      "write a post-incident review skeleton (Markdown) from the ledger: a budget's alerts, its decided and applied changes, and their approvals",
     )
     .requiredOption('--budget <name>', 'the budget to review')
     .option('--state <dir>', 'ledger directory (default .perf-budgets)')
