@@ -9,6 +9,7 @@ import { InputError } from '../core/errors.ts';
 import type { BudgetResult, CycleResult } from '../core/evaluate/types.ts';
 import { addDays, dayStartMs, previousPeriod } from '../core/period.ts';
 import { actionId } from '../core/plan/action-id.ts';
+import { moveAction } from '../core/plan/action-record.ts';
 import { pastExitCriteria } from '../core/plan/experiments.ts';
 import { budgetStatusParameters } from '../core/plan/flags.ts';
 import { type GuardDecision, guard } from '../core/plan/guard.ts';
@@ -17,7 +18,6 @@ import { observeResources, type ResourceObservation } from '../core/plan/observe
 import { planScaling } from '../core/plan/planner.ts';
 import { managedSpotParameters, spotEstimates } from '../core/plan/spot.ts';
 import {
-  type ActionEvent,
   type ActionRecord,
   type ActionStatus,
   type ApprovalRecord,
@@ -300,10 +300,11 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
     (n, b) => n + b.findings.reduce((m, f) => m + f.actions.length, 0),
     0,
   );
-  // an approved change applied above is found again by its plan: each action is listed once
-  const seen = new Set<string>();
+  // an approved change applied above is found again by its plan: each action is listed once, as first found
+  const once = new Map<string, ActionRecord>();
+  for (const a of out) if (!once.has(a.id)) once.set(a.id, a);
   return {
-    actions: out.filter((a) => !seen.has(a.id) && seen.add(a.id) !== undefined),
+    actions: [...once.values()],
     advised,
     ...moved,
     parameters,
@@ -436,9 +437,9 @@ function moveTo(
   reason: string,
   extra: Partial<ActionRecord> = {},
 ): ActionRecord {
-  const event: ActionEvent = { status, at, reason };
-  const history = status === 'recommended' ? rec.history : [...rec.history, event];
-  return { ...rec, ...extra, status, reason, history };
+  // a recommendation is where every history starts: it is not an event of its own
+  if (status === 'recommended') return { ...rec, ...extra, status, reason };
+  return { ...moveAction(rec, status, at, reason), ...extra };
 }
 
 function messageOf(err: unknown): string {

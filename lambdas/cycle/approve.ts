@@ -5,6 +5,7 @@
  * time guardrails and the scaling it was planned on, claimed by a conditional write, then written.
  */
 import type { BudgetFile } from '../core/budget.ts';
+import { moveAction } from '../core/plan/action-record.ts';
 import {
   approvalId,
   approvalRecord,
@@ -158,7 +159,7 @@ export async function applyApproved(o: {
       calls: [],
     };
   const fail = async (reason: string, calls: readonly string[] = [], expect = 'approved' as const) => {
-    const failed = move(rec, 'failed', at, reason);
+    const failed = moveAction(rec, 'failed', at, reason);
     const stored = await o.ledger.putAction(failed, expect);
     return { status: 'failed' as const, action: stored ? failed : rec, detail: reason, calls };
   };
@@ -202,7 +203,10 @@ export async function applyApproved(o: {
     return fail(
       `The scaling of ${where(rec)} changed since the change was planned (${describe(rec.before)} then, ${describe(current)} now); nothing was written, and the next cycle plans afresh.`,
     );
-  const claimed: ActionRecord = { ...move(rec, 'applied', at, 'Approved change applied.'), appliedAt: at };
+  const claimed: ActionRecord = {
+    ...moveAction(rec, 'applied', at, 'Approved change applied.'),
+    appliedAt: at,
+  };
   if (!(await o.ledger.putAction(claimed, 'approved'))) {
     const [now2] = await o.ledger.actions({ id: o.id });
     return {
@@ -221,7 +225,7 @@ export async function applyApproved(o: {
       calls,
     };
   } catch (err) {
-    const failed = move(claimed, 'failed', at, messageOf(err));
+    const failed = moveAction(claimed, 'failed', at, messageOf(err));
     await o.ledger.putAction(failed, 'applied');
     return { status: 'failed', action: failed, detail: `The change failed: ${messageOf(err)}`, calls: [] };
   }
@@ -302,7 +306,7 @@ export async function supersede(
     if (h.id === id || h.status !== 'pending-approval' || h.resource.resourceId !== plan.resource.resourceId)
       continue;
     const reason = `superseded by ${id}, planned on newer evidence`;
-    const next = move(h, 'expired', at, reason);
+    const next = moveAction(h, 'expired', at, reason);
     if (await ledger.putAction(next, 'pending-approval')) out.push(next);
   }
   return out;
@@ -333,10 +337,6 @@ export function lastChange(
 
 function describe(s: ScalingState): string {
   return s.target ? `min ${s.target.min}, max ${s.target.max}` : 'no scaling target';
-}
-
-function move(rec: ActionRecord, status: ActionRecord['status'], at: string, reason: string): ActionRecord {
-  return { ...rec, status, reason, history: [...rec.history, { status, at, reason }] };
 }
 
 function messageOf(err: unknown): string {

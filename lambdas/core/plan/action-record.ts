@@ -100,3 +100,14 @@ export function loadActionRecord(json: unknown, where: string): ActionRecord {
 export function assertStorableAction(record: ActionRecord): void {
   assertStorable(record, loadActionRecord, `action ${record.id}`, 'createdAt');
 }
+
+/** `a` moved to `status` at `at`: its reason, and an entry in its history (with who, for a person's decision). */
+export function moveAction(
+  a: ActionRecord,
+  status: ActionRecord['status'],
+  at: string,
+  reason: string,
+  by?: string,
+): ActionRecord {
+  return { ...a, status, reason, history: [...a.history, { status, at, reason, ...(by ? { by } : {}) }] };
+}

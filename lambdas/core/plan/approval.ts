@@ -4,6 +4,7 @@
  * a conditional write on the status this expects, so that of two decisions at once exactly one takes effect.
  */
 import { fnv1a64 } from './action-id.ts';
+import { moveAction } from './action-record.ts';
 import type { ActionRecord, ApprovalChannel, ApprovalRecord, Guardrails, RefusalReason } from './types.ts';
 
 const HOUR = 3_600_000;
@@ -96,12 +97,12 @@ export function judgeApproval(
       ok: false,
       reason: 'expired',
       detail: `Action ${action.id} expired at ${new Date(until).toISOString()}; the next cycle plans afresh.`,
-      expired: moved(action, 'expired', at, reason),
+      expired: moveAction(action, 'expired', at, reason),
     };
   }
   const status = decision === 'approve' ? 'approved' : 'rejected';
   const detail = `${status === 'approved' ? 'Approved' : 'Rejected'} by ${who}: ${action.kind} change ${action.id} of ${where(action)}.`;
-  return { ok: true, next: moved(action, status, at, detail, who), detail };
+  return { ok: true, next: moveAction(action, status, at, detail, who), detail };
 }
 
 /** A pending action past its time, moved to `expired`. */
@@ -112,7 +113,7 @@ export function expire(
   why?: string,
 ) {
   const reason = why ?? `nobody approved it within ${g.approvalHours} h`;
-  return moved(action, 'expired', new Date(now).toISOString(), reason);
+  return moveAction(action, 'expired', new Date(now).toISOString(), reason);
 }
 
 /** The audit record of one decision or refusal. */
@@ -148,19 +149,4 @@ export function where(a: ActionRecord): string {
 function decidedBy(a: ActionRecord): string {
   const e = [...a.history].reverse().find((h) => h.status === 'approved' || h.status === 'rejected');
   return e?.by ? ` (${e.status} by ${e.by} at ${e.at})` : '';
-}
-
-function moved(
-  a: ActionRecord,
-  status: ActionRecord['status'],
-  at: string,
-  reason: string,
-  by?: string,
-): ActionRecord {
-  return {
-    ...a,
-    status,
-    reason,
-    history: [...a.history, { status, at, reason, ...(by ? { by } : {}) }],
-  };
 }
