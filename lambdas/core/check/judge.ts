@@ -22,7 +22,7 @@ import {
   exceptionsInForce,
 } from '../budget.ts';
 import { type Money, moneyFromNumber, ZERO } from '../money.ts';
-import { addDays, dayStartMs, type Period } from '../period.ts';
+import { addDays, dayStartMs, maxDay, type Period } from '../period.ts';
 import { SelectorMatcher } from '../selector.ts';
 import {
   addRanges,
@@ -211,8 +211,7 @@ const planned = (c: EndpointChange): PlannedEndpoint | undefined => (c.head ?? c
 
 export function judgeCheck(inputs: CheckInputs): CheckResult {
   const tz = inputs.file.billingPeriod.timezone;
-  const restFrom =
-    addDays(inputs.asOf, 1) < inputs.period.start ? inputs.period.start : addDays(inputs.asOf, 1);
+  const restFrom = maxDay(addDays(inputs.asOf, 1), inputs.period.start);
   const restHours = Math.max(0, hoursBetween(restFrom, inputs.period.end, tz));
   const fullHours = hoursBetween(inputs.period.start, inputs.period.end, tz);
   const all = changes(inputs, restHours, fullHours);
