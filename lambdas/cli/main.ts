@@ -11,6 +11,7 @@ import { renderActions } from '../report/actions.ts';
 import { renderText } from '../report/summary.ts';
 import { type PlanFlags, registerActions } from './actions.ts';
 import { registerApprovals } from './approvals.ts';
+import { registerInit } from './init.ts';
 import { localNotifiers } from './notifiers.ts';
 import { registerReport } from './report.ts';
 import { registerReview } from './review.ts';
@@ -212,6 +213,7 @@ export function program(setExit: (code: number) => void): Command {
   registerReview(cli, { setExit });
   registerActions(cli, { setExit, inputs: planInputs });
   registerApprovals(cli, { setExit });
+  registerInit(cli, { setExit, demoInputs });
 
   return cli;
 }

@@ -1,5 +1,16 @@
 import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import {
+  access,
+  link,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join, parse, resolve } from 'node:path';
 import { InputError } from '../core/errors.ts';
 
@@ -19,6 +30,29 @@ export async function writeAtomically(dir: string, files: Record<string, string>
     throw err;
   }
   return staged.map(([, final]) => final);
+}
+
+/**
+ * Writes one file through a temporary name beside it, so that a reader never sees half of it. Without `overwrite` an
+ * existing file is refused (InputError), also one that appears while the text is written: the temporary file is
+ * linked to the name, which fails when the name exists, where a rename would replace it.
+ */
+export async function writeFileAtomically(
+  path: string,
+  content: string,
+  o: { readonly overwrite: boolean; readonly refusal: string },
+): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  await writeFile(tmp, content, { flag: 'wx' });
+  try {
+    if (o.overwrite) await rename(tmp, path);
+    else await link(tmp, path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new InputError(o.refusal);
+    throw err;
+  } finally {
+    await rm(tmp, { force: true });
+  }
 }
 
 /**
