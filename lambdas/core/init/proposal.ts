@@ -93,7 +93,7 @@ export function proposeBudgetFile(
 ): Proposal {
   const measuredDays = `${baseline.from}..${baseline.to}`;
   const header = [
-    ` Budgets measured from what ran ${measuredDays} ${baseline.to === baseline.asOf ? '' : ` (up to ${baseline.asOf})`}, ${o.source}; written by \`perf-budgets init\`.`,
+    ` Budgets measured from what ran ${measuredDays}${baseline.to === baseline.asOf ? '' : ` (up to ${baseline.asOf})`}, ${o.source}; written by \`perf-budgets init\`.`,
     ` Caps are the measured baseline plus ${o.headroomPercent}% headroom, rounded up to ${CAP_DIGITS} significant digits; the`,
     ' utilisation floor is the baseline less the headroom, rounded down. Each limit says the numbers behind it;',
     ' a limit with nothing measured is left out, with the reason.',
