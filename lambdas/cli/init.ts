@@ -19,7 +19,7 @@ import { mergeSnapshotParts } from '../cycle/parts.ts';
 import { renderBudgetFile } from '../formats/budget-writer.ts';
 import { writeFileAtomically } from '../fs/dir-sink.ts';
 import type { DemoInputs } from './report.ts';
-import { collectFiles, collectLive } from './run.ts';
+import { collectFiles, collectLive, collectLiveSpend } from './run.ts';
 import { print } from './terminal.ts';
 
 export interface InitFlags {
@@ -110,14 +110,35 @@ export async function init(
         { costs: costs ?? [], metrics: flags.metrics ?? demo?.metrics },
         { asOf, now },
       );
-  const snapshot = mergeSnapshotParts(parts, discovery);
-  const groups = groupEndpoints(endpointsSeen(snapshot, discovery, days));
+  const seen = mergeSnapshotParts(parts, discovery);
+  const groups = groupEndpoints(endpointsSeen(seen, discovery, days));
   if (groups.length === 0) {
     throw new InputError(
-      `init: no SageMaker endpoint ran in the ${days} days up to ${snapshot.asOf} (no charge names one${flags.aws ? ', and the inventory lists none' : ''}); nothing to budget`,
+      `init: no SageMaker endpoint ran in the ${days} days up to ${seen.asOf} (no charge names one${flags.aws ? ', and the inventory lists none' : ''}); nothing to budget`,
     );
   }
-  const baseline = measureBaseline(snapshot, groupsFile(groups, SETTINGS), groups, days);
+  const file = groupsFile(groups, SETTINGS);
+  // Cost Explorer returns the rows of a tag only when asked for it: the groups' tags (a team's S3 model artefacts)
+  // are known only now, so their spend is asked again under the budgets the file will hold.
+  const snapshot = flags.aws
+    ? mergeSnapshotParts(
+        [
+          await collectLiveSpend(
+            file,
+            { region: flags.region, profile: flags.profile },
+            { asOf: seen.asOf, now, state: false },
+          ),
+          ...parts.filter((p) => p.part !== 'costs'),
+        ],
+        file,
+      )
+    : seen;
+  const baseline = measureBaseline(snapshot, file, groups, days);
+  if (baseline.costGaps.length > 0 && baseline.missing.length === days) {
+    throw new InputError(
+      `init: no cost data in ${baseline.from}..${baseline.to} (${baseline.costGaps.join('; ')}); nothing written`,
+    );
+  }
   const text = renderBudgetFile(
     proposeBudgetFile(baseline, SETTINGS, {
       headroomPercent,

@@ -6,6 +6,10 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as AwsClientsModule from '../aws/clients.ts';
+import type { AwsClients } from '../aws/clients.ts';
+import type * as AwsSourcesModule from '../aws/sources.ts';
+import type { AwsSourcesOptions } from '../aws/sources.ts';
 import type { AlertLinks, AlertMessage } from '../core/alert-text.ts';
 import { ApiUsage } from '../core/api-usage.ts';
 import { type BudgetFile, collectionTargets } from '../core/budget.ts';
@@ -122,18 +126,43 @@ export async function snapshotOfFiles(
   return mergeSnapshotParts(await collectFiles(file, inputs, o), file);
 }
 
-/** The parts of a live cycle, as the deployed pipeline collects them: spend once, then each account and region. */
-export async function collectLive(
+/** What a live collection has open: the day, the home account's clients and what every source is built with. */
+interface Live {
+  readonly file: BudgetFile;
+  readonly asOf: string;
+  readonly home: AwsClients;
+  readonly common: Omit<AwsSourcesOptions, 'clients' | 'usage'>;
+  readonly aws: { readonly clients: typeof AwsClientsModule; readonly sources: typeof AwsSourcesModule };
+}
+
+const liveSpend = (live: Live): Promise<SnapshotPart> =>
+  collectSpend({
+    file: live.file,
+    asOf: live.asOf,
+    sources: live.aws.sources.awsSpendSources({ ...live.common, clients: live.home, usage: new ApiUsage() }),
+  });
+
+interface LiveOptions {
+  readonly asOf?: string;
+  readonly now: Date;
+  readonly state?: string | false;
+}
+
+/**
+ * Opens what a live collection needs: the as-of day, the home account's clients and the cache of closed days, closed
+ * again once `use` is done.
+ */
+async function withLive<T>(
   file: BudgetFile,
   inputs: LiveInputs,
-  o: { readonly asOf?: string; readonly now: Date; readonly state?: string | false },
-): Promise<SnapshotPart[]> {
+  o: LiveOptions,
+  use: (live: Live) => Promise<T>,
+): Promise<T> {
   const timezone = file.billingPeriod.timezone;
   const asOf = resolveAsOf({ given: o.asOf, now: o.now.getTime(), timezone, live: true, label: '--as-of' });
   // the SDK is loaded only for live runs: a file run does not pay for it
-  const { buildClients, TargetClients } = await import('../aws/clients.ts');
-  const { awsResourceSources, awsSpendSources } = await import('../aws/sources.ts');
-  const home = buildClients({ region: inputs.region, profile: inputs.profile });
+  const aws = { clients: await import('../aws/clients.ts'), sources: await import('../aws/sources.ts') };
+  const home = aws.clients.buildClients({ region: inputs.region, profile: inputs.profile });
   const cache = o.state === false ? undefined : ledgerAt(o.state);
   const common = {
     file,
@@ -144,27 +173,45 @@ export async function collectLive(
     focusExportName: inputs.focusExportName,
   };
   try {
-    const parts: SnapshotPart[] = [
-      await collectSpend({
-        file,
-        asOf,
-        sources: awsSpendSources({ ...common, clients: home, usage: new ApiUsage() }),
-      }),
-    ];
+    return await use({ file, asOf, home, common, aws });
+  } finally {
+    await cache?.close();
+  }
+}
+
+/** The spend part of a live cycle alone: what `init` asks again once it knows the tags its budgets select. */
+export async function collectLiveSpend(
+  file: BudgetFile,
+  inputs: LiveInputs,
+  o: LiveOptions,
+): Promise<SnapshotPart> {
+  return withLive(file, inputs, o, liveSpend);
+}
+
+/** The parts of a live cycle, as the deployed pipeline collects them: spend once, then each account and region. */
+export async function collectLive(
+  file: BudgetFile,
+  inputs: LiveInputs,
+  o: LiveOptions,
+): Promise<SnapshotPart[]> {
+  return withLive(file, inputs, o, async (live) => {
+    const { asOf, home, common, aws } = live;
+    const parts: SnapshotPart[] = [await liveSpend(live)];
     const targets = file.accounts ? collectionTargets(file.accounts, home.region) : [];
-    const members = new TargetClients({ homeRegion: home.region, sessionName: 'perf-budgets-cli' });
+    const members = new aws.clients.TargetClients({
+      homeRegion: home.region,
+      sessionName: 'perf-budgets-cli',
+    });
     for (const target of targets.length > 0 ? targets : [undefined]) {
       const clients =
         target === undefined || (target.roleArn === undefined && target.region === home.region)
           ? home
           : members.for(target);
-      const sources = awsResourceSources({ ...common, clients, usage: new ApiUsage() });
-      parts.push(await collectResources({ file, asOf, sources }, target));
+      const resourceSources = aws.sources.awsResourceSources({ ...common, clients, usage: new ApiUsage() });
+      parts.push(await collectResources({ file, asOf, sources: resourceSources }, target));
     }
     return parts;
-  } finally {
-    await cache?.close();
-  }
+  });
 }
 
 /**

@@ -53,6 +53,8 @@ export interface Baseline extends DaySpan {
   readonly asOf: string;
   /** Days of the window with no cost row at all: left out of every median, never counted as zero. */
   readonly missing: readonly string[];
+  /** Why cost data is missing, as its source said: the spend the baseline could not read. */
+  readonly costGaps: readonly string[];
   /** Whether metrics were read at all. */
   readonly metrics: boolean;
   readonly groups: readonly GroupBaseline[];
@@ -119,6 +121,7 @@ export function measureBaseline(
     from,
     to,
     missing,
+    costGaps: snapshot.gaps.filter((g) => g.source === 'costs').map((g) => g.message),
     metrics: snapshot.metrics !== undefined,
     groups: alloc.views.map((view, i) => ({
       group: groups[i] as BudgetGroup,

@@ -206,6 +206,11 @@ export function proposeLimits(g: GroupBaseline, o: CapOptions, metrics: boolean)
     ],
   ];
   for (const [spec, floor, round] of specs) {
+    // without the budget's spend its endpoints' cost per 1k reads $0: unmeasured, not free
+    if (spec.key === 'costPer1kInferences' && !g.spend) {
+      leftOut.push('costPer1kInferences: no spend of this budget was measured');
+      continue;
+    }
     const r = endpointLimit(g, spec, o, floor, round);
     if (r.value === undefined) {
       if (r.leftOut) leftOut.push(r.leftOut);

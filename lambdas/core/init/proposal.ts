@@ -100,6 +100,7 @@ export function proposeBudgetFile(
     ...(baseline.missing.length > 0
       ? [` Days without any cost data, left out of every measure: ${baseline.missing.join(', ')}.`]
       : []),
+    ...baseline.costGaps.map((g) => ` Cost data incomplete: ${g}`),
   ];
   const budgets = baseline.groups.map((gb): ProposedBudget => {
     const g = gb.group;

@@ -4,6 +4,7 @@ import {
   ceilSignificant,
   ceilSignificantMoney,
   floorSignificant,
+  proposeLimits,
   spendCap,
 } from '../../../lambdas/core/init/caps.ts';
 import { parseMoney } from '../../../lambdas/core/money.ts';
@@ -75,5 +76,28 @@ describe('spendCap', () => {
     });
     expect(r.cap).toBeUndefined();
     expect(r.leftOut).toMatch(/no charge/);
+  });
+
+  it('leaves cost per 1k out when no spend was measured, never $0 from missing spend', () => {
+    const r = proposeLimits(
+      {
+        ...group(undefined),
+        endpoints: [
+          {
+            name: 'g',
+            invocations: 1_000_000,
+            costPer1k: 0,
+            latencyP99Ms: 50,
+            utilization: 0.5,
+            peakInstances: 2,
+          },
+        ],
+      },
+      { headroomPercent: 20, currency: 'USD', window: { from: '2026-03-01', to: '2026-03-10' } },
+      true,
+    );
+    expect(r.limits.costPer1kInferences).toBeUndefined();
+    expect(r.leftOut).toContain('costPer1kInferences: no spend of this budget was measured');
+    expect(r.limits.latencyP99Ms).toBe(60);
   });
 });
