@@ -5,16 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BudgetResult, CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { displayMoney } from '../../lambdas/core/money.ts';
 import { type AwsTestServer, startAwsServer } from '../helpers/aws-server.ts';
-import { type CliResult, cliAsync, ROOT } from '../helpers/cli.ts';
-import {
-  AS_OF,
-  BUDGETS_YAML,
-  endpointTruth,
-  NOW_MS,
-  shownMoney,
-  spendFrom,
-} from '../helpers/paths-account.ts';
-import { pathsAccountHandlers } from '../helpers/paths-aws.ts';
+import { type CliResult, cliAsync } from '../helpers/cli.ts';
+import { AS_OF, BUDGETS_YAML, endpointTruth, shownMoney, spendFrom } from '../helpers/paths-account.ts';
+import { pathsAccountEnv, pathsAccountHandlers } from '../helpers/paths-aws.ts';
 import { focusCsv, metricsCsv } from '../helpers/paths-files.ts';
 
 /**
@@ -89,16 +82,7 @@ describe('one account through the file path and the live path', () => {
         '--metrics',
         metrics,
       ]),
-      cliAsync(['run', '--aws', ...common], {
-        AWS_ENDPOINT_URL: server.url,
-        AWS_REGION: 'us-east-1',
-        AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-        AWS_SECRET_ACCESS_KEY: 'secret',
-        AWS_MAX_ATTEMPTS: '1',
-        // the daily cycle of the morning after as-of, whatever day the test runs
-        NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(ROOT, 'test/helpers/fixed-clock.mjs')}`,
-        PERF_BUDGETS_TEST_NOW: new Date(NOW_MS).toISOString(),
-      }),
+      cliAsync(['run', '--aws', ...common], pathsAccountEnv(server.url)),
     ]);
     for (const [path, r] of [
       ['focus', focus],

@@ -5,8 +5,10 @@
  * Filter over the account's line items as Cost Explorer does (cost-explorer-engine.ts). Everything answers as of
  * NOW_MS, the morning after as-of.
  */
+import { join } from 'node:path';
 import { formatMoney, type Money } from '../../lambdas/core/money.ts';
 import type { Handler } from './aws-server.ts';
+import { ROOT } from './cli.ts';
 import { type LineItem as CeItem, costAndUsageResponse, days } from './cost-explorer-engine.ts';
 import { hourlyDatapoint, metricDataResponse } from './metric-data.ts';
 import {
@@ -302,5 +304,21 @@ export function pathsAccountHandlers(): Record<string, Handler> {
       };
     },
     'GraniteServiceVersion20100801.GetMetricData': metricData,
+  };
+}
+
+/**
+ * The environment of a CLI child process that talks to the loopback account at `url` as the daily cycle of the
+ * morning after as-of, whatever day the test runs.
+ */
+export function pathsAccountEnv(url: string): Record<string, string> {
+  return {
+    AWS_ENDPOINT_URL: url,
+    AWS_REGION: REGION,
+    AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_MAX_ATTEMPTS: '1',
+    NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import=${join(ROOT, 'test/helpers/fixed-clock.mjs')}`,
+    PERF_BUDGETS_TEST_NOW: new Date(NOW_MS).toISOString(),
   };
 }
