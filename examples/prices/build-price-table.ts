@@ -148,7 +148,7 @@ export function buildPriceTable(texts: {
     version: 1,
     date,
     currency: 'USD',
-    source: `perf-budgets shipped price table (${date})`,
+    source: 'perf-budgets shipped price table',
     sources: { ...SOURCES },
     regions: { 'eu-west-1': { hosting: sorted(euWest) }, 'us-east-1': { hosting: sorted(usEast) } },
   };

@@ -1,8 +1,8 @@
 /**
  * SageMaker real-time hosting prices from the AWS Price List API (GetProducts, service AmazonSageMaker): the
  * on-demand price per instance-hour of every `ml.*` type in a region. The API answers only in us-east-1,
- * eu-central-1 and ap-south-1, whatever region is priced: the client is built for us-east-1. Requests are free and
- * counted in `ApiUsage`, one per page.
+ * eu-central-1 and ap-south-1, whatever region is priced: the client (clients.ts `buildPricingClient`) is built for
+ * us-east-1. Requests are free and counted in `ApiUsage`, one per page.
  *
  * Each item of `PriceList` is one product as a JSON string. A product that is not on-demand instance hosting (a
  * storage or data-transfer line of the Hosting component, a product with no hourly on-demand price) is skipped and
@@ -18,8 +18,6 @@ import { INSTANCE_TYPE } from '../core/prices.ts';
 import { sourceError } from './errors.ts';
 import { pages } from './paging.ts';
 
-/** Where the Price List API answers (it also does in eu-central-1 and ap-south-1). */
-export const PRICE_LIST_REGION = 'us-east-1';
 const API = 'pricing:GetProducts';
 
 export interface PriceListOptions {

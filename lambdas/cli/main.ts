@@ -12,6 +12,7 @@ import { renderText } from '../report/summary.ts';
 import { type PlanFlags, registerActions } from './actions.ts';
 import { registerApprovals } from './approvals.ts';
 import { localNotifiers } from './notifiers.ts';
+import { registerPrices } from './prices.ts';
 import { registerReport } from './report.ts';
 import { registerReview } from './review.ts';
 import { type RunOutput, runCycle } from './run.ts';
@@ -212,6 +213,7 @@ export function program(setExit: (code: number) => void): Command {
   registerReview(cli, { setExit });
   registerActions(cli, { setExit, inputs: planInputs });
   registerApprovals(cli, { setExit });
+  registerPrices(cli, { setExit });
 
   return cli;
 }

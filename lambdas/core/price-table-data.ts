@@ -6,7 +6,7 @@ export const SHIPPED_PRICE_DOCUMENT = {
   version: 1,
   date: '2025-06-01',
   currency: 'USD',
-  source: 'perf-budgets shipped price table (2025-06-01)',
+  source: 'perf-budgets shipped price table',
   sources: {
     'sagemaker-pricing-page': {
       title: 'Amazon SageMaker pricing page, real-time inference on-demand, us-east-1',

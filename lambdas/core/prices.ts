@@ -46,7 +46,7 @@ export interface PriceTable {
 
 const AMOUNT = /^\d+(\.\d+)?$/;
 export const INSTANCE_TYPE = /^ml\.[a-z0-9-]+\.[a-z0-9-]+$/;
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+export const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 
 const Amount = z
   .string()
