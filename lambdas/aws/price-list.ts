@@ -66,9 +66,10 @@ export function hostingFilters(region: string) {
 
 function parseItem(item: unknown): Product {
   let doc: unknown = item;
-  if (typeof item === 'string') {
+  // over the wire the SDK hands each item over as a String object (its lazy JSON string), a mock as a plain string
+  if (typeof item === 'string' || item instanceof String) {
     try {
-      doc = JSON.parse(item);
+      doc = JSON.parse(String(item));
     } catch (err) {
       throw new DataError(`${API} returned a PriceList item that is not JSON`, { cause: err });
     }

@@ -108,6 +108,12 @@ describe('readHostingPrices', () => {
     );
   });
 
+  it('reads an item handed over as a String object, as the SDK deserialises the wire response', async () => {
+    const boxed = Object(product({ type: 'ml.g5.xlarge', region: 'eu-central-1', usd: ['1.664'] })) as string;
+    pricing.on(GetProductsCommand).resolves({ PriceList: [boxed] });
+    expect((await read()).perHour).toEqual({ 'ml.g5.xlarge': '1.664' });
+  });
+
   it('fails, naming the API, on an item that is not JSON', async () => {
     pricing.on(GetProductsCommand).resolves({ PriceList: ['{"product": '] });
     await expect(read()).rejects.toThrow('pricing:GetProducts returned a PriceList item that is not JSON');
