@@ -8,6 +8,7 @@ import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-s
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
+import { PricingClient } from '@aws-sdk/client-pricing';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { SSMClient } from '@aws-sdk/client-ssm';
@@ -52,10 +53,9 @@ const DEFAULT_MAX_ATTEMPTS = 5;
 /** Cost Explorer's API lives in us-east-1 for every account (aws partition). */
 export const COST_EXPLORER_REGION = 'us-east-1';
 
-export function buildClients(opts: ClientOptions): AwsClients {
-  const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-  if (!region) throw new InputError('no AWS region: pass --region or set AWS_REGION');
-  const common = {
+/** Retries and credentials every client shares. */
+function commonConfig(opts: ClientOptions) {
+  return {
     maxAttempts: opts.maxAttempts ?? DEFAULT_MAX_ATTEMPTS,
     retryMode: 'standard' as const,
     ...(opts.credentials
@@ -64,6 +64,20 @@ export function buildClients(opts: ClientOptions): AwsClients {
         ? { credentials: fromIni({ profile: opts.profile }) }
         : {}),
   };
+}
+
+/** The Price List API answers in us-east-1 (also eu-central-1 and ap-south-1) for every region it prices. */
+export const PRICE_LIST_REGION = 'us-east-1';
+
+/** A Price List client, whatever region is to be priced. */
+export function buildPricingClient(opts: Omit<ClientOptions, 'region'>): PricingClient {
+  return new PricingClient({ ...commonConfig(opts), region: PRICE_LIST_REGION });
+}
+
+export function buildClients(opts: ClientOptions): AwsClients {
+  const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) throw new InputError('no AWS region: pass --region or set AWS_REGION');
+  const common = commonConfig(opts);
   return {
     costExplorer: new CostExplorerClient({ ...common, region: COST_EXPLORER_REGION }),
     cloudWatch: new CloudWatchClient({ ...common, region }),

@@ -13,6 +13,7 @@ import { type PlanFlags, registerActions } from './actions.ts';
 import { registerApprovals } from './approvals.ts';
 import { registerInit } from './init.ts';
 import { localNotifiers } from './notifiers.ts';
+import { registerPrices } from './prices.ts';
 import { registerReport } from './report.ts';
 import { registerReview } from './review.ts';
 import { type RunOutput, runCycle } from './run.ts';
@@ -214,6 +215,7 @@ export function program(setExit: (code: number) => void): Command {
   registerActions(cli, { setExit, inputs: planInputs });
   registerApprovals(cli, { setExit });
   registerInit(cli, { setExit, demoInputs });
+  registerPrices(cli, { setExit });
 
   return cli;
 }

@@ -42,7 +42,7 @@ export class DataError extends PerfBudgetsError {
 }
 
 /** What an AWS failure left unknown: spend, metrics, inventory, the ledger, the outputs, or a role's credentials. */
-export type AwsSource = 'costs' | 'metrics' | 'inventory' | 'ledger' | 'outputs' | 'credentials';
+export type AwsSource = 'costs' | 'metrics' | 'inventory' | 'ledger' | 'outputs' | 'credentials' | 'prices';
 export type AwsFailureKind = 'throttled' | 'access-denied' | 'malformed' | 'failed';
 
 /**

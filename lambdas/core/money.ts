@@ -111,6 +111,12 @@ export function formatMoney(amount: Money, decimals = 2): string {
   return neg && q !== 0n ? `-${body}` : body;
 }
 
+/** Every decimal the amount holds and no trailing zero ("1.408", "0.00002", "12"): text that parses back to it. */
+export function exactMoneyText(amount: Money): string {
+  const text = formatMoney(amount, MONEY_DECIMALS);
+  return text.includes('.') ? text.replace(/\.?0+$/, '') : text;
+}
+
 /** "$1,234.57" style, for people. */
 export function displayMoney(amount: Money, currency = 'USD'): string {
   const fixed = formatMoney(amount, 2);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   displayMoney,
+  exactMoneyText,
   formatMoney,
   moneyFromNumber,
   parseBillAmount,
@@ -17,6 +18,18 @@ describe('money', () => {
     expect(formatMoney(parseMoney('1.2E-5') as bigint, 6)).toBe('0.000012');
     expect(formatMoney(parseMoney('-3.5') as bigint, 2)).toBe('-3.50');
     expect(formatMoney(parseMoney('.5') as bigint, 1)).toBe('0.5');
+  });
+
+  it('writes an amount with every decimal it holds and no trailing zero, text that parses back to it', () => {
+    expect(exactMoneyText(parseMoney('1.4080000000') as bigint)).toBe('1.408');
+    expect(exactMoneyText(parseMoney('0.0000240') as bigint)).toBe('0.000024');
+    expect(exactMoneyText(parseMoney('12') as bigint)).toBe('12');
+    expect(exactMoneyText(1n)).toBe('0.000000000001');
+    fc.assert(
+      fc.property(fc.bigInt({ min: -(10n ** 20n), max: 10n ** 20n }), (m) => {
+        expect(parseMoney(exactMoneyText(m))).toBe(m);
+      }),
+    );
   });
 
   it('rejects what is not a number', () => {
