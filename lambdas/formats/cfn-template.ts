@@ -11,6 +11,8 @@ import { InputError } from '../core/errors.ts';
 export interface CfnResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
+  /** CDK writes `aws:asset:path` here: the file of a nested stack's template in the cloud assembly. */
+  readonly Metadata?: Record<string, unknown>;
 }
 
 export interface CfnTemplate {
@@ -103,8 +105,11 @@ export const isUnresolved = (v: unknown): v is Unresolved =>
 
 export interface ResolveContext {
   readonly template: CfnTemplate;
-  /** Values of parameters (overriding defaults) and pseudo parameters (`AWS::Region`, ...). */
-  readonly values?: Readonly<Record<string, string>>;
+  /**
+   * Values of parameters (overriding defaults) and pseudo parameters (`AWS::Region`, ...); a value already found
+   * unresolvable (a nested stack's parameter its parent could not resolve) stands as what it is.
+   */
+  readonly values?: Readonly<Record<string, string | Unresolved>>;
   /** The value a `Ref` to one of the template's resources stands for (its physical name), when known. */
   readonly refOf?: (logicalId: string) => string | undefined;
   /** The value of `Fn::GetAtt [id, attribute]`, when known. */
@@ -131,6 +136,9 @@ function ref(name: string, ctx: ResolveContext, path: string): unknown {
   if (given !== undefined) return given;
   const param = ctx.template.Parameters?.[name];
   if (param) {
+    // the default of an SSM-typed parameter is the name of the SSM parameter, whose value is read at deploy
+    if (param.Type?.startsWith('AWS::SSM::Parameter::'))
+      return { unresolved: `${path}: Ref ${name}: a parameter read from SSM Parameter Store at deploy` };
     if (param.Default !== undefined) return param.Default;
     return { unresolved: `${path}: Ref ${name}: a parameter without a default (give its value)` };
   }
@@ -138,6 +146,8 @@ function ref(name: string, ctx: ResolveContext, path: string): unknown {
     const physical = ctx.refOf?.(name);
     return physical ?? { unresolved: `${path}: Ref ${name}: the name of a resource CloudFormation names` };
   }
+  if (name.startsWith('AWS::'))
+    return { unresolved: `${path}: Ref ${name}: a pseudo parameter known only at deploy (give its value)` };
   return { unresolved: `${path}: Ref ${name}: not a parameter or resource of the template` };
 }
 

@@ -96,6 +96,23 @@ describe('CloudFormation templates', () => {
     });
   });
 
+  it('leaves an SSM-typed parameter and an unknown pseudo parameter unresolved, and takes a pseudo parameter given', () => {
+    const t = parseTemplate(
+      'Parameters:\n  Type: { Type: "AWS::SSM::Parameter::Value<String>", Default: /ml/instance-type }\nResources: {}\n',
+      'ssm.yaml',
+    );
+    expect(resolveValue({ Ref: 'Type' }, { template: t }, 'p')).toEqual({
+      unresolved: 'p: Ref Type: a parameter read from SSM Parameter Store at deploy',
+    });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+    expect(resolveValue({ 'Fn::Sub': '${AWS::StackName}-x' }, { template: t }, 'n')).toEqual({
+      unresolved: 'n.Fn::Sub: Ref AWS::StackName: a pseudo parameter known only at deploy (give its value)',
+    });
+    const given = { template: t, values: { 'AWS::StackName': 'app' } };
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string
+    expect(resolveValue({ 'Fn::Sub': '${AWS::StackName}-x' }, given, 'n')).toBe('app-x');
+  });
+
   it('refuses what is not a template in one line naming the file', () => {
     const cases: [string, RegExp][] = [
       ['{ "Resources": ', /^bad\.json: not a CloudFormation template: /],

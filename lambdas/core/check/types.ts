@@ -34,6 +34,8 @@ export interface InstanceVariant {
   readonly max: number;
   /** What sets `min` and `max`: an Application Auto Scaling target, managed instance scaling, or nothing. */
   readonly scaling: 'autoscaling' | 'managed-instance-scaling' | 'fixed';
+  /** Scaling policies on the variant's autoscaling target (target tracking, step); set when `scaling` is autoscaling. */
+  readonly scalingPolicies?: number;
   /** Inference components placed on the variant (they run on its instances and bill as its hosting). */
   readonly components?: readonly PlannedComponent[];
 }
@@ -53,6 +55,8 @@ export interface PlannedComponent {
   readonly logicalId: string;
   readonly name?: string;
   readonly copies: { readonly initial: number; readonly min: number; readonly max: number };
+  /** Scaling policies on the component's autoscaling target, when it has one. */
+  readonly scalingPolicies?: number;
 }
 
 /** One SageMaker endpoint as the template would deploy it. */
