@@ -4,7 +4,7 @@
  * Each stack's region and account come from its environment when the app fixes them, else from the command line;
  * when neither does they stay undefined and the check names them.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
 import type { PlannedDeployment, PlannedEndpoint, UnresolvedValue } from '../core/check/types.ts';
@@ -38,6 +38,17 @@ const StackProperties = z.looseObject({
   parameters: z.record(z.string(), z.string()).optional(),
 });
 const AssemblyProperties = z.looseObject({ directoryName: z.string() });
+const AssetManifest = z.looseObject({
+  files: z
+    .record(
+      z.string(),
+      z.looseObject({
+        source: z.looseObject({ path: z.string() }),
+        destinations: z.record(z.string(), z.looseObject({ objectKey: z.string() })).optional(),
+      }),
+    )
+    .optional(),
+});
 
 /** Nested stacks and assemblies deeper than this are a loop, not an app. */
 const MAX_DEPTH = 16;
@@ -77,21 +88,42 @@ async function readStack(reader: Reader, rel: string, scope: Omit<TemplateScope,
   reader.unresolved.push(...found.unresolved);
   for (const nested of nestedStacks(template, full)) {
     if (nested.problem) reader.unresolved.push(nested.problem);
-    if (nested.asset === undefined) {
+    const asset = nested.asset ?? (await publishedTemplate(reader, dirname(rel), nested.url));
+    if (asset === undefined) {
       reader.unresolved.push({
         path: `${scope.stack}/${nested.id}.Properties.TemplateURL`,
-        why: 'a nested stack whose template is not in the assembly (no aws:asset:path) is not read',
+        why: 'a nested stack whose template is not in the assembly is not read',
       });
       continue;
     }
     const { stackName: _generated, parameters: _parent, ...inherited } = scope;
     await readStack(
       reader,
-      join(dirname(rel), nested.asset),
+      join(dirname(rel), asset),
       { ...inherited, stack: `${scope.stack}/${nested.id}`, parameters: nested.parameters },
       depth + 1,
     );
   }
+}
+
+/**
+ * The file of a nested stack's template that CDK publishes under the object key its TemplateURL ends with, found in
+ * the assembly's asset manifests (for a synth without asset metadata, `cdk synth --no-asset-metadata` or an app's
+ * own `synth()`).
+ */
+async function publishedTemplate(reader: Reader, dir: string, url: string): Promise<string | undefined> {
+  const names = await readdir(join(reader.root, dir)).catch(() => [] as string[]);
+  for (const name of names.filter((n) => n.endsWith('.assets.json'))) {
+    const manifest = AssetManifest.safeParse(
+      JSON.parse(await readText(reader, join(dir, name), 'the asset manifest')),
+    );
+    const files = manifest.success ? Object.values(manifest.data.files ?? {}) : [];
+    const file = files.find((f) =>
+      Object.values(f.destinations ?? {}).some((d) => url.includes(`/${d.objectKey}`)),
+    );
+    if (file) return file.source.path;
+  }
+  return undefined;
 }
 
 /** `aws://ACCOUNT/REGION`, with `unknown-account` / `unknown-region` for an environment-agnostic stack. */

@@ -445,7 +445,10 @@ export function readEndpoints(template: CfnTemplate, scope: TemplateScope): Temp
   return { endpoints, unresolved: problems };
 }
 
-/** Nested stacks of a template: their logical id, the template file CDK names, and their resolved parameters. */
+/**
+ * Nested stacks of a template: their logical id, the template file CDK names (asset metadata), the template URL as
+ * written, and their parameters resolved in the parent.
+ */
 export function nestedStacks(template: CfnTemplate, scope: TemplateScope) {
   const ctx = templateContext(template, scope);
   return resourcesOf(template, NESTED_STACK).map(([id, r]) => {
@@ -453,9 +456,10 @@ export function nestedStacks(template: CfnTemplate, scope: TemplateScope) {
     const resolved = resolveValue(r.Properties?.Parameters ?? {}, ctx.resolve, at);
     const parameters: Record<string, string | Unresolved> = {};
     if (isUnresolved(resolved))
-      return { id, asset: undefined, parameters, problem: unresolvedValue(resolved) };
+      return { id, asset: undefined, url: '', parameters, problem: unresolvedValue(resolved) };
     for (const [k, v] of Object.entries(resolved as Props)) parameters[k] = isUnresolved(v) ? v : String(v);
     const asset = r.Metadata?.['aws:asset:path'];
-    return { id, asset: typeof asset === 'string' ? asset : undefined, parameters, problem: undefined };
+    const url = JSON.stringify(r.Properties?.TemplateURL ?? '');
+    return { id, asset: typeof asset === 'string' ? asset : undefined, url, parameters, problem: undefined };
   });
 }

@@ -185,7 +185,7 @@ describe('reading a cloud assembly', () => {
     expect(d.unresolved).toEqual([
       {
         path: 'App/Outside.Properties.TemplateURL',
-        why: 'a nested stack whose template is not in the assembly (no aws:asset:path) is not read',
+        why: 'a nested stack whose template is not in the assembly is not read',
       },
     ]);
   });
