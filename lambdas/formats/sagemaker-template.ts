@@ -155,7 +155,9 @@ function tieText(
   template: CfnTemplate,
   path: string,
 ): string | Unresolved {
-  const id = TOKEN.exec(text)?.[1] ?? [...ctx.names].find(([, n]) => n === text)?.[0];
+  const id =
+    TOKEN.exec(text)?.[1] ??
+    [...ctx.names].find(([i, n]) => n === text && template.Resources[i]?.Type === type)?.[0];
   if (id !== undefined && template.Resources[id]?.Type === type) return id;
   const what = TOKEN.test(text) ? text.replace(TOKEN, (_, i: string) => i) : text;
   return { unresolved: `${path}: ${what} is no ${type} of this template` };
@@ -275,8 +277,8 @@ function readComponents(
     const p = resolveValue(raw, ctx.resolve, at) as Props;
     const runtime = (p.RuntimeConfig ?? {}) as Props;
     const copies = count(runtime.CopyCount, `${at}.RuntimeConfig.CopyCount`, problems, 'no CopyCount');
-    if (isUnresolved(endpoint)) {
-      problems.push(unresolvedValue(endpoint));
+    if (isUnresolved(endpoint) || isUnresolved(p.VariantName)) {
+      problems.push(unresolvedValue(isUnresolved(endpoint) ? endpoint : (p.VariantName as Unresolved)));
       continue;
     }
     if (copies === undefined) continue;
@@ -314,7 +316,7 @@ function readVariant(
       serverless.MaxConcurrency,
       `${at}.ServerlessConfig.MaxConcurrency`,
       out,
-      'none',
+      'no MaxConcurrency',
     );
     const provisioned = count(
       serverless.ProvisionedConcurrency,
@@ -408,7 +410,7 @@ export function readEndpoints(template: CfnTemplate, scope: TemplateScope): Temp
         unresolved.push(
           isUnresolved(list)
             ? unresolvedValue(list)
-            : { path: `${configAt}.ProductionVariants`, why: 'none' },
+            : { path: `${configAt}.ProductionVariants`, why: 'no ProductionVariants' },
         );
       (Array.isArray(list) ? (list as Props[]) : []).forEach((v, i) => {
         const key = `${id}/${String(v.VariantName)}`;

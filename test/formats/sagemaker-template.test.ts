@@ -272,4 +272,45 @@ describe('SageMaker endpoints in a template', () => {
       { path: 'x/Component.Properties.VariantName', why: "the variant Gone is on no endpoint's config" },
     ]);
   });
+
+  it('ties a config by its literal name even when an endpoint has the same name', () => {
+    const t = configAndEndpoint(
+      { VariantName: 'A', InstanceType: 'ml.m5.large', InitialInstanceCount: 1 },
+      { EndpointName: 'chat', EndpointConfigName: 'chat' },
+    );
+    const named = parseTemplate(
+      JSON.stringify({
+        Resources: {
+          ...t.Resources,
+          Config: {
+            ...t.Resources.Config,
+            Properties: { ...t.Resources.Config?.Properties, EndpointConfigName: 'chat' },
+          },
+        },
+      }),
+      'same-name.json',
+    );
+    const { endpoints } = readEndpoints(named, scope('s'));
+    expect(endpoints[0]?.unresolved).toEqual([]);
+    expect(endpoints[0]?.variants).toMatchObject([{ instanceType: 'ml.m5.large', initial: 1 }]);
+  });
+
+  it('leaves out a serverless variant whose size it cannot read, and says why', () => {
+    const t = configAndEndpoint(
+      { VariantName: 'A', ServerlessConfig: { MemorySizeInMB: { Ref: 'Memory' } } },
+      { EndpointName: 'embed' },
+    );
+    const { endpoints } = readEndpoints(t, scope('s'));
+    expect(endpoints[0]?.variants).toEqual([]);
+    expect(endpoints[0]?.unresolved).toEqual([
+      {
+        path: 's/Config.Properties.ProductionVariants[0].ServerlessConfig.MemorySizeInMB',
+        why: 'Ref Memory: not a parameter or resource of the template',
+      },
+      {
+        path: 's/Config.Properties.ProductionVariants[0].ServerlessConfig.MaxConcurrency',
+        why: 'no MaxConcurrency',
+      },
+    ]);
+  });
 });
