@@ -11,6 +11,7 @@ import { renderActions } from '../report/actions.ts';
 import { renderText } from '../report/summary.ts';
 import { type PlanFlags, registerActions } from './actions.ts';
 import { registerApprovals } from './approvals.ts';
+import { registerCheck } from './check.ts';
 import { registerInit } from './init.ts';
 import { localNotifiers } from './notifiers.ts';
 import { registerPrices } from './prices.ts';
@@ -216,6 +217,7 @@ export function program(setExit: (code: number) => void): Command {
   registerApprovals(cli, { setExit });
   registerInit(cli, { setExit, demoInputs });
   registerPrices(cli, { setExit });
+  registerCheck(cli, { setExit });
 
   return cli;
 }

@@ -60,7 +60,8 @@ export interface CheckInputs {
   readonly history?: CheckHistory;
 }
 
-export type ChangeKind = 'new' | 'changed' | 'unchanged' | 'removed';
+/** `planned` when there is nothing to compare with (no --base, no history). */
+export type ChangeKind = 'new' | 'changed' | 'unchanged' | 'removed' | 'planned';
 
 export interface EndpointChange {
   readonly key: string;
@@ -172,9 +173,11 @@ function changes(inputs: CheckInputs, restHours: number, fullHours: number): End
         : sameCapacity(was.endpoint, head.endpoint)
           ? 'unchanged'
           : 'changed'
-      : inputs.history && !measured
-        ? 'new'
-        : 'changed';
+      : !inputs.history
+        ? 'planned'
+        : measured
+          ? 'changed'
+          : 'new';
     out.push({
       key: head.key,
       kind,
@@ -228,7 +231,13 @@ export function judgeCheck(inputs: CheckInputs): CheckResult {
   const budgets = inputs.file.budgets
     .filter((b) => byBudget.has(b.name))
     .map((b) => judgeBudget(b, byBudget.get(b.name) ?? [], inputs));
-  const unpriced = all.flatMap((c) => [...(c.head?.unpriced ?? []), ...(c.base?.unpriced ?? [])]);
+  const unpriced = [
+    ...new Map(
+      all
+        .flatMap((c) => [...(c.head?.unpriced ?? []), ...(c.base?.unpriced ?? [])])
+        .map((u) => [`${u.path}\n${u.why}`, u]),
+    ).values(),
+  ];
   return {
     asOf: inputs.asOf,
     period: inputs.period,
@@ -248,6 +257,14 @@ function judgeBudget(budget: Budget, mine: readonly EndpointChange[], inputs: Ch
   for (const c of mine) {
     for (const u of [...(c.head?.unpriced ?? []), ...(inputs.base ? (c.base?.unpriced ?? []) : [])])
       problems.push(`${c.key} is not priced: ${u.path}: ${u.why}`);
+  }
+  if (!inputs.base && inputs.history) {
+    for (const c of mine) {
+      if (c.rest && !c.added)
+        problems.push(
+          `${c.key}: the ${inputs.history.label} does not say what it spends as deployed; give --base with the deployed template`,
+        );
+    }
   }
   const history = inputs.history?.budgets.get(budget.name);
   if (inputs.history && (history?.spendToDate === undefined || history.forecast === undefined))

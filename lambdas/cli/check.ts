@@ -1,0 +1,247 @@
+/**
+ * `perf-budgets check TEMPLATE|CDK_OUT_DIR --budgets FILE`: the pre-deploy gate. Reads what the templates would
+ * deploy, prices it, and judges each budget it touches on its period with the change (core/check/judge.ts). Exit 0
+ * within budget (an exception that lets a change through is named), 1 over or unknown, 2 on bad input.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Command, Option } from 'commander';
+import type { BudgetFile } from '../core/budget.ts';
+import { type CheckHistory, judgeCheck } from '../core/check/judge.ts';
+import {
+  budgetHistories,
+  ledgerBudgetHistory,
+  ledgerMeasured,
+  measureEndpoints,
+} from '../core/check/measure.ts';
+import { type MeasuredEndpoint, priceEndpoint } from '../core/check/price.ts';
+import type { PlannedDeployment, PriceLookup } from '../core/check/types.ts';
+import { EXIT, InputError } from '../core/errors.ts';
+import { addDays, DayClock, parseDay, periodContaining } from '../core/period.ts';
+import { evaluateStep } from '../cycle/evaluate.ts';
+import { loadBudgetFile } from '../formats/budget-file.ts';
+import { readDeployment } from '../formats/cdk-out.ts';
+import { SqliteLedger } from '../fs/ledger-sqlite.ts';
+import { type CheckHeader, checkJson, renderCheckMarkdown, renderCheckText } from '../report/check.ts';
+import { loadPriceTable } from './prices.ts';
+import { collectFiles, collectLive } from './run.ts';
+import { jsonForTerminal, print } from './terminal.ts';
+
+export interface CheckFlags {
+  readonly budgets?: string;
+  readonly base?: string;
+  readonly costs?: string[];
+  readonly metrics?: string;
+  readonly aws?: boolean;
+  readonly state?: string;
+  readonly region?: string;
+  readonly profile?: string;
+  readonly prices?: string;
+  readonly asOf?: string;
+  readonly parameter?: string[];
+  readonly format: 'text' | 'markdown' | 'json';
+}
+
+/** `--parameter Key=Value`, repeatable: template parameters the check resolves with. */
+function parameters(given: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of given ?? []) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new InputError(`check: --parameter: expected Key=Value, got "${p}"`);
+    out[p.slice(0, eq)] = p.slice(eq + 1);
+  }
+  return out;
+}
+
+function sources(flags: CheckFlags): number {
+  return [flags.costs !== undefined, flags.aws === true, flags.state !== undefined].filter(Boolean).length;
+}
+
+interface History {
+  readonly asOf: string;
+  readonly history?: CheckHistory;
+}
+
+/** The day judged without history: the one before today in the billing time zone (the rest of the period starts today). */
+function dayWithout(flags: CheckFlags, file: BudgetFile, now: Date): string {
+  const tz = file.billingPeriod.timezone;
+  if (flags.asOf === undefined) return addDays(new DayClock(tz).dayOf(now.getTime()), -1);
+  try {
+    parseDay(flags.asOf, tz);
+  } catch (err) {
+    throw new InputError(`check: --as-of: ${(err as Error).message}`);
+  }
+  return flags.asOf;
+}
+
+async function historyOf(
+  flags: CheckFlags,
+  file: BudgetFile,
+  names: readonly string[],
+  regionOf: (name: string) => string | undefined,
+  prices: PriceLookup,
+  now: Date,
+): Promise<History> {
+  if (flags.state !== undefined) return ledgerHistory(flags, file, names, regionOf, prices, now);
+  if (flags.costs === undefined && !flags.aws) return { asOf: dayWithout(flags, file, now) };
+  const o = { ...(flags.asOf !== undefined ? { asOf: flags.asOf } : {}), now };
+  const parts = flags.costs
+    ? await collectFiles(
+        file,
+        { costs: flags.costs, ...(flags.metrics ? { metrics: flags.metrics } : {}) },
+        o,
+      )
+    : await collectLive(file, { region: flags.region, profile: flags.profile }, { ...o, state: false });
+  const { snapshot, result } = evaluateStep(file, parts);
+  const label = flags.costs
+    ? `cost files, ${result.data.costsFrom ?? '?'}..${result.data.costsThrough ?? '?'}`
+    : `the live account, through ${result.asOf}`;
+  return {
+    asOf: result.asOf,
+    history: {
+      label,
+      budgets: budgetHistories(result),
+      endpoints: measureEndpoints(snapshot, names, result.asOf, file.billingPeriod.timezone),
+    },
+  };
+}
+
+/**
+ * History from the ledger: the budgets' closed days of the period and the endpoints' recorded inventory, whose
+ * spend a day is their mean instances at list price (the ledger keeps no spend per endpoint).
+ */
+async function ledgerHistory(
+  flags: CheckFlags,
+  file: BudgetFile,
+  names: readonly string[],
+  regionOf: (name: string) => string | undefined,
+  prices: PriceLookup,
+  now: Date,
+): Promise<History> {
+  const path = join(flags.state as string, 'ledger.db');
+  if (!existsSync(path)) throw new InputError(`check: --state: no ledger at ${path}`);
+  const asOf = dayWithout(flags, file, now);
+  const period = periodContaining(asOf, file.billingPeriod);
+  const ledger = new SqliteLedger(path);
+  try {
+    const budgets = new Map();
+    for (const b of file.budgets) {
+      const days = await ledger.dailySpend(b.name, period.start, addDays(asOf, 1));
+      const h = ledgerBudgetHistory(days, period, asOf);
+      budgets.set(b.name, h ?? {});
+    }
+    const endpoints = new Map<string, MeasuredEndpoint>();
+    for (const name of names) {
+      const inv = await ledger.inventory(name, addDays(asOf, -13), addDays(asOf, 1));
+      const m = ledgerMeasured(inv);
+      // no inventory recorded (file runs record none): what it spends as deployed is not known, not zero
+      if (!m) {
+        endpoints.set(name, { from: asOf, through: asOf, days: 0, meanInstances: {} });
+        continue;
+      }
+      const region = regionOf(name);
+      let daily: bigint | undefined = 0n;
+      for (const [type, n] of Object.entries(m.meanInstances)) {
+        const p = region === undefined ? undefined : prices.hosting(region, type);
+        if (p === undefined) daily = undefined;
+        else if (daily !== undefined) daily += (p.amount * BigInt(Math.round(n * 24 * 1e6))) / 1_000_000n;
+      }
+      endpoints.set(name, { ...m, ...(daily !== undefined ? { dailySpend: daily } : {}) });
+    }
+    return { asOf, history: { label: `ledger ${path}, closed days through ${asOf}`, budgets, endpoints } };
+  } finally {
+    await ledger.close();
+  }
+}
+
+const names = (...ds: (PlannedDeployment | undefined)[]): string[] => [
+  ...new Set(ds.flatMap((d) => d?.endpoints.flatMap((e) => (e.name ? [e.name] : [])) ?? [])),
+];
+
+export async function check(target: string, flags: CheckFlags, now: Date): Promise<number> {
+  if (!flags.budgets) throw new InputError('check: --budgets FILE is required');
+  if (sources(flags) > 1)
+    throw new InputError('check: give one history: --costs FILE..., --aws or --state DIR');
+  if (flags.metrics && !flags.costs) throw new InputError('check: --metrics goes with --costs');
+  const file = await loadBudgetFile(flags.budgets);
+  const values = parameters(flags.parameter);
+  const opts = { ...(flags.region ? { region: flags.region } : {}), parameters: values };
+  const head = await readDeployment(target, opts);
+  const base = flags.base === undefined ? undefined : await readDeployment(flags.base, opts);
+  const prices = await loadPriceTable(flags.prices);
+  const regions = new Map(
+    [...(base?.endpoints ?? []), ...head.endpoints].flatMap((e) =>
+      e.name && e.region ? [[e.name, e.region]] : [],
+    ),
+  );
+  const { asOf, history } = await historyOf(
+    flags,
+    file,
+    names(head, base),
+    (n) => regions.get(n),
+    prices,
+    now,
+  );
+  const price = (d: PlannedDeployment) =>
+    d.endpoints.map((e) => priceEndpoint(e, prices, e.name ? history?.endpoints.get(e.name) : undefined));
+  const result = judgeCheck({
+    file,
+    asOf,
+    period: periodContaining(asOf, file.billingPeriod),
+    head: price(head),
+    ...(base ? { base: price(base) } : {}),
+    ...(history ? { history } : {}),
+  });
+  const header: CheckHeader = {
+    target,
+    templates: head.templates,
+    ...(flags.base ? { base: flags.base } : {}),
+    prices: { date: prices.date, source: prices.source },
+    currency: file.currency,
+  };
+  const unresolved = [...head.unresolved, ...(base?.unresolved ?? [])];
+  const withUnresolved = { ...result, unpriced: [...result.unpriced, ...unresolved] };
+  if (flags.format === 'json')
+    print(`${jsonForTerminal(JSON.stringify(checkJson(withUnresolved, header), null, 2))}\n`);
+  else if (flags.format === 'markdown') print(renderCheckMarkdown(withUnresolved, header));
+  else print(renderCheckText(withUnresolved, header));
+  return result.pass ? EXIT.ok : EXIT.breach;
+}
+
+export function registerCheck(cli: Command, deps: { setExit: (code: number) => void }): void {
+  cli
+    .command('check')
+    .description(
+      'price the SageMaker endpoints of a CloudFormation template or cdk.out before deploy, and judge each budget they touch (exit 1 over)',
+    )
+    .argument(
+      '<template>',
+      'a CloudFormation template (JSON or YAML) or a cloud assembly directory (cdk.out)',
+    )
+    .option('--budgets <file>', 'budget file (YAML or JSON)')
+    .option(
+      '--base <template>',
+      'the deployed version (a template or cdk.out): price only what the change adds',
+    )
+    .option('--costs <files...>', 'spend history: cost files (FOCUS, CUR, saved Cost Explorer responses)')
+    .option('--metrics <file>', 'with --costs: metrics CSV')
+    .option('--aws', 'spend history from the live account (default credential chain)')
+    .option('--state <dir>', 'spend history from a ledger directory (closed days and inventory)')
+    .option('--region <region>', 'region of env-agnostic stacks; with --aws, region of the account')
+    .option('--profile <profile>', 'with --aws: a named profile')
+    .option(
+      '--prices <file>',
+      'a price table written by `perf-budgets prices --refresh` (default: the shipped table)',
+    )
+    .option(
+      '--as-of <day>',
+      'the last day spent, YYYY-MM-DD (default: the history’s last day, else yesterday)',
+    )
+    .option('--parameter <key=value...>', 'template parameter values (repeatable)')
+    .addOption(
+      new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'),
+    )
+    .action(async (target: string, flags: CheckFlags) =>
+      deps.setExit(await check(target, flags, new Date())),
+    );
+}
