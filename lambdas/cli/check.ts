@@ -120,16 +120,19 @@ async function ledgerHistory(
 ): Promise<History> {
   const path = join(flags.state as string, 'ledger.db');
   if (!existsSync(path)) throw new InputError(`check: --state: no ledger at ${path}`);
-  const asOf = dayWithout(flags, file, now);
-  const period = periodContaining(asOf, file.billingPeriod);
+  const given = dayWithout(flags, file, now);
+  const period = periodContaining(given, file.billingPeriod);
   const ledger = new SqliteLedger(path);
   try {
+    // the ledger closes a day only once its costs have settled: the history runs through its last closed day, and
+    // the days after it are the rest of the period
+    const spent = new Map<string, readonly { day: string; amount: string }[]>();
+    for (const b of file.budgets)
+      spent.set(b.name, await ledger.dailySpend(b.name, period.start, addDays(given, 1)));
+    const closed = [...spent.values()].flat().map((d) => d.day);
+    const asOf = closed.length > 0 ? closed.reduce((a, d) => (d > a ? d : a)) : given;
     const budgets = new Map();
-    for (const b of file.budgets) {
-      const days = await ledger.dailySpend(b.name, period.start, addDays(asOf, 1));
-      const h = ledgerBudgetHistory(days, period, asOf);
-      budgets.set(b.name, h ?? {});
-    }
+    for (const [name, days] of spent) budgets.set(name, ledgerBudgetHistory(days, period, asOf) ?? {});
     const endpoints = new Map<string, MeasuredEndpoint>();
     for (const name of names) {
       const inv = await ledger.inventory(name, addDays(asOf, -13), addDays(asOf, 1));
