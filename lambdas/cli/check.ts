@@ -17,7 +17,7 @@ import {
 import { type MeasuredEndpoint, priceEndpoint } from '../core/check/price.ts';
 import type { PlannedDeployment, PriceLookup } from '../core/check/types.ts';
 import { EXIT, InputError } from '../core/errors.ts';
-import { addDays, DayClock, parseDay, periodContaining } from '../core/period.ts';
+import { addDays, DayClock, maxDay, parseDay, periodContaining } from '../core/period.ts';
 import { evaluateStep } from '../cycle/evaluate.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
 import { readDeployment } from '../formats/cdk-out.ts';
@@ -74,15 +74,19 @@ function dayWithout(flags: CheckFlags, file: BudgetFile, now: Date): string {
   return flags.asOf;
 }
 
-async function historyOf(
-  flags: CheckFlags,
-  file: BudgetFile,
-  names: readonly string[],
-  regionOf: (name: string) => string | undefined,
-  prices: PriceLookup,
-  now: Date,
-): Promise<History> {
-  if (flags.state !== undefined) return ledgerHistory(flags, file, names, regionOf, prices, now);
+/** What the history is read for: the endpoints the templates name, with their regions, priced at the table. */
+interface HistoryAsk {
+  readonly flags: CheckFlags;
+  readonly file: BudgetFile;
+  readonly names: readonly string[];
+  readonly regionOf: (name: string) => string | undefined;
+  readonly prices: PriceLookup;
+  readonly now: Date;
+}
+
+async function historyOf(ask: HistoryAsk): Promise<History> {
+  const { flags, file, names, now } = ask;
+  if (flags.state !== undefined) return ledgerHistory(ask);
   if (flags.costs === undefined && !flags.aws) return { asOf: dayWithout(flags, file, now) };
   const o = { ...(flags.asOf !== undefined ? { asOf: flags.asOf } : {}), now };
   const parts = flags.costs
@@ -110,14 +114,7 @@ async function historyOf(
  * History from the ledger: the budgets' closed days of the period and the endpoints' recorded inventory, whose
  * spend a day is their mean instances at list price (the ledger keeps no spend per endpoint).
  */
-async function ledgerHistory(
-  flags: CheckFlags,
-  file: BudgetFile,
-  names: readonly string[],
-  regionOf: (name: string) => string | undefined,
-  prices: PriceLookup,
-  now: Date,
-): Promise<History> {
+async function ledgerHistory({ flags, file, names, regionOf, prices, now }: HistoryAsk): Promise<History> {
   const path = join(flags.state as string, 'ledger.db');
   if (!existsSync(path)) throw new InputError(`check: --state: no ledger at ${path}`);
   const given = dayWithout(flags, file, now);
@@ -130,7 +127,7 @@ async function ledgerHistory(
     for (const b of file.budgets)
       spent.set(b.name, await ledger.dailySpend(b.name, period.start, addDays(given, 1)));
     const closed = [...spent.values()].flat().map((d) => d.day);
-    const asOf = closed.length > 0 ? closed.reduce((a, d) => (d > a ? d : a)) : given;
+    const asOf = closed.length > 0 ? closed.reduce((a, d) => maxDay(a, d)) : given;
     const budgets = new Map();
     for (const [name, days] of spent) budgets.set(name, ledgerBudgetHistory(days, period, asOf) ?? {});
     const endpoints = new Map<string, MeasuredEndpoint>();
@@ -177,14 +174,14 @@ export async function check(target: string, flags: CheckFlags, now: Date): Promi
       e.name && e.region ? [[e.name, e.region]] : [],
     ),
   );
-  const { asOf, history } = await historyOf(
+  const { asOf, history } = await historyOf({
     flags,
     file,
-    names(head, base),
-    (n) => regions.get(n),
+    names: names(head, base),
+    regionOf: (n) => regions.get(n),
     prices,
     now,
-  );
+  });
   const price = (d: PlannedDeployment) =>
     d.endpoints.map((e) => priceEndpoint(e, prices, e.name ? history?.endpoints.get(e.name) : undefined));
   const result = judgeCheck({

@@ -8,6 +8,7 @@ import { type CliResult, cliAsync, ROOT } from '../helpers/cli.ts';
 import { AS_OF, BUDGETS_YAML, budgetOf, lineItems, spendFrom } from '../helpers/paths-account.ts';
 import { pathsAccountEnv, pathsAccountHandlers } from '../helpers/paths-aws.ts';
 import { focusCsv, metricsCsv } from '../helpers/paths-files.ts';
+import { PAGE_PRICES } from '../helpers/price-sources.ts';
 
 /**
  * One account's history through each path of `check`: the loopback account of test/helpers/paths-account.ts as FOCUS
@@ -30,15 +31,6 @@ interface Json {
   endpoints: { key: string; change: string; added: { expected: number } | null; restOfPeriod: unknown }[];
 }
 
-/** us-east-1 prices of the shipped table's source (the account's bill charged $1.4084 for ml.g5.xlarge: the check
- * prices at list prices, not at what one bill charged). */
-const PRICES = Object.fromEntries(
-  readFileSync(join(ROOT, 'test/fixtures/prices/sagemaker-pricing-page-us-east-1.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => line.split(',') as [string, string]),
-);
 const CHANGE = join(ROOT, 'test/fixtures/templates/paths-change.yaml');
 const REST_HOURS = 16 * 24;
 const OCTOBER = Date.parse('2026-10-01T00:00:00Z');
@@ -116,7 +108,9 @@ describe('perf-budgets check with the history of one account through files, the 
     const files = out('files');
     const labs = files.endpoints.find((e) => e.key === 'labs-next');
     expect(labs?.change).toBe('new');
-    expect(labs?.added?.expected).toBe(Math.round(Number(PRICES['ml.g5.xlarge']) * REST_HOURS * 100) / 100);
+    expect(labs?.added?.expected).toBe(
+      Math.round(Number(PAGE_PRICES['ml.g5.xlarge']) * REST_HOURS * 100) / 100,
+    );
     const labsBudget = files.budgets.find((b) => b.budget === 'labs');
     expect(labsBudget?.projected?.expected).toBeCloseTo(
       (labsBudget?.forecast ?? 0) + (labs?.added?.expected ?? 0),
@@ -126,7 +120,7 @@ describe('perf-budgets check with the history of one account through files, the 
     const chat = files.endpoints.find((e) => e.key === 'chat-prod');
     expect(chat?.change).toBe('changed');
     expect(Math.abs(chat?.added?.expected ?? Number.NaN)).toBeLessThan(
-      Number(PRICES['ml.g5.12xlarge']) * 2 * REST_HOURS * 0.1,
+      Number(PAGE_PRICES['ml.g5.12xlarge']) * 2 * REST_HOURS * 0.1,
     );
   });
 
@@ -155,7 +149,7 @@ describe('perf-budgets check with the history of one account through files, the 
     const recs = r.budgets.find((b) => b.budget === 'recs');
     // the rest of the period runs from the ledger's last closed day (2026-10-12): 19 days
     expect(r.restHours).toBe(19 * 24);
-    const three = Math.round(Number(PRICES['ml.c5.xlarge']) * 3 * r.restHours * 100) / 100;
+    const three = Math.round(Number(PAGE_PRICES['ml.c5.xlarge']) * 3 * r.restHours * 100) / 100;
     expect(recs?.added?.min).toBe(-three);
     expect(recs?.verdict).not.toBe('unknown');
   });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { sageMakerApp } from '../../examples/sagemaker-app/app.ts';
 import { type CliResult, cli, ROOT } from '../helpers/cli.ts';
+import { BILL_PRICES, PAGE_PRICES } from '../helpers/price-sources.ts';
 
 /**
  * `perf-budgets check` on the example CDK app synthesized offline (base: what is deployed; head: a pull request that
@@ -19,22 +20,6 @@ const AS_OF = ['--as-of', '2026-12-05'];
 const FULL_HOURS = 744;
 const REST_HOURS = 624;
 
-/** us-east-1 prices as the pricing page transcription (the shipped table's source) has them. */
-const pagePrices = Object.fromEntries(
-  readFileSync(join(ROOT, 'test/fixtures/prices/sagemaker-pricing-page-us-east-1.csv'), 'utf8')
-    .trim()
-    .split('\n')
-    .slice(1)
-    .map((line) => line.split(',') as [string, string]),
-);
-/** eu-west-1 prices as the real bill printed them ("$0.257 per Hosting ml.m5.xlarge hour in EU (Ireland)"). */
-const billPrices = Object.fromEntries(
-  [
-    ...readFileSync(join(ROOT, 'test/fixtures/sagemaker/sample-costs.md'), 'utf8').matchAll(
-      /\$([\d.]+) per Hosting (ml\.[a-z0-9.]+) hour/g,
-    ),
-  ].map((m) => [m[2], m[1]]),
-);
 const cents = (n: number) => Math.round(n * 100) / 100;
 
 let base: string;
@@ -91,7 +76,7 @@ describe('perf-budgets check on a synthesized CDK app', () => {
     const r = cli(['check', head, '--budgets', BUDGETS, ...AS_OF]);
     expect(r.code, r.stderr).toBe(1);
     // chat-prod at its minimum of one ml.g5.2xlarge for December: the cap is $1,100
-    const expected = cents(Number(pagePrices['ml.g5.2xlarge']) * FULL_HOURS);
+    const expected = cents(Number(PAGE_PRICES['ml.g5.2xlarge']) * FULL_HOURS);
     expect(r.stdout).toContain(
       `chat-prod: OVER by $${(expected - 1100).toFixed(2)}: expected $${expected.toLocaleString('en-US', { minimumFractionDigits: 2 })} for the period`,
     );
@@ -104,7 +89,7 @@ describe('perf-budgets check on a synthesized CDK app', () => {
     for (const key of ['chat-prod', 'llm-prod', 'transcribe-prod', 'chat-staging']) {
       const e = byKey[key];
       const type = e?.variants[0]?.instanceType as string;
-      const source = e?.region === 'eu-west-1' ? billPrices : pagePrices;
+      const source = e?.region === 'eu-west-1' ? BILL_PRICES : PAGE_PRICES;
       expect(Number(e?.prices[0]?.price?.amount), key).toBe(Number(source[type]));
       expect(e?.restOfPeriod?.min, key).toBe(
         cents(Number(source[type]) * (e?.variants[0]?.min ?? 0) * REST_HOURS),
@@ -131,7 +116,7 @@ describe('perf-budgets check on a synthesized CDK app', () => {
     const chat = budget(r, 'chat-prod');
     // one instance moves from ml.g5.xlarge to ml.g5.2xlarge for the 624 hours left
     const delta = cents(
-      (Number(pagePrices['ml.g5.2xlarge']) - Number(pagePrices['ml.g5.xlarge'])) * REST_HOURS,
+      (Number(PAGE_PRICES['ml.g5.2xlarge']) - Number(PAGE_PRICES['ml.g5.xlarge'])) * REST_HOURS,
     );
     expect(chat?.added?.expected).toBe(delta);
     expect(r.endpoints.find((e) => e.key === 'chat-prod')?.change).toBe('changed');
@@ -223,7 +208,7 @@ budgets:
     );
     expect(budget(r, 'rank')?.verdict).toBe('within');
     expect(budget(r, 'rank')?.projected?.expected).toBe(
-      cents(Number(pagePrices['ml.c5.xlarge']) * FULL_HOURS),
+      cents(Number(PAGE_PRICES['ml.c5.xlarge']) * FULL_HOURS),
     );
   });
 
