@@ -212,7 +212,7 @@ export function registerCheck(cli: Command, deps: { setExit: (code: number) => v
   cli
     .command('check')
     .description(
-      'price the SageMaker endpoints of a CloudFormation template or cdk.out before deploy, and judge each budget they touch (exit 1 over)',
+      'price the SageMaker endpoints of a CloudFormation template or cdk.out before deploy, and judge each budget they touch (exit 1 when one is over or cannot be priced)',
     )
     .argument(
       '<template>',
