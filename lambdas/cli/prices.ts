@@ -21,6 +21,7 @@ import {
   SHIPPED_PRICES,
   selectRegions,
 } from '../core/prices.ts';
+import { checkInputFile } from '../formats/input-file.ts';
 import { writeAtomically } from '../fs/dir-sink.ts';
 import { print, printError } from './terminal.ts';
 
@@ -38,8 +39,10 @@ export async function readPriceTable(path?: string): Promise<PriceTable> {
   if (path === undefined) return SHIPPED_PRICES;
   let text: string;
   try {
+    await checkInputFile(path, 'json');
     text = await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     throw new InputError(`${path}: cannot read the price table (${code})`, { file: path }, { cause: err });
   }

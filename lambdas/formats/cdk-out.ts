@@ -8,8 +8,9 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import * as z from 'zod';
 import type { PlannedDeployment, PlannedEndpoint, UnresolvedValue } from '../core/check/types.ts';
-import { InputError } from '../core/errors.ts';
+import { InputError, inputError } from '../core/errors.ts';
 import { parseTemplate, type Unresolved } from './cfn-template.ts';
+import { checkInputFile, type InputKind } from './input-file.ts';
 import { nestedStacks, readEndpoints, type TemplateScope } from './sagemaker-template.ts';
 
 export interface ReadDeploymentOptions {
@@ -64,10 +65,20 @@ interface Reader {
 
 const shown = (reader: Reader, rel: string): string => join(reader.root, rel);
 
-async function readText(reader: Reader, rel: string, what: string): Promise<string> {
+async function readText(
+  reader: Reader,
+  rel: string,
+  what: string,
+  kind: InputKind = 'template',
+): Promise<string> {
+  const path = join(reader.root, rel);
   try {
-    return await readFile(join(reader.root, rel), 'utf8');
+    // a FIFO or a device would block or never end: only a regular file of a size its kind may have is read
+    if ((await stat(path)).isFile()) await checkInputFile(path, kind);
+    else throw inputError(path, `${what}: expected a regular file`);
+    return await readFile(path, 'utf8');
   } catch (err) {
+    if (err instanceof InputError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new InputError(
       `${shown(reader, rel)}: ${code === 'ENOENT' ? `${what} is missing` : `cannot be read (${code ?? (err as Error).message})`}`,
@@ -115,7 +126,7 @@ async function publishedTemplate(reader: Reader, dir: string, url: string): Prom
   const names = await readdir(join(reader.root, dir)).catch(() => [] as string[]);
   for (const name of names.filter((n) => n.endsWith('.assets.json'))) {
     const manifest = AssetManifest.safeParse(
-      JSON.parse(await readText(reader, join(dir, name), 'the asset manifest')),
+      JSON.parse(await readText(reader, join(dir, name), 'the asset manifest', 'json')),
     );
     const files = manifest.success ? Object.values(manifest.data.files ?? {}) : [];
     const file = files.find((f) =>

@@ -4,7 +4,9 @@
  * - a budget file: 1 MiB (a file of a thousand budgets is about 300 KB);
  * - a saved Cost Explorer response (JSON, parsed whole): 256 MiB;
  * - a CSV (costs or metrics), streamed: 4 GiB, after decompression for `.gz`, where the bound is counted while
- *   reading. A bill larger than that belongs in Athena over the Data Export, not in one process's memory.
+ *   reading. A bill larger than that belongs in Athena over the Data Export, not in one process's memory;
+ * - a CloudFormation template: 1 MiB, the most CloudFormation deploys (a cloud assembly's manifests and a price
+ *   table are JSON documents, bounded as JSON).
  */
 import type { Stats } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -16,6 +18,8 @@ export const INPUT_LIMITS = {
   budgets: { bytes: MiB, label: '1 MiB' },
   json: { bytes: 256 * MiB, label: '256 MiB' },
   csv: { bytes: 4 * 1024 * MiB, label: '4 GiB' },
+  /** CloudFormation takes a template of at most 1 MB: a larger one could not be deployed. */
+  template: { bytes: MiB, label: '1 MiB' },
 } as const;
 
 export type InputKind = keyof typeof INPUT_LIMITS;
@@ -56,6 +60,7 @@ const noun: Record<InputKind, string> = {
   budgets: 'budget file',
   json: 'saved Cost Explorer response',
   csv: 'CSV input',
+  template: 'CloudFormation template (CloudFormation deploys at most 1 MB)',
 };
 
 /** An I/O error as an `InputError` naming the file; anything else (an `InputError` already, a bug) unchanged. */

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,9 +151,14 @@ describe('loadPriceTable', () => {
 
   it('refuses a file it cannot read, naming it', async () => {
     await expect(loadPriceTable('/nonexistent/prices.json')).rejects.toThrow(
-      '/nonexistent/prices.json: cannot read the price table (ENOENT)',
+      '/nonexistent/prices.json: file not found',
     );
     const dir = mkdtempSync(join(tmpdir(), 'prices-load-'));
+    // a FIFO would block the read forever: refused before it is opened
+    execFileSync('mkfifo', [join(dir, 'fifo.json')]);
+    await expect(loadPriceTable(join(dir, 'fifo.json'))).rejects.toThrow(
+      /fifo\.json: expected a regular file/,
+    );
     writeFileSync(join(dir, 'p.json'), readFileSync(join(import.meta.dirname, 'prices.test.ts')));
     await expect(loadPriceTable(join(dir, 'p.json'))).rejects.toThrow(/p\.json: not JSON/);
   });

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -240,5 +241,21 @@ describe('reading a cloud assembly', () => {
       expect((err as Error).message, path).toContain(message);
       expect((err as Error).message).not.toContain('\n');
     }
+  });
+
+  it('reads only regular files of a size CloudFormation could deploy: a FIFO or a 2 MB template is refused unread', async () => {
+    const dir = assembly({
+      'manifest.json': { artifacts: { S: stack('S.template.json', 'aws://1/us-east-1') } },
+      'big.template.json': `{"Resources": {}, "Description": "${'x'.repeat(2 * 1024 * 1024)}"}`,
+    });
+    // a FIFO nobody writes to: reading it would block forever
+    execFileSync('mkfifo', [join(dir, 'S.template.json')]);
+    const fifo = await readDeployment(dir).catch((e: unknown) => e);
+    expect((fifo as Error).message).toBe(
+      `${join(dir, 'S.template.json')}: the stack template: expected a regular file`,
+    );
+    const big = await readDeployment(join(dir, 'big.template.json')).catch((e: unknown) => e);
+    expect(big).toBeInstanceOf(InputError);
+    expect((big as Error).message).toContain('is more than the 1 MiB a CloudFormation template');
   });
 });
