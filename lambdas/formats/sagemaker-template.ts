@@ -180,9 +180,18 @@ function count(value: unknown, path: string, out: UnresolvedValue[], missing?: s
     return undefined;
   }
   const n = num(value);
-  if (n === undefined) out.push({ path, why: `expected a number, got ${JSON.stringify(value)}` });
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > MAX_COUNT) {
+    out.push({ path, why: `expected a whole number from 0 to ${MAX_COUNT}, got ${JSON.stringify(value)}` });
+    return undefined;
+  }
   return n;
 }
+
+/**
+ * The largest count (instances, copies, concurrency, megabytes) read as one: far above any SageMaker quota, so that a
+ * typo such as `1e15` instances is named instead of priced.
+ */
+const MAX_COUNT = 1_000_000;
 
 interface Target {
   readonly id: string;
@@ -236,8 +245,16 @@ function readTargets(template: CfnTemplate, scope: TemplateScope, ctx: Context, 
     // a scheduled action may set bounds outside the target's own: the range is what any of them allows
     const scheduled = Array.isArray(p.ScheduledActions) ? (p.ScheduledActions as Props[]) : [];
     const bounds = scheduled.map((s) => (s.ScalableTargetAction ?? {}) as Props);
-    const mins = bounds.map((b) => num(b.MinCapacity)).filter((n) => n !== undefined);
-    const maxes = bounds.map((b) => num(b.MaxCapacity)).filter((n) => n !== undefined);
+    const mins = bounds
+      .map((b, i) =>
+        count(b.MinCapacity, `${at}.ScheduledActions[${i}].ScalableTargetAction.MinCapacity`, problems),
+      )
+      .filter((n) => n !== undefined);
+    const maxes = bounds
+      .map((b, i) =>
+        count(b.MaxCapacity, `${at}.ScheduledActions[${i}].ScalableTargetAction.MaxCapacity`, problems),
+      )
+      .filter((n) => n !== undefined);
     targets.set(owner, {
       id,
       min: Math.min(min, ...mins),

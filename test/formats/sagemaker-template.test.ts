@@ -313,4 +313,26 @@ describe('SageMaker endpoints in a template', () => {
       },
     ]);
   });
+
+  it.each([
+    ['a negative count', -3],
+    ['a fraction', 1.5],
+    ['a typo of 1e15 instances', 1e15],
+    ['text', 'two'],
+  ])('names %s of instances instead of reading a capacity from it', (_, count) => {
+    const [e] = readEndpoints(
+      configAndEndpoint(
+        { VariantName: 'AllTraffic', InstanceType: 'ml.g5.xlarge', InitialInstanceCount: count },
+        { EndpointName: 'chat-prod' },
+      ),
+      scope('S'),
+    ).endpoints;
+    expect(e?.variants).toEqual([]);
+    expect(e?.unresolved).toEqual([
+      {
+        path: 'S/Config.Properties.ProductionVariants[0].InitialInstanceCount',
+        why: `expected a whole number from 0 to 1000000, got ${JSON.stringify(count)}`,
+      },
+    ]);
+  });
 });

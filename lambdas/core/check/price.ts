@@ -141,6 +141,18 @@ export function priceEndpoint(
   const unpriced: UnresolvedValue[] = [];
   const variants: PricedVariant[] = [];
   const instanceVariants = e.variants.filter((v) => v.kind === 'instances').length;
+  if (e.variants.length === 0) {
+    // nothing read is not nothing deployed: the reasons the variants could not be read, or that there were none
+    const why = e.unresolved.length
+      ? e.unresolved
+      : [{ path: where, why: 'no production variant could be read' }];
+    return {
+      endpoint: e,
+      key,
+      variants: [],
+      unpriced: why.map((u) => ({ path: u.path, why: `not priced: ${u.why}` })),
+    };
+  }
   for (const v of e.variants) {
     const at = `${where} variant ${v.name}`;
     if (e.region === undefined) {

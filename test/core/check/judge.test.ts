@@ -144,6 +144,21 @@ describe('the pre-deploy check', () => {
     expect(r.budgets[0]?.projected).toBeUndefined();
     expect(r.pass).toBe(false);
     expect(r.unpriced[0]?.path).toContain('InstanceType');
+    // an endpoint none of whose variants could be read is not free: it is unpriced, with the template's reasons
+    const unread = priceEndpoint(
+      endpoint({
+        variants: [],
+        unresolved: [{ path: 'Chat/ChatConfig.Properties.ProductionVariants', why: 'no ProductionVariants' }],
+      }),
+      prices,
+    );
+    expect(unread.hourly).toBeUndefined();
+    expect(unread.unpriced).toEqual([
+      { path: 'Chat/ChatConfig.Properties.ProductionVariants', why: 'not priced: no ProductionVariants' },
+    ]);
+    expect(judgeCheck({ file: fileWith({}), asOf: '2026-10-15', period: OCT, head: [unread] }).pass).toBe(
+      false,
+    );
     // a type the table does not have is named the same way
     const missing = priceEndpoint(
       endpoint({ variants: [variant({ instanceType: 'ml.g5.48xlarge' })] }),
