@@ -6,7 +6,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
 import type { Decision } from '../core/plan/approval.ts';
 import { type ApprovalLedger, applyApproved, decideApproval } from '../cycle/approve.ts';
@@ -26,7 +25,7 @@ interface LedgerFlags {
   profile?: string;
 }
 
-interface DecisionFlags extends LedgerFlags {
+export interface DecisionFlags extends LedgerFlags {
   as: string;
   budgets: string;
   apply: boolean;
@@ -65,69 +64,45 @@ export async function openApprovalLedger(
   return new SqliteLedger(path);
 }
 
-function registerDecision(cli: Command, decision: Decision, setExit: (code: number) => void): void {
+/**
+ * `perf-budgets approve ID` / `reject ID`: the decision, checked and recorded as a Slack button's is; an approved
+ * change is applied through the live account unless --no-apply. Exit 1 when applying it failed.
+ */
+export async function decide(decision: Decision, id: string, flags: DecisionFlags): Promise<number> {
   const verb = decision === 'approve' ? 'approve' : 'reject';
-  const cmd = cli
-    .command(verb)
-    .description(
-      decision === 'approve'
-        ? 'approve a change waiting for approval (approve mode) and apply it through the live account'
-        : 'reject a change waiting for approval (approve mode); nothing is changed',
-    )
-    .argument('<id>', 'the action id (see `perf-budgets actions --pending`)')
-    .requiredOption('--as <approver>', "who decides: an email or Slack member id from the budget's approvers")
-    .requiredOption('--budgets <file>', 'the budget file whose approvers are checked')
-    .option('--state <dir>', 'ledger directory (default .perf-budgets)')
-    .option(
-      '--table <name>',
-      "a deployment's ledger table (the stack's LedgerTableName output) instead of --state",
-    )
-    .option('--region <region>', 'region of the table and the endpoints (default AWS_REGION)')
-    .option('--profile <profile>', 'a named profile of the shared config files');
-  if (decision === 'approve')
-    cmd.option('--no-apply', 'record the approval only; the next live cycle applies the change');
-  cmd.action(async (id: string, flags: DecisionFlags) => {
-    if (!ACTION_ID.test(id))
-      throw new InputError(`${verb}: expected an action id like act-0123456789abcdef, got ${id}`);
-    const by = flags.as.trim();
-    if (by === '') throw new InputError(`${verb}: --as: expected an approver's email or Slack member id`);
-    const file = await loadBudgetFile(flags.budgets);
-    const ledger = await openApprovalLedger(flags, verb);
-    try {
-      const now = Date.now();
-      const key = `cli|${id}|${by}|${new Date(now).toISOString()}`;
-      const r = await decideApproval({
-        request: { actionId: id, decision, by, via: 'cli', key },
+  if (!ACTION_ID.test(id))
+    throw new InputError(`${verb}: expected an action id like act-0123456789abcdef, got ${id}`);
+  const by = flags.as.trim();
+  if (by === '') throw new InputError(`${verb}: --as: expected an approver's email or Slack member id`);
+  const file = await loadBudgetFile(flags.budgets);
+  const ledger = await openApprovalLedger(flags, verb);
+  try {
+    const now = Date.now();
+    const key = `cli|${id}|${by}|${new Date(now).toISOString()}`;
+    const r = await decideApproval({
+      request: { actionId: id, decision, by, via: 'cli', key },
+      file,
+      ledger,
+      now,
+    });
+    if (r.outcome === 'refused') throw new InputError(`${verb}: refused (${r.reason}): ${r.detail}`);
+    print(`${r.detail}\n`);
+    if (r.outcome === 'approved' && flags.apply !== false) {
+      const { scaler } = await liveActuators(
+        {
+          ...(flags.region ? { region: flags.region } : {}),
+          ...(flags.profile ? { profile: flags.profile } : {}),
+        },
         file,
-        ledger,
-        now,
-      });
-      if (r.outcome === 'refused') throw new InputError(`${verb}: refused (${r.reason}): ${r.detail}`);
-      print(`${r.detail}\n`);
-      if (r.outcome === 'approved' && flags.apply !== false) {
-        const { scaler } = await liveActuators(
-          {
-            ...(flags.region ? { region: flags.region } : {}),
-            ...(flags.profile ? { profile: flags.profile } : {}),
-          },
-          file,
-        );
-        const applied = await applyApproved({ id, file, ledger, scaler, now: Date.now() });
-        print(`${applied.detail}\n`);
-        if (applied.action) print(renderActions([applied.action]));
-        setExit(applied.status === 'failed' ? 1 : 0);
-        return;
-      }
-      if (r.action) print(renderActions([r.action]));
-    } finally {
-      await ledger.close();
+      );
+      const applied = await applyApproved({ id, file, ledger, scaler, now: Date.now() });
+      print(`${applied.detail}\n`);
+      if (applied.action) print(renderActions([applied.action]));
+      return applied.status === 'failed' ? 1 : 0;
     }
-    setExit(0);
-  });
-}
-
-/** Adds `approve` and `reject` to the CLI. */
-export function registerApprovals(cli: Command, deps: { readonly setExit: (code: number) => void }): void {
-  registerDecision(cli, 'approve', deps.setExit);
-  registerDecision(cli, 'reject', deps.setExit);
+    if (r.action) print(renderActions([r.action]));
+  } finally {
+    await ledger.close();
+  }
+  return 0;
 }

@@ -5,7 +5,6 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Command, Option } from 'commander';
 import type { BudgetFile } from '../core/budget.ts';
 import { type CheckHistory, judgeCheck } from '../core/check/judge.ts';
 import {
@@ -206,42 +205,4 @@ export async function check(target: string, flags: CheckFlags, now: Date): Promi
   else if (flags.format === 'markdown') print(renderCheckMarkdown(withUnresolved, header));
   else print(renderCheckText(withUnresolved, header));
   return result.pass ? EXIT.ok : EXIT.breach;
-}
-
-export function registerCheck(cli: Command, deps: { setExit: (code: number) => void }): void {
-  cli
-    .command('check')
-    .description(
-      'price the SageMaker endpoints of a CloudFormation template or cdk.out before deploy, and judge each budget they touch (exit 1 when one is over or cannot be priced)',
-    )
-    .argument(
-      '<template>',
-      'a CloudFormation template (JSON or YAML) or a cloud assembly directory (cdk.out)',
-    )
-    .option('--budgets <file>', 'budget file (YAML or JSON)')
-    .option(
-      '--base <template>',
-      'the deployed version (a template or cdk.out): price only what the change adds',
-    )
-    .option('--costs <files...>', 'spend history: cost files (FOCUS, CUR, saved Cost Explorer responses)')
-    .option('--metrics <file>', 'with --costs: metrics CSV')
-    .option('--aws', 'spend history from the live account (default credential chain)')
-    .option('--state <dir>', 'spend history from a ledger directory (closed days and inventory)')
-    .option('--region <region>', 'region of env-agnostic stacks; with --aws, region of the account')
-    .option('--profile <profile>', 'with --aws: a named profile')
-    .option(
-      '--prices <file>',
-      'a price table written by `perf-budgets prices --refresh` (default: the shipped table)',
-    )
-    .option(
-      '--as-of <day>',
-      'the last day spent, YYYY-MM-DD (default: the history’s last day, else yesterday)',
-    )
-    .option('--parameter <key=value...>', 'template parameter values (repeatable)')
-    .addOption(
-      new Option('--format <format>', 'output format').choices(['text', 'markdown', 'json']).default('text'),
-    )
-    .action(async (target: string, flags: CheckFlags) =>
-      deps.setExit(await check(target, flags, new Date())),
-    );
 }

@@ -5,7 +5,6 @@
  * written with the numbers behind each limit, through a temporary file, never over an existing one without --force.
  */
 import { lstat } from 'node:fs/promises';
-import type { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { endpointsSeen, measureBaseline } from '../core/init/baseline.ts';
 import { groupEndpoints } from '../core/init/groups.ts';
@@ -18,7 +17,7 @@ import {
 import { mergeSnapshotParts } from '../cycle/parts.ts';
 import { renderBudgetFile } from '../formats/budget-writer.ts';
 import { writeFileAtomically } from '../fs/dir-sink.ts';
-import type { DemoInputs } from './report.ts';
+import type { DemoInputs } from './demo.ts';
 import { collectFiles, collectLive, collectLiveSpend } from './run.ts';
 import { print } from './terminal.ts';
 
@@ -161,37 +160,4 @@ export async function init(
     `Wrote ${flags.out}: ${groups.length} budget${groups.length === 1 ? '' : 's'} (${groups.map((g) => g.name).join(', ')}), measured ${baseline.from}..${baseline.to}.\n`,
   );
   return 0;
-}
-
-/** Adds the `init` command to the CLI. */
-export function registerInit(
-  cli: Command,
-  opts: { setExit: (code: number) => void; demoInputs: () => Promise<DemoInputs> },
-): void {
-  cli
-    .command('init')
-    .description(
-      'write a first budget file from a measured baseline: one budget per tag group (team, owner or project, and env), caps at the baseline plus a headroom, each with the numbers behind it',
-    )
-    .option(
-      '--aws',
-      'measure a live account with the default credential chain (AWS_ENDPOINT_URL is honoured)',
-    )
-    .option('--region <region>', 'with --aws: region of the endpoints (default AWS_REGION)')
-    .option('--profile <profile>', 'with --aws: a named profile of the shared config files')
-    .option(
-      '--costs <files...>',
-      'cost files: FOCUS 1.0 CSV, legacy CUR CSV or a saved Cost Explorer response (JSON); directories too',
-    )
-    .option('--metrics <file>', 'with --costs: metrics CSV: timestamp,endpoint,variant,metric,stat,value')
-    .option('--demo', 'measure the bundled demo account (examples/demo)')
-    .option('--days <n>', 'days measured, ending on the last closed day up to --as-of', '30')
-    .option(
-      '--as-of <day>',
-      'the last day measured, YYYY-MM-DD (default: the last day of the cost data, or yesterday live)',
-    )
-    .option('--headroom <percent>', 'percent added to each measured value for its cap', '20')
-    .option('--out <file>', 'write the budget file here (default: print it)')
-    .option('--force', 'replace --out when it exists')
-    .action(async (flags: InitFlags) => opts.setExit(await init(flags, opts.demoInputs, new Date())));
 }

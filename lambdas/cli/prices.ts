@@ -5,7 +5,6 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { PricingClient } from '@aws-sdk/client-pricing';
-import { type Command, Option } from 'commander';
 import { buildPricingClient } from '../aws/clients.ts';
 import { readHostingPrices } from '../aws/price-list.ts';
 import { ApiUsage } from '../core/api-usage.ts';
@@ -102,7 +101,7 @@ export function renderPriceTable(table: PriceTable): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function show(flags: PricesFlags): Promise<number> {
+export async function show(flags: PricesFlags): Promise<number> {
   const table = await readPriceTable(flags.prices);
   const selected = selectRegions(table, regionsOf(flags, table));
   if (flags.format === 'json') print(`${JSON.stringify(priceTableDocument(selected), null, 2)}\n`);
@@ -171,25 +170,4 @@ export async function refresh(
       `${skipped} other products skipped; ${requests} pricing:GetProducts request${requests === 1 ? '' : 's'}.\n`,
   );
   return EXIT.ok;
-}
-
-/** Adds the `prices` command to the CLI. */
-export function registerPrices(cli: Command, opts: { setExit: (code: number) => void }): void {
-  cli
-    .command('prices')
-    .description(
-      'print the SageMaker list prices the pre-deploy check charges (date, source, per instance type), or --refresh them from the AWS Price List API into a table file for check --prices',
-    )
-    .option('--region <regions...>', 'only these regions (with --refresh: the regions to read)')
-    .addOption(new Option('--format <format>', 'output format').choices(['text', 'json']).default('text'))
-    .option('--prices <file>', 'print this table file instead of the shipped table')
-    .option(
-      '--refresh',
-      'read on-demand hosting prices from the AWS Price List API (needs --region and --out)',
-    )
-    .option('--out <file>', 'with --refresh: the table file to write (JSON, replaced whole)')
-    .option('--profile <profile>', 'with --refresh: a named profile of the shared config files')
-    .action(async (flags: PricesFlags) =>
-      opts.setExit(flags.refresh ? await refresh(flags, { now: new Date() }) : await show(flags)),
-    );
 }

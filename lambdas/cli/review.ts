@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Command } from 'commander';
 import { InputError } from '../core/errors.ts';
 import { dayStartMs, periodContaining } from '../core/period.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
@@ -93,18 +92,3 @@ export async function review(flags: ReviewFlags, now: Date): Promise<number> {
 
 const dirOf = (p: string) => (p.includes('/') ? p.slice(0, p.lastIndexOf('/')) || '/' : '.');
 const baseOf = (p: string) => p.slice(p.lastIndexOf('/') + 1);
-
-/** Adds the `review` command to the CLI. */
-export function registerReview(cli: Command, opts: { setExit: (code: number) => void }): void {
-  cli
-    .command('review')
-    .description(
-      "write a post-incident review skeleton (Markdown) from the ledger: a budget's alerts, its decided and applied changes, and their approvals",
-    )
-    .requiredOption('--budget <name>', 'the budget to review')
-    .option('--state <dir>', 'ledger directory (default .perf-budgets)')
-    .option('--budgets <file>', 'budget file, for the owner, tier and mode')
-    .option('--period <day>', 'first day of the billing period to review (default: the latest with alerts)')
-    .option('--out <file>', 'write the Markdown here instead of to stdout')
-    .action(async (flags: ReviewFlags) => opts.setExit(await review(flags, new Date())));
-}

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { failsGate } from '../../lambdas/cli/main.ts';
+import { failsGate } from '../../lambdas/cli/run-command.ts';
 import type { CycleResult } from '../../lambdas/core/evaluate/types.ts';
 import { cli, ROOT } from '../helpers/cli.ts';
 
