@@ -1,6 +1,15 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly, so `npx perf-budgets` works right after `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built by `prepare`) when it is there, with no transpiler at start. In a clone before
+// the build, or with PERF_BUDGETS_FROM_SOURCE=1 (the tests: the sources they test, never a stale build), it runs the
+// TypeScript sources through tsx.
+import { existsSync } from 'node:fs';
 
-register();
-await import('./perf-budgets.ts');
+const compiled = new URL('../dist/lambdas/cli/main.js', import.meta.url);
+if (process.env.PERF_BUDGETS_FROM_SOURCE !== '1' && existsSync(compiled)) {
+  const { main } = await import(compiled.href);
+  process.exitCode = await main(process.argv.slice(2));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('./perf-budgets.ts');
+}

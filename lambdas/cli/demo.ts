@@ -1,11 +1,13 @@
 /** The bundled demo account (examples/demo): its inputs, read from its manifest. */
 import { readFile } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { basename, dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { InputError } from '../core/errors.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// compiled, this module sits one level deeper (dist/lambdas/cli) than the examples' root
+const ROOT = basename(HERE) === 'dist' ? dirname(HERE) : HERE;
 const DEMO_MANIFEST = resolve(ROOT, 'examples/demo/demo.json');
 
 export interface DemoInputs {

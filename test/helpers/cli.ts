@@ -3,6 +3,8 @@ import { resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const BIN = resolve(ROOT, 'bin/perf-budgets.js');
+/** The CLI the tests run is the sources under test, never a build of them that may be older. */
+const FROM_SOURCE = { PERF_BUDGETS_FROM_SOURCE: '1' };
 
 export interface CliResult {
   readonly code: number;
@@ -18,7 +20,7 @@ export function cli(
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     encoding: 'utf8',
-    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    env: { ...process.env, ...FROM_SOURCE, NO_COLOR: '1', ...opts.env },
     maxBuffer: 64 * 1024 * 1024,
     // a hang is killed and shows as code -1
     ...(opts.timeoutMs === undefined ? {} : { timeout: opts.timeoutMs }),
@@ -35,7 +37,10 @@ export function cliAsync(
   env: Readonly<Record<string, string>> = {},
 ): Promise<CliResult> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env } });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...FROM_SOURCE, ...env },
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => {
