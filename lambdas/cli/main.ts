@@ -20,7 +20,11 @@ import { registerReview } from './review.ts';
 import { type RunOutput, runCycle } from './run.ts';
 import { jsonForTerminal, print, printError } from './terminal.ts';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+// the package root: this file is lambdas/cli/main.ts in a clone, dist/lambdas/cli/main.js once built
+const ROOT = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  import.meta.url.endsWith('.ts') ? '../..' : '../../..',
+);
 const DEMO_MANIFEST = resolve(ROOT, 'examples/demo/demo.json');
 
 interface RunFlags {
