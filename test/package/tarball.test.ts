@@ -1,8 +1,8 @@
 /**
  * The package as a user gets it: `npm pack` (which builds dist/ at prepare), the tarball installed offline into a
  * fresh CDK app next to aws-cdk-lib and constructs, an app that imports `perf-budgets` and synthesizes with its own
- * budget file, bundling the Lambdas there, and a TypeScript file of that app checked against the shipped
- * declarations. Runs in `npm run test:package` (its own step in CI: packing rebuilds dist/, which nothing else may
+ * budget file, bundling the Lambdas there, the CLI run from the installed package, and a TypeScript file of that
+ * app checked against the shipped declarations. Runs in `npm run test:package` (its own step in CI: packing rebuilds dist/, which nothing else may
  * read meanwhile).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -156,6 +156,18 @@ describe('the npm package', () => {
       (name) => name.startsWith('asset.') && readdirSync(join(out, name)).includes('index.mjs'),
     );
     expect(bundles.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it("runs the CLI from the installed package (its compiled JavaScript) on the app's budget file", () => {
+    const validate = spawnSync(join(app, 'node_modules/.bin/perf-budgets'), ['validate', 'budgets.yaml'], {
+      cwd: app,
+      encoding: 'utf8',
+    });
+    expect({ status: validate.status, stdout: validate.stdout, stderr: validate.stderr }).toEqual({
+      status: 0,
+      stdout: 'budgets.yaml: ok (1 budgets, 1 tiers)\n',
+      stderr: '',
+    });
   });
 
   it('type-checks a TypeScript app against the shipped declarations', () => {
