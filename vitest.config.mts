@@ -3,8 +3,9 @@ import { configDefaults, defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    // the deployed pipeline run offline has its own config and command: npm run test:pipeline
-    exclude: [...configDefaults.exclude, 'test/pipeline/**'],
+    // the deployed pipeline run offline and the packed tarball have their own configs and commands:
+    // npm run test:pipeline, npm run test:package
+    exclude: [...configDefaults.exclude, 'test/pipeline/**', 'test/package/**'],
     setupFiles: ['test/setup.ts'],
     env: {
       POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -14,7 +14,7 @@ import { grantSecretRead } from './alert-targets.ts';
 import { HouseFunction } from './house-function.ts';
 import { CENTRAL_ROLE_PATH } from './iam-statements.ts';
 import { addAlarm, FIVE_MINUTES } from './observability.ts';
-import { baseEnvironment, HANDLERS_DIR } from './pipeline.ts';
+import { baseEnvironment, handlerEntry } from './pipeline.ts';
 
 /** The most requests the handler may serve at once: its Function URL is open to the internet. */
 export const MAX_HANDLER_CONCURRENCY = 50;
@@ -76,7 +76,7 @@ export class Approvals extends Construct {
 
     this.worker = new HouseFunction(this, 'Apply', {
       ...common,
-      entry: `${HANDLERS_DIR}approval-apply.ts`,
+      entry: handlerEntry('approval-apply'),
       description: 'perf-budgets: applies an approved scaling change and answers in Slack',
       memorySizeMiB: 256,
       timeoutSeconds: 60,
@@ -88,7 +88,7 @@ export class Approvals extends Construct {
     });
     this.handler = new HouseFunction(this, 'Handler', {
       ...common,
-      entry: `${HANDLERS_DIR}approvals.ts`,
+      entry: handlerEntry('approvals'),
       description: 'perf-budgets: Slack approval requests (Function URL, verified by Slack signature)',
       // Slack waits 3 s for the answer; more CPU for a quicker cold start
       memorySizeMiB: 512,

@@ -37,7 +37,7 @@ export const BUNDLING = {
 } as const satisfies BundlingOptions;
 
 export interface HouseFunctionProps {
-  /** Path of the handler's TypeScript file; it must export `handler`. */
+  /** Path of the handler's TypeScript or JavaScript file; it must export `handler`. */
   readonly entry: string;
   /** What the function does, shown in the console. @default - none */
   readonly description?: string;
@@ -164,7 +164,9 @@ function validate(
     throw new Error(`HouseFunction ${id}: ${message}`);
   };
   if (!existsSync(props.entry)) {
-    fail(`entry ${JSON.stringify(props.entry)} does not exist; give the path of the handler's .ts file`);
+    fail(
+      `entry ${JSON.stringify(props.entry)} does not exist; give the path of the handler's .ts or .js file`,
+    );
   }
   if (!Number.isInteger(memorySizeMiB) || memorySizeMiB < 128 || memorySizeMiB > 10_240) {
     fail(`memorySizeMiB ${memorySizeMiB} is out of range; use a whole number of MiB from 128 to 10240`);

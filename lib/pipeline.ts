@@ -16,8 +16,15 @@ import { attachActuationPolicy } from './actuation-statements.ts';
 import { HouseFunction, type HouseFunctionProps } from './house-function.ts';
 import { attachAccountReadPolicy, attachDataAccessPolicy, CENTRAL_ROLE_PATH } from './iam-statements.ts';
 
-/** Where the Lambda handlers' entry files are. */
-export const HANDLERS_DIR = fileURLToPath(new URL('../lambdas/handlers/', import.meta.url));
+/**
+ * The entry file of the handler `lambdas/handlers/<name>`: its TypeScript source in a clone, its compiled JavaScript
+ * when this module runs from the installed package's `dist/` (where the sources do not ship). Either way the
+ * consumer's synth bundles it with esbuild.
+ */
+export function handlerEntry(name: string): string {
+  const extension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+  return fileURLToPath(new URL(`../lambdas/handlers/${name}${extension}`, import.meta.url));
+}
 
 /** The five Lambdas of the cycle, one per step. */
 export type Steps = Readonly<Record<'collect' | 'evaluate' | 'act' | 'notify' | 'report', HouseFunction>>;
@@ -54,7 +61,7 @@ export function addSteps(scope: Construct, props: StepsProps): Steps {
   const environment = baseEnvironment(props);
   const fn = (name: string, description: string, size: Partial<HouseFunctionProps>) =>
     new HouseFunction(scope, name, {
-      entry: `${HANDLERS_DIR}${name.toLowerCase()}.ts`,
+      entry: handlerEntry(name.toLowerCase()),
       description,
       logRetention: props.logRetention,
       deadLetterQueue: props.deadLetterQueue,
