@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BudgetFile } from '../core/budget.ts';
-import { type CheckHistory, judgeCheck } from '../core/check/judge.ts';
+import { type BudgetHistory, type CheckHistory, judgeCheck } from '../core/check/judge.ts';
 import {
   budgetHistories,
   ledgerBudgetHistory,
@@ -16,6 +16,7 @@ import {
 import { type MeasuredEndpoint, priceEndpoint } from '../core/check/price.ts';
 import type { PlannedDeployment, PriceLookup } from '../core/check/types.ts';
 import { EXIT, InputError } from '../core/errors.ts';
+import { scaleMoney } from '../core/money.ts';
 import { addDays, DayClock, maxDay, parseDay, periodContaining } from '../core/period.ts';
 import { evaluateStep } from '../cycle/evaluate.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
@@ -127,7 +128,7 @@ async function ledgerHistory({ flags, file, names, regionOf, prices, now }: Hist
       spent.set(b.name, await ledger.dailySpend(b.name, period.start, addDays(given, 1)));
     const closed = [...spent.values()].flat().map((d) => d.day);
     const asOf = closed.length > 0 ? closed.reduce((a, d) => maxDay(a, d)) : given;
-    const budgets = new Map();
+    const budgets = new Map<string, BudgetHistory>();
     for (const [name, days] of spent) budgets.set(name, ledgerBudgetHistory(days, period, asOf) ?? {});
     const endpoints = new Map<string, MeasuredEndpoint>();
     for (const name of names) {
@@ -143,7 +144,7 @@ async function ledgerHistory({ flags, file, names, regionOf, prices, now }: Hist
       for (const [type, n] of Object.entries(m.meanInstances)) {
         const p = region === undefined ? undefined : prices.hosting(region, type);
         if (p === undefined) daily = undefined;
-        else if (daily !== undefined) daily += (p.amount * BigInt(Math.round(n * 24 * 1e6))) / 1_000_000n;
+        else if (daily !== undefined) daily += scaleMoney(p.amount, n * 24);
       }
       endpoints.set(name, { ...m, ...(daily !== undefined ? { dailySpend: daily } : {}) });
     }

@@ -4,7 +4,7 @@
  */
 import type { BudgetCheck, CheckResult, EndpointChange, NamedException } from '../core/check/judge.ts';
 import type { CostRange } from '../core/check/price.ts';
-import type { InstanceVariant, PlannedVariant } from '../core/check/types.ts';
+import type { PlannedVariant } from '../core/check/types.ts';
 import { displayMoney, formatMoney, type Money, moneyFromNumber, roundTo } from '../core/money.ts';
 
 export interface CheckHeader {
@@ -28,7 +28,7 @@ const range = (r: CostRange | undefined, currency: string): string =>
 function variantText(v: PlannedVariant): string {
   if (v.kind === 'serverless')
     return `serverless ${v.memoryMb} MB x ${v.maxConcurrency}${v.provisionedConcurrency ? ` (${v.provisionedConcurrency} provisioned)` : ''}`;
-  const iv = v as InstanceVariant;
+  const iv = v;
   const count = iv.min === iv.max ? `${iv.min}` : `${iv.min}-${iv.max}`;
   return `${iv.instanceType ?? '(unresolved type)'} x ${count}${iv.scaling === 'autoscaling' ? ' (autoscaling)' : iv.scaling === 'managed-instance-scaling' ? ' (managed scaling)' : ''}`;
 }

@@ -21,7 +21,7 @@ import {
   endpointLimits,
   exceptionsInForce,
 } from '../budget.ts';
-import { type Money, moneyFromNumber, ZERO } from '../money.ts';
+import { type Money, moneyFromNumber, scaleMoney, ZERO } from '../money.ts';
 import { addDays, dayStartMs, maxDay, type Period } from '../period.ts';
 import { SelectorMatcher } from '../selector.ts';
 import {
@@ -161,7 +161,7 @@ function changes(inputs: CheckInputs, restHours: number, fullHours: number): End
         ? ZERO
         : measured.dailySpend === undefined
           ? undefined
-          : scaleDays(measured.dailySpend, restDays);
+          : scaleMoney(measured.dailySpend, restDays);
       added =
         rest && deployed !== undefined
           ? subtractRanges(rest, { min: deployed, expected: deployed, max: deployed })
@@ -201,9 +201,6 @@ function changes(inputs: CheckInputs, restHours: number, fullHours: number): End
   }
   return out;
 }
-
-const scaleDays = (daily: Money, days: number): Money =>
-  Number.isInteger(days) ? daily * BigInt(days) : (daily * BigInt(Math.round(days * 1e6))) / 1_000_000n;
 
 /** Same variants at the same types and capacities: the change does not touch what it costs. */
 function sameCapacity(a: PlannedEndpoint, b: PlannedEndpoint): boolean {

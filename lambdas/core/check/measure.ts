@@ -4,6 +4,7 @@
  * forecast. From a cycle's snapshot and result (cost files, a live account) or from the ledger's closed days and
  * inventory (`--state`).
  */
+import { InputError } from '../errors.ts';
 import type { CycleResult } from '../evaluate/types.ts';
 import { runRateRemaining } from '../forecast.ts';
 import { type Money, moneyFromNumber, parseMoney, sumMoney, toNumber } from '../money.ts';
@@ -92,7 +93,13 @@ export function ledgerBudgetHistory(
 ): BudgetHistory | undefined {
   const inPeriod = days.filter((d) => d.day >= period.start && d.day <= asOf);
   if (inPeriod.length === 0) return undefined;
-  const amounts = inPeriod.map((d) => parseMoney(d.amount) ?? 0n);
+  const amounts = inPeriod.map((d) => {
+    const amount = parseMoney(d.amount);
+    // a closed day the ledger cannot read is a damaged ledger, never a day of no spend
+    if (amount === undefined)
+      throw new InputError(`ledger: closed day ${d.day} holds "${d.amount}", not an amount`);
+    return amount;
+  });
   const spent = sumMoney(amounts);
   const remaining = daysBetween(addDays(asOf, 1), period.end);
   const rest = moneyFromNumber(

@@ -72,6 +72,14 @@ describe('what the history measured', () => {
     // 31 days at $100
     expect(formatMoney(h?.forecast?.expected ?? 0n, 2)).toBe('3100.00');
     expect(ledgerBudgetHistory([], { start: '2026-10-01', end: '2026-11-01' }, '2026-10-03')).toBeUndefined();
+    // a damaged closed day is refused, never counted as no spend
+    expect(() =>
+      ledgerBudgetHistory(
+        [{ day: '2026-10-01', amount: 'NaN' }],
+        { start: '2026-10-01', end: '2026-11-01' },
+        '2026-10-03',
+      ),
+    ).toThrow('ledger: closed day 2026-10-01 holds "NaN", not an amount');
   });
 
   it('means the ledger’s inventory days by instance type', () => {
