@@ -331,6 +331,47 @@ export function accountListProblems(
   return out;
 }
 
+const GLUE_NAME = /^[a-z0-9_]{1,255}$/;
+const S3_BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+/** Athena refuses a per-query data usage control under 10 MB. */
+export const ATHENA_MIN_SCAN_LIMIT = 10_000_000;
+
+const AthenaSchema = z.strictObject({
+  /** The Glue database and table over the export (Athena lower-cases both). */
+  database: z.string().regex(GLUE_NAME, 'a Glue database name: lower-case letters, digits and _'),
+  table: z.string().regex(GLUE_NAME, 'a Glue table name: lower-case letters, digits and _'),
+  /** The Athena workgroup the query runs in (its data usage control caps what one query may scan). */
+  workgroup: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]{1,128}$/, 'an Athena workgroup name: letters, digits, . _ and -')
+    .default('primary'),
+  /** Where Athena writes results (s3://bucket/prefix/); absent when the workgroup sets it. */
+  outputLocation: z
+    .string()
+    .regex(
+      /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/,
+      'an S3 URI such as s3://bucket/athena-results/',
+    )
+    .optional(),
+  /** Bytes one query may scan before Athena cancels it (the workgroup's limit when the stack creates it). */
+  bytesScannedLimit: z
+    .number()
+    .int()
+    .min(ATHENA_MIN_SCAN_LIMIT, "at least 10000000 bytes (Athena's smallest data usage control)")
+    .optional(),
+  /**
+   * When given, the stack creates the database, the table over this export (partition projection on
+   * BILLING_PERIOD) and the workgroup: `prefix` is the folder that holds the export's `data/`.
+   */
+  create: z
+    .strictObject({
+      bucket: z.string().regex(S3_BUCKET, 'an S3 bucket name'),
+      prefix: z.string().default(''),
+    })
+    .optional(),
+});
+export type AthenaConfig = z.infer<typeof AthenaSchema>;
+
 export const BudgetFileSchema = z
   .strictObject({
     version: z.literal(1),
@@ -341,7 +382,7 @@ export const BudgetFileSchema = z
     }),
     costMetric: z.enum(['billed', 'effective']).default('billed'),
     /** Where a live cycle reads spend: Cost Explorer (default) or a FOCUS 1.0 export that AWS Data Exports writes to S3. */
-    costSource: z.enum(['cost-explorer', 'focus-export']).default('cost-explorer'),
+    costSource: z.enum(['cost-explorer', 'focus-export', 'athena']).default('cost-explorer'),
     costExplorer: z
       .strictObject({
         /** GetCostAndUsageWithResources for the last 14 days (must be opted in to in the account's Cost Explorer settings). */
@@ -356,6 +397,8 @@ export const BudgetFileSchema = z
         prefix: z.string().default(''),
       })
       .optional(),
+    /** For costSource athena: one aggregate query a cycle over the Data Exports table (FOCUS 1.0) in Athena. */
+    athena: AthenaSchema.optional(),
     tiers: z.record(z.string(), TierSchema),
     notifications: NotificationsSchema.optional(),
     /** Accounts and regions whose endpoints a live cycle reads. @default the deployment account and region */
@@ -368,6 +411,13 @@ export const BudgetFileSchema = z
         code: 'custom',
         path: ['focusExport'],
         message: 'costSource focus-export needs focusExport: { bucket, prefix }',
+      });
+    }
+    if (file.costSource === 'athena' && !file.athena) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['athena'],
+        message: 'costSource athena needs athena: { database, table, workgroup }',
       });
     }
     for (const p of accountListProblems(file.accounts ?? [])) {

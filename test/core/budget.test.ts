@@ -109,6 +109,37 @@ describe('budget file: cost source', () => {
     });
     expect(good.ok && good.file.focusExport).toEqual({ bucket: 'cur-exports-1', prefix: '' });
   });
+
+  it('asks Athena for its table, defaults the workgroup, and refuses a scan limit Athena would refuse', () => {
+    const base = parse(valid);
+    const bad = parseBudgetFile({ ...base, costSource: 'athena' });
+    expect(bad.ok ? [] : bad.problems).toEqual([
+      { path: 'athena', message: 'costSource athena needs athena: { database, table, workgroup }' },
+    ]);
+    const good = parseBudgetFile({
+      ...base,
+      costSource: 'athena',
+      athena: { database: 'billing', table: 'focus_1_0', create: { bucket: 'cur-exports-1' } },
+    });
+    expect(good.ok && good.file.athena).toEqual({
+      database: 'billing',
+      table: 'focus_1_0',
+      workgroup: 'primary',
+      create: { bucket: 'cur-exports-1', prefix: '' },
+    });
+    const athena = {
+      database: 'billing',
+      table: 'Focus',
+      bytesScannedLimit: 9_999_999,
+      outputLocation: 'bucket/x',
+    };
+    const refused = parseBudgetFile({ ...base, costSource: 'athena', athena });
+    expect(refused.ok ? [] : refused.problems.map((p) => p.path)).toEqual([
+      'athena.table',
+      'athena.outputLocation',
+      'athena.bytesScannedLimit',
+    ]);
+  });
 });
 
 describe('endpoint globs', () => {
