@@ -31,7 +31,7 @@ import {
 import { decompressLz4, decompressLz4Raw } from 'hyparquet-compressors/src/lz4.js';
 import type { ApiUsage } from '../core/api-usage.ts';
 import { AwsAccessError } from '../core/errors.ts';
-import { dayStartMs } from '../core/period.ts';
+import { billingPeriods, dayStartMs } from '../core/period.ts';
 import type { CostRecord, DataGap } from '../core/types.ts';
 import { gunzipNamed } from '../formats/csv.ts';
 import {
@@ -389,19 +389,6 @@ function asyncBuffer(bytes: Uint8Array): AsyncBuffer {
     slice: (start, end = byteLength) =>
       (buffer as ArrayBuffer).slice(byteOffset + start, byteOffset + Math.min(end, byteLength)),
   };
-}
-
-/** The UTC months (`YYYY-MM`) that [from, to) touches: AWS billing periods are calendar months in UTC. */
-export function billingPeriods(fromMs: number, toMs: number): string[] {
-  const periods: string[] = [];
-  if (!(toMs > fromMs)) return periods;
-  const last = new Date(toMs - 1);
-  const d = new Date(Date.UTC(new Date(fromMs).getUTCFullYear(), new Date(fromMs).getUTCMonth(), 1));
-  while (d.getTime() <= last.getTime()) {
-    periods.push(d.toISOString().slice(0, 7));
-    d.setUTCMonth(d.getUTCMonth() + 1);
-  }
-  return periods;
 }
 
 /** The most recently written object, ties broken by the greater key (the later version folder). */

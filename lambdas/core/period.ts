@@ -122,3 +122,16 @@ export function minDay(a: string, b: string): string {
 export function maxDay(a: string, b: string): string {
   return a >= b ? a : b;
 }
+
+/** The UTC months (`YYYY-MM`) that [from, to) touches: AWS billing periods are calendar months in UTC. */
+export function billingPeriods(fromMs: number, toMs: number): string[] {
+  const periods: string[] = [];
+  if (!(toMs > fromMs)) return periods;
+  const last = new Date(toMs - 1);
+  const d = new Date(Date.UTC(new Date(fromMs).getUTCFullYear(), new Date(fromMs).getUTCMonth(), 1));
+  while (d.getTime() <= last.getTime()) {
+    periods.push(d.toISOString().slice(0, 7));
+    d.setUTCMonth(d.getUTCMonth() + 1);
+  }
+  return periods;
+}
