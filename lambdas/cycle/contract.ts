@@ -129,6 +129,8 @@ export const ApiUsageSchema = z.strictObject({
         api: z.string(),
         requests: z.number().int().min(0),
         metrics: z.number().int().min(0).optional(),
+        /** Athena: bytes the cycle's queries scanned (the cost is of the bytes billed: per query, 10 MB at least). */
+        bytesScanned: z.number().int().min(0).optional(),
         costUsd: Num,
       }),
     )

@@ -25,7 +25,7 @@ import { attributeSpend } from '../../lambdas/core/attribution.ts';
 import { formatMoney, parseMoney, sumMoney } from '../../lambdas/core/money.ts';
 import { daysOf } from '../../lambdas/core/period.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
-import type { CostDayCache } from '../../lambdas/ports.ts';
+import { MemoryCache } from '../helpers/cost-day-cache.ts';
 
 type Response = Omit<GetCostAndUsageCommandOutput, '$metadata'>;
 
@@ -106,30 +106,6 @@ function daily(input: GetCostAndUsageCommandInput, amount = '33.792', estimatedF
 }
 
 /** Closed days kept in memory, with every write recorded. */
-class MemoryCache implements CostDayCache {
-  readonly store = new Map<string, Map<string, readonly CostRecord[]>>();
-  readonly puts: { source: string; days: string[] }[] = [];
-
-  async getDays(source: string, days: readonly string[]) {
-    const out = new Map<string, readonly CostRecord[]>();
-    for (const d of days) {
-      const hit = this.store.get(source)?.get(d);
-      if (hit) out.set(d, hit);
-    }
-    return out;
-  }
-
-  async putDays(source: string, days: ReadonlyMap<string, readonly CostRecord[]>) {
-    this.puts.push({ source, days: [...days.keys()].sort() });
-    const s = this.store.get(source) ?? new Map<string, readonly CostRecord[]>();
-    for (const [d, r] of days) s.set(d, r);
-    this.store.set(source, s);
-  }
-
-  cachedDays(source: string): string[] {
-    return [...(this.store.get(source)?.keys() ?? [])].sort();
-  }
-}
 
 /**
  * A client whose HTTP layer answers in-process, so that the SDK's real retry strategy, serialisation and error
