@@ -5,6 +5,7 @@
  * AWS_ENDPOINT_URL and AWS_ENDPOINT_URL_<SERVICE>, which is how an emulator or a test server is reached.
  */
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CostExplorerClient } from '@aws-sdk/client-cost-explorer';
@@ -45,6 +46,8 @@ export interface AwsClients {
   readonly s3: S3Client;
   /** Parameter Store: the budget statuses and managed-spot flags the tool publishes. */
   readonly ssm: SSMClient;
+  /** The cost query of costSource athena, in the region of the workgroup and the export's table. */
+  readonly athena: AthenaClient;
   readonly region: string;
 }
 
@@ -86,6 +89,7 @@ export function buildClients(opts: ClientOptions): AwsClients {
     cloudTrail: new CloudTrailClient({ ...common, region }),
     s3: new S3Client({ ...common, region }),
     ssm: new SSMClient({ ...common, region }),
+    athena: new AthenaClient({ ...common, region }),
     region,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The sources of a live cycle on AWS: the adapters of one account and region behind the cycle's ports, with every
  * failure turned into an error that names the API (and, if denied, the IAM action to grant). What each part reads:
- * spend from Cost Explorer or a FOCUS export in S3 (with Cost Explorer's forecast), the inventory from SageMaker and
+ * spend from Cost Explorer, a FOCUS export in S3 or Athena over the export's table (with Cost Explorer's forecast
+ * for Cost Explorer only), the inventory from SageMaker and
  * Application Auto Scaling, metrics from CloudWatch.
  */
 import type { ApiUsage } from '../core/api-usage.ts';
@@ -18,6 +19,7 @@ import type {
   MetricsSource,
   SpendSource,
 } from '../ports.ts';
+import { AthenaCostSource } from './athena.ts';
 import type { AwsClients } from './clients.ts';
 import { CloudWatchMetricSource } from './cloudwatch.ts';
 import { CostExplorerSource, type ForecastCrossCheck } from './cost-explorer.ts';
@@ -76,6 +78,29 @@ function spendSource(o: AwsSourcesOptions): SpendSource {
     return {
       load: async (range) => ({
         ...(await focus.load(range).catch(failed('costs', 's3:GetObject'))),
+        attribution: endpointTag !== undefined ? { endpointTag } : {},
+      }),
+    };
+  }
+  if (file.costSource === 'athena' && file.athena) {
+    const endpointTag = file.costExplorer?.endpointTag;
+    const athena = new AthenaCostSource({
+      client: clients.athena,
+      usage,
+      ...(o.cache ? { cache: o.cache } : {}),
+      athena: file.athena,
+      costMetric: file.costMetric,
+      tagKeys: [
+        ...selectorTags(file).flatMap((t) => Object.keys(t)),
+        ...(endpointTag !== undefined ? [endpointTag] : []),
+      ],
+      timezone: file.billingPeriod.timezone,
+      asOf: o.asOf,
+      now: o.now,
+    });
+    return {
+      load: async (range) => ({
+        ...(await athena.load(range).catch(failed('costs', 'athena:StartQueryExecution'))),
         attribution: endpointTag !== undefined ? { endpointTag } : {},
       }),
     };

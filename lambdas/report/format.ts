@@ -6,7 +6,7 @@ import { displayMoney, displayUnitPrice, moneyFromNumber } from '../core/money.t
 import { addDays } from '../core/period.ts';
 import { withoutControls } from '../core/text.ts';
 import type { Status } from '../core/types.ts';
-import type { ActionRecord, ApiSpend, EndpointTrendReport } from './model.ts';
+import type { ActionRecord, ApiLine, ApiSpend, EndpointTrendReport } from './model.ts';
 
 /** Wording shared by the HTML and Markdown versions of the report. */
 
@@ -100,6 +100,27 @@ export function apiSpendText(a: ApiSpend): string {
   if (!a.live) return a.note;
   const cost = a.costUsd === null ? 'cost unknown' : displayUnitPrice(a.costUsd, 'USD');
   return `${a.requests ?? 'unknown'} billable-API requests this cycle, ${cost}`;
+}
+
+/**
+ * The API spend table's columns and rows (text, unescaped); the bytes-scanned column only when a query scanned
+ * some (Athena), so a report of the other cost sources reads as before. `numeric` are the right-aligned columns.
+ */
+export function apiSpendTable(byApi: readonly ApiLine[]): {
+  readonly head: string[];
+  readonly rows: string[][];
+  readonly numeric: number[];
+} {
+  const bytes = byApi.some((l) => l.bytesScanned !== undefined);
+  const head = ['API', 'Requests', 'Metrics', ...(bytes ? ['Bytes scanned'] : []), 'Cost (USD)'];
+  const rows = byApi.map((l) => [
+    l.api,
+    String(l.requests),
+    l.metrics === undefined ? '–' : String(l.metrics),
+    ...(bytes ? [l.bytesScanned === undefined ? '–' : l.bytesScanned.toLocaleString('en-US')] : []),
+    unitPrice(l.costUsd, 'USD'),
+  ]);
+  return { head, rows, numeric: head.slice(1).map((_, i) => i + 1) };
 }
 
 /** How a daily series moved over the period to date, in one sentence: what the Markdown says instead of a chart. */

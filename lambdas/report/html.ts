@@ -2,6 +2,7 @@ import { addDays } from '../core/period.ts';
 import { type BudgetCharts, type Chart, MAX_ENDPOINT_CHARTS_TOTAL } from './charts.ts';
 import {
   actionRecordText,
+  apiSpendTable,
   apiSpendText,
   CAUSE_LABEL,
   costExplorerForecastText,
@@ -376,17 +377,13 @@ export function renderHtml(m: ReportModel, charts: readonly BudgetCharts[]): str
     `<p>${e(apiSpendText(m.apiSpend))}.</p>`,
   );
   if (m.apiSpend.live && m.apiSpend.byApi.length > 0) {
+    const t = apiSpendTable(m.apiSpend.byApi);
     out.push(
       table(
         null,
-        ['API', 'Requests', 'Metrics', 'Cost (USD)'],
-        m.apiSpend.byApi.map((l) => [
-          e(l.api),
-          String(l.requests),
-          l.metrics === undefined ? '–' : String(l.metrics),
-          unitPrice(l.costUsd, 'USD'),
-        ]),
-        [1, 2, 3],
+        t.head,
+        t.rows.map((r) => r.map(e)),
+        t.numeric,
       ),
     );
   }

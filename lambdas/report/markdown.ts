@@ -215,19 +215,8 @@ export function renderReportMarkdown(m: ReportModel): string {
 
   out.push('## The tool’s own API spend', '', `${cell(f.apiSpendText(m.apiSpend))}.`, '');
   if (m.apiSpend.live && m.apiSpend.byApi.length > 0) {
-    out.push(
-      ...table(
-        ['API', 'Requests', 'Metrics', 'Cost (USD)'],
-        m.apiSpend.byApi.map((l) => [
-          l.api,
-          String(l.requests),
-          l.metrics === undefined ? '–' : String(l.metrics),
-          f.unitPrice(l.costUsd, 'USD'),
-        ]),
-        [1, 2, 3],
-      ),
-      '',
-    );
+    const t = f.apiSpendTable(m.apiSpend.byApi);
+    out.push(...table(t.head, t.rows, t.numeric), '');
   }
   return `${out.join('\n').trimEnd()}\n`;
 }

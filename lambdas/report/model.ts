@@ -135,6 +135,8 @@ export interface ApiLine {
   readonly api: string;
   readonly requests: number;
   readonly metrics?: number;
+  /** Athena: the bytes the cycle's queries scanned. */
+  readonly bytesScanned?: number;
   readonly costUsd: number;
 }
 
@@ -439,6 +441,7 @@ function apiSpend(usage: unknown): ApiSpend {
           api: l.api,
           requests: l.requests,
           ...(typeof l.metrics === 'number' ? { metrics: l.metrics } : {}),
+          ...(typeof l.bytesScanned === 'number' ? { bytesScanned: l.bytesScanned } : {}),
           costUsd: l.costUsd,
         }))
     : [];

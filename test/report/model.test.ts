@@ -8,6 +8,7 @@ import { evaluateCycle } from '../../lambdas/core/evaluate/index.ts';
 import { type Money, parseMoney, roundTo, toNumber } from '../../lambdas/core/money.ts';
 import type { CostRecord, MetricSeries, Snapshot } from '../../lambdas/core/types.ts';
 import { loadBudgetFile } from '../../lambdas/formats/budget-file.ts';
+import { apiSpendTable } from '../../lambdas/report/format.ts';
 import { type ActionRecord, type ReportModel, reportModel } from '../../lambdas/report/model.ts';
 import { dailyRow, hostingRows, series } from '../helpers/build.ts';
 import { ROOT } from '../helpers/cli.ts';
@@ -370,5 +371,32 @@ describe('reportModel on a hand-made account', () => {
     };
     const m = reportModel({ evaluation, snapshot, file, result: { ...evaluation.result, apiUsage } });
     expect(m.apiSpend).toEqual({ live: true, ...apiUsage });
+  });
+
+  it('shows the bytes an Athena query scanned in the API table, and no such column without one', () => {
+    const snapshot = smallSnapshot();
+    const file = budgetFile();
+    const evaluation = evaluateCycle(snapshot, file);
+    const line = {
+      api: 'athena:StartQueryExecution',
+      requests: 1,
+      bytesScanned: 123_456_789,
+      costUsd: 0.00062,
+    };
+    const apiUsage = {
+      requests: 2,
+      costUsd: 0.01062,
+      byApi: [line, { api: 'ce:GetCostForecast', requests: 1, costUsd: 0.01 }],
+    };
+    const m = reportModel({ evaluation, snapshot, file, result: { ...evaluation.result, apiUsage } });
+    expect(m.apiSpend).toEqual({ live: true, ...apiUsage });
+    if (!m.apiSpend.live) throw new Error('expected a live run');
+    const t = apiSpendTable(m.apiSpend.byApi);
+    expect(t.head).toEqual(['API', 'Requests', 'Metrics', 'Bytes scanned', 'Cost (USD)']);
+    expect(t.rows[0]?.slice(0, 4)).toEqual(['athena:StartQueryExecution', '1', '–', '123,456,789']);
+    expect(t.rows[1]?.[3]).toBe('–');
+    expect(apiSpendTable([{ api: 'ce:GetCostForecast', requests: 1, costUsd: 0.01 }]).head).not.toContain(
+      'Bytes scanned',
+    );
   });
 });
