@@ -156,8 +156,10 @@ export class AthenaCostSource implements CostSource {
   }
 
   /**
-   * The billing periods of the query that returned no charge at all: a partition Data Exports has not written (or
-   * a table over the wrong prefix), whose spend is unknown, not zero. The days that touch them are not cached.
+   * The billing periods of the query that returned no charge at all although a whole day asked lies in them: a
+   * partition Data Exports has not written (or a table over the wrong prefix), whose spend is unknown, not zero.
+   * (A period touched only by the hours of a day that straddles the month, as a billing zone behind UTC makes at
+   * month end, is still arriving, as the last hours of any day are.) The days that touch them are not cached.
    */
   private emptyPeriods(
     query: FocusCostQuery,
@@ -167,17 +169,18 @@ export class AthenaCostSource implements CostSource {
     const seen = new Set(records.map((r) => utcDay(r.start).slice(0, 7)));
     const { database, table } = this.opts.athena;
     const tz = this.opts.timezone;
+    const periodsOf = new Map(
+      span.map((d) => [d, billingPeriods(dayStartMs(d, tz), dayStartMs(addDays(d, 1), tz))]),
+    );
     return query.billingPeriods
-      .filter((p) => !seen.has(p))
+      .filter((p) => !seen.has(p) && span.some((d) => periodsOf.get(d)?.join() === p))
       .map((p) => ({
         gap: {
           source: 'costs' as const,
           scope: `Athena ${database}.${table} billing_period=${p}`,
           message: `the Athena table ${database}.${table} holds no charges of billing period ${p} on the days asked: their spend is unknown, not zero (has the export delivered that month?)`,
         },
-        days: span.filter((d) =>
-          billingPeriods(dayStartMs(d, tz), dayStartMs(addDays(d, 1), tz)).includes(p),
-        ),
+        days: span.filter((d) => periodsOf.get(d)?.includes(p)),
       }));
   }
 

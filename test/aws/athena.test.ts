@@ -312,6 +312,19 @@ describe('the Athena cost source', () => {
     const s = source({ cache }).cacheSource;
     expect(cache.cachedDays(s)).toEqual(['2024-09-01', '2024-09-02']);
   });
+
+  it('does not take the first hours of a month, reached by a billing zone behind UTC, for a missing month', async () => {
+    athena.on(StartQueryExecutionCommand).resolves({ QueryExecutionId: ID });
+    athena.on(GetQueryExecutionCommand).resolves(execution('SUCCEEDED', { scanned: 1 }));
+    athena.on(GetQueryResultsCommand).resolves(page([row('2024-09-30', 12, '1.408')]));
+    clock = Date.parse('2024-10-01T09:00:00Z');
+    const load = await source({ timezone: 'America/Los_Angeles', asOf: '2024-09-30' }).load({
+      start: '2024-09-29',
+      end: '2024-10-01',
+    });
+    expect(startedSql()).toContain("billing_period IN ('2024-09', '2024-10')");
+    expect(load.gaps).toEqual([]);
+  });
 });
 
 describe('closed days from the cache', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import {
+  ApiUsageSchema,
   CycleResultSchema,
   FindingsSchema,
   payloadKey,
@@ -77,6 +78,21 @@ describe('the cycle contract', () => {
     await expect(readPayload(store, 'snapshots/bad.json', SnapshotPartSchema)).rejects.toThrow(
       /snapshot\.costs\.0\.amount: expected a decimal amount, got "12,50"/,
     );
+  });
+});
+
+describe('apiUsage', () => {
+  it('carries the bytes an Athena query scanned, and refuses a fractional byte count', () => {
+    const usage = {
+      requests: 1,
+      costUsd: 0.00062,
+      byApi: [
+        { api: 'athena:StartQueryExecution', requests: 1, bytesScanned: 123_456_789, costUsd: 0.00062 },
+      ],
+    };
+    expect(ApiUsageSchema.parse(JSON.parse(JSON.stringify(usage)))).toEqual(usage);
+    const bad = { ...usage, byApi: [{ ...usage.byApi[0], bytesScanned: 1.5 }] };
+    expect(ApiUsageSchema.safeParse(bad).success).toBe(false);
   });
 });
 
