@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
  * The CDK app: `npx cdk deploy -c budgets=path/to/budgets.yaml`. The budget file is validated at synth; cdk-nag's
- * AwsSolutions and Serverless packs run on every synth, and an unacknowledged finding fails it.
+ * AwsSolutions and Serverless packs run on every synth, and an unacknowledged finding fails it. With `costSource:
+ * athena` over a table that exists already, `-c athenaTableLocation=s3://bucket/prefix/data/` names what it reads.
  *
  * In a member account (one whose endpoints the central deployment reads):
  * `npx cdk deploy -c member=true -c centralAccount=111122223333 [-c externalId=...] [-c actuation=true]
@@ -47,6 +48,7 @@ if (context('member') === 'true') {
     timeZone: context('timeZone'),
     scheduleExpression: context('schedule'),
     reportScheduleExpression: context('reportSchedule'),
+    athenaTableLocation: context('athenaTableLocation'),
   });
 }
 

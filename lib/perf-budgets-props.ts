@@ -45,11 +45,19 @@ export interface PerfBudgetsProps {
    * @default REPORT_LINK_SECONDS.default
    */
   readonly reportLinkSeconds?: number;
+  /**
+   * For `costSource: athena` over a table that exists already (no `athena.create` in the budget file): the S3
+   * location the table reads, its LOCATION (for a Data Export, `s3://<bucket>/<prefix>/<export name>/data/`). Collect
+   * may list and read objects there and nowhere else.
+   * @default - none; required for an existing table, refused with `athena.create` (the stack knows the location)
+   */
+  readonly athenaTableLocation?: string;
 }
 
 export const DEFAULT_SCHEDULE = 'cron(0 6 * * ? *)';
 export const DEFAULT_REPORT_SCHEDULE = 'cron(0 7 ? * MON *)';
 
+const S3_URI = /^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/.*)?$/;
 const SCHEDULE_EXPRESSION = /^(cron|rate|at)\(.+\)$/;
 const DAY_SECONDS = 86_400;
 
@@ -88,6 +96,11 @@ export function validateProps(id: string, props: PerfBudgetsProps): void {
   if (link !== undefined && (!Number.isInteger(link) || link < min || link > max)) {
     fail(
       `reportLinkSeconds ${link} is out of range; use whole seconds from ${min} to ${max} (${max / DAY_SECONDS} days, the longest a presigned S3 link lasts)`,
+    );
+  }
+  if (props.athenaTableLocation !== undefined && !S3_URI.test(props.athenaTableLocation)) {
+    fail(
+      `athenaTableLocation ${JSON.stringify(props.athenaTableLocation)} is not an S3 location; use the table's LOCATION, e.g. "s3://my-exports/focus/my-export/data/"`,
     );
   }
   if (

@@ -14,6 +14,7 @@ import { REPORT_LINK_SECONDS } from '../lambdas/cycle/contract.ts';
 import { addAlertChannel, bindAlertChannel } from './alert-channel.ts';
 import { defaultAlertTargets } from './alert-targets.ts';
 import { Approvals } from './approvals.ts';
+import { type AthenaAccess, addAthena, attachAthenaPolicy } from './athena.ts';
 import { readBudgetFile } from './budget-config.ts';
 import { addObservability } from './observability.ts';
 import {
@@ -58,6 +59,11 @@ export class PerfBudgets extends Construct {
   readonly targets: readonly CollectionTarget[];
   /** The member roles collect and act may assume: the roleArns of the accounts list, each once. */
   readonly memberRoleArns: readonly string[];
+  /**
+   * With `costSource: athena`: the workgroup, table and results location collect queries (and, with
+   * `athena.create`, the resources the stack made for them).
+   */
+  readonly athena?: AthenaAccess;
   /** Slack's way to approve or reject a pending change; present only when Slack is an alert target. */
   readonly approvals?: Approvals;
 
@@ -102,6 +108,15 @@ export class PerfBudgets extends Construct {
       memberRoleArns: this.memberRoleArns,
       homeRegions,
     });
+    if (this.budgetFile.costSource === 'athena' && this.budgetFile.athena) {
+      this.athena = addAthena(this, {
+        id,
+        config: this.budgetFile.athena,
+        accessLogsBucket: this.accessLogsBucket,
+        tableLocation: props.athenaTableLocation,
+      });
+      attachAthenaPolicy(this.functions.collect, this.athena);
+    }
     // Slack's buttons call back only where Slack is a channel, with the secret that channel reads
     if (bound.slackSecret) {
       this.approvals = new Approvals(this, 'Approvals', {

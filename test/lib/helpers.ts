@@ -25,6 +25,19 @@ export function editedBudgets(edit: (text: string) => string): string {
   return path;
 }
 
+/** The demo budget file with `costSource: athena` and this athena block (a YAML flow mapping). */
+export const withAthena = (block: string) =>
+  editedBudgets((t) =>
+    t.replace('costMetric: billed', `costMetric: billed\ncostSource: athena\nathena: ${block}`),
+  );
+
+/** An athena block that lets the stack create the database, the table and the workgroup. */
+export const ATHENA_CREATE =
+  '{ database: billing, table: focus_1_0, workgroup: perf-budgets, bytesScannedLimit: 50000000, create: { bucket: my-exports, prefix: focus/org-export } }';
+/** An athena block over a table and workgroup that exist (the stack needs athenaTableLocation then). */
+export const ATHENA_EXISTING =
+  '{ database: cur, table: focus_export, workgroup: finops, outputLocation: "s3://finops-results/athena/" }';
+
 /** The demo budget file alerting on its topic only: Slack is not an alert target. */
 export const withoutSlack = () => editedBudgets((t) => t.replace(/\n {2}slack:.*\n( {4}.*\n)*/, '\n'));
 

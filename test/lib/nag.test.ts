@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
-import { editedBudgets, synthStack, testApp } from './helpers.ts';
+import { ATHENA_CREATE, ATHENA_EXISTING, editedBudgets, synthStack, testApp, withAthena } from './helpers.ts';
 
 /** Every unacknowledged finding of both packs, as "rule at construct path". */
 function findings(stack: Stack): string[] {
@@ -28,6 +28,18 @@ describe('cdk-nag', () => {
       ),
     );
     expect(findings(synthStack({ budgetsFile: path }).stack)).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with Athena resources the stack creates', () => {
+    expect(findings(synthStack({ budgetsFile: withAthena(ATHENA_CREATE) }).stack)).toEqual([]);
+  });
+
+  it('finds nothing unacknowledged with an existing Athena table and workgroup', () => {
+    const { stack } = synthStack({
+      budgetsFile: withAthena(ATHENA_EXISTING),
+      athenaTableLocation: 's3://org-billing/exports/focus-org/data/',
+    });
+    expect(findings(stack)).toEqual([]);
   });
 
   it('reports an unacknowledged finding (the check is live)', () => {
