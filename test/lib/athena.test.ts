@@ -15,6 +15,7 @@ import {
   synthStack,
   withAthena,
 } from './helpers.ts';
+import { ACCOUNT, deployedArns, evaluate, policiesOf, REGION } from './iam-simulation.ts';
 
 /** The statements of collect's AthenaQuery policy, by Sid, with tokens flattened. */
 function athenaPolicy(
@@ -189,6 +190,42 @@ describe('PerfBudgets with costSource athena and athena.create', () => {
       }),
     );
     expect(policy?.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^PerfBudgetsCollectRole/) }]);
+  });
+
+  it('lets collect run the query, read the partitions and write results, and nothing beside (IAM simulation)', async () => {
+    const role = Object.keys(template.findResources('AWS::IAM::Role')).find((k) =>
+      k.startsWith('PerfBudgetsCollectRole'),
+    ) as string;
+    const policies = policiesOf(template, role);
+    const principal = `arn:aws:iam::${ACCOUNT}:role/perf-budgets/collect`;
+    const results = Object.entries(deployedArns(template)).find(([k]) => k.includes('AthenaResults'))?.[1]
+      .arn;
+    const can = (action: string, resource: string, context = {}) =>
+      evaluate(policies, principal, [{ action, resource, context }]);
+    const athena = (wg: string) => `arn:aws:athena:${REGION}:${ACCOUNT}:workgroup/${wg}`;
+    const glue = (r: string) => `arn:aws:glue:${REGION}:${ACCOUNT}:${r}`;
+    const part = 'focus/org-export/data/BILLING_PERIOD=2026-09/';
+    const allowed = [
+      await can('athena:StartQueryExecution', athena('perf-budgets')),
+      await can('athena:GetQueryResults', athena('perf-budgets')),
+      await can('glue:GetTable', glue('table/billing/focus_1_0')),
+      await can('glue:GetDatabase', glue('database/billing')),
+      await can('s3:ListBucket', 'arn:aws:s3:::my-exports', { 's3:prefix': part }),
+      await can('s3:GetObject', `arn:aws:s3:::my-exports/${part}focus-00001.snappy.parquet`),
+      await can('s3:PutObject', `${results}/0c5a6e0e-1d0b-4f4e-9a8e-2f7d1b9c0a11.csv`),
+      await can('s3:GetObject', `${results}/0c5a6e0e-1d0b-4f4e-9a8e-2f7d1b9c0a11.csv`),
+    ];
+    expect(allowed.every((d) => d === 'Allowed')).toBe(true);
+    const refused = [
+      await can('athena:StartQueryExecution', athena('primary')),
+      await can('glue:GetTable', glue('table/billing/payroll')),
+      await can('glue:GetTable', glue('table/hr/focus_1_0')),
+      await can('s3:ListBucket', 'arn:aws:s3:::my-exports', { 's3:prefix': 'focus/other-export/' }),
+      await can('s3:GetObject', 'arn:aws:s3:::my-exports/focus/org-export/metadata/manifest.json'),
+      await can('s3:PutObject', `arn:aws:s3:::my-exports/${part}x.parquet`),
+      await can('s3:DeleteObject', `${results}/0c5a6e0e-1d0b-4f4e-9a8e-2f7d1b9c0a11.csv`),
+    ];
+    expect(refused.filter((d) => d === 'Allowed')).toEqual([]);
   });
 
   it('gives no other role any Athena, Glue or export access', () => {
