@@ -196,25 +196,18 @@ export function athenaStatements(access: AthenaAccess): iam.PolicyStatement[] {
   return [
     new iam.PolicyStatement({
       sid: 'AthenaQuery',
-      actions: [
-        'athena:StartQueryExecution',
-        'athena:GetQueryExecution',
-        'athena:GetQueryResults',
-        'athena:StopQueryExecution',
-      ],
+      actions: ['StartQueryExecution', 'GetQueryExecution', 'GetQueryResults', 'StopQueryExecution'].map(
+        (a) => `athena:${a}`,
+      ),
       resources: [
         `arn:${Aws.PARTITION}:athena:${Aws.REGION}:${Aws.ACCOUNT_ID}:workgroup/${config.workgroup}`,
       ],
     }),
     new iam.PolicyStatement({
       sid: 'AthenaCatalog',
-      actions: [
-        'glue:GetDatabase',
-        'glue:GetTable',
-        'glue:GetPartition',
-        'glue:GetPartitions',
-        'glue:BatchGetPartition',
-      ],
+      actions: ['GetDatabase', 'GetTable', 'GetPartition', 'GetPartitions', 'BatchGetPartition'].map(
+        (a) => `glue:${a}`,
+      ),
       resources: [
         glueArn('catalog'),
         glueArn(`database/${config.database}`),

@@ -4,6 +4,7 @@
  */
 export type {
   Account,
+  AthenaConfig,
   Budget,
   BudgetException,
   BudgetFile,
@@ -21,6 +22,7 @@ export {
   type AlertTargetHost,
   AlertTargets,
 } from './alert-targets.ts';
+export type { AthenaAccess, S3Location } from './athena.ts';
 export { BudgetFileError, readBudgetFile } from './budget-config.ts';
 export { MEMBER_ROLE_NAME, PerfBudgetsMemberRole, type PerfBudgetsMemberRoleProps } from './member-role.ts';
 export { PerfBudgetsMemberStack, type PerfBudgetsMemberStackProps } from './member-stack.ts';
