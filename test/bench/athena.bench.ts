@@ -19,26 +19,24 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { ATHENA_USD_PER_TB, athenaBilledBytes } from '../../lambdas/core/api-usage.ts';
 import { formatMoney } from '../../lambdas/core/money.ts';
 import { addDays, dayStartMs, periodContaining } from '../../lambdas/core/period.ts';
 import { focusCostQuery } from '../../lambdas/formats/athena-sql.ts';
 import { checkBudgetText } from '../../lambdas/formats/budget-file.ts';
 import { ACCOUNT_VERSION, type AccountManifest, accountPaths, generateAccount } from './generate-account.ts';
 
-/** Athena's price and billing unit for a scan (us-east-1, engine 3). */
-const PICO_USD_PER_BYTE = 5n; // $5 per 10^12 bytes
+/** Dollars per 10^12 bytes are pico-dollars per byte: the cost stays exact. */
+const PICO_USD_PER_BYTE = BigInt(ATHENA_USD_PER_TB);
 const MB = 1_000_000;
-const MINIMUM_BYTES = 10 * MB;
-/** The days a steady cycle asks for again (Cost Explorer's open days; closed days come from the ledger). */
+/**
+ * The Athena source's open days (lambdas/aws/athena.ts, default 3): a steady cycle asks for them and the day that
+ * closed since, which the ledger does not hold yet; the other closed days come from the ledger.
+ */
 const OPEN_DAYS = 3;
 
 const n = (x: number): string => x.toLocaleString('en-US');
 const mb = (bytes: number): string => `${(bytes / MB).toFixed(2)} MB`;
-
-/** What Athena bills for a query that scanned `bytes`: rounded up to the next MB, at least 10 MB. */
-export function billedBytes(bytes: number): number {
-  return Math.max(MINIMUM_BYTES, Math.ceil(bytes / MB) * MB);
-}
 
 function account(regen: boolean): { dir: string; manifest: AccountManifest } {
   const dir = join(tmpdir(), `perf-budgets-${ACCOUNT_VERSION}`);
@@ -130,13 +128,13 @@ async function main(): Promise<void> {
     const cycles = [
       { label: 'first cycle (empty ledger)', from: previous.start, to: asOf },
       {
-        label: `steady daily cycle (last ${OPEN_DAYS} days)`,
-        from: addDays(asOf, -(OPEN_DAYS - 1)),
+        label: `steady daily cycle (${OPEN_DAYS} open days + 1)`,
+        from: addDays(asOf, -OPEN_DAYS),
         to: asOf,
       },
       {
         label: 'steady cycle across a month start',
-        from: addDays(period.start, -(OPEN_DAYS - 1)),
+        from: addDays(period.start, -OPEN_DAYS),
         to: period.start,
       },
     ];
@@ -153,7 +151,7 @@ async function main(): Promise<void> {
         (x) => q.billingPeriods.includes(x.partition) && q.columnsRead.includes(x.column),
       );
       const scanned = sum(read);
-      const billed = billedBytes(scanned);
+      const billed = athenaBilledBytes(scanned);
       const cost = BigInt(billed) * PICO_USD_PER_BYTE;
       const partitionRows = q.billingPeriods.reduce((s, p) => s + (rowsOf.get(p) ?? 0), 0);
       console.log(
@@ -176,7 +174,7 @@ async function main(): Promise<void> {
     const bigMonth = 1_000_000 * 30;
     const bigScan = perRow * bigMonth * 2;
     console.log(
-      `\nscaled: at ${perRow.toFixed(1)} bytes a row, a bill of 1,000,000 rows a day scans ~${mb(bigScan)} on a cycle that reads two months ($${formatMoney(BigInt(billedBytes(bigScan)) * PICO_USD_PER_BYTE, 4)}), ~${mb(bigScan / 2)} on one that reads one ($${formatMoney(BigInt(billedBytes(bigScan / 2)) * PICO_USD_PER_BYTE, 4)})`,
+      `\nscaled: at ${perRow.toFixed(1)} bytes a row, a bill of 1,000,000 rows a day scans ~${mb(bigScan)} on a cycle that reads two months ($${formatMoney(BigInt(athenaBilledBytes(bigScan)) * PICO_USD_PER_BYTE, 4)}), ~${mb(bigScan / 2)} on one that reads one ($${formatMoney(BigInt(athenaBilledBytes(bigScan / 2)) * PICO_USD_PER_BYTE, 4)})`,
     );
   } finally {
     c.closeSync();
