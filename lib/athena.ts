@@ -214,9 +214,15 @@ export function athenaStatements(access: AthenaAccess): iam.PolicyStatement[] {
         glueArn(`table/${config.database}/${config.table}`),
       ],
     }),
+    // GetBucketLocation carries no s3:prefix: under the listing's condition it would always be refused
+    new iam.PolicyStatement({
+      sid: 'AthenaDataBucket',
+      actions: ['s3:GetBucketLocation'],
+      resources: [s3Bucket(data.bucket)],
+    }),
     new iam.PolicyStatement({
       sid: 'AthenaDataList',
-      actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+      actions: ['s3:ListBucket'],
       resources: [s3Bucket(data.bucket)],
       conditions: { StringLike: { 's3:prefix': [`${data.prefix}*`] } },
     }),

@@ -166,8 +166,12 @@ describe('PerfBudgets with costSource athena and athena.create', () => {
           arn('glue', 'table/billing/focus_1_0'),
         ],
       },
+      AthenaDataBucket: {
+        actions: ['s3:GetBucketLocation'],
+        resources: ['arn:{AWS::Partition}:s3:::my-exports'],
+      },
       AthenaDataList: {
-        actions: ['s3:ListBucket', 's3:GetBucketLocation'],
+        actions: ['s3:ListBucket'],
         resources: ['arn:{AWS::Partition}:s3:::my-exports'],
         condition: { StringLike: { 's3:prefix': ['focus/org-export/data/*'] } },
       },
@@ -211,6 +215,7 @@ describe('PerfBudgets with costSource athena and athena.create', () => {
       await can('glue:GetTable', glue('table/billing/focus_1_0')),
       await can('glue:GetDatabase', glue('database/billing')),
       await can('s3:ListBucket', 'arn:aws:s3:::my-exports', { 's3:prefix': part }),
+      await can('s3:GetBucketLocation', 'arn:aws:s3:::my-exports'),
       await can('s3:GetObject', `arn:aws:s3:::my-exports/${part}focus-00001.snappy.parquet`),
       await can('s3:PutObject', `${results}/0c5a6e0e-1d0b-4f4e-9a8e-2f7d1b9c0a11.csv`),
       await can('s3:GetObject', `${results}/0c5a6e0e-1d0b-4f4e-9a8e-2f7d1b9c0a11.csv`),
@@ -236,7 +241,11 @@ describe('PerfBudgets with costSource athena and athena.create', () => {
     const exportReads = identityStatements(template).filter((s) =>
       [s.Resource].flat().some((r) => flatten(r).includes('my-exports')),
     );
-    expect(exportReads).toHaveLength(2);
+    expect(exportReads.map((s) => s.Sid).sort()).toEqual([
+      'AthenaDataBucket',
+      'AthenaDataList',
+      'AthenaDataRead',
+    ]);
   });
 });
 
