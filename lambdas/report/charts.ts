@@ -1,6 +1,6 @@
-import * as vega from 'vega';
 import { type ChartKind, COLORS, CURRENCY_SLOT } from './chart-specs.ts';
 import type { BudgetReport, EndpointTrendReport } from './model.ts';
+import * as vega from './vega.ts';
 import { VEGA_SPECS } from './vega-specs.ts';
 
 /**

@@ -24,4 +24,19 @@ describe('the report Lambda bundle', () => {
     expect(packages).toContain('vega-view');
     expect(packages).not.toContain('vega-lite');
   });
+
+  it('leaves out the Vega transforms no chart of the report uses', () => {
+    for (const unused of [
+      'vega-geo',
+      'vega-force',
+      'vega-hierarchy',
+      'vega-label',
+      'vega-regression',
+      'vega-voronoi',
+      'vega-wordcloud',
+      'vega-crossfilter',
+      'vega-projection',
+    ])
+      expect(packages).not.toContain(unused);
+  });
 });
