@@ -39,4 +39,8 @@ describe('the report Lambda bundle', () => {
     ])
       expect(packages).not.toContain(unused);
   });
+
+  it('reads wall-clock time through Intl: no date library rides in the bundle', () => {
+    expect(packages).not.toContain('luxon');
+  });
 });
