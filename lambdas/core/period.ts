@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { midnightMs, wallClock } from './time-zone.ts';
 
 /** A billing period: `start` inclusive, `end` exclusive (Cost Explorer's TimePeriod convention), days in `timezone`. */
 export interface Period {
@@ -18,38 +18,65 @@ export class InvalidDateError extends Error {
   override name = 'InvalidDateError';
 }
 
-export function parseDay(day: string, timezone = 'UTC'): DateTime {
-  if (!DAY.test(day)) throw new InvalidDateError(`expected a day as YYYY-MM-DD, got "${day}"`);
-  const dt = DateTime.fromISO(day, { zone: timezone });
-  if (!dt.isValid)
-    throw new InvalidDateError(`"${day}" is not a calendar day (${dt.invalidExplanation ?? 'invalid'})`);
-  return dt;
+/** A calendar day, as numbers. */
+export interface CalendarDay {
+  readonly year: number;
+  readonly month: number;
+  readonly day: number;
 }
 
+const pad = (n: number, width = 2) => String(n).padStart(width, '0');
+
+function isoDay({ year, month, day }: CalendarDay): string {
+  return `${pad(year, 4)}-${pad(month)}-${pad(day)}`;
+}
+
+function daysInMonth(year: number, month: number): number {
+  return new Date(Date.UTC(year, month, 0)).getUTCDate();
+}
+
+/** `day` (YYYY-MM-DD) as numbers, refused unless it is a calendar day and `timezone` a time zone. */
+export function parseDay(day: string, timezone = 'UTC'): CalendarDay {
+  if (!DAY.test(day)) throw new InvalidDateError(`expected a day as YYYY-MM-DD, got "${day}"`);
+  const [year, month, date] = day.split('-').map(Number) as [number, number, number];
+  if (month < 1 || month > 12 || date < 1 || date > daysInMonth(year, month))
+    throw new InvalidDateError(
+      `"${day}" is not a calendar day (no day ${date} in month ${month} of ${year})`,
+    );
+  if (!isValidTimezone(timezone))
+    throw new InvalidDateError(`"${day}" is not a calendar day (the zone "${timezone}" is not supported)`);
+  return { year, month, day: date };
+}
+
+const knownZones = new Set<string>();
+
 export function isValidTimezone(tz: string): boolean {
-  // luxon also takes `local`, `system` and offsets such as `UTC+5`: the first two make results depend on the
-  // machine's TZ, the last ignores daylight saving. Only names of the IANA database are time zones here (Intl
-  // knows them; newer engines also take `+05:00`, which the first character rules out).
+  // Only names of the IANA database are time zones here (Intl knows them; newer engines also take `+05:00`, which
+  // the first character rules out): an offset such as `UTC+5` would ignore daylight saving.
+  if (knownZones.has(tz)) return true;
   if (!/^[A-Za-z]/.test(tz)) return false;
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: tz });
   } catch {
     return false;
   }
-  return DateTime.local().setZone(tz).isValid;
+  knownZones.add(tz);
+  return true;
 }
 
 /** The period that contains `asOf` (a day in the billing time zone). */
 export function periodContaining(asOf: string, cfg: BillingPeriodConfig): Period {
   const day = parseDay(asOf, cfg.timezone);
-  let start = day.set({ day: Math.min(cfg.startDay, day.daysInMonth ?? 28) });
-  if (day.day < cfg.startDay) {
-    const prev = day.minus({ months: 1 });
-    start = prev.set({ day: Math.min(cfg.startDay, prev.daysInMonth ?? 28) });
-  }
-  const next = start.plus({ months: 1 });
-  const end = next.set({ day: Math.min(cfg.startDay, next.daysInMonth ?? 28) });
-  return { start: start.toISODate() as string, end: end.toISODate() as string, timezone: cfg.timezone };
+  // the start day of a month, or its last day when the month is shorter; months count from `year`'s January
+  const startIn = (year: number, month: number): CalendarDay => {
+    const y = year + Math.floor((month - 1) / 12);
+    const m = ((((month - 1) % 12) + 12) % 12) + 1;
+    return { year: y, month: m, day: Math.min(cfg.startDay, daysInMonth(y, m)) };
+  };
+  const startMonth = day.day < cfg.startDay ? day.month - 1 : day.month;
+  const start = startIn(day.year, startMonth);
+  const end = startIn(day.year, startMonth + 1);
+  return { start: isoDay(start), end: isoDay(end), timezone: cfg.timezone };
 }
 
 export function previousPeriod(p: Period, cfg: BillingPeriodConfig): Period {
@@ -91,12 +118,13 @@ export function daysOf(start: string, end: string): string[] {
 
 /** The instant (epoch ms) at which `day` begins in `timezone`. */
 export function dayStartMs(day: string, timezone: string): number {
-  return parseDay(day, timezone).toMillis();
+  const d = parseDay(day, timezone);
+  return midnightMs(d.year, d.month, d.day, timezone);
 }
 
 /**
  * Maps instants to billing days in one time zone. The day of each quarter hour is cached (every zone's offset is
- * a multiple of 15 minutes): a full cycle converts millions of timestamps and luxon is too slow to call for each.
+ * a multiple of 15 minutes): a full cycle converts millions of timestamps and Intl is too slow to call for each.
  */
 export class DayClock {
   private readonly cache = new Map<number, string>();
@@ -106,7 +134,7 @@ export class DayClock {
     const slot = Math.floor(ms / 900_000);
     let day = this.cache.get(slot);
     if (day === undefined) {
-      day = DateTime.fromMillis(slot * 900_000, { zone: this.timezone }).toISODate() as string;
+      day = isoDay(wallClock(slot * 900_000, this.timezone));
       this.cache.set(slot, day);
     }
     return day;

@@ -1,23 +1,17 @@
-import * as vega from 'vega';
-import * as vl from 'vega-lite';
+import { type ChartKind, COLORS, CURRENCY_SLOT } from './chart-specs.ts';
 import type { BudgetReport, EndpointTrendReport } from './model.ts';
+import * as vega from './vega.ts';
+import { VEGA_SPECS } from './vega-specs.ts';
 
 /**
- * The report's charts: Vega-Lite specs rendered to SVG in Node, headless, with no canvas, fonts or network. Days go
- * on a UTC time scale so that the output does not depend on the machine's time zone.
+ * The report's charts: Vega specs (compiled from the Vega-Lite specs in chart-specs.ts at build time) rendered to
+ * SVG in Node, headless, with no canvas, fonts or network.
  *
- * Each kind of chart is one spec whose data are named sets (`table`, and `rule` for the cap or limit). A renderer
- * compiles each kind once and swaps the data per chart: compiling and parsing a spec costs tens of milliseconds,
+ * A renderer parses each kind of chart once and swaps the data per chart: parsing a spec costs tens of milliseconds,
  * re-running its dataflow a few, and an account has hundreds of budgets and endpoints.
  */
 
-export const COLORS = {
-  actual: '#1f4e79',
-  forecast: '#6b7f99',
-  band: '#9db8d9',
-  limit: '#b3261e',
-  latency: '#7a4fa3',
-} as const;
+export { COLORS };
 
 /** Endpoints charted per budget: every one over a limit first, then the largest spenders. */
 export const MAX_ENDPOINT_CHARTS = 6;
@@ -27,146 +21,41 @@ export const MAX_ENDPOINT_CHARTS = 6;
  */
 export const MAX_ENDPOINT_CHARTS_TOTAL = 40;
 
-const WIDTH = 560;
-const HEIGHT = 220;
-/** Two trend charts side by side fit the page's 1200px. */
-const TREND_WIDTH = 440;
-const TREND_HEIGHT = 154;
-const FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, Helvetica, Arial, sans-serif';
-
-type Spec = vl.TopLevelSpec;
 export type Row = Record<string, string | number | null>;
 /** Rows per named data set of a spec. */
 export type ChartData = Readonly<Record<string, readonly Row[]>>;
-
-const config = {
-  // the figure around each chart carries its description: per-mark ARIA labels only swell the SVG
-  aria: false,
-  font: FONT,
-  background: 'white',
-  view: { stroke: null },
-  axis: {
-    labelColor: '#333',
-    titleColor: '#333',
-    gridColor: '#e6e6e6',
-    labelFontSize: 11,
-    titleFontSize: 11,
-  },
-  legend: { labelFontSize: 11, titleFontSize: 11, orient: 'bottom', labelLimit: 0 },
-} as const;
-
-const dayAxis = {
-  field: 'day',
-  type: 'temporal',
-  timeUnit: 'utcyearmonthdate',
-  title: null,
-  axis: { format: '%b %d', labelAngle: 0, tickCount: 6 },
-} as const;
 
 function symbol(currency: string): string {
   return currency === 'USD' ? '$' : `${currency} `;
 }
 
-/** A dashed rule at `value` with its label at the left end, from the `rule` data set (empty: no rule). */
-function ruleLayer(color: string, extra: Record<string, unknown> = {}) {
-  return {
-    data: { name: 'rule' },
-    layer: [
-      {
-        mark: { type: 'rule', strokeWidth: 2, strokeDash: [2, 2], color },
-        encoding: { y: { field: 'value', type: 'quantitative' }, ...extra },
-      },
-      {
-        mark: { type: 'text', align: 'left', dx: 4, dy: -7, x: 0, fontSize: 11, color },
-        encoding: { y: { field: 'value', type: 'quantitative' }, text: { field: 'label' } },
-      },
-    ],
-  };
+/** `value` with every string in it holding `currency` where the compiled spec holds its slot. */
+function withCurrency<T>(value: T, currency: string): T {
+  if (typeof value === 'string') return value.replaceAll(CURRENCY_SLOT, currency) as T;
+  if (Array.isArray(value)) return value.map((v) => withCurrency(v, currency)) as T;
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withCurrency(v, currency)])) as T;
+  return value;
+}
+
+/** The Vega spec of one kind of chart in the report's currency. */
+export function chartSpec(kind: ChartKind, currency: string): vega.Spec {
+  return withCurrency(VEGA_SPECS[kind], currency);
 }
 
 /** Burn-up: cumulative actual spend, the forecast band and its expected path, and the cap. */
-export function burnUpSpec(currency: string): Spec {
-  const y = {
-    type: 'quantitative',
-    title: `cumulative spend (${currency})`,
-    axis: { format: ',.0f' },
-  } as const;
-  const series = {
-    field: 'series',
-    type: 'nominal',
-    title: null,
-    scale: {
-      domain: ['actual', 'forecast (expected)', 'forecast range', 'cap'],
-      range: [COLORS.actual, COLORS.forecast, COLORS.band, COLORS.limit],
-    },
-  } as const;
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    description: 'Burn-up: cumulative spend by day, the forecast range to period end, and the cap',
-    width: WIDTH,
-    height: HEIGHT,
-    data: { name: 'table' },
-    layer: [
-      {
-        mark: { type: 'area', opacity: 0.45 },
-        transform: [{ filter: 'isValid(datum.low)' }, { calculate: "'forecast range'", as: 'series' }],
-        encoding: { x: dayAxis, y: { ...y, field: 'low' }, y2: { field: 'high' }, color: series },
-      },
-      {
-        mark: { type: 'line', strokeDash: [5, 3], strokeWidth: 2 },
-        transform: [
-          { filter: 'isValid(datum.expected)' },
-          { calculate: "'forecast (expected)'", as: 'series' },
-        ],
-        encoding: { x: dayAxis, y: { ...y, field: 'expected' }, color: series },
-      },
-      {
-        // a day without data breaks the line: it is never drawn as zero
-        mark: { type: 'line', strokeWidth: 2.5, point: { size: 18 }, invalid: 'break-paths-show-domains' },
-        transform: [{ calculate: "'actual'", as: 'series' }],
-        encoding: { x: dayAxis, y: { ...y, field: 'actual' }, color: series },
-      },
-      ruleLayer(COLORS.limit, { color: series }),
-    ],
-    config,
-  } as unknown as Spec;
-}
-
-function trendSpec(field: string, title: string, color: string, format: string): Spec {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    description: `${title} by day against its limit`,
-    width: TREND_WIDTH,
-    height: TREND_HEIGHT,
-    data: { name: 'table' },
-    layer: [
-      {
-        mark: {
-          type: 'line',
-          strokeWidth: 2,
-          color,
-          point: { size: 18, color },
-          invalid: 'break-paths-show-domains',
-        },
-        encoding: {
-          x: dayAxis,
-          y: { field, type: 'quantitative', title, axis: { format } },
-        },
-      },
-      ruleLayer(COLORS.limit),
-    ],
-    config,
-  } as unknown as Spec;
+export function burnUpSpec(currency: string): vega.Spec {
+  return chartSpec('burn-up', currency);
 }
 
 /** Daily cost per 1k inferences of an endpoint against the budget's limit. */
-export function costPer1kSpec(currency: string): Spec {
-  return trendSpec('costPer1k', `cost per 1k (${currency})`, COLORS.actual, ',.4~f');
+export function costPer1kSpec(currency: string): vega.Spec {
+  return chartSpec('cost', currency);
 }
 
 /** Daily p99 ModelLatency of an endpoint against the budget's ceiling. */
-export function latencySpec(): Spec {
-  return trendSpec('latencyP99Ms', 'p99 ModelLatency (ms)', COLORS.latency, ',~f');
+export function latencySpec(): vega.Spec {
+  return chartSpec('latency', '');
 }
 
 export function burnUpData(b: BudgetReport, currency: string): ChartData {
@@ -200,8 +89,8 @@ export function hasData(rows: readonly Row[], field: string): boolean {
   return rows.some((r) => typeof r[field] === 'number');
 }
 
-function newView(spec: Spec): vega.View {
-  return new vega.View(vega.parse(vl.compile(spec).spec), { renderer: 'none', logLevel: vega.Warn });
+function newView(spec: vega.Spec): vega.View {
+  return new vega.View(vega.parse(spec), { renderer: 'none', logLevel: vega.Warn });
 }
 
 async function draw(view: vega.View, data: ChartData): Promise<string> {
@@ -217,7 +106,7 @@ async function draw(view: vega.View, data: ChartData): Promise<string> {
 }
 
 /** Renders one spec with its data to an SVG string. */
-export async function renderSvg(spec: Spec, data: ChartData): Promise<string> {
+export async function renderSvg(spec: vega.Spec, data: ChartData): Promise<string> {
   const view = newView(spec);
   try {
     return await draw(view, data);
@@ -268,16 +157,10 @@ export class ChartRenderer {
 
   constructor(readonly currency: string) {}
 
-  private view(kind: 'burn-up' | 'cost' | 'latency'): vega.View {
+  private view(kind: ChartKind): vega.View {
     let v = this.views.get(kind);
     if (!v) {
-      v = newView(
-        kind === 'burn-up'
-          ? burnUpSpec(this.currency)
-          : kind === 'cost'
-            ? costPer1kSpec(this.currency)
-            : latencySpec(),
-      );
+      v = newView(chartSpec(kind, this.currency));
       this.views.set(kind, v);
     }
     return v;

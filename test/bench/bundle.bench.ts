@@ -32,6 +32,7 @@ import { parseArgs } from 'node:util';
 import type { BundlingOptions } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build, type Metafile } from 'esbuild';
 import { BUNDLING } from '../../lib/house-function.ts';
+import { esbuildOptions, outputOf } from './bundling.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const HANDLERS = ['collect', 'evaluate', 'act', 'notify', 'report'] as const;
@@ -117,30 +118,6 @@ class Samples {
   get cpu(): number {
     return median(this.loads.map((l) => l.cpuMs));
   }
-}
-
-/** esbuild options equal to what NodejsFunction passes for BUNDLING. */
-function esbuildOptions(entry: string, outfile: string) {
-  return {
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node' as const,
-    format: bundling.format,
-    target: bundling.target,
-    mainFields: [...(bundling.mainFields ?? [])],
-    ...(bundling.banner ? { banner: { js: bundling.banner } } : {}),
-    minify: bundling.minify,
-    sourcemap: bundling.sourceMap,
-    sourcesContent: bundling.sourcesContent ?? true,
-    external: [...(bundling.externalModules ?? [])],
-    metafile: true,
-    logLevel: 'warning' as const,
-  };
-}
-
-function outputOf(meta: Metafile, outfile: string) {
-  return Object.entries(meta.outputs).find(([k]) => k.endsWith(outfile))?.[1];
 }
 
 function biggestInputs(meta: Metafile, outfile: string, n: number): [string, number][] {

@@ -5,7 +5,7 @@
  * ceiling allows. Pure: time, rates and history come in as arguments. It never plans an instance-type change or a
  * deletion; it plans nothing when the history is too thin to say (see MIN_HOURS) or nothing would change.
  */
-import { DateTime } from 'luxon';
+import { wallClock } from '../time-zone.ts';
 import { floorFor } from './guardrails.ts';
 import { chooseTracking } from './headroom.ts';
 import {
@@ -339,7 +339,7 @@ function demandProfile(input: PlannerInput, points: readonly HourObservation[]):
   const span = points.length > 0 ? ((points.at(-1)?.t ?? 0) - (points[0]?.t ?? 0)) / HOUR_MS : 0;
   const weekly = span >= 14 * 24 - 1;
   const key = (t: number) => {
-    const d = DateTime.fromMillis(t, { zone: input.timezone });
+    const d = wallClock(t, input.timezone);
     return weekly ? d.weekday * 24 + d.hour : d.hour;
   };
   const sums = new Map<number, { sum: number; n: number }>();
@@ -364,7 +364,7 @@ function demandProfile(input: PlannerInput, points: readonly HourObservation[]):
 function quietestByHourOfDay(input: PlannerInput, points: readonly HourObservation[]): number[] {
   const busiest = new Array<number>(24).fill(0);
   for (const h of points) {
-    const hour = DateTime.fromMillis(h.t, { zone: input.timezone }).hour;
+    const hour = wallClock(h.t, input.timezone).hour;
     busiest[hour] = Math.max(busiest[hour] ?? 0, (h.invocations ?? 0) / 60);
   }
   return busiest;
@@ -383,7 +383,7 @@ export function forecastSpend(input: PlannerInput, state: ScalingState, demand: 
     const t = input.now + k * HOUR_MS;
     let bounds = state.target;
     if (window) {
-      const hour = DateTime.fromMillis(t, { zone: input.timezone }).hour;
+      const hour = wallClock(t, input.timezone).hour;
       if (inWindow(hour, window.start, window.end)) bounds = window.off;
     }
     const load = demand(t);
