@@ -1,5 +1,11 @@
-import { describe, expect, it } from 'vitest';
-import { addDays, DayClock, daysBetween, periodContaining } from '../../lambdas/core/period.ts';
+import { describe, expect, it, vi } from 'vitest';
+import {
+  addDays,
+  DayClock,
+  daysBetween,
+  isValidTimezone,
+  periodContaining,
+} from '../../lambdas/core/period.ts';
 
 describe('billing periods', () => {
   it('a monthly period starting on the 1st contains its days, end exclusive', () => {
@@ -50,5 +56,32 @@ describe('billing periods', () => {
   it('adds days across month ends', () => {
     expect(addDays('2026-10-31', 1)).toBe('2026-11-01');
     expect(addDays('2026-03-01', -1)).toBe('2026-02-28');
+  });
+});
+
+describe('time zones', () => {
+  it('takes IANA names, their aliases and any case, and refuses what is not one', () => {
+    const valid = ['UTC', 'utc', 'Etc/UTC', 'GMT', 'Etc/GMT+5', 'Europe/Berlin', 'europe/berlin'];
+    const aliases = ['Asia/Kolkata', 'Asia/Calcutta', 'US/Eastern', 'EST5EDT'];
+    const invalid = ['local', 'system', 'UTC+5', '+05:00', 'Z', 'Mars/Olympus', ''];
+    expect([...valid, ...aliases].filter((z) => !isValidTimezone(z))).toEqual([]);
+    expect(invalid.filter(isValidTimezone)).toEqual([]);
+    expect(Intl.supportedValuesOf('timeZone').filter((z) => !isValidTimezone(z))).toEqual([]);
+  });
+
+  it("checks UTC and the engine's canonical names without an Intl.DateTimeFormat (it loads the locale data)", async () => {
+    // a fresh module: nothing checked before, as at a start
+    vi.resetModules();
+    const fresh = await import('../../lambdas/core/period.ts');
+    const format = vi.spyOn(Intl, 'DateTimeFormat');
+    try {
+      expect(['UTC', 'Europe/Berlin', 'America/Los_Angeles'].every(fresh.isValidTimezone)).toBe(true);
+      expect(format).not.toHaveBeenCalled();
+      // what the engine does not list still takes the full check
+      expect(fresh.isValidTimezone('europe/berlin')).toBe(true);
+      expect(format).toHaveBeenCalled();
+    } finally {
+      format.mockRestore();
+    }
   });
 });
