@@ -6,7 +6,8 @@ import * as z from 'zod';
 import { InputError } from '../core/errors.ts';
 
 const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-// compiled, this module sits one level deeper (dist/lambdas/cli) than the examples' root
+// compiled, this module sits one level deeper (dist/lambdas/cli by tsc, dist/cli/chunks in the CLI's bundle) than
+// the examples' root
 const ROOT = basename(HERE) === 'dist' ? dirname(HERE) : HERE;
 const DEMO_MANIFEST = resolve(ROOT, 'examples/demo/demo.json');
 

@@ -8,17 +8,6 @@ import { registerCommands } from './commands.ts';
 import type { RunFlags } from './run-command.ts';
 import { print, printError } from './terminal.ts';
 
-async function validate(file: string): Promise<number> {
-  const { checkBudgetFile, formatProblem } = await import('../formats/budget-file.ts');
-  const r = await checkBudgetFile(file);
-  if (r.ok) {
-    print(`${file}: ok (${r.file.budgets.length} budgets, ${Object.keys(r.file.tiers).length} tiers)\n`);
-    return EXIT.ok;
-  }
-  for (const p of r.problems) printError(`${formatProblem(file, p)}\n`);
-  return EXIT.input;
-}
-
 export function program(setExit: (code: number) => void): Command {
   const cli = new Command('perf-budgets')
     .description(
@@ -73,7 +62,11 @@ export function program(setExit: (code: number) => void): Command {
     .command('validate')
     .description('check a budget file; prints every problem with its path and line')
     .argument('<file>', 'budget file (YAML or JSON)')
-    .action(async (file: string) => setExit(await validate(file)));
+    .action(async (file: string) => {
+      // built, this import loads a CommonJS bundle through V8's code cache (bin/build-cli.ts)
+      const { validate } = await import('./validate.ts');
+      setExit(await validate(file));
+    });
 
   registerCommands(cli, setExit);
 

@@ -26,7 +26,7 @@ import { parseArgs } from 'node:util';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const USAGE_HOOK = join(ROOT, 'test/bench/cli-exit-usage.mjs');
-const COMPILED = join(ROOT, 'dist/lambdas/cli/main.js');
+const COMPILED = join(ROOT, 'dist/cli/main.js');
 const GOAL_MS = 300;
 
 const { values } = parseArgs({
