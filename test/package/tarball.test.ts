@@ -129,6 +129,11 @@ describe('the npm package', () => {
         'examples/demo/data/costs.focus.csv',
       ]),
     );
+    expect(paths).toContain('dist/cli/main.js');
+    // validate's code cache for the Node.js that packed it (the build writes it)
+    expect(
+      paths.filter((p) => /^dist\/cli\/chunks\/validate-\w+\.cjs\.v8-[\w.-]+\.cache$/.test(p)),
+    ).toHaveLength(1);
     expect(paths.filter((p) => p.endsWith('.ts') && !p.endsWith('.d.ts'))).toEqual([]);
     expect(paths.filter((p) => p.startsWith('test/') || p.startsWith('lib/'))).toEqual([]);
   });
@@ -159,6 +164,8 @@ describe('the npm package', () => {
   });
 
   it("runs the CLI from the installed package (its compiled JavaScript) on the app's budget file", () => {
+    const chunks = join(app, 'node_modules/perf-budgets/dist/cli/chunks');
+    const shipped = readdirSync(chunks);
     const validate = spawnSync(join(app, 'node_modules/.bin/perf-budgets'), ['validate', 'budgets.yaml'], {
       cwd: app,
       encoding: 'utf8',
@@ -168,6 +175,8 @@ describe('the npm package', () => {
       stdout: 'budgets.yaml: ok (1 budgets, 1 tiers)\n',
       stderr: '',
     });
+    // the shipped code cache fits this Node.js: V8 took it, so the run wrote none of its own
+    expect(readdirSync(chunks)).toEqual(shipped);
   });
 
   it('type-checks a TypeScript app against the shipped declarations', () => {
