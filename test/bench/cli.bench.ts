@@ -110,7 +110,8 @@ function main(): void {
   try {
     console.log(`bench:cli  node ${process.version}  runs ${runs}  (medians of ${runs} fresh processes)`);
     if (!compiled) console.log('dist/ is not built: only the sources (tsx) are measured');
-    // one run of each first, unmeasured: tsx's transform cache and the file cache are warm for every subject alike
+    // one run of each first, unmeasured: tsx's transform cache, the file cache and validate's code cache (kept per
+    // Node options: this preload is one) are warm for every subject alike
     for (const s of list) runOnce(s, usageFile);
     for (let i = 0; i < runs; i++) for (const s of list) samples.get(s)?.push(runOnce(s, usageFile));
   } finally {
