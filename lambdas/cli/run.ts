@@ -234,6 +234,7 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
       file,
       snapshot,
       result: judged,
+      allocation: evaluation.allocation,
       ...(ledger ? { ledger } : {}),
       ...(live ? { ...live, writesTo: (r: ScalableResource) => live.scaler.reaches(r) } : {}),
       now: opts.now.getTime(),
@@ -305,7 +306,7 @@ export async function planCycle(opts: Omit<RunOptions, 'out' | 'notifiers' | 'li
   const parts = opts.files
     ? await collectFiles(file, opts.files, opts)
     : await collectLive(file, opts.live ?? {}, opts);
-  const { snapshot, result } = evaluateStep(file, parts);
+  const { snapshot, evaluation, result } = evaluateStep(file, parts);
   // the ledger is read when there is one, and never created: a plan writes nothing
   const path = opts.state === false ? undefined : join(opts.state ?? '.perf-budgets', 'ledger.db');
   const ledger = path !== undefined && existsSync(path) ? openLedger(path) : undefined;
@@ -320,6 +321,7 @@ export async function planCycle(opts: Omit<RunOptions, 'out' | 'notifiers' | 'li
       file,
       snapshot,
       result,
+      allocation: evaluation.allocation,
       ...(readOnly ? { ledger: readOnly } : {}),
       ...(opts.files ? {} : { scaler: (await liveActuators(opts.live ?? {}, file)).scaler }),
       now: opts.now.getTime(),

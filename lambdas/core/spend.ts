@@ -16,21 +16,12 @@ export interface DayCost {
   readonly types: Map<string, { hours: number; cost: Money }>;
 }
 
-/** A hosting charge longer (or shorter) than an hour: its instance-hours say the average count over it, not the peak. */
-export interface InstanceSpan {
-  readonly start: number;
-  readonly end: number;
-  hours: number;
-}
-
 export interface EndpointSpend {
   readonly name: string;
   tags: Readonly<Record<string, string>>;
   readonly days: Map<string, DayCost>;
   /** Instances running in each hour (epoch ms of the hour), from hourly hosting rows. */
   readonly hourlyInstances: Map<number, number>;
-  /** Instance-hours of the hosting rows that are not one hour long, per charge period (`start/end`). */
-  readonly spans: Map<string, InstanceSpan>;
   firstDay: string;
   lastDay: string;
   /** Instance type of the latest hosting row. */
@@ -163,7 +154,6 @@ function endpointOf(v: BudgetSpend, r: CostRecord & { endpoint: string }, day: s
       tags: r.tags,
       days: new Map(),
       hourlyInstances: new Map(),
-      spans: new Map(),
       firstDay: day,
       lastDay: day,
       latestStart: r.start,
@@ -215,11 +205,6 @@ function noteInstances(e: EndpointSpend, r: CostRecord): void {
   }
   if (r.end - r.start === HOUR) {
     e.hourlyInstances.set(r.start, (e.hourlyInstances.get(r.start) ?? 0) + r.usageHours);
-  } else if (r.end > r.start) {
-    const key = `${r.start}/${r.end}`;
-    const s = e.spans.get(key);
-    if (s) s.hours += r.usageHours;
-    else e.spans.set(key, { start: r.start, end: r.end, hours: r.usageHours });
   }
 }
 

@@ -7,7 +7,7 @@ import type { Budget, BudgetFile } from '../budget.ts';
 import { cycleContext } from '../evaluate/context.ts';
 import { instanceSpec } from '../instances.ts';
 import { toNumber } from '../money.ts';
-import { allocate, type EndpointSpend } from '../spend.ts';
+import { type Allocation, allocate, type EndpointSpend } from '../spend.ts';
 import type { ComponentInfo, EndpointInfo, MetricSeries, Snapshot } from '../types.ts';
 import {
   COMPONENT_DIMENSION,
@@ -42,24 +42,37 @@ export interface ResourceObservation {
   readonly budget: Budget;
   readonly endpoint: EndpointInfo;
   readonly resource: ScalableResource;
-  readonly hours: readonly HourObservation[];
+  /**
+   * Its hours, built from the snapshot on each call: a fleet's hours together would be over a million objects, so
+   * a cycle holds one resource's at a time.
+   */
+  readonly read: () => ObservedHours;
   /**
    * Currency per instance-hour (per copy-hour for an inference component): the bill's own rate over the hours,
    * else the list price of the type.
    */
   readonly ratePerInstanceHour: number | undefined;
+}
+
+export interface ObservedHours {
+  readonly hours: readonly HourObservation[];
   /** Why the resource has no hours to plan on, when it has none. */
   readonly missing?: string;
 }
 
-/** Every resource of every budget (an endpoint in two budgets is planned by the first that selects it). */
-export function observeResources(snapshot: Snapshot, file: BudgetFile): ResourceObservation[] {
+/**
+ * Every resource of every budget (an endpoint in two budgets is planned by the first that selects it). `allocated`
+ * is the evaluation's allocation of the same snapshot and file, when there is one: the rows are not allocated again.
+ */
+export function observeResources(
+  snapshot: Snapshot,
+  file: BudgetFile,
+  allocated?: Allocation,
+): ResourceObservation[] {
   const ctx = cycleContext(snapshot, file);
   const endMs = ctx.asOfEndMs;
-  const alloc = allocate(snapshot.costs, file.budgets, ctx.clock, {
-    endMs,
-    periodStart: ctx.period.start,
-  });
+  const alloc =
+    allocated ?? allocate(snapshot.costs, file.budgets, ctx.clock, { endMs, periodStart: ctx.period.start });
   const inventory = new Map(snapshot.inventory.map((e) => [e.name, e]));
   const seen = new Set<string>();
   const out: ResourceObservation[] = [];
@@ -122,23 +135,19 @@ function variantObservations(
       ...(info.region ? { region: info.region } : {}),
     };
     const mine = series.filter((s) => s.variant === variant);
-    // the bill names endpoints, not variants: its instances are the variant's only when the endpoint has one
-    const hours = hourObservations(mine, single ? spend : undefined, instanceType, window);
-    const rate = rateOf(spend, instanceType);
-    const missing =
-      hours.length > 0
-        ? undefined
-        : mine.length === 0
-          ? 'no metrics of the variant'
-          : 'no instance count per hour (hourly billing or InvocationsPerInstance)';
-    return {
-      budget,
-      endpoint: info,
-      resource,
-      hours,
-      ratePerInstanceHour: rate,
-      ...(missing ? { missing } : {}),
+    const read = (): ObservedHours => {
+      // the bill names endpoints, not variants: its instances are the variant's only when the endpoint has one
+      const hours = hourObservations(mine, single ? spend : undefined, instanceType, window);
+      if (hours.length > 0) return { hours };
+      return {
+        hours,
+        missing:
+          mine.length === 0
+            ? 'no metrics of the variant'
+            : 'no instance count per hour (hourly billing or InvocationsPerInstance)',
+      };
     };
+    return { budget, endpoint: info, resource, read, ratePerInstanceHour: rateOf(spend, instanceType) };
   });
 }
 
@@ -169,27 +178,17 @@ function componentObservation(
     ...(info.account ? { account: info.account } : {}),
     ...(info.region ? { region: info.region } : {}),
   };
-  const hours =
-    c.copies === undefined ? [] : hourObservations(series, undefined, instanceType, window, c.copies);
+  const read = (): ObservedHours => {
+    if (c.copies === undefined) return { hours: [], missing: 'no copy count of the inference component' };
+    const hours = hourObservations(series, undefined, instanceType, window, c.copies);
+    return hours.length > 0 ? { hours } : { hours, missing: 'no metrics of the inference component' };
+  };
   const instanceRate = rateOf(spend, instanceType);
   const spec = instanceType ? instanceSpec(instanceType) : undefined;
   const perInstance =
     spec && spec.gpus > 0 && c.acceleratorsPerCopy ? Math.floor(spec.gpus / c.acceleratorsPerCopy) : 0;
   const rate = instanceRate !== undefined && perInstance >= 1 ? instanceRate / perInstance : instanceRate;
-  const missing =
-    hours.length > 0
-      ? undefined
-      : c.copies === undefined
-        ? 'no copy count of the inference component'
-        : 'no metrics of the inference component';
-  return {
-    budget,
-    endpoint: guardView(info, c),
-    resource,
-    hours,
-    ratePerInstanceHour: rate,
-    ...(missing ? { missing } : {}),
-  };
+  return { budget, endpoint: guardView(info, c), resource, read, ratePerInstanceHour: rate };
 }
 
 /**
