@@ -26,7 +26,6 @@ import type { SnapshotPart } from '../cycle/contract.ts';
 import { evaluateStep } from '../cycle/evaluate.ts';
 import { alertStep } from '../cycle/notify.ts';
 import { mergeSnapshotParts } from '../cycle/parts.ts';
-import { reportStep } from '../cycle/report.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
 import { loadCostFiles } from '../formats/cost-files.ts';
 import { loadMetricsCsv } from '../formats/metrics-csv.ts';
@@ -241,8 +240,13 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
       dryRun: opts.dryRun === true,
     });
     const result = withActionFindings(judged, acted.actions, file, ledger ? acted.approvals : undefined);
+    // the report (and its charts' Vega) is loaded only once the cycle has come this far: a run's peak memory is
+    // in the steps before it, which do not need it
     const written = opts.out
-      ? await writeOutputSet(opts.out, (await reportStep({ evaluation, snapshot, file, result })).files)
+      ? await writeOutputSet(
+          opts.out,
+          (await (await import('../cycle/report.ts')).reportStep({ evaluation, snapshot, file, result })).files,
+        )
       : [];
     const step = await alertStep({
       result,
