@@ -240,14 +240,16 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
       dryRun: opts.dryRun === true,
     });
     const result = withActionFindings(judged, acted.actions, file, ledger ? acted.approvals : undefined);
-    // the report (and its charts' Vega) is loaded only once the cycle has come this far: a run's peak memory is
-    // in the steps before it, which do not need it
-    const written = opts.out
-      ? await writeOutputSet(
-          opts.out,
-          (await (await import('../cycle/report.ts')).reportStep({ evaluation, snapshot, file, result })).files,
-        )
-      : [];
+    // the report and its charts' Vega are loaded only by a run that writes them, and only once the steps before
+    // (which never need them) are done
+    let written: string[] = [];
+    if (opts.out) {
+      const { reportStep } = await import('../cycle/report.ts');
+      written = await writeOutputSet(
+        opts.out,
+        (await reportStep({ evaluation, snapshot, file, result })).files,
+      );
+    }
     const step = await alertStep({
       result,
       records,

@@ -13,7 +13,52 @@ export interface DayCost {
   hostingCost: Money;
   hours: number;
   /** Instance-hours and cost per instance type that day. */
-  readonly types: Map<string, { hours: number; cost: Money }>;
+  readonly types: TypeUses;
+}
+
+export interface TypeUse {
+  hours: number;
+  cost: Money;
+}
+
+/**
+ * Instance-hours and cost per instance type of one endpoint's day, in the order the types were first billed. A day
+ * nearly always bills one type: that one is kept without a map, which on a large account (an endpoint-day each)
+ * would be tens of MiB.
+ */
+export class TypeUses implements Iterable<[string, TypeUse]> {
+  private first: string | undefined;
+  private use: TypeUse | undefined;
+  private more: Map<string, TypeUse> | undefined;
+
+  get(type: string): TypeUse | undefined {
+    return this.more ? this.more.get(type) : type === this.first ? this.use : undefined;
+  }
+
+  get size(): number {
+    return this.more ? this.more.size : this.use ? 1 : 0;
+  }
+
+  add(type: string, hours: number, cost: Money): void {
+    let t = this.get(type);
+    if (!t) {
+      t = { hours: 0, cost: ZERO };
+      if (this.use === undefined) {
+        this.first = type;
+        this.use = t;
+      } else {
+        this.more ??= new Map([[this.first as string, this.use]]);
+        this.more.set(type, t);
+      }
+    }
+    t.hours += hours;
+    t.cost += cost;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, TypeUse]> {
+    if (this.more) yield* this.more;
+    else if (this.use) yield [this.first as string, this.use];
+  }
 }
 
 export interface EndpointSpend {
@@ -83,7 +128,7 @@ const HOUR = 3_600_000;
 function dayCost(days: Map<string, DayCost>, day: string): DayCost {
   let d = days.get(day);
   if (!d) {
-    d = { cost: ZERO, hostingCost: ZERO, hours: 0, types: new Map() };
+    d = { cost: ZERO, hostingCost: ZERO, hours: 0, types: new TypeUses() };
     days.set(day, d);
   }
   return d;
@@ -188,10 +233,7 @@ function place(
   const hours = r.usageHours === undefined ? 0 : r.usageHours * share;
   d.hostingCost += amount;
   d.hours += hours;
-  const t = d.types.get(type) ?? { hours: 0, cost: ZERO };
-  t.hours += hours;
-  t.cost += amount;
-  d.types.set(type, t);
+  d.types.add(type, hours, amount);
   return e;
 }
 

@@ -4,7 +4,7 @@ import { parseBudgetFile } from '../../lambdas/core/budget.ts';
 import { evaluate } from '../../lambdas/core/evaluate/index.ts';
 import { parseMoney } from '../../lambdas/core/money.ts';
 import { DayClock } from '../../lambdas/core/period.ts';
-import { allocate, spreadOverDays } from '../../lambdas/core/spend.ts';
+import { allocate, spreadOverDays, TypeUses } from '../../lambdas/core/spend.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
 import { dailyRow, HOUR, hostingRows, ms } from '../helpers/build.ts';
 
@@ -129,6 +129,26 @@ describe('spreadOverDays', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe("a day's instance types", () => {
+  it('sums each type apart and lists them in the order they were first billed', () => {
+    const types = new TypeUses();
+    expect(types.size).toBe(0);
+    expect([...types]).toEqual([]);
+    types.add('ml.m5.xlarge', 10, money('2.3'));
+    types.add('ml.m5.xlarge', 4, money('0.92'));
+    expect(types.size).toBe(1);
+    expect(types.get('ml.m5.xlarge')).toEqual({ hours: 14, cost: money('3.22') });
+    expect(types.get('ml.g5.xlarge')).toBeUndefined();
+    types.add('ml.g5.xlarge', 6, money('8.46'));
+    types.add('ml.m5.xlarge', 1, money('0.23'));
+    expect(types.size).toBe(2);
+    expect([...types]).toEqual([
+      ['ml.m5.xlarge', { hours: 15, cost: money('3.45') }],
+      ['ml.g5.xlarge', { hours: 6, cost: money('8.46') }],
+    ]);
   });
 });
 
