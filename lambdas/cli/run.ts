@@ -26,7 +26,6 @@ import type { SnapshotPart } from '../cycle/contract.ts';
 import { evaluateStep } from '../cycle/evaluate.ts';
 import { alertStep } from '../cycle/notify.ts';
 import { mergeSnapshotParts } from '../cycle/parts.ts';
-import { reportStep } from '../cycle/report.ts';
 import { loadBudgetFile } from '../formats/budget-file.ts';
 import { loadCostFiles } from '../formats/cost-files.ts';
 import { loadMetricsCsv } from '../formats/metrics-csv.ts';
@@ -234,15 +233,23 @@ export async function runCycle(opts: RunOptions): Promise<RunOutput> {
       file,
       snapshot,
       result: judged,
+      allocation: evaluation.allocation,
       ...(ledger ? { ledger } : {}),
       ...(live ? { ...live, writesTo: (r: ScalableResource) => live.scaler.reaches(r) } : {}),
       now: opts.now.getTime(),
       dryRun: opts.dryRun === true,
     });
     const result = withActionFindings(judged, acted.actions, file, ledger ? acted.approvals : undefined);
-    const written = opts.out
-      ? await writeOutputSet(opts.out, (await reportStep({ evaluation, snapshot, file, result })).files)
-      : [];
+    // the report and its charts' Vega are loaded only by a run that writes them, and only once the steps before
+    // (which never need them) are done
+    let written: string[] = [];
+    if (opts.out) {
+      const { reportStep } = await import('../cycle/report.ts');
+      written = await writeOutputSet(
+        opts.out,
+        (await reportStep({ evaluation, snapshot, file, result })).files,
+      );
+    }
     const step = await alertStep({
       result,
       records,
@@ -305,7 +312,7 @@ export async function planCycle(opts: Omit<RunOptions, 'out' | 'notifiers' | 'li
   const parts = opts.files
     ? await collectFiles(file, opts.files, opts)
     : await collectLive(file, opts.live ?? {}, opts);
-  const { snapshot, result } = evaluateStep(file, parts);
+  const { snapshot, evaluation, result } = evaluateStep(file, parts);
   // the ledger is read when there is one, and never created: a plan writes nothing
   const path = opts.state === false ? undefined : join(opts.state ?? '.perf-budgets', 'ledger.db');
   const ledger = path !== undefined && existsSync(path) ? openLedger(path) : undefined;
@@ -320,6 +327,7 @@ export async function planCycle(opts: Omit<RunOptions, 'out' | 'notifiers' | 'li
       file,
       snapshot,
       result,
+      allocation: evaluation.allocation,
       ...(readOnly ? { ledger: readOnly } : {}),
       ...(opts.files ? {} : { scaler: (await liveActuators(opts.live ?? {}, file)).scaler }),
       now: opts.now.getTime(),

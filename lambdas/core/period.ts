@@ -135,6 +135,7 @@ export function dayStartMs(day: string, timezone: string): number {
  */
 export class DayClock {
   private readonly cache = new Map<number, string>();
+  private readonly weekHours = new Map<number, number>();
   constructor(readonly timezone: string) {}
 
   dayOf(ms: number): string {
@@ -145,6 +146,23 @@ export class DayClock {
       this.cache.set(slot, day);
     }
     return day;
+  }
+
+  /** The hour of the week of an instant: weekday (1 Monday .. 7 Sunday) * 24 + hour of the day (0..23). */
+  weekHour(ms: number): number {
+    const slot = Math.floor(ms / 900_000);
+    let hour = this.weekHours.get(slot);
+    if (hour === undefined) {
+      const d = wallClock(slot * 900_000, this.timezone);
+      hour = d.weekday * 24 + d.hour;
+      this.weekHours.set(slot, hour);
+    }
+    return hour;
+  }
+
+  /** The hour of the day (0..23) of an instant. */
+  hourOf(ms: number): number {
+    return this.weekHour(ms) % 24;
   }
 }
 

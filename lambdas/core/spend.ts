@@ -13,14 +13,52 @@ export interface DayCost {
   hostingCost: Money;
   hours: number;
   /** Instance-hours and cost per instance type that day. */
-  readonly types: Map<string, { hours: number; cost: Money }>;
+  readonly types: TypeUses;
 }
 
-/** A hosting charge longer (or shorter) than an hour: its instance-hours say the average count over it, not the peak. */
-export interface InstanceSpan {
-  readonly start: number;
-  readonly end: number;
+export interface TypeUse {
   hours: number;
+  cost: Money;
+}
+
+/**
+ * Instance-hours and cost per instance type of one endpoint's day, in the order the types were first billed. A day
+ * nearly always bills one type: that one is kept without a map, which on a large account (an endpoint-day each)
+ * would be tens of MiB.
+ */
+export class TypeUses implements Iterable<[string, TypeUse]> {
+  private first: string | undefined;
+  private use: TypeUse | undefined;
+  private more: Map<string, TypeUse> | undefined;
+
+  get(type: string): TypeUse | undefined {
+    return this.more ? this.more.get(type) : type === this.first ? this.use : undefined;
+  }
+
+  get size(): number {
+    return this.more ? this.more.size : this.use ? 1 : 0;
+  }
+
+  add(type: string, hours: number, cost: Money): void {
+    let t = this.get(type);
+    if (!t) {
+      t = { hours: 0, cost: ZERO };
+      if (this.use === undefined) {
+        this.first = type;
+        this.use = t;
+      } else {
+        this.more ??= new Map([[this.first as string, this.use]]);
+        this.more.set(type, t);
+      }
+    }
+    t.hours += hours;
+    t.cost += cost;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, TypeUse]> {
+    if (this.more) yield* this.more;
+    else if (this.use) yield [this.first as string, this.use];
+  }
 }
 
 export interface EndpointSpend {
@@ -29,8 +67,6 @@ export interface EndpointSpend {
   readonly days: Map<string, DayCost>;
   /** Instances running in each hour (epoch ms of the hour), from hourly hosting rows. */
   readonly hourlyInstances: Map<number, number>;
-  /** Instance-hours of the hosting rows that are not one hour long, per charge period (`start/end`). */
-  readonly spans: Map<string, InstanceSpan>;
   firstDay: string;
   lastDay: string;
   /** Instance type of the latest hosting row. */
@@ -92,7 +128,7 @@ const HOUR = 3_600_000;
 function dayCost(days: Map<string, DayCost>, day: string): DayCost {
   let d = days.get(day);
   if (!d) {
-    d = { cost: ZERO, hostingCost: ZERO, hours: 0, types: new Map() };
+    d = { cost: ZERO, hostingCost: ZERO, hours: 0, types: new TypeUses() };
     days.set(day, d);
   }
   return d;
@@ -163,7 +199,6 @@ function endpointOf(v: BudgetSpend, r: CostRecord & { endpoint: string }, day: s
       tags: r.tags,
       days: new Map(),
       hourlyInstances: new Map(),
-      spans: new Map(),
       firstDay: day,
       lastDay: day,
       latestStart: r.start,
@@ -198,10 +233,7 @@ function place(
   const hours = r.usageHours === undefined ? 0 : r.usageHours * share;
   d.hostingCost += amount;
   d.hours += hours;
-  const t = d.types.get(type) ?? { hours: 0, cost: ZERO };
-  t.hours += hours;
-  t.cost += amount;
-  d.types.set(type, t);
+  d.types.add(type, hours, amount);
   return e;
 }
 
@@ -215,11 +247,6 @@ function noteInstances(e: EndpointSpend, r: CostRecord): void {
   }
   if (r.end - r.start === HOUR) {
     e.hourlyInstances.set(r.start, (e.hourlyInstances.get(r.start) ?? 0) + r.usageHours);
-  } else if (r.end > r.start) {
-    const key = `${r.start}/${r.end}`;
-    const s = e.spans.get(key);
-    if (s) s.hours += r.usageHours;
-    else e.spans.set(key, { start: r.start, end: r.end, hours: r.usageHours });
   }
 }
 

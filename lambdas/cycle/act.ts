@@ -7,14 +7,14 @@
 import type { BudgetFile } from '../core/budget.ts';
 import { InputError } from '../core/errors.ts';
 import type { BudgetResult, CycleResult } from '../core/evaluate/types.ts';
-import { addDays, dayStartMs, previousPeriod } from '../core/period.ts';
+import { addDays, DayClock, dayStartMs, previousPeriod } from '../core/period.ts';
 import { actionId } from '../core/plan/action-id.ts';
 import { moveAction } from '../core/plan/action-record.ts';
 import { pastExitCriteria } from '../core/plan/experiments.ts';
 import { budgetStatusParameters } from '../core/plan/flags.ts';
 import { type GuardDecision, guard } from '../core/plan/guard.ts';
 import { resolveGuardrails } from '../core/plan/guardrails.ts';
-import { observeResources, type ResourceObservation } from '../core/plan/observe.ts';
+import { type HourObservation, observeResources, type ResourceObservation } from '../core/plan/observe.ts';
 import { planScaling } from '../core/plan/planner.ts';
 import { managedSpotParameters, spotEstimates } from '../core/plan/spot.ts';
 import {
@@ -29,6 +29,7 @@ import {
   type SkipReason,
 } from '../core/plan/types.ts';
 import { verifyAction } from '../core/plan/verify.ts';
+import type { Allocation } from '../core/spend.ts';
 import type { Action, Snapshot } from '../core/types.ts';
 import type { ActionLedger, ApprovalAudit, ParameterPublisher, Scaler, TrainingJobSource } from '../ports.ts';
 import { lastChange, sameChange, settleApprovals, supersede } from './approve.ts';
@@ -53,6 +54,8 @@ export interface ActOptions {
   readonly writesTo?: (resource: ScalableResource) => boolean;
   /** Writes nothing whatever the modes allow (`run --dry-run`). */
   readonly dryRun?: boolean;
+  /** The evaluation's allocation of the snapshot's costs, when this process evaluated it: not made again. */
+  readonly allocation?: Allocation;
 }
 
 export interface ActOutcome {
@@ -80,7 +83,7 @@ export interface ActOutcome {
 export async function actStep(o: ActOptions): Promise<ActOutcome> {
   const live = o.scaler !== undefined;
   const writes = live && !o.dryRun;
-  const all = observeResources(o.snapshot, o.file);
+  const all = observeResources(o.snapshot, o.file, o.allocation);
   const problems: string[] = [];
   // a scaler writes one account and region: the resources of others are neither read nor changed by it
   const observations = o.scaler && o.writesTo ? all.filter((x) => o.writesTo?.(x.resource)) : all;
@@ -118,7 +121,7 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
     if (!x || !budget) continue;
     const g = resolveGuardrails(o.file, budget);
     const decision = verifyAction(rec, {
-      hours: x.hours,
+      hours: x.read().hours,
       now: o.now,
       latencyCeilingMs: limitsOf(o.result, rec.budget)?.latencyP99Ms,
       guardrails: g,
@@ -177,22 +180,25 @@ export async function actStep(o: ActOptions): Promise<ActOutcome> {
       HOUR -
       24,
   );
+  const clock = new DayClock(o.file.billingPeriod.timezone);
   for (const x of observations) {
-    if (x.hours.length === 0 || x.ratePerInstanceHour === undefined) continue;
     const current = observed.get(x.resource.resourceId);
-    if (!current) continue;
+    if (x.ratePerInstanceHour === undefined || !current) continue;
+    const { hours } = x.read();
+    if (hours.length === 0) continue;
     const budgetResult = o.result.budgets.find((b) => b.name === x.budget.name);
     const g = forced(resolveGuardrails(o.file, x.budget), o.dryRun);
     const plans = planScaling({
       budget: x.budget.name,
       resource: x.resource,
       current,
-      hours: x.hours,
+      hours,
       ratePerInstanceHour: x.ratePerInstanceHour,
-      ...ceilingAndCap(budgetResult, x, remainingHours),
+      ...ceilingAndCap(budgetResult, hours, x.ratePerInstanceHour, remainingHours),
       remainingHours,
       now: o.now,
       timezone: o.file.billingPeriod.timezone,
+      clock,
       environment: x.budget.environment,
       guardrails: g,
       pastExitCriteria: budgetResult ? pastExitCriteria(budgetResult) : false,
@@ -385,16 +391,17 @@ function limitsOf(result: CycleResult, budget: string): BudgetResult['limits'] |
  */
 function ceilingAndCap(
   b: BudgetResult | undefined,
-  x: ResourceObservation,
+  hours: readonly HourObservation[],
+  ratePerInstanceHour: number,
   remainingHours: number,
 ): { latencyCeilingMs?: number; capRemaining?: number } {
   const ceiling = b?.limits.latencyP99Ms;
   const out: { latencyCeilingMs?: number; capRemaining?: number } = {};
   if (ceiling !== undefined) out.latencyCeilingMs = ceiling;
   if (b && b.cap !== null && b.spendToDate !== null && b.forecast.expected !== null) {
-    const recent = x.hours.slice(-24 * 7);
+    const recent = hours.slice(-24 * 7);
     const meanInstances = recent.reduce((s, h) => s + h.instances, 0) / Math.max(1, recent.length);
-    const mine = meanInstances * (x.ratePerInstanceHour ?? 0) * remainingHours;
+    const mine = meanInstances * ratePerInstanceHour * remainingHours;
     const others = Math.max(0, b.forecast.expected - b.spendToDate - mine);
     out.capRemaining = Math.max(0, b.cap - b.spendToDate - others);
   }

@@ -53,6 +53,18 @@ describe('the CLI start loads only what the command uses', () => {
     expect(heavy(r.urls)).toEqual([]);
   });
 
+  it('runs a cycle without Vega when it writes no report, and loads it when it writes one', () => {
+    const vega = (urls: readonly string[]) => urls.filter((u) => /\/node_modules\/vega/.test(u)).slice(0, 3);
+    const bare = loadsOf(['run', '--demo', '--no-state', '--format', 'json']);
+    expect(bare.code).toBe(0);
+    expect(JSON.parse(bare.stdout).budgets).toHaveLength(6);
+    expect(vega(bare.urls)).toEqual([]);
+    const out = join(mkdtempSync(join(tmpdir(), 'pb-loads-out-')), 'out');
+    const written = loadsOf(['run', '--demo', '--no-state', '--format', 'json', '--out', out]);
+    expect(written.code).toBe(0);
+    expect(vega(written.urls)).not.toEqual([]);
+  });
+
   it('loads the AWS SDK for a command that uses it (the record sees what a command loads)', () => {
     const r = loadsOf(['prices', '--region', 'us-east-1']);
     expect(r.code).toBe(0);

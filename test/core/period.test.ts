@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { describe, expect, it, vi } from 'vitest';
 import {
   addDays,
@@ -51,6 +52,21 @@ describe('billing periods', () => {
     expect(la.dayOf(t)).toBe('2026-09-30');
     expect(india.dayOf(Date.parse('2026-09-30T18:29:00Z'))).toBe('2026-09-30');
     expect(india.dayOf(Date.parse('2026-09-30T18:30:00Z'))).toBe('2026-10-01');
+  });
+
+  it("gives each instant's hour of the week in its zone as luxon does, across daylight saving and 45-minute offsets", () => {
+    for (const zone of ['UTC', 'Europe/Berlin', 'America/New_York', 'Asia/Kathmandu']) {
+      const clock = new DayClock(zone);
+      // the weeks around the autumn change in both hemispheres' northern zones, every quarter hour
+      for (let t = Date.parse('2026-10-20T00:00:00Z'); t < Date.parse('2026-11-05T00:00:00Z'); t += 900_000) {
+        const d = DateTime.fromMillis(t, { zone });
+        expect(clock.weekHour(t)).toBe(d.weekday * 24 + d.hour);
+        expect(clock.hourOf(t)).toBe(d.hour);
+      }
+    }
+    // Monday 2026-10-05 00:00 in Kathmandu (UTC+5:45) is Sunday 18:15 UTC
+    expect(new DayClock('Asia/Kathmandu').weekHour(Date.parse('2026-10-04T18:15:00Z'))).toBe(24);
+    expect(new DayClock('Asia/Kathmandu').weekHour(Date.parse('2026-10-04T18:14:59Z'))).toBe(7 * 24 + 23);
   });
 
   it('adds days across month ends', () => {

@@ -4,7 +4,7 @@ import { parseBudgetFile } from '../../lambdas/core/budget.ts';
 import { evaluate } from '../../lambdas/core/evaluate/index.ts';
 import { parseMoney } from '../../lambdas/core/money.ts';
 import { DayClock } from '../../lambdas/core/period.ts';
-import { allocate, spreadOverDays } from '../../lambdas/core/spend.ts';
+import { allocate, spreadOverDays, TypeUses } from '../../lambdas/core/spend.ts';
 import type { CostRecord } from '../../lambdas/core/types.ts';
 import { dailyRow, HOUR, hostingRows, ms } from '../helpers/build.ts';
 
@@ -132,6 +132,26 @@ describe('spreadOverDays', () => {
   });
 });
 
+describe("a day's instance types", () => {
+  it('sums each type apart and lists them in the order they were first billed', () => {
+    const types = new TypeUses();
+    expect(types.size).toBe(0);
+    expect([...types]).toEqual([]);
+    types.add('ml.m5.xlarge', 10, money('2.3'));
+    types.add('ml.m5.xlarge', 4, money('0.92'));
+    expect(types.size).toBe(1);
+    expect(types.get('ml.m5.xlarge')).toEqual({ hours: 14, cost: money('3.22') });
+    expect(types.get('ml.g5.xlarge')).toBeUndefined();
+    types.add('ml.g5.xlarge', 6, money('8.46'));
+    types.add('ml.m5.xlarge', 1, money('0.23'));
+    expect(types.size).toBe(2);
+    expect([...types]).toEqual([
+      ['ml.m5.xlarge', { hours: 15, cost: money('3.45') }],
+      ['ml.g5.xlarge', { hours: 6, cost: money('8.46') }],
+    ]);
+  });
+});
+
 describe('allocate: a charge counts on every day it covers', () => {
   it('counts the October share of a charge that starts in September', () => {
     const rows = [charge('2026-09-30T12:00:00Z', '2026-10-15T12:00:00Z', '1000'), ...daily('2026-10-10', 6)];
@@ -176,7 +196,7 @@ describe('allocate: a charge counts on every day it covers', () => {
     expect(b?.spendToDateExact).toBe('20.0000000000');
   });
 
-  it('spreads a hosting charge and its instance-hours alike, and keeps its span for the peak', () => {
+  it('spreads a hosting charge and its instance-hours alike', () => {
     const row: CostRecord = {
       ...charge('2026-10-01', '2026-10-03', '48', {
         endpoint: 'api-a',
@@ -197,9 +217,6 @@ describe('allocate: a charge counts on every day it covers', () => {
       hours: 48,
     });
     expect(e?.days.get('2026-10-02')?.types.get('ml.m5.xlarge')).toEqual({ hours: 48, cost: money('24') });
-    expect([...(e?.spans.values() ?? [])]).toEqual([
-      { start: ms('2026-10-01'), end: ms('2026-10-03'), hours: 96 },
-    ]);
     expect(e?.hourlyInstances.size).toBe(0);
   });
 

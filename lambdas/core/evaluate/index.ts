@@ -50,6 +50,7 @@ export function evaluateCycle(snapshot: Snapshot, file: BudgetFile): Evaluation 
     },
     ...dailySpendOf(views),
     through: ctx.through,
+    allocation: alloc,
   };
 }
 

@@ -3,6 +3,7 @@ import type { ApiUsageReport } from '../api-usage.ts';
 import type { Limits } from '../budget.ts';
 import type { Money } from '../money.ts';
 import type { ActionRecord, ApprovalRecord } from '../plan/types.ts';
+import type { Allocation } from '../spend.ts';
 import type { Action, Cause, Finding, Status } from '../types.ts';
 
 export interface EndpointResult {
@@ -126,4 +127,9 @@ export interface Evaluation {
   readonly endpointDailySpend: ReadonlyMap<string, ReadonlyMap<string, DaySpend>>;
   /** Last day whose cost data is taken as complete. */
   readonly through: string;
+  /**
+   * The snapshot's cost rows as allocated to the budgets, which the act step's observer reads again: shared, not
+   * made twice (on a large account it is tens of MiB). Nothing reads it to change it.
+   */
+  readonly allocation: Allocation;
 }

@@ -44,17 +44,34 @@ export function chooseTracking(
   top: number,
   floor: number,
 ): Tracking {
-  const allowed = Math.floor(HOURS_OVER_ALLOWED * hours.length);
-  const need = hours.map((h) => (h.load <= 0 ? 0 : Math.ceil(h.load / Math.min(safe, h.safe) - 1e-9)));
+  const n = hours.length;
+  const allowed = Math.floor(HOURS_OVER_ALLOWED * n);
+  // one set of buffers for all candidates: a fleet's planning would otherwise allocate gigabytes of short arrays
+  const need = new Float64Array(n);
+  const tracked = new Float64Array(n);
+  const short = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    const h = hours[k] as BurstHour;
+    need[k] = h.load <= 0 ? 0 : Math.ceil(h.load / Math.min(safe, h.safe) - 1e-9);
+  }
   let best: { target: number; min: number; over: number; cost: number } | null = null;
   for (let i = 0; i < STEPS; i++) {
     const target = top * (1 - i / STEPS);
-    const tracked = hours.map((h) => (h.load <= 0 ? 0 : Math.ceil(h.load / target - 1e-9)));
     // Hours target tracking alone leaves short: the minimum must cover all of them but the allowed few.
-    const short = need.filter((n, k) => (tracked[k] ?? 0) < n).sort((a, b) => b - a);
-    const min = Math.max(floor, short[allowed] ?? 0);
-    const over = short.filter((n) => n > min).length;
-    const cost = tracked.reduce((a, n) => a + Math.max(min, n), 0);
+    let shorts = 0;
+    for (let k = 0; k < n; k++) {
+      const load = (hours[k] as BurstHour).load;
+      const t = load <= 0 ? 0 : Math.ceil(load / target - 1e-9);
+      tracked[k] = t;
+      if (t < (need[k] as number)) short[shorts++] = need[k] as number;
+    }
+    // ascending: the allowed-th largest is counted from the end
+    const sorted = short.subarray(0, shorts).sort();
+    const min = Math.max(floor, allowed < shorts ? (sorted[shorts - 1 - allowed] as number) : 0);
+    let over = 0;
+    for (let k = 0; k < shorts; k++) if ((sorted[k] as number) > min) over++;
+    let cost = 0;
+    for (let k = 0; k < n; k++) cost += Math.max(min, tracked[k] as number);
     if (!best || cost < best.cost) best = { target, min, over, cost };
   }
   const peakNeed = Math.max(floor, ...need);

@@ -7,7 +7,7 @@ import type { Budget, BudgetFile } from '../budget.ts';
 import { cycleContext } from '../evaluate/context.ts';
 import { instanceSpec } from '../instances.ts';
 import { toNumber } from '../money.ts';
-import { allocate, type EndpointSpend } from '../spend.ts';
+import { type Allocation, allocate, type EndpointSpend } from '../spend.ts';
 import type { ComponentInfo, EndpointInfo, MetricSeries, Snapshot } from '../types.ts';
 import {
   COMPONENT_DIMENSION,
@@ -42,24 +42,37 @@ export interface ResourceObservation {
   readonly budget: Budget;
   readonly endpoint: EndpointInfo;
   readonly resource: ScalableResource;
-  readonly hours: readonly HourObservation[];
+  /**
+   * Its hours, built from the snapshot on each call: a fleet's hours together would be over a million objects, so
+   * a cycle holds one resource's at a time.
+   */
+  readonly read: () => ObservedHours;
   /**
    * Currency per instance-hour (per copy-hour for an inference component): the bill's own rate over the hours,
    * else the list price of the type.
    */
   readonly ratePerInstanceHour: number | undefined;
+}
+
+export interface ObservedHours {
+  readonly hours: readonly HourObservation[];
   /** Why the resource has no hours to plan on, when it has none. */
   readonly missing?: string;
 }
 
-/** Every resource of every budget (an endpoint in two budgets is planned by the first that selects it). */
-export function observeResources(snapshot: Snapshot, file: BudgetFile): ResourceObservation[] {
+/**
+ * Every resource of every budget (an endpoint in two budgets is planned by the first that selects it). `allocated`
+ * is the evaluation's allocation of the same snapshot and file, when there is one: the rows are not allocated again.
+ */
+export function observeResources(
+  snapshot: Snapshot,
+  file: BudgetFile,
+  allocated?: Allocation,
+): ResourceObservation[] {
   const ctx = cycleContext(snapshot, file);
   const endMs = ctx.asOfEndMs;
-  const alloc = allocate(snapshot.costs, file.budgets, ctx.clock, {
-    endMs,
-    periodStart: ctx.period.start,
-  });
+  const alloc =
+    allocated ?? allocate(snapshot.costs, file.budgets, ctx.clock, { endMs, periodStart: ctx.period.start });
   const inventory = new Map(snapshot.inventory.map((e) => [e.name, e]));
   const seen = new Set<string>();
   const out: ResourceObservation[] = [];
@@ -122,23 +135,19 @@ function variantObservations(
       ...(info.region ? { region: info.region } : {}),
     };
     const mine = series.filter((s) => s.variant === variant);
-    // the bill names endpoints, not variants: its instances are the variant's only when the endpoint has one
-    const hours = hourObservations(mine, single ? spend : undefined, instanceType, window);
-    const rate = rateOf(spend, instanceType);
-    const missing =
-      hours.length > 0
-        ? undefined
-        : mine.length === 0
-          ? 'no metrics of the variant'
-          : 'no instance count per hour (hourly billing or InvocationsPerInstance)';
-    return {
-      budget,
-      endpoint: info,
-      resource,
-      hours,
-      ratePerInstanceHour: rate,
-      ...(missing ? { missing } : {}),
+    const read = (): ObservedHours => {
+      // the bill names endpoints, not variants: its instances are the variant's only when the endpoint has one
+      const hours = hourObservations(mine, single ? spend : undefined, instanceType, window);
+      if (hours.length > 0) return { hours };
+      return {
+        hours,
+        missing:
+          mine.length === 0
+            ? 'no metrics of the variant'
+            : 'no instance count per hour (hourly billing or InvocationsPerInstance)',
+      };
     };
+    return { budget, endpoint: info, resource, read, ratePerInstanceHour: rateOf(spend, instanceType) };
   });
 }
 
@@ -169,27 +178,17 @@ function componentObservation(
     ...(info.account ? { account: info.account } : {}),
     ...(info.region ? { region: info.region } : {}),
   };
-  const hours =
-    c.copies === undefined ? [] : hourObservations(series, undefined, instanceType, window, c.copies);
+  const read = (): ObservedHours => {
+    if (c.copies === undefined) return { hours: [], missing: 'no copy count of the inference component' };
+    const hours = hourObservations(series, undefined, instanceType, window, c.copies);
+    return hours.length > 0 ? { hours } : { hours, missing: 'no metrics of the inference component' };
+  };
   const instanceRate = rateOf(spend, instanceType);
   const spec = instanceType ? instanceSpec(instanceType) : undefined;
   const perInstance =
     spec && spec.gpus > 0 && c.acceleratorsPerCopy ? Math.floor(spec.gpus / c.acceleratorsPerCopy) : 0;
   const rate = instanceRate !== undefined && perInstance >= 1 ? instanceRate / perInstance : instanceRate;
-  const missing =
-    hours.length > 0
-      ? undefined
-      : c.copies === undefined
-        ? 'no copy count of the inference component'
-        : 'no metrics of the inference component';
-  return {
-    budget,
-    endpoint: guardView(info, c),
-    resource,
-    hours,
-    ratePerInstanceHour: rate,
-    ...(missing ? { missing } : {}),
-  };
+  return { budget, endpoint: guardView(info, c), resource, read, ratePerInstanceHour: rate };
 }
 
 /**
@@ -230,14 +229,14 @@ interface HourWindow {
   readonly dayOf: (ms: number) => string;
 }
 
-interface Acc {
-  invocations?: number;
-  perInstance?: number;
-  p99?: number;
-  util?: { sum: number; n: number };
-  errors?: number;
-  noCapacity?: number;
-}
+/** What an hour of a resource accumulates, one column each, and which of them it has (bits of `has`). */
+const INVOCATIONS = 1;
+const PER_INSTANCE = 2;
+const P99 = 4;
+const ERRORS = 8;
+const NO_CAPACITY = 16;
+const UTIL = 32;
+const SEEN = 64;
 
 function hourObservations(
   series: readonly MetricSeries[],
@@ -253,55 +252,72 @@ function hourObservations(
     spec.gpus > 0 &&
     series.some((s) => s.metric === 'GPUUtilization' && s.t.length > 0);
   const capacity = spec ? 100 * (useGpu ? spec.gpus : spec.vcpu) : undefined;
-  const acc = new Map<number, Acc>();
-  const at = (t: number): Acc => {
-    const key = Math.floor(t / HOUR) * HOUR;
-    let a = acc.get(key);
-    if (!a) {
-      a = {};
-      acc.set(key, a);
-    }
-    return a;
+  // the window's hours as slots of flat columns, in time order: a fleet's planning reads millions of points, and an
+  // object (or map entry) per hour of each resource is garbage that outlives the young generation
+  const base = Math.floor(fromMs / HOUR) * HOUR;
+  const slots = Math.max(0, Math.ceil((toMs - base) / HOUR));
+  const has = new Uint8Array(slots);
+  const cols = new Float64Array(slots * 7);
+  const [inv, perInstance, p99, errors, noCapacity, utilSum, utilN] = [0, 1, 2, 3, 4, 5, 6].map((c) =>
+    cols.subarray(c * slots, (c + 1) * slots),
+  ) as [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array];
+  const slotOf = (t: number) => (Math.floor(t / HOUR) * HOUR - base) / HOUR;
+  const add = (column: Float64Array, bit: number, k: number, v: number) => {
+    column[k] = (column[k] as number) + v;
+    has[k] = (has[k] as number) | bit;
   };
   for (const s of series) {
+    if (s.periodSeconds > 3600) continue;
+    const sum = s.stat === 'Sum';
+    const util =
+      capacity !== undefined &&
+      s.stat === 'Average' &&
+      s.metric === (useGpu ? 'GPUUtilization' : 'CPUUtilization');
     for (let i = 0; i < s.t.length; i++) {
       const t = s.t[i] as number;
-      if (t < fromMs || t >= toMs || s.periodSeconds > 3600) continue;
+      if (t < fromMs || t >= toMs) continue;
       const v = s.v[i] as number;
-      const a = at(t);
-      if (s.metric === 'Invocations' && s.stat === 'Sum') a.invocations = (a.invocations ?? 0) + v;
-      else if (s.metric === 'InvocationsPerInstance' && s.stat === 'Sum')
-        a.perInstance = (a.perInstance ?? 0) + v;
-      else if (s.metric === 'ModelLatency' && s.stat === 'p99') a.p99 = Math.max(a.p99 ?? 0, v / 1000);
-      else if (s.metric === 'Invocation5XXErrors' && s.stat === 'Sum') a.errors = (a.errors ?? 0) + v;
-      else if (s.metric === 'NoCapacityInvocationFailures' && s.stat === 'Sum')
-        a.noCapacity = (a.noCapacity ?? 0) + v;
-      else if (
-        capacity !== undefined &&
-        s.stat === 'Average' &&
-        s.metric === (useGpu ? 'GPUUtilization' : 'CPUUtilization')
-      ) {
-        const u = a.util ?? { sum: 0, n: 0 };
-        u.sum += Math.max(0, v / capacity);
-        u.n++;
-        a.util = u;
+      const k = slotOf(t);
+      has[k] = (has[k] as number) | SEEN;
+      if (sum && s.metric === 'Invocations') add(inv, INVOCATIONS, k, v);
+      else if (sum && s.metric === 'InvocationsPerInstance') add(perInstance, PER_INSTANCE, k, v);
+      else if (s.metric === 'ModelLatency' && s.stat === 'p99') {
+        p99[k] = Math.max(p99[k] as number, v / 1000);
+        has[k] = (has[k] as number) | P99;
+      } else if (sum && s.metric === 'Invocation5XXErrors') add(errors, ERRORS, k, v);
+      else if (sum && s.metric === 'NoCapacityInvocationFailures') add(noCapacity, NO_CAPACITY, k, v);
+      else if (util) {
+        add(utilSum, UTIL, k, Math.max(0, v / (capacity as number)));
+        utilN[k] = (utilN[k] as number) + 1;
       }
     }
   }
   // hours the bill covers count too, even when no metric was published in them (an idle hour still costs)
-  for (const t of spend?.hourlyInstances.keys() ?? []) if (t >= fromMs && t < toMs) at(t);
+  for (const t of spend?.hourlyInstances.keys() ?? []) {
+    if (t >= fromMs && t < toMs) {
+      const k = slotOf(t);
+      has[k] = (has[k] as number) | SEEN;
+    }
+  }
   const out: HourObservation[] = [];
-  for (const [t, a] of [...acc].sort((x, y) => x[0] - y[0])) {
-    const instances = copies ?? instancesIn(t, a, spend, dayOf);
+  const value = (column: Float64Array, bit: number, k: number, h: number) =>
+    h & bit ? (column[k] as number) : null;
+  for (let k = 0; k < slots; k++) {
+    const h = has[k] as number;
+    if (!(h & SEEN)) continue;
+    const t = base + k * HOUR;
+    const instances =
+      copies ??
+      instancesIn(t, value(inv, INVOCATIONS, k, h), value(perInstance, PER_INSTANCE, k, h), spend, dayOf);
     if (instances === undefined) continue;
     out.push({
       t,
       instances,
-      invocations: a.invocations ?? null,
-      p99Ms: a.p99 ?? null,
-      utilization: a.util ? a.util.sum / a.util.n : null,
-      errors5xx: a.errors ?? null,
-      noCapacity: a.noCapacity ?? null,
+      invocations: value(inv, INVOCATIONS, k, h),
+      p99Ms: value(p99, P99, k, h),
+      utilization: h & UTIL ? (utilSum[k] as number) / (utilN[k] as number) : null,
+      errors5xx: value(errors, ERRORS, k, h),
+      noCapacity: value(noCapacity, NO_CAPACITY, k, h),
     });
   }
   return out;
@@ -310,14 +326,14 @@ function hourObservations(
 /** Hourly billing first, then Invocations / InvocationsPerInstance, then a daily bill's hours spread over 24. */
 function instancesIn(
   t: number,
-  a: Acc,
+  invocations: number | null,
+  perInstance: number | null,
   spend: EndpointSpend | undefined,
   dayOf: (ms: number) => string,
 ): number | undefined {
   const billed = spend?.hourlyInstances.get(t);
   if (billed !== undefined) return billed;
-  if (a.invocations !== undefined && a.perInstance !== undefined && a.perInstance > 0)
-    return a.invocations / a.perInstance;
+  if (invocations !== null && perInstance !== null && perInstance > 0) return invocations / perInstance;
   if (spend && spend.hourlyInstances.size === 0) {
     const day = spend.days.get(dayOf(t));
     if (day && day.hours > 0) return day.hours / 24;

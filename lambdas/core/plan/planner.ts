@@ -5,7 +5,7 @@
  * ceiling allows. Pure: time, rates and history come in as arguments. It never plans an instance-type change or a
  * deletion; it plans nothing when the history is too thin to say (see MIN_HOURS) or nothing would change.
  */
-import { wallClock } from '../time-zone.ts';
+import { DayClock } from '../period.ts';
 import { floorFor } from './guardrails.ts';
 import { chooseTracking } from './headroom.ts';
 import {
@@ -54,6 +54,11 @@ export interface PlannerInput {
   readonly now: number;
   /** Billing IANA zone: the hours of day and the schedules' cron are in it. */
   readonly timezone: string;
+  /**
+   * The zone's clock, shared by a cycle's resources so that each hour is converted once, not once per resource
+   * (their hours are the same); one is made when absent.
+   */
+  readonly clock?: DayClock;
   readonly environment: string;
   readonly guardrails: Guardrails;
   /** An experiment past its exit criteria: scaled to its floor. */
@@ -94,7 +99,8 @@ interface Fitted {
   readonly censored?: boolean;
 }
 
-export function planScaling(input: PlannerInput): readonly ScalingPlan[] {
+export function planScaling(given: PlannerInput): readonly ScalingPlan[] {
+  const input = given.clock ? given : { ...given, clock: new DayClock(given.timezone) };
   const floor = resolveFloor(input);
   if (input.pastExitCriteria) return experimentFloor(input, floor);
   const fitted = fitModel(input);
@@ -338,10 +344,8 @@ type Demand = (t: number) => number;
 function demandProfile(input: PlannerInput, points: readonly HourObservation[]): Demand {
   const span = points.length > 0 ? ((points.at(-1)?.t ?? 0) - (points[0]?.t ?? 0)) / HOUR_MS : 0;
   const weekly = span >= 14 * 24 - 1;
-  const key = (t: number) => {
-    const d = wallClock(t, input.timezone);
-    return weekly ? d.weekday * 24 + d.hour : d.hour;
-  };
+  const clock = clockOf(input);
+  const key = (t: number) => (weekly ? clock.weekHour(t) : clock.hourOf(t));
   const sums = new Map<number, { sum: number; n: number }>();
   let total = 0;
   let count = 0;
@@ -363,8 +367,9 @@ function demandProfile(input: PlannerInput, points: readonly HourObservation[]):
 /** The busiest load seen at each hour of the day (billing zone), invocations a minute. */
 function quietestByHourOfDay(input: PlannerInput, points: readonly HourObservation[]): number[] {
   const busiest = new Array<number>(24).fill(0);
+  const clock = clockOf(input);
   for (const h of points) {
-    const hour = wallClock(h.t, input.timezone).hour;
+    const hour = clock.hourOf(h.t);
     busiest[hour] = Math.max(busiest[hour] ?? 0, (h.invocations ?? 0) / 60);
   }
   return busiest;
@@ -378,12 +383,13 @@ export function forecastSpend(input: PlannerInput, state: ScalingState, demand: 
   const last = input.hours.at(-1)?.instances ?? 0;
   const hours = Math.max(0, Math.floor(input.remainingHours));
   const window = offHoursOf(state);
+  const clock = clockOf(input);
   let instanceHours = 0;
   for (let k = 0; k < hours; k++) {
     const t = input.now + k * HOUR_MS;
     let bounds = state.target;
     if (window) {
-      const hour = wallClock(t, input.timezone).hour;
+      const hour = clock.hourOf(t);
       if (inWindow(hour, window.start, window.end)) bounds = window.off;
     }
     const load = demand(t);
@@ -470,6 +476,7 @@ const canonical = (s: ScalingState) => ({
     .sort((x, y) => x.name.localeCompare(y.name)),
 });
 
+const clockOf = (input: PlannerInput): DayClock => input.clock ?? new DayClock(input.timezone);
 const isComponent = (r: ScalableResource) => r.dimension === COMPONENT_DIMENSION;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 const cents = round2;

@@ -3,10 +3,13 @@ import * as z from 'zod';
 import { type BudgetFile, parseBudgetFile } from '../../../lambdas/core/budget.ts';
 import { cycleContext } from '../../../lambdas/core/evaluate/context.ts';
 import { instanceSpec } from '../../../lambdas/core/instances.ts';
+import { DayClock } from '../../../lambdas/core/period.ts';
 import { observeResources } from '../../../lambdas/core/plan/observe.ts';
 import { COMPONENT_DIMENSION, MANAGED_TAG } from '../../../lambdas/core/plan/types.ts';
 import { SnapshotCodec, storeSnapshot } from '../../../lambdas/core/records.ts';
+import { allocate } from '../../../lambdas/core/spend.ts';
 import type { ComponentInfo, MetricSeries, Snapshot } from '../../../lambdas/core/types.ts';
+import { hostingRows } from '../../helpers/build.ts';
 
 const HOUR = 3_600_000;
 const T = Date.parse('2026-10-15T10:00:00Z');
@@ -84,7 +87,7 @@ describe('observeResources: inference components', () => {
       component: 'llama-ic',
       instanceType: TYPE,
     });
-    expect(x?.hours.map((h) => [h.instances, h.invocations])).toEqual([
+    expect(x?.read().hours.map((h) => [h.instances, h.invocations])).toEqual([
       [2, 300],
       [2, 0],
       [2, 120],
@@ -103,8 +106,7 @@ describe('observeResources: inference components', () => {
   it('has no hours without a copy count, and says why', () => {
     const { copies: _, ...unknown } = llama;
     const x = observeResources(snapshot([unknown]), file()).find((o) => o.resource.component === 'llama-ic');
-    expect(x?.hours).toEqual([]);
-    expect(x?.missing).toBe('no copy count of the inference component');
+    expect(x?.read()).toEqual({ hours: [], missing: 'no copy count of the inference component' });
   });
 
   it('judges a component untagged or not in service as its endpoint would be, for the guard', () => {
@@ -129,5 +131,34 @@ describe('observeResources: inference components', () => {
     const back = z.decode(SnapshotCodec, JSON.parse(JSON.stringify(storeSnapshot(s))));
     expect(back.inventory[0]?.components).toEqual([llama]);
     expect(back.metrics?.map((m) => m.component)).toEqual([undefined, 'llama-ic']);
+  });
+});
+
+describe('observeResources: what it holds', () => {
+  const billed = (price: number) =>
+    hostingRows({ endpoint: 'llm-ic', from: '2026-10-13', days: 3, type: TYPE, instances: () => 1, price });
+  const withCosts = (price: number): Snapshot => ({ ...snapshot([]), costs: billed(price) });
+  const allocation = (s: Snapshot) =>
+    allocate(s.costs, file().budgets, new DayClock('UTC'), {
+      endMs: Date.parse('2026-10-16T00:00:00Z'),
+      periodStart: '2026-10-01',
+    });
+
+  it("reads the evaluation's allocation of the costs when given one, instead of allocating the rows again", () => {
+    const own = observeResources(withCosts(10), file());
+    const shared = observeResources(withCosts(10), file(), allocation(withCosts(30)));
+    expect(own[0]?.ratePerInstanceHour).toBeCloseTo(10, 9);
+    // the rate comes from the allocation it was given, not from the snapshot's rows
+    expect(shared[0]?.ratePerInstanceHour).toBeCloseTo(30, 9);
+  });
+
+  it("builds a resource's hours when they are read, afresh each time, so that no fleet of hours is held", () => {
+    const [x] = observeResources(withCosts(10), file());
+    const first = x?.read();
+    const again = x?.read();
+    // every billed hour of the three days (the hourly rows), metrics or not
+    expect(first?.hours).toHaveLength(72);
+    expect(again).toEqual(first);
+    expect(again?.hours).not.toBe(first?.hours);
   });
 });
