@@ -85,6 +85,7 @@ export const secureTransportDeny = Match.objectLike({
 });
 
 export interface Statement {
+  Sid?: string;
   Effect: string;
   Action: string | string[];
   Resource: unknown;
