@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { PerfBudgetsStack, type PerfBudgetsStackProps } from '../../lib/stack.ts';
+import { scratchPath } from '../helpers/scratch.ts';
 
 export const DEMO_BUDGETS = 'examples/demo/budgets.yaml';
 
@@ -18,9 +17,9 @@ export function synthStack(props: Partial<PerfBudgetsStackProps> = {}) {
   return { app, stack, template: Template.fromStack(stack) };
 }
 
-/** The demo budget file with one edit, written to a temporary directory. */
+/** The demo budget file with one edit, written to the test file's scratch directory. */
 export function editedBudgets(edit: (text: string) => string): string {
-  const path = join(mkdtempSync(join(tmpdir(), 'perf-budgets-cdk-')), 'budgets.yaml');
+  const path = scratchPath('budgets', '.yaml');
   writeFileSync(path, edit(readFileSync(DEMO_BUDGETS, 'utf8')));
   return path;
 }
